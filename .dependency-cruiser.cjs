@@ -1,0 +1,70 @@
+/**
+ * The dependency rule of DESIGN.md §3, checked by `npm test` (npm run lint:deps):
+ * domain imports nothing of ours and no Node built-in; server never imports
+ * jobs; the mini-program imports only domain of ours; no import cycles.
+ */
+const OURS = '^(config|domain|server|jobs|tools|scripts|miniprogram|bench|e2e)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ is shared with the mini-program: it may import only domain/ and npm packages.',
+      severity: 'error',
+      from: { path: '^domain/' },
+      to: { path: OURS, pathNot: '^domain/' },
+    },
+    {
+      name: 'domain-has-no-node-builtins',
+      comment: 'domain/ runs in the WeChat mini-program: no Node built-ins.',
+      severity: 'error',
+      from: { path: '^domain/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'server-never-imports-jobs',
+      severity: 'error',
+      from: { path: '^server/' },
+      to: { path: '^(jobs|tools|bench)/' },
+    },
+    {
+      name: 'config-is-a-leaf',
+      comment: 'config/ may import only npm packages.',
+      severity: 'error',
+      from: { path: '^config/' },
+      to: { path: OURS, pathNot: '^config/' },
+    },
+    {
+      name: 'jobs-import-server-domain-config',
+      severity: 'error',
+      from: { path: '^jobs/' },
+      to: { path: '^(tools|bench|miniprogram|e2e)/' },
+    },
+    {
+      name: 'miniprogram-imports-only-domain',
+      severity: 'error',
+      from: { path: '^miniprogram/' },
+      to: { path: OURS, pathNot: '^(miniprogram|domain)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist|\\.temp|\\.data)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json', '.scss', '.d.ts'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

@@ -1,0 +1,210 @@
+/**
+ * Every setting of EduCard, read from environment variables once at start-up.
+ *
+ * Each variable has a one-line description and a safe development default, so a
+ * fresh clone runs with no configuration at all. In production
+ * (NODE_ENV=production) the secrets have no default: start-up refuses to run
+ * and names every missing one in a single message.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+/**
+ * Development-only key material. It is public (it is in the repository), so
+ * production refuses it: see SECRET_VARIABLES below.
+ */
+const DEV_PII_KEY = 'dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE=';
+const DEV_BLIND_INDEX_KEY = 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVz';
+const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production';
+
+interface VariableSpec {
+  schema: z.ZodType;
+  description: string;
+  /** Default for development and tests; undefined means "unset". */
+  devDefault?: string;
+  /** A secret: production refuses to start without it and never accepts the dev default. */
+  secret?: boolean;
+}
+
+/** The one table of environment variables. `.env.example` is generated from it (tools/env-example.ts). */
+export const VARIABLES = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'test', 'production']),
+    description: 'Runtime mode: development, test or production (production requires every secret).',
+    devDefault: 'development',
+  },
+  HOST: { schema: z.string().min(1), description: 'Interface the HTTP server binds to.', devDefault: '127.0.0.1' },
+  PORT: { schema: int(0, 65535), description: 'HTTP port of the API and the web build.', devDefault: '3000' },
+  PUBLIC_BASE_URL: {
+    schema: z.url(),
+    description: 'Public https origin of the service, used in links sent to people.',
+    devDefault: 'http://127.0.0.1:3000',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    description: 'pino log level.',
+    devDefault: 'info',
+  },
+  TRUST_PROXY: {
+    schema: bool,
+    description: 'Trust X-Forwarded-* headers (true only behind a reverse proxy).',
+    devDefault: 'false',
+  },
+  CORS_ORIGINS: {
+    schema: list,
+    description: 'Comma-separated origins allowed to call the API from a browser (the H5 build itself is same-origin).',
+    devDefault: '',
+  },
+  JSON_BODY_LIMIT: {
+    schema: z.string().regex(/^\d+(kb|mb)$/),
+    description: 'Largest JSON request body accepted, e.g. 100kb.',
+    devDefault: '100kb',
+  },
+  DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    description: 'PostgreSQL connection URL; when unset, an embedded PGlite database in PGLITE_DATA_DIR is used.',
+  },
+  DATABASE_POOL_MAX: { schema: int(1, 200), description: 'Largest number of PostgreSQL connections per process.', devDefault: '10' },
+  PGLITE_DATA_DIR: {
+    schema: z.string().min(1),
+    description: 'Directory of the embedded PGlite database (used only when DATABASE_URL is unset).',
+    devDefault: '.data/pglite',
+  },
+  REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+    description: 'Redis (>= 6.2) for queues and rate limits.',
+    devDefault: 'redis://127.0.0.1:6379',
+  },
+  QUEUE_PREFIX: {
+    schema: z.string().regex(/^[a-z0-9_-]+$/i),
+    description: 'Prefix of every BullMQ key in Redis (separates environments sharing one Redis).',
+    devDefault: 'educard',
+  },
+  OUTBOX_POLL_MS: { schema: int(10, 60_000), description: 'How often the outbox relay looks for new rows.', devDefault: '250' },
+  OUTBOX_BATCH_SIZE: { schema: int(1, 5000), description: 'Largest number of outbox rows relayed in one batch.', devDefault: '200' },
+  MATCH_CONCURRENCY: { schema: int(1, 200), description: 'Registry-match jobs processed at once per worker process.', devDefault: '20' },
+  H5_DIST_DIR: {
+    schema: z.string().min(1),
+    description: 'Directory of the H5 build served at /.',
+    devDefault: 'miniprogram/dist/h5',
+  },
+  PII_ENCRYPTION_KEYS: {
+    schema: z.string().min(1),
+    description: 'AES-256-GCM keys for personal data, as keyId:base64(32 bytes), comma-separated; old ids stay readable.',
+    devDefault: DEV_PII_KEY,
+    secret: true,
+  },
+  PII_CURRENT_KEY_ID: {
+    schema: z.string().regex(/^[a-z0-9]{1,16}$/i),
+    description: 'Key id (from PII_ENCRYPTION_KEYS) that encrypts new data.',
+    devDefault: 'dev1',
+  },
+  PII_BLIND_INDEX_KEY: {
+    schema: z.string().min(1),
+    description: 'HMAC-SHA256 key (base64, >= 32 bytes) for blind indexes of ID numbers and phones.',
+    devDefault: DEV_BLIND_INDEX_KEY,
+    secret: true,
+  },
+  SESSION_SECRET: {
+    schema: z.string().min(32),
+    description: 'Secret (>= 32 chars) for hashing session tokens and signing short-lived values.',
+    devDefault: DEV_SESSION_SECRET,
+    secret: true,
+  },
+  WECHAT_API_BASE: {
+    schema: z.url(),
+    description: 'Base URL of the WeChat server API (a local fake in development and tests).',
+    devDefault: 'http://127.0.0.1:3901',
+  },
+  WECHAT_MP_APPID: { schema: z.string().min(1), description: 'Mini-program appid.', devDefault: 'wxdev0000000000mp' },
+  WECHAT_MP_SECRET: {
+    schema: z.string().min(1),
+    description: 'Mini-program AppSecret (jscode2session, access token).',
+    devDefault: 'dev-mp-secret',
+    secret: true,
+  },
+  WECHAT_OA_APPID: { schema: z.string().min(1), description: 'Official-account appid (template messages).', devDefault: 'wxdev0000000000oa' },
+  WECHAT_OA_SECRET: {
+    schema: z.string().min(1),
+    description: 'Official-account AppSecret.',
+    devDefault: 'dev-oa-secret',
+    secret: true,
+  },
+} satisfies Record<string, VariableSpec>;
+
+type Variables = typeof VARIABLES;
+export type VariableName = keyof Variables;
+
+export type Config = {
+  [K in VariableName]: Variables[K]['schema'] extends z.ZodType<infer T> ? T : never;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse the environment into a typed Config; throws ConfigError naming every problem at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const missingSecrets: string[] = [];
+  const out: Record<string, unknown> = {};
+
+  for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, VariableSpec][]) {
+    const raw = env[name] === '' && spec.devDefault === undefined ? undefined : env[name];
+    if (production && spec.secret && (raw === undefined || raw === '' || raw === spec.devDefault)) {
+      missingSecrets.push(name);
+      continue;
+    }
+    const value = raw ?? spec.devDefault;
+    const parsed = spec.schema.safeParse(value);
+    if (parsed.success) out[name] = parsed.data;
+    else problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'} (${spec.description})`);
+  }
+  if (missingSecrets.length > 0) {
+    problems.unshift(
+      `NODE_ENV=production requires these secrets to be set (development defaults are refused): ${missingSecrets.join(', ')}`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config = out as Config;
+  const keyIds = parseKeyRing(config.PII_ENCRYPTION_KEYS).map((k) => k.id);
+  if (!keyIds.includes(config.PII_CURRENT_KEY_ID)) {
+    throw new ConfigError([`PII_CURRENT_KEY_ID: "${config.PII_CURRENT_KEY_ID}" is not one of PII_ENCRYPTION_KEYS (${keyIds.join(', ')})`]);
+  }
+  return Object.freeze(config);
+}
+
+/** `id:base64,id:base64` → key entries; throws ConfigError on a malformed entry or a key of the wrong size. */
+export function parseKeyRing(value: string): { id: string; key: Uint8Array }[] {
+  return value.split(',').map((entry) => {
+    const [id, b64] = entry.trim().split(':');
+    const key = b64 ? Uint8Array.from(Buffer.from(b64, 'base64')) : new Uint8Array();
+    if (!id || key.length !== 32) {
+      throw new ConfigError([`PII_ENCRYPTION_KEYS: entry "${id ?? ''}" must be keyId:base64 of exactly 32 bytes`]);
+    }
+    return { id, key };
+  });
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,134 @@
+/**
+ * The one error family of EduCard, shared by the server, the workers and the
+ * mini-program. Every error has a stable machine code, an HTTP status and a
+ * Simplified Chinese message for people. Field-level validation problems carry
+ * `fields`: a map from a dotted field path to the Chinese message for it.
+ */
+
+export const ERROR_CATALOG = {
+  // generic transport-level errors
+  VALIDATION_FAILED: { status: 400, message: '提交的信息有误，请检查后重试' },
+  BAD_JSON: { status: 400, message: '请求内容不是有效的 JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: '请求内容类型不受支持' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: '提交的内容过大' },
+  UNAUTHENTICATED: { status: 401, message: '请先登录' },
+  FORBIDDEN: { status: 403, message: '没有权限进行此操作' },
+  NOT_FOUND: { status: 404, message: '请求的内容不存在' },
+  METHOD_NOT_ALLOWED: { status: 405, message: '不支持该请求方法' },
+  CONFLICT: { status: 409, message: '数据冲突，请刷新后重试' },
+  RATE_LIMITED: { status: 429, message: '操作过于频繁，请稍后再试' },
+  SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
+  INTERNAL: { status: 500, message: '系统繁忙，请稍后再试' },
+  NETWORK: { status: 0, message: '网络连接失败，请检查网络后重试' },
+
+  // identity numbers and contact data (field-level codes; status for when they stand alone)
+  ID_REQUIRED: { status: 400, message: '请填写身份证号' },
+  ID_LEGACY_15: { status: 400, message: '请填写 18 位居民身份证号（15 位旧号码已停止使用）' },
+  ID_FORMAT: { status: 400, message: '身份证号应为 18 位，前 17 位为数字，最后一位为数字或 X' },
+  ID_PROVINCE: { status: 400, message: '身份证号前两位不是有效的省级行政区代码' },
+  ID_BIRTH_DATE: { status: 400, message: '身份证号中的出生日期无效' },
+  ID_BIRTH_FUTURE: { status: 400, message: '身份证号中的出生日期不能晚于今天' },
+  ID_AGE_STUDENT: { status: 400, message: '身份证号中的出生日期不符合中小学生年龄' },
+  ID_AGE_GUARDIAN: { status: 400, message: '监护人须年满 18 周岁，请核对身份证号' },
+  ID_CHECKSUM: { status: 400, message: '身份证号校验位不正确，请核对' },
+  STUDENT_NO_FORMAT: { status: 400, message: '学籍号应为 G、J 或 L 开头加 18 位字符' },
+  PHONE_FORMAT: { status: 400, message: '请填写正确的 11 位手机号码' },
+  EMAIL_FORMAT: { status: 400, message: '请填写正确的电子邮箱' },
+  NAME_LENGTH: { status: 400, message: '姓名应为 2–20 个字' },
+  NAME_CHARS: { status: 400, message: '姓名只能包含汉字、字母和间隔号（·）' },
+  USERNAME_FORMAT: { status: 400, message: '用户名为 4–20 位字母、数字或下划线，且以字母开头' },
+  PASSWORD_LENGTH: { status: 400, message: '密码长度应为 8–32 位' },
+  PASSWORD_WEAK: { status: 400, message: '密码至少包含字母、数字、符号中的两类' },
+  PASSWORD_COMMON: { status: 400, message: '密码过于常见，请换一个' },
+  PASSWORD_CONTAINS_IDENTITY: { status: 400, message: '密码不能包含用户名或手机号' },
+  REQUIRED: { status: 400, message: '此项为必填项' },
+  GUARDIAN_CONSENT_REQUIRED: { status: 400, message: '未满 14 周岁的学生须由监护人同意后提交' },
+  GUARDIAN_CONSENT_GUARDIAN: { status: 400, message: '请选择已填写的监护人作为同意人' },
+  GUARDIANS_COUNT: { status: 400, message: '请填写 1–2 位监护人' },
+  GUARDIAN_DUPLICATE_ID: { status: 400, message: '两位监护人的身份证号不能相同' },
+  GUARDIAN_ID_IS_STUDENT: { status: 400, message: '监护人的身份证号不能与学生相同' },
+  GUARDIAN_RELATION_INVALID: { status: 400, message: '请选择监护人与学生的关系' },
+  ADDRESS_LENGTH: { status: 400, message: '联系地址应为 1–120 个字' },
+  SCHOOL_INVALID: { status: 400, message: '请选择学校' },
+  GRADE_INVALID: { status: 400, message: '请选择年级' },
+  CLASS_INVALID: { status: 400, message: '请选择班级' },
+
+  // the review workflow
+  REVIEW_TRANSITION_FORBIDDEN: { status: 409, message: '当前状态下不能进行此操作' },
+  REVIEW_RETURN_REASON: { status: 400, message: '退回原因应为 2–200 个字' },
+  ID_ALREADY_APPROVED: { status: 409, message: '该身份证号已在其他账号下完成认证，请联系学校处理' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The field map of a validation error: dotted path → Chinese message. */
+export type FieldErrors = Record<string, string>;
+
+/** The JSON body of every API error. */
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: FieldErrors };
+}
+
+export function errorMessage(code: ErrorCode): string {
+  return ERROR_CATALOG[code].message;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: FieldErrors | undefined;
+  /** Unexpected faults are reported (logged with stack); expected ones are not. */
+  readonly isReportable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; fields?: FieldErrors; cause?: unknown } = {},
+  ) {
+    super(options.message ?? ERROR_CATALOG[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.fields = options.fields;
+    this.isReportable = this.status >= 500;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.fields ? { fields: this.fields } : {}),
+      },
+    };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOG, value);
+}
+
+/** Rebuild an AppError from an API error body (used by the mini-program's API client). */
+export function appErrorFromBody(status: number, body: unknown): AppError {
+  const e = (body as Partial<ErrorBody> | null)?.error;
+  const code: ErrorCode = e && isErrorCode(e.code) ? e.code : statusToCode(status);
+  return new AppError(code, {
+    ...(e && typeof e.message === 'string' ? { message: e.message } : {}),
+    ...(e?.fields ? { fields: e.fields } : {}),
+  });
+}
+
+function statusToCode(status: number): ErrorCode {
+  const byStatus: Record<number, ErrorCode> = {
+    400: 'VALIDATION_FAILED',
+    401: 'UNAUTHENTICATED',
+    403: 'FORBIDDEN',
+    404: 'NOT_FOUND',
+    405: 'METHOD_NOT_ALLOWED',
+    409: 'CONFLICT',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+    429: 'RATE_LIMITED',
+    503: 'SERVICE_UNAVAILABLE',
+  };
+  return byStatus[status] ?? 'INTERNAL';
+}

@@ -1,0 +1,175 @@
+/**
+ * The review state machine: the one owner of every review status and
+ * transition (DESIGN §2). The server and the workers call `transition` and
+ * store its result; they never set a status by hand.
+ *
+ * What the state belongs to. A student's profile is a chain of immutable
+ * versions (profile_versions). The state here is the review status of the
+ * student's *latest* version, kept on that version row; it is not the
+ * student's card status:
+ *
+ * - Events that carry new content — `submit` (from draft, returned or, with
+ *   corrections, reconfirm_required), `reconfirm` (school information confirmed
+ *   unchanged at a new semester) and `resubmit_key_change` — create a new
+ *   version whose status is the target state; the previous version keeps its
+ *   status as history. All other events update the latest version in place.
+ * - Card validity is the student's own fact: the student keeps the card of
+ *   their last approved version. So `resubmit_key_change` (approved →
+ *   submitted, used only when a key field changed; contact fields apply at once
+ *   and need no review) does not revoke the card: it stays valid while the new
+ *   version is matched and reviewed (DESIGN §2).
+ * - `semester_reset` moves an approved latest version to reconfirm_required;
+ *   parents then confirm (`reconfirm`) or correct (`submit`) and the same
+ *   matching runs.
+ * - `match_retry` (matching → submitted) lets the sweeper requeue a version
+ *   whose matching job was lost or failed transiently.
+ *
+ * Nothing else is needed: a parent cannot withdraw a submission (it is
+ * matched within seconds), and a teacher's decision is revised by a new
+ * version, not by reopening the old one.
+ */
+import { AppError, errorMessage } from '../errors';
+import { codePointLength } from '../text/normalize';
+
+export const REVIEW_STATES = [
+  'draft',
+  'submitted',
+  'matching',
+  'pending_review',
+  'returned',
+  'approved',
+  'reconfirm_required',
+] as const;
+export type ReviewState = (typeof REVIEW_STATES)[number];
+
+export const REVIEW_STATE_LABELS: Readonly<Record<ReviewState, string>> = {
+  draft: '草稿',
+  submitted: '已提交',
+  matching: '比对中',
+  pending_review: '待班主任审核',
+  returned: '已退回',
+  approved: '已认证',
+  reconfirm_required: '待重新确认',
+};
+
+/** Why the registry match could not approve on its own. */
+export const MATCH_REVIEW_REASONS = ['mismatch', 'not_found', 'transient_status'] as const;
+export type MatchReviewReason = (typeof MATCH_REVIEW_REASONS)[number];
+
+export const MATCH_REVIEW_REASON_LABELS: Readonly<Record<MatchReviewReason, string>> = {
+  mismatch: '信息与学籍库不一致',
+  not_found: '学籍库中未找到该学生',
+  transient_status: '学籍状态为借读或变动中',
+};
+
+export const MIN_RETURN_REASON_LENGTH = 2;
+export const MAX_RETURN_REASON_LENGTH = 200;
+
+export const REVIEW_EVENTS = [
+  'submit',
+  'resubmit_key_change',
+  'start_matching',
+  'match_approved',
+  'match_needs_review',
+  'match_retry',
+  'teacher_approve',
+  'teacher_return',
+  'semester_reset',
+  'reconfirm',
+] as const;
+export type ReviewEventType = (typeof REVIEW_EVENTS)[number];
+
+export type ReviewEvent =
+  | { type: 'submit' }
+  | { type: 'resubmit_key_change' }
+  | { type: 'start_matching' }
+  | { type: 'match_approved' }
+  | { type: 'match_needs_review'; reason: MatchReviewReason }
+  | { type: 'match_retry' }
+  | { type: 'teacher_approve' }
+  | { type: 'teacher_return'; reason: string }
+  | { type: 'semester_reset' }
+  | { type: 'reconfirm' };
+
+/** Every allowed transition: the event, the states it may happen in, and where it leads. */
+export const TRANSITIONS: Readonly<Record<ReviewEventType, { from: readonly ReviewState[]; to: ReviewState }>> = {
+  submit: { from: ['draft', 'returned', 'reconfirm_required'], to: 'submitted' },
+  resubmit_key_change: { from: ['approved'], to: 'submitted' },
+  start_matching: { from: ['submitted'], to: 'matching' },
+  match_approved: { from: ['matching'], to: 'approved' },
+  match_needs_review: { from: ['matching'], to: 'pending_review' },
+  match_retry: { from: ['matching'], to: 'submitted' },
+  teacher_approve: { from: ['pending_review'], to: 'approved' },
+  teacher_return: { from: ['pending_review'], to: 'returned' },
+  semester_reset: { from: ['approved'], to: 'reconfirm_required' },
+  reconfirm: { from: ['reconfirm_required'], to: 'submitted' },
+};
+
+/**
+ * States in which the latest version's review is decided: nothing is in
+ * flight for a worker or a teacher. (Every state has a way out — a new version
+ * or a semester reset — so "final" means decided, not terminal.)
+ */
+export const FINAL_REVIEW_STATES: readonly ReviewState[] = ['approved', 'returned'];
+
+/** The transition is not allowed in the current state. */
+export class ReviewTransitionError extends AppError {
+  readonly from: ReviewState;
+  readonly event: ReviewEventType;
+
+  constructor(from: ReviewState, event: ReviewEventType) {
+    super('REVIEW_TRANSITION_FORBIDDEN', {
+      message: `${errorMessage('REVIEW_TRANSITION_FORBIDDEN')}（${REVIEW_STATE_LABELS[from] ?? from}）`,
+    });
+    this.name = 'ReviewTransitionError';
+    this.from = from;
+    this.event = event;
+  }
+}
+
+export function isReviewState(value: unknown): value is ReviewState {
+  return typeof value === 'string' && (REVIEW_STATES as readonly string[]).includes(value);
+}
+
+export function isReviewEventType(value: unknown): value is ReviewEventType {
+  return typeof value === 'string' && (REVIEW_EVENTS as readonly string[]).includes(value);
+}
+
+export function canTransition(state: ReviewState, eventType: ReviewEventType): boolean {
+  const rule = TRANSITIONS[eventType];
+  return rule !== undefined && rule.from.includes(state);
+}
+
+export function allowedEvents(state: ReviewState): ReviewEventType[] {
+  return REVIEW_EVENTS.filter((event) => canTransition(state, event));
+}
+
+export function isFinal(state: ReviewState): boolean {
+  return FINAL_REVIEW_STATES.includes(state);
+}
+
+/** The trimmed return reason, or throws AppError REVIEW_RETURN_REASON (field `reason`). */
+export function normalizeReturnReason(reason: unknown): string {
+  const trimmed = typeof reason === 'string' ? reason.trim() : '';
+  const length = codePointLength(trimmed);
+  if (length < MIN_RETURN_REASON_LENGTH || length > MAX_RETURN_REASON_LENGTH) {
+    throw new AppError('REVIEW_RETURN_REASON', { fields: { reason: errorMessage('REVIEW_RETURN_REASON') } });
+  }
+  return trimmed;
+}
+
+/**
+ * The state after `event`. Throws ReviewTransitionError when the event is not
+ * allowed in `state`, and AppError when the event's data is invalid (a return
+ * without a 2–200 character reason, an unknown match reason).
+ */
+export function transition(state: ReviewState, event: ReviewEvent): ReviewState {
+  if (!isReviewState(state) || !isReviewEventType(event?.type) || !canTransition(state, event.type)) {
+    throw new ReviewTransitionError(state, event?.type);
+  }
+  if (event.type === 'teacher_return') normalizeReturnReason(event.reason);
+  if (event.type === 'match_needs_review' && !MATCH_REVIEW_REASONS.includes(event.reason)) {
+    throw new AppError('VALIDATION_FAILED', { fields: { reason: errorMessage('VALIDATION_FAILED') } });
+  }
+  return TRANSITIONS[event.type].to;
+}

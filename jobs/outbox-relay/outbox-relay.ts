@@ -1,0 +1,267 @@
+/**
+ * The outbox relay: moves rows of the transactional outbox (server/outbox) into
+ * their BullMQ queues, at least once, and marks them dispatched.
+ *
+ * One batch is one PostgreSQL transaction:
+ *
+ *   1. claim up to OUTBOX_BATCH_SIZE pending rows, oldest first,
+ *      `for update skip locked` (several relays — API and worker processes —
+ *      share the table without waiting for or double-claiming each other);
+ *   2. `queue.addBulk` them with job id `outbox-<id>`;
+ *   3. mark them dispatched in one UPDATE and commit.
+ *
+ * Crash window: when the process dies (or the commit fails) after step 2, the
+ * rows are still pending and another relay adds them again. BullMQ ignores an
+ * add whose job id still exists (completed jobs are kept a day, see
+ * DEFAULT_JOB_OPTIONS), so the job is kept and not duplicated; and the jobs are
+ * idempotent anyway (state checks), which also covers a re-add after the job
+ * was removed. The same holds when an add times out here but reaches Redis
+ * later: the rows roll back to pending and the next relay's add is a no-op.
+ *
+ * When Redis fails, the transaction rolls back (rows stay pending), `attempts`
+ * and `last_error` are recorded in a separate best-effort statement, and the
+ * loop backs off; it never throws out of the loop.
+ *
+ * Rows naming a queue this process does not know are parked: `last_error` is
+ * set and `available_at` moves UNKNOWN_QUEUE_RETRY_MS into the future, inside
+ * the same transaction as the batch. Such a row is most likely written by a
+ * newer version during a rolling deploy (a new queue that this older relay
+ * does not have yet), so it is neither dropped (marking it dispatched would lose
+ * the work) nor retried at every poll (it would be claimed, and rejected, again
+ * and again); a relay that knows the queue picks it up at the next retry, and
+ * an operator can re-arm it at once with `update outbox set available_at = now()`.
+ */
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { Queue } from 'bullmq';
+import type { AppContext } from '../../server/context';
+import { outbox } from '../../server/db/schema';
+import { outboxJobId } from '../../server/outbox/outbox';
+import type { Queues } from '../../server/queues/queues';
+
+/** How long a row of an unknown queue waits before a relay looks at it again. */
+export const UNKNOWN_QUEUE_RETRY_MS = 10 * 60_000;
+/** An add that has not answered after this long counts as failed (the rows roll back to pending). */
+export const DEFAULT_ENQUEUE_TIMEOUT_MS = 10_000;
+/** Longest pause of the loop after consecutive failures. */
+export const MAX_BACKOFF_MS = 30_000;
+
+const MAX_ERROR_LENGTH = 500;
+
+/** What a relay needs: the database, the queues it may add to (rows of other queues are parked), config and logger. */
+export type RelayContext = Pick<AppContext, 'db' | 'logger' | 'config'> & { queues: Queues };
+
+export interface RelayBatchOptions {
+  /** Largest number of rows in one batch; default config.OUTBOX_BATCH_SIZE. */
+  batchSize?: number;
+  /** Give up on the Redis write after this long; default DEFAULT_ENQUEUE_TIMEOUT_MS. */
+  enqueueTimeoutMs?: number;
+  /**
+   * Only consider these outbox ids (tests that share one database, or an
+   * operator re-driving given rows). Unset: every pending row.
+   */
+  onlyIds?: readonly number[];
+}
+
+export interface RelayBatchResult {
+  /** Rows claimed by this batch (relayed + parked). */
+  claimed: number;
+  /** Outbox ids added to their queue and marked dispatched. */
+  relayed: number[];
+  /** Outbox ids of unknown queues, parked for UNKNOWN_QUEUE_RETRY_MS. */
+  parked: number[];
+}
+
+/** The batch was rolled back; its rows stay pending. */
+export class OutboxRelayError extends Error {
+  constructor(
+    readonly outboxIds: number[],
+    options: { cause: unknown },
+  ) {
+    super(`outbox relay failed for ${outboxIds.length} row(s): ${errorText(options.cause)}`, options);
+    this.name = 'OutboxRelayError';
+  }
+}
+
+interface ClaimedRow {
+  id: number;
+  queue: string;
+  payload: unknown;
+}
+
+/**
+ * Relay one batch; resolves with what was relayed, or rejects with an
+ * OutboxRelayError (or a database error) after rolling the batch back.
+ */
+export async function relayOnce(ctx: RelayContext, options: RelayBatchOptions = {}): Promise<RelayBatchResult> {
+  const batchSize = options.batchSize ?? ctx.config.OUTBOX_BATCH_SIZE;
+  const enqueueTimeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
+  if (options.onlyIds && options.onlyIds.length === 0) return { claimed: 0, relayed: [], parked: [] };
+  const queues = ctx.queues as unknown as Record<string, Queue | undefined>;
+
+  let claimedIds: number[] = [];
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const rows: ClaimedRow[] = await tx
+        .select({ id: outbox.id, queue: outbox.queue, payload: outbox.payload })
+        .from(outbox)
+        .where(
+          and(
+            isNull(outbox.dispatchedAt),
+            lte(outbox.availableAt, sql`now()`),
+            options.onlyIds ? inArray(outbox.id, [...options.onlyIds]) : undefined,
+          ),
+        )
+        .orderBy(asc(outbox.id))
+        .limit(batchSize)
+        .for('update', { skipLocked: true });
+      claimedIds = rows.map((r) => r.id);
+      if (rows.length === 0) return { claimed: 0, relayed: [], parked: [] };
+
+      const byQueue = new Map<Queue, ClaimedRow[]>();
+      const unknown: ClaimedRow[] = [];
+      for (const row of rows) {
+        const queue = Object.prototype.hasOwnProperty.call(queues, row.queue) ? queues[row.queue] : undefined;
+        if (!queue) {
+          unknown.push(row);
+          continue;
+        }
+        const list = byQueue.get(queue) ?? [];
+        list.push(row);
+        byQueue.set(queue, list);
+      }
+
+      if (byQueue.size > 0) {
+        await withTimeout(
+          Promise.all(
+            [...byQueue].map(([queue, list]) =>
+              queue.addBulk(list.map((row) => ({ name: row.queue, data: row.payload, opts: { jobId: outboxJobId(row.id) } }))),
+            ),
+          ),
+          enqueueTimeoutMs,
+          `adding jobs to Redis did not finish within ${enqueueTimeoutMs} ms`,
+        );
+      }
+
+      const relayed = [...byQueue.values()].flat().map((r) => r.id);
+      if (relayed.length > 0) {
+        await tx.update(outbox).set({ dispatchedAt: sql`now()` }).where(inArray(outbox.id, relayed));
+      }
+      const parked = unknown.map((r) => r.id);
+      for (const row of unknown) {
+        await tx
+          .update(outbox)
+          .set({
+            attempts: sql`${outbox.attempts} + 1`,
+            lastError: `unknown queue "${row.queue}"`.slice(0, MAX_ERROR_LENGTH),
+            availableAt: sql`now() + make_interval(secs => ${UNKNOWN_QUEUE_RETRY_MS / 1000})`,
+          })
+          .where(eq(outbox.id, row.id));
+        ctx.logger.warn({ outboxId: row.id, queue: row.queue }, 'outbox row names an unknown queue; parked');
+      }
+      return { claimed: rows.length, relayed, parked };
+    });
+  } catch (err) {
+    if (claimedIds.length === 0) throw err;
+    await recordFailure(ctx, claimedIds, err);
+    throw new OutboxRelayError(claimedIds, { cause: err });
+  }
+}
+
+/** Best effort: the rows are pending again; note the attempt and why it failed. */
+async function recordFailure(ctx: RelayContext, ids: number[], err: unknown): Promise<void> {
+  try {
+    await ctx.db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: errorText(err).slice(0, MAX_ERROR_LENGTH) })
+      .where(and(inArray(outbox.id, ids), isNull(outbox.dispatchedAt)));
+  } catch (recordErr) {
+    ctx.logger.debug({ err: recordErr }, 'could not record the outbox relay failure');
+  }
+}
+
+export interface OutboxRelayOptions extends RelayBatchOptions {
+  /** Pause between polls when the last batch was not full; default config.OUTBOX_POLL_MS. */
+  pollMs?: number;
+  /** Longest pause after consecutive failures; default MAX_BACKOFF_MS. */
+  maxBackoffMs?: number;
+}
+
+/**
+ * The relay loop: poll every pollMs, again at once when a batch was full, back
+ * off exponentially (with jitter) while batches fail. `stop()` waits for the
+ * batch in progress.
+ */
+export class OutboxRelay {
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly options: OutboxRelayOptions = {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    const pollMs = this.options.pollMs ?? this.ctx.config.OUTBOX_POLL_MS;
+    const batchSize = this.options.batchSize ?? this.ctx.config.OUTBOX_BATCH_SIZE;
+    const maxBackoffMs = this.options.maxBackoffMs ?? MAX_BACKOFF_MS;
+    while (!this.stopping) {
+      let pause = pollMs;
+      try {
+        const result = await relayOnce(this.ctx, { ...this.options, batchSize });
+        if (this.failures > 0) this.ctx.logger.info({ failures: this.failures }, 'outbox relay recovered');
+        this.failures = 0;
+        if (result.claimed >= batchSize) pause = 0;
+      } catch (err) {
+        this.failures += 1;
+        const base = Math.min(maxBackoffMs, pollMs * 2 ** Math.min(this.failures, 16));
+        pause = Math.round(base / 2 + (Math.random() * base) / 2);
+        // One warning when an outage starts, then every tenth attempt, so a long outage does not flood the log.
+        if (this.failures === 1 || this.failures % 10 === 0) {
+          this.ctx.logger.warn({ err, failures: this.failures, retryInMs: pause }, 'outbox relay batch failed');
+        }
+      }
+      if (pause > 0) await this.sleep(pause);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = () => {
+        this.wake = undefined;
+        resolve();
+      };
+      this.timer = setTimeout(() => this.wake?.(), ms);
+    });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  // Promise.race also handles a late rejection of `promise`, so an abandoned add cannot become an unhandled rejection.
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,119 @@
+import path from 'node:path'
+import { defineConfig, type UserConfigExport } from '@tarojs/cli'
+import devConfig from './dev'
+import prodConfig from './prod'
+
+/**
+ * Taro build configuration, written by hand from the Taro 4 CLI template
+ * (node_modules/@tarojs/cli/templates/default/config/index.js).
+ *
+ * - `weapp` builds to dist/weapp, `h5` to dist/h5 (outputRoot follows TARO_ENV).
+ * - The shared `domain/` folder at the repository root is plain TypeScript outside
+ *   `src/`; Taro only runs babel on `src/` and `node_modules/*taro*` by default, so
+ *   `compile.include` adds it (and zod, whose ESM uses syntax newer than the
+ *   mini-program's browserslist targets).
+ */
+
+const domainDir = path.resolve(__dirname, '../../domain')
+
+/** Files outside src/ that must go through babel (TypeScript, newer syntax). */
+const compileInclude = [
+  (filename: string) => filename.startsWith(domainDir + path.sep),
+  (filename: string) => /node_modules[\\/]zod[\\/]/.test(filename),
+]
+
+/**
+ * API base URL baked into the bundle. Only TARO_APP_* variables reach the bundle:
+ * from the shell (`TARO_APP_API_BASE=https://api.example.cn npm run build:weapp`)
+ * or from miniprogram/.env.<mode>. The H5 build is served by the API itself, so it
+ * always calls the same origin and ignores this value. The weapp default is the
+ * local API for WeChat DevTools (with 「不校验合法域名」 ticked).
+ */
+const apiBase =
+  process.env.TARO_ENV === 'h5' ? '' : (process.env.TARO_APP_API_BASE ?? 'http://127.0.0.1:3000')
+
+export default defineConfig<'webpack5'>(async (merge) => {
+  const baseConfig: UserConfigExport<'webpack5'> = {
+    projectName: 'educard',
+    date: '2025-01-01',
+    // Our styles are written for a 750-wide design; NutUI's for 375 (its docs).
+    designWidth: (input) => {
+      const file = typeof input === 'object' ? input.file : undefined
+      return file?.replace(/\\+/g, '/').includes('@nutui/') ? 375 : 750
+    },
+    deviceRatio: {
+      640: 2.34 / 2,
+      750: 1,
+      375: 2,
+      828: 1.81 / 2,
+    },
+    sourceRoot: 'src',
+    outputRoot: `dist/${process.env.TARO_ENV}`,
+    plugins: [],
+    env: {
+      TARO_APP_API_BASE: JSON.stringify(apiBase),
+    },
+    defineConstants: {},
+    copy: {
+      patterns: [],
+      options: {},
+    },
+    framework: 'react',
+    compiler: 'webpack5',
+    cache: {
+      enable: false,
+    },
+    mini: {
+      compile: {
+        include: compileInclude,
+      },
+      postcss: {
+        pxtransform: {
+          enable: true,
+          config: {},
+        },
+        cssModules: {
+          enable: false,
+          config: {
+            namingPattern: 'module',
+            generateScopedName: '[name]__[local]___[hash:base64:5]',
+          },
+        },
+      },
+    },
+    h5: {
+      publicPath: '/',
+      staticDirectory: 'static',
+      compile: {
+        include: compileInclude,
+      },
+      output: {
+        filename: 'js/[name].[contenthash:8].js',
+        chunkFilename: 'js/[name].[contenthash:8].js',
+      },
+      miniCssExtractPluginOption: {
+        ignoreOrder: true,
+        filename: 'css/[name].[contenthash:8].css',
+        chunkFilename: 'css/[name].[contenthash:8].css',
+      },
+      postcss: {
+        autoprefixer: {
+          enable: true,
+          config: {},
+        },
+        cssModules: {
+          enable: false,
+          config: {
+            namingPattern: 'module',
+            generateScopedName: '[name]__[local]___[hash:base64:5]',
+          },
+        },
+      },
+    },
+  }
+
+  if (process.env.NODE_ENV === 'development') {
+    return merge({}, baseConfig, devConfig)
+  }
+  return merge({}, baseConfig, prodConfig)
+})

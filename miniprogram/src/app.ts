@@ -1,0 +1,16 @@
+import type { PropsWithChildren } from 'react'
+import { config as zodConfig } from 'zod'
+import './app.scss'
+
+// Mini-programs forbid `new Function`; tell zod not to probe for it (its JIT
+// fast path needs eval). The H5 build keeps zod's default.
+if (process.env.TARO_ENV === 'weapp') {
+  zodConfig({ jitless: true })
+}
+
+function App({ children }: PropsWithChildren) {
+  // children is the page being rendered
+  return children
+}
+
+export default App

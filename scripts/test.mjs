@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: everything, in order, stopping at the first failure:
+ *   type check → dependency rule → jest (unit + integration on real PostgreSQL
+ *   and Redis, PGlite smoke) → weapp and H5 builds → browser test of the H5 build
+ *   served by the API (Playwright + /usr/bin/chromium).
+ * `npm test -- --skip-build` reuses existing builds (faster local loops).
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const skipBuild = process.argv.includes('--skip-build');
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+const steps = [
+  ['type check (server, domain, jobs, tools)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['type check (mini-program)', npx, ['tsc', '-p', 'miniprogram/tsconfig.json', '--noEmit']],
+  ['dependency rule', npm, ['run', '--silent', 'lint:deps']],
+  // PGlite's CommonJS build loads its WebAssembly through a dynamic import, which jest runs only with VM modules.
+  ['unit and integration tests', npx, ['jest', '--ci'], { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() }],
+  ...(skipBuild
+    ? []
+    : [
+        ['mini-program build (weapp)', npm, ['run', '--silent', 'build:weapp']],
+        ['web build (h5)', npm, ['run', '--silent', 'build:h5']],
+      ]),
+  ['browser test (H5 served by the API)', npx, ['playwright', 'test']],
+];
+
+const timings = [];
+for (const [label, command, args, env] of steps) {
+  process.stdout.write(`\n=== ${label} ===\n`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  timings.push(`${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (result.status !== 0) {
+    process.stdout.write(`\n✗ ${label} failed (exit ${result.status ?? result.signal}).\n`);
+    process.exit(result.status || 1);
+  }
+}
+process.stdout.write(`\n✓ all test steps passed\n  ${timings.join('\n  ')}\n`);

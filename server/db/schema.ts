@@ -1,0 +1,237 @@
+/**
+ * The PostgreSQL schema (drizzle). Migrations in ./migrations are generated from
+ * this file with `npm run db:generate` and committed; never edit a migration that
+ * has landed, add a new one.
+ *
+ * Personal data: resident ID numbers and phone numbers never rest in plaintext.
+ * They are stored as `*_cipher` (AES-256-GCM with a key id, see server/crypto/pii.ts)
+ * beside an `*_index` (HMAC blind index) for equality look-ups.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const ACCOUNT_ROLES = ['parent', 'student', 'teacher', 'school_admin', 'operator'] as const;
+export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+
+export const schools = pgTable('schools', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** 学校标识码 (10 digits, national school code). */
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    role: text('role', { enum: ACCOUNT_ROLES }).notNull(),
+    /** As typed by the person; uniqueness is on usernameKey (lower case). */
+    username: text('username'),
+    usernameKey: text('username_key').unique(),
+    passwordHash: text('password_hash'),
+    displayName: text('display_name'),
+    phoneCipher: text('phone_cipher'),
+    phoneIndex: text('phone_index'),
+    schoolId: uuid('school_id').references(() => schools.id),
+    wechatMpOpenid: text('wechat_mp_openid').unique(),
+    wechatOaOpenid: text('wechat_oa_openid').unique(),
+    wechatUnionid: text('wechat_unionid'),
+    status: text('status', { enum: ['active', 'pending_activation', 'disabled'] })
+      .notNull()
+      .default('active'),
+    failedLoginCount: integer('failed_login_count').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('accounts_phone_index_idx').on(t.phoneIndex),
+    index('accounts_unionid_idx').on(t.wechatUnionid),
+    index('accounts_school_idx').on(t.schoolId),
+  ],
+);
+
+export const classes = pgTable(
+  'classes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    schoolId: uuid('school_id')
+      .notNull()
+      .references(() => schools.id),
+    /** Grade code of domain/profile (P1…P6, J1…J3, S1…S3, K1…K3). */
+    grade: text('grade').notNull(),
+    /** Class name as the registry writes it, e.g. "3班". */
+    name: text('name').notNull(),
+    headTeacherId: uuid('head_teacher_id').references(() => accounts.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('classes_school_grade_name_uq').on(t.schoolId, t.grade, t.name),
+    index('classes_head_teacher_idx').on(t.headTeacherId),
+  ],
+);
+
+export const students = pgTable(
+  'students',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The family account (parent or student) that holds this student. */
+    familyAccountId: uuid('family_account_id')
+      .notNull()
+      .references(() => accounts.id),
+    classId: uuid('class_id').references(() => classes.id),
+    /** Review status of the latest version (domain/review state machine). */
+    status: text('status').notNull().default('draft'),
+    currentVersionId: uuid('current_version_id'),
+    approvedVersionId: uuid('approved_version_id'),
+    /** 教育卡号, issued at first approval. */
+    cardNumber: text('card_number').unique(),
+    residentIdIndex: text('resident_id_index'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('students_family_idx').on(t.familyAccountId),
+    index('students_class_status_idx').on(t.classId, t.status),
+    index('students_resident_id_index_idx').on(t.residentIdIndex),
+  ],
+);
+
+export const profileVersions = pgTable(
+  'profile_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => students.id),
+    version: integer('version').notNull(),
+    /** Review status of this version (domain/review state machine). */
+    status: text('status').notNull(),
+    /** The submitted snapshot without ID numbers and phones (names, school, grade, class, relations, address). */
+    data: jsonb('data').notNull(),
+    /** ID numbers and phones of the snapshot, encrypted as one JSON document. */
+    piiCipher: text('pii_cipher').notNull(),
+    residentIdIndex: text('resident_id_index').notNull(),
+    schoolId: uuid('school_id').references(() => schools.id),
+    classId: uuid('class_id').references(() => classes.id),
+    grade: text('grade'),
+    /** matched | mismatch | not_found | transient_status */
+    matchOutcome: text('match_outcome'),
+    matchDiff: jsonb('match_diff'),
+    matchedStudentNumber: text('matched_student_number'),
+    assignedReviewerId: uuid('assigned_reviewer_id').references(() => accounts.id),
+    reviewReason: text('review_reason'),
+    reviewedBy: uuid('reviewed_by').references(() => accounts.id),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    submittedBy: uuid('submitted_by')
+      .notNull()
+      .references(() => accounts.id),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull().defaultNow(),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('profile_versions_student_version_uq').on(t.studentId, t.version),
+    index('profile_versions_status_changed_idx').on(t.status, t.statusChangedAt),
+    index('profile_versions_reviewer_status_idx').on(t.assignedReviewerId, t.status),
+    index('profile_versions_resident_id_index_idx').on(t.residentIdIndex),
+  ],
+);
+
+export const registryBatches = pgTable('registry_batches', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  fileName: text('file_name').notNull(),
+  fileSha256: text('file_sha256').notNull(),
+  rowsTotal: integer('rows_total').notNull().default(0),
+  rowsValid: integer('rows_valid').notNull().default(0),
+  rowsRejected: integer('rows_rejected').notNull().default(0),
+  importedBy: text('imported_by'),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+/** 学籍库: one row per 学籍号. */
+export const registryRecords = pgTable(
+  'registry_records',
+  {
+    studentNumber: text('student_number').primaryKey(),
+    name: text('name').notNull(),
+    residentIdCipher: text('resident_id_cipher').notNull(),
+    residentIdIndex: text('resident_id_index').notNull(),
+    sex: text('sex', { enum: ['male', 'female'] }),
+    birthDate: date('birth_date'),
+    schoolCode: text('school_code').notNull(),
+    schoolName: text('school_name').notNull(),
+    grade: text('grade').notNull(),
+    className: text('class_name').notNull(),
+    /** 学籍状态 as the registry states it: 在籍, 借读, 休学, 转出 … */
+    registryStatus: text('registry_status').notNull(),
+    batchId: uuid('batch_id').references(() => registryBatches.id),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('registry_records_resident_id_index_idx').on(t.residentIdIndex)],
+);
+
+/**
+ * Transactional outbox: written in the same transaction as the change that needs
+ * background work; the relay (jobs/outbox-relay) enqueues each row exactly once
+ * into BullMQ with job id `outbox-<id>` and marks it dispatched.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Queue name, e.g. "registry-match". */
+    queue: text('queue').notNull(),
+    /** Ids only: never personal data or secrets. */
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+    availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`dispatched_at is null`)],
+);
+
+/** Who saw or changed what, when, from where. Append-only. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorAccountId: uuid('actor_account_id'),
+    actorRole: text('actor_role'),
+    /** e.g. profile.reveal_resident_id, review.approve, account.login_failed */
+    action: text('action').notNull(),
+    subjectType: text('subject_type'),
+    subjectId: text('subject_id'),
+    ip: text('ip'),
+    requestId: text('request_id'),
+    detail: jsonb('detail'),
+    /** Whether the action succeeded (false for refused attempts worth auditing). */
+    success: boolean('success').notNull().default(true),
+  },
+  (t) => [
+    index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),
+    index('audit_log_actor_idx').on(t.actorAccountId, t.at),
+  ],
+);

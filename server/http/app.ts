@@ -1,0 +1,49 @@
+/**
+ * The Koa application: request id and logging, security headers, CORS, the
+ * error translator, JSON bodies, the API routes of the route table, and the H5
+ * build at `/`.
+ */
+import Koa from 'koa';
+import Router from '@koa/router';
+import { AppError } from '../../domain/errors';
+import type { AppContext } from '../context';
+import { cors } from './middlewares/cors';
+import { errorHandler } from './middlewares/error-handler';
+import { jsonBody } from './middlewares/json-body';
+import { requestContext } from './middlewares/request-context';
+import { securityHeaders } from './middlewares/security-headers';
+import { staticH5 } from './middlewares/static-h5';
+import type { AnyRoute, RequestState } from './route';
+import { allRoutes } from './routes';
+import { parseInput } from './validate';
+
+export function createApp(app: AppContext, routes: readonly AnyRoute[] = allRoutes): Koa<RequestState> {
+  const koa = new Koa<RequestState>({ proxy: app.config.TRUST_PROXY });
+  koa.silent = true;
+  const router = new Router<RequestState>();
+  for (const route of routes) {
+    router[route.method](route.path, async function handleRoute(ctx) {
+      const input = parseInput(route, ctx);
+      await route.handler({ koa: ctx, app, input });
+    });
+  }
+
+  koa.use(requestContext(app.logger));
+  koa.use(securityHeaders({ hsts: app.config.NODE_ENV === 'production' }));
+  koa.use(cors(app.config.CORS_ORIGINS));
+  koa.use(errorHandler(app.logger));
+  koa.use(async function attachAppContext(ctx, next) {
+    ctx.state.app = app;
+    await next();
+  });
+  koa.use(jsonBody(app.config.JSON_BODY_LIMIT));
+  koa.use(router.routes());
+  koa.use(async function apiNotFound(ctx, next) {
+    if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
+    // The router records routes whose path matched; a match without a handler means the method is wrong.
+    const matchedPath = ((ctx as { matched?: unknown[] }).matched ?? []).length > 0;
+    throw new AppError(matchedPath ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND');
+  });
+  koa.use(staticH5(app.config.H5_DIST_DIR));
+  return koa;
+}

@@ -1,0 +1,49 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../../../domain/errors';
+import type { Logger } from '../../logging/logger';
+import type { RequestState } from '../route';
+
+/** Driver errors that mean "the database is unreachable or restarting", not "this request is wrong". */
+const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DB_UNAVAILABLE_CODES.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)) return true;
+  }
+  return false;
+}
+
+/** Translate anything thrown below into an AppError; report what is unexpected. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  const type = (err as { type?: unknown }).type;
+  if (status === 413 || type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE');
+  if (status === 415 || type === 'encoding.unsupported') return new AppError('UNSUPPORTED_MEDIA_TYPE');
+  if (status === 405) return new AppError('METHOD_NOT_ALLOWED');
+  if (isDatabaseUnavailable(err)) return new AppError('SERVICE_UNAVAILABLE', { cause: err });
+  return new AppError('INTERNAL', { cause: err });
+}
+
+/**
+ * The one error translator: every failure becomes `{ error: { code, message, fields? } }`
+ * with its status; stack traces and driver messages never reach the client.
+ */
+export function errorHandler(logger: Logger): Middleware<RequestState> {
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.isReportable) {
+        logger.error({ err: appError.cause ?? err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      }
+      ctx.status = appError.status;
+      ctx.body = appError.toBody();
+      if (appError.status === 503) ctx.set('Retry-After', '5');
+    }
+  };
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Middleware } from 'koa';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serve the H5 build at `/`: files by path, and index.html for any other
+ * non-API GET (the app routes itself). index.html is never cached; hashed
+ * assets are cached for a year. Paths never leave the build directory.
+ */
+export function staticH5(distDir: string): Middleware {
+  const root = path.resolve(distDir);
+  const indexFile = path.join(root, 'index.html');
+  return async function serveH5(ctx, next) {
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path === '/api' || ctx.path.startsWith('/api/')) return next();
+    let relative: string;
+    try {
+      relative = decodeURIComponent(ctx.path);
+    } catch {
+      return next();
+    }
+    const candidate = path.resolve(root, `.${relative}`);
+    const inside = candidate === root || candidate.startsWith(root + path.sep);
+    let file = inside && relative !== '/' ? candidate : indexFile;
+    let stat = await fs.promises.stat(file).catch(() => null);
+    if (!stat?.isFile()) {
+      // A missing asset is a 404; any other path is an app route served by index.html.
+      if (path.extname(relative)) return next();
+      file = indexFile;
+      stat = await fs.promises.stat(file).catch(() => null);
+      if (!stat?.isFile()) {
+        ctx.status = 503;
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = 'The web build is missing: run `npm run build:h5` (npm start builds it automatically).';
+        return;
+      }
+    }
+    const ext = path.extname(file);
+    ctx.type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
+    ctx.length = stat.size;
+    ctx.set('Cache-Control', ext === '.html' ? 'no-cache' : /\.[0-9a-f]{8,}\./.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+    ctx.body = ctx.method === 'HEAD' ? null : fs.createReadStream(file);
+  };
+}

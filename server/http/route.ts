@@ -1,0 +1,61 @@
+/**
+ * One way to declare an API route: method, path, who may call it, the zod
+ * schemas of its input and output, and the handler. The router, the request
+ * validation and the OpenAPI document are all generated from these
+ * declarations, so a route cannot exist without a schema.
+ */
+import type { ParameterizedContext } from 'koa';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Who may call a route. Later capabilities add roles; every route states one. */
+export type RouteAccess = 'public';
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+}
+
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+}
+
+export interface RequestState {
+  requestId: string;
+  app: AppContext;
+}
+
+export type KoaContext = ParameterizedContext<RequestState>;
+
+export interface RouteHandlerContext<B, Q, P> {
+  koa: KoaContext;
+  app: AppContext;
+  input: RouteInput<B, Q, P>;
+}
+
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+  method: HttpMethod;
+  /** Koa path under /api, e.g. /api/students/:studentId */
+  path: string;
+  operationId: string;
+  summary: string;
+  tags: string[];
+  access: RouteAccess;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  responses: Record<number, RouteResponse>;
+  handler: (ctx: RouteHandlerContext<B, Q, P>) => Promise<void> | void;
+}
+
+/** Identity function that ties the handler's input types to the schemas. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec<B, Q, P> {
+  return spec;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteSpec<any, any, any>;

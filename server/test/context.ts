@@ -1,0 +1,39 @@
+/**
+ * An AppContext for tests: the test PostgreSQL database and the local Redis
+ * (server/test/env.ts), with BullMQ keys under a prefix unique to this context
+ * (`test-<random>`), so test files running at once never see each other's jobs.
+ * `queues` are producers on that prefix (what the outbox relay adds to);
+ * `cleanup()` obliterates them and closes every connection.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type VariableName } from '../../config';
+import { closeContext, createContext, type AppContext } from '../context';
+import { closeQueues, createQueues, type Queues } from '../queues/queues';
+
+export interface TestContext extends AppContext {
+  queues: Queues;
+  /** Obliterate this context's queues, then close them, Redis and the database pool. */
+  cleanup(): Promise<void>;
+}
+
+export async function createTestContext(env: Partial<Record<VariableName, string>> = {}): Promise<TestContext> {
+  const config = loadConfig({
+    ...process.env,
+    QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    DATABASE_POOL_MAX: '5',
+    ...env,
+  });
+  const ctx = await createContext(config);
+  const queues = createQueues(ctx.redis, config.QUEUE_PREFIX);
+  let cleaned = false;
+  return Object.assign(ctx, {
+    queues,
+    cleanup: async () => {
+      if (cleaned) return;
+      cleaned = true;
+      await Promise.all(Object.values(queues).map((queue) => queue.obliterate({ force: true }).catch(() => undefined)));
+      await closeQueues(queues).catch(() => undefined);
+      await closeContext(ctx);
+    },
+  });
+}
