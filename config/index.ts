@@ -140,6 +140,44 @@ export const VARIABLES = {
     devDefault: 'dev-oa-secret',
     secret: true,
   },
+  WECHAT_TOKEN_REFRESH_MARGIN_S: {
+    schema: int(0, 3600),
+    description: 'Refresh the shared WeChat access token this many seconds before it expires.',
+    devDefault: '300',
+  },
+  FAKE_WECHAT_PORT: {
+    schema: int(0, 65535),
+    description: 'Development only: port of the fake WeChat server that `npm start` runs (0 = do not run it).',
+    devDefault: '3901',
+  },
+  SMS_PROVIDER: {
+    schema: z.enum(['dev', 'tencent']),
+    description: 'SMS provider: dev (messages go to the development inbox) or tencent (Tencent Cloud SMS).',
+    devDefault: 'dev',
+  },
+  TENCENT_SMS_ENDPOINT: {
+    schema: z.string().min(1),
+    description: 'Tencent Cloud SMS API host (sms.tencentcloudapi.com, HTTPS) or, for the local fake, http://sms.localhost:<port>.',
+    devDefault: 'sms.tencentcloudapi.com',
+  },
+  TENCENT_SMS_REGION: { schema: z.string().min(1), description: 'Tencent Cloud region of the SMS service.', devDefault: 'ap-guangzhou' },
+  TENCENT_SECRET_ID: { schema: z.string().min(1), description: 'Tencent Cloud API SecretId.', devDefault: 'dev-secret-id' },
+  TENCENT_SECRET_KEY: {
+    schema: z.string().min(1),
+    description: 'Tencent Cloud API SecretKey (required when SMS_PROVIDER=tencent).',
+    devDefault: 'dev-secret-key',
+    secret: true,
+  },
+  TENCENT_SMS_SDK_APP_ID: { schema: z.string().min(1), description: 'SmsSdkAppId of the SMS application.', devDefault: '1400000000' },
+  TENCENT_SMS_SIGN_NAME: { schema: z.string().min(1), description: 'Approved SMS signature (签名), e.g. 教育卡.', devDefault: '教育卡' },
+  TENCENT_SMS_TEMPLATE_VERIFICATION: {
+    schema: z.string().min(1),
+    description: 'Template id of the verification-code SMS ({1} code, {2} minutes).',
+    devDefault: '1000001',
+  },
+  SUPPORT_HOTLINE: { schema: z.string().min(1), description: 'Customer-service hotline shown on 我的.', devDefault: '400 028 8881' },
+  SUPPORT_EMAIL: { schema: z.string().min(1), description: 'Customer-service e-mail shown on 我的.', devDefault: 'service@jiaoyucard.com' },
+  SUPPORT_QQ: { schema: z.string().min(1), description: 'Customer-service QQ shown on 我的.', devDefault: '400 028 8881' },
 } satisfies Record<string, VariableSpec>;
 
 type Variables = typeof VARIABLES;

@@ -53,6 +53,28 @@ export const ERROR_CATALOG = {
   GRADE_INVALID: { status: 400, message: '请选择年级' },
   CLASS_INVALID: { status: 400, message: '请选择班级' },
 
+  // accounts and sign-in
+  SMS_CODE_FORMAT: { status: 400, message: '请输入 6 位数字验证码' },
+  SMS_CODE_INVALID: { status: 400, message: '验证码错误或已失效，请重新获取' },
+  SMS_SEND_FAILED: { status: 503, message: '短信发送失败，请稍后重试' },
+  AGREEMENT_REQUIRED: { status: 400, message: '请阅读并同意《隐私政策》和《儿童个人信息保护规则》' },
+  USERNAME_TAKEN: { status: 409, message: '该用户名已被使用，请换一个' },
+  INVALID_CREDENTIALS: { status: 401, message: '用户名或密码错误' },
+  CAPTCHA_REQUIRED: { status: 400, message: '请输入图形验证码' },
+  CAPTCHA_INVALID: { status: 400, message: '图形验证码错误，请重新输入' },
+  ACCOUNT_LOCKED: { status: 429, message: '密码错误次数过多，账号已锁定 15 分钟，请稍后再试或找回密码' },
+  SESSION_EXPIRED: { status: 401, message: '登录已过期，请重新登录' },
+  CURRENT_PASSWORD_WRONG: { status: 400, message: '当前密码不正确' },
+  TICKET_INVALID: { status: 400, message: '验证已过期，请重新操作' },
+  WECHAT_UNAVAILABLE: { status: 503, message: '微信服务暂时不可用，请稍后再试' },
+  WECHAT_CODE_INVALID: { status: 400, message: '微信登录凭证无效，请重试' },
+  WECHAT_ALREADY_BOUND: { status: 409, message: '该微信已绑定其他账号' },
+  USERNAME_NEEDED: { status: 400, message: '该手机号绑定了多个账号，请填写要找回的用户名' },
+  IDENTITY_MISMATCH: { status: 400, message: '账号与学生身份证号不匹配' },
+  TEACHER_NOT_FOUND: { status: 400, message: '未找到待激活的教师账号，请联系学校管理员' },
+  ACCOUNT_DISABLED: { status: 403, message: '账号已停用，请联系客服' },
+  PHONE_NO_ACCOUNT: { status: 400, message: '该手机号下没有账号' },
+
   // the review workflow
   REVIEW_TRANSITION_FORBIDDEN: { status: 409, message: '当前状态下不能进行此操作' },
   REVIEW_RETURN_REASON: { status: 400, message: '退回原因应为 2–200 个字' },
@@ -79,16 +101,19 @@ export class AppError extends Error {
   readonly fields: FieldErrors | undefined;
   /** Unexpected faults are reported (logged with stack); expected ones are not. */
   readonly isReportable: boolean;
+  /** For 429 and 503: seconds the client should wait (sent as the Retry-After header). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
-    options: { message?: string; fields?: FieldErrors; cause?: unknown } = {},
+    options: { message?: string; fields?: FieldErrors; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(options.message ?? ERROR_CATALOG[code].message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = ERROR_CATALOG[code].status;
     this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
     this.isReportable = this.status >= 500;
   }
 

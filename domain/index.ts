@@ -7,7 +7,7 @@ export * from './errors';
 export * from './api/health';
 
 export type { ParseResult } from './validation/result';
-export { fieldErrorsFromIssues, type IssueLike } from './validation/field-errors';
+export { chineseIssueMessage, fieldErrorsFromIssues } from './validation/field-errors';
 export { codePointLength, toHalfWidth } from './text/normalize';
 export {
   type CalendarDate,

@@ -11,6 +11,10 @@ import type { PiiCipher } from './crypto/pii';
 import { createLogger, type Logger } from './logging/logger';
 import { closeQueues, createQueues, type Queues } from './queues/queues';
 import { createRedis, type Redis } from './redis';
+import { createSmsSender } from './integrations/sms';
+import type { SmsSender } from './integrations/sms/sms-sender';
+import { createWechatClient } from './integrations/wechat';
+import type { WechatClient } from './integrations/wechat/wechat-client';
 
 export interface AppContext {
   config: Config;
@@ -21,6 +25,8 @@ export interface AppContext {
   /** Fail-fast Redis connection for producers and health checks. */
   redis: Redis;
   queues: Queues;
+  sms: SmsSender;
+  wechat: WechatClient;
 }
 
 export async function createContext(config: Config, options: { logger?: Logger; database?: Database } = {}): Promise<AppContext> {
@@ -41,6 +47,8 @@ export async function createContext(config: Config, options: { logger?: Logger; 
     logger,
     redis,
     queues: createQueues(redis, config.QUEUE_PREFIX),
+    sms: createSmsSender(config, { redis, logger }),
+    wechat: createWechatClient(config, { redis, logger }),
   };
 }
 

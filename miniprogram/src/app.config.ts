@@ -1,10 +1,42 @@
 export default defineAppConfig({
-  pages: ['pages/index/index'],
+  pages: [
+    'pages/index/index',
+    'pages/mine/index',
+    'pages/login/index',
+    'pages/register/index',
+    'pages/forgot-password/index',
+    'pages/find-username/index',
+    'pages/change-password/index',
+    'pages/teacher-activation/index',
+    'pages/privacy-policy/index',
+    'pages/children-rules/index',
+    'pages/dev-inbox/index',
+  ],
   window: {
     backgroundTextStyle: 'dark',
     backgroundColor: '#f5f5f5',
     navigationBarBackgroundColor: '#ffffff',
     navigationBarTitleText: '教育卡',
     navigationBarTextStyle: 'black',
+  },
+  tabBar: {
+    color: '#999999',
+    selectedColor: '#07c160',
+    backgroundColor: '#ffffff',
+    borderStyle: 'black',
+    list: [
+      {
+        pagePath: 'pages/index/index',
+        text: '首页',
+        iconPath: 'assets/tabbar/home.png',
+        selectedIconPath: 'assets/tabbar/home-active.png',
+      },
+      {
+        pagePath: 'pages/mine/index',
+        text: '我的',
+        iconPath: 'assets/tabbar/mine.png',
+        selectedIconPath: 'assets/tabbar/mine-active.png',
+      },
+    ],
   },
 })

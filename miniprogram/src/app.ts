@@ -1,5 +1,6 @@
 import type { PropsWithChildren } from 'react'
 import { config as zodConfig } from 'zod'
+import { installSessionGuard } from './services/session'
 import './app.scss'
 
 // Mini-programs forbid `new Function`; tell zod not to probe for it (its JIT
@@ -7,6 +8,9 @@ import './app.scss'
 if (process.env.TARO_ENV === 'weapp') {
   zodConfig({ jitless: true })
 }
+
+// A rejected session token (401) anywhere clears the session and opens the login page.
+installSessionGuard()
 
 function App({ children }: PropsWithChildren) {
   // children is the page being rendered

@@ -16,6 +16,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -25,8 +26,9 @@ import {
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-export const ACCOUNT_ROLES = ['parent', 'student', 'teacher', 'school_admin', 'operator'] as const;
-export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+import { ACCOUNT_ROLES } from '../../domain/api/auth';
+
+export type { AccountRole } from '../../domain/api/auth';
 
 export const schools = pgTable('schools', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -49,6 +51,9 @@ export const accounts = pgTable(
     displayName: text('display_name'),
     phoneCipher: text('phone_cipher'),
     phoneIndex: text('phone_index'),
+    /** Teachers and school staff: resident ID number from the import (encrypted + blind index). */
+    residentIdCipher: text('resident_id_cipher'),
+    residentIdIndex: text('resident_id_index'),
     schoolId: uuid('school_id').references(() => schools.id),
     wechatMpOpenid: text('wechat_mp_openid').unique(),
     wechatOaOpenid: text('wechat_oa_openid').unique(),
@@ -65,8 +70,74 @@ export const accounts = pgTable(
     index('accounts_phone_index_idx').on(t.phoneIndex),
     index('accounts_unionid_idx').on(t.wechatUnionid),
     index('accounts_school_idx').on(t.schoolId),
+    index('accounts_resident_id_index_idx').on(t.residentIdIndex),
   ],
 );
+
+/** Signed-in sessions: only a hash of the opaque token is stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    channel: text('channel', { enum: ['weapp', 'h5'] }).notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('sessions_account_idx').on(t.accountId)],
+);
+
+/** SMS verification codes: only a hash of the code is stored; single use, limited tries. */
+export const smsChallenges = pgTable(
+  'sms_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    phoneIndex: text('phone_index').notNull(),
+    purpose: text('purpose').notNull(),
+    codeHash: text('code_hash').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    ip: text('ip'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+  },
+  (t) => [index('sms_challenges_phone_purpose_idx').on(t.phoneIndex, t.purpose, t.createdAt)],
+);
+
+/** What a family agreed to (privacy policy, children's data rules), which version, when. */
+export const accountAgreements = pgTable(
+  'account_agreements',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    document: text('document', { enum: ['privacy_policy', 'children_rules'] }).notNull(),
+    version: text('version').notNull(),
+    agreedAt: timestamp('agreed_at', { withTimezone: true }).notNull().defaultNow(),
+    ip: text('ip'),
+    channel: text('channel'),
+  },
+  (t) => [index('account_agreements_account_idx').on(t.accountId)],
+);
+
+/**
+ * Official-account users known by unionid (from the account's user API or its
+ * events): how a mini-program account is linked to its official-account openid.
+ */
+export const wechatOaUsers = pgTable('wechat_oa_users', {
+  unionid: text('unionid').primaryKey(),
+  oaOpenid: text('oa_openid').notNull().unique(),
+  subscribed: boolean('subscribed').notNull().default(true),
+  updatedAt: updatedAt(),
+});
 
 export const classes = pgTable(
   'classes',
@@ -87,6 +158,21 @@ export const classes = pgTable(
     uniqueIndex('classes_school_grade_name_uq').on(t.schoolId, t.grade, t.name),
     index('classes_head_teacher_idx').on(t.headTeacherId),
   ],
+);
+
+/** The classes a teacher teaches (the head teacher is classes.head_teacher_id). */
+export const teacherClasses = pgTable(
+  'teacher_classes',
+  {
+    teacherId: uuid('teacher_id')
+      .notNull()
+      .references(() => accounts.id),
+    classId: uuid('class_id')
+      .notNull()
+      .references(() => classes.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.teacherId, t.classId] }), index('teacher_classes_class_idx').on(t.classId)],
 );
 
 export const students = pgTable(
@@ -136,7 +222,7 @@ export const profileVersions = pgTable(
     /** matched | mismatch | not_found | transient_status */
     matchOutcome: text('match_outcome'),
     matchDiff: jsonb('match_diff'),
-    matchedStudentNumber: text('matched_student_number'),
+    matchedRegistryId: uuid('matched_registry_id').references(() => registryRecords.id),
     assignedReviewerId: uuid('assigned_reviewer_id').references(() => accounts.id),
     reviewReason: text('review_reason'),
     reviewedBy: uuid('reviewed_by').references(() => accounts.id),
@@ -168,11 +254,16 @@ export const registryBatches = pgTable('registry_batches', {
   finishedAt: timestamp('finished_at', { withTimezone: true }),
 });
 
-/** 学籍库: one row per 学籍号. */
+/**
+ * 学籍库: one row per 学籍号. The 学籍号 itself is personal data (a G-number is
+ * "G" + the resident ID), so it is stored encrypted with a blind index, like the ID.
+ */
 export const registryRecords = pgTable(
   'registry_records',
   {
-    studentNumber: text('student_number').primaryKey(),
+    id: uuid('id').primaryKey().defaultRandom(),
+    studentNumberCipher: text('student_number_cipher').notNull(),
+    studentNumberIndex: text('student_number_index').notNull().unique(),
     name: text('name').notNull(),
     residentIdCipher: text('resident_id_cipher').notNull(),
     residentIdIndex: text('resident_id_index').notNull(),

@@ -1,7 +1,8 @@
 /**
  * The Koa application: request id and logging, security headers, CORS, the
  * error translator, JSON bodies, the API routes of the route table, and the H5
- * build at `/`.
+ * build at `/`. Each route runs authenticate (bearer token → ctx.state.auth,
+ * access check) → parseInput (zod) → handler.
  */
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -14,17 +15,19 @@ import { requestContext } from './middlewares/request-context';
 import { securityHeaders } from './middlewares/security-headers';
 import { staticH5 } from './middlewares/static-h5';
 import type { AnyRoute, RequestState } from './route';
-import { allRoutes } from './routes';
+import { authenticate } from './authenticate';
+import { routesFor } from './routes';
 import { parseInput } from './validate';
 
-export function createApp(app: AppContext, routes: readonly AnyRoute[] = allRoutes): Koa<RequestState> {
+export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesFor(app.config)): Koa<RequestState> {
   const koa = new Koa<RequestState>({ proxy: app.config.TRUST_PROXY });
   koa.silent = true;
   const router = new Router<RequestState>();
   for (const route of routes) {
     router[route.method](route.path, async function handleRoute(ctx) {
+      const auth = await authenticate(app, route.access, ctx);
       const input = parseInput(route, ctx);
-      await route.handler({ koa: ctx, app, input });
+      await route.handler({ koa: ctx, app, input, auth });
     });
   }
 

@@ -6,12 +6,24 @@
  */
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
+import type { AccountRole } from '../../domain/api/auth';
 import type { AppContext } from '../context';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route. Later capabilities add roles; every route states one. */
-export type RouteAccess = 'public';
+/**
+ * Who may call a route; every route states one. `public`: anyone (a session, if
+ * sent, is still resolved); `authenticated`: any signed-in account; `roles`:
+ * signed-in accounts of these roles. Ownership (own child, own class) is
+ * checked by the service the handler calls.
+ */
+export type RouteAccess = 'public' | 'authenticated' | { roles: readonly AccountRole[] };
+
+/** The signed-in caller, resolved from the bearer token by the authentication step of createApp. */
+export interface AuthState {
+  sessionId: string;
+  account: { id: string; role: AccountRole; schoolId: string | null };
+}
 
 export interface RouteResponse {
   description: string;
@@ -27,6 +39,7 @@ export interface RouteInput<B, Q, P> {
 export interface RequestState {
   requestId: string;
   app: AppContext;
+  auth: AuthState | null;
 }
 
 export type KoaContext = ParameterizedContext<RequestState>;
@@ -35,6 +48,8 @@ export interface RouteHandlerContext<B, Q, P> {
   koa: KoaContext;
   app: AppContext;
   input: RouteInput<B, Q, P>;
+  /** Never null on routes whose access is not 'public'. */
+  auth: AuthState | null;
 }
 
 export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {

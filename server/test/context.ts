@@ -2,16 +2,13 @@
  * An AppContext for tests: the test PostgreSQL database and the local Redis
  * (server/test/env.ts), with BullMQ keys under a prefix unique to this context
  * (`test-<random>`), so test files running at once never see each other's jobs.
- * `queues` are producers on that prefix (what the outbox relay adds to);
- * `cleanup()` obliterates them and closes every connection.
+ * `cleanup()` obliterates the context's queues and closes every connection.
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type VariableName } from '../../config';
 import { closeContext, createContext, type AppContext } from '../context';
-import { closeQueues, createQueues, type Queues } from '../queues/queues';
 
 export interface TestContext extends AppContext {
-  queues: Queues;
   /** Obliterate this context's queues, then close them, Redis and the database pool. */
   cleanup(): Promise<void>;
 }
@@ -24,15 +21,12 @@ export async function createTestContext(env: Partial<Record<VariableName, string
     ...env,
   });
   const ctx = await createContext(config);
-  const queues = createQueues(ctx.redis, config.QUEUE_PREFIX);
   let cleaned = false;
   return Object.assign(ctx, {
-    queues,
     cleanup: async () => {
       if (cleaned) return;
       cleaned = true;
-      await Promise.all(Object.values(queues).map((queue) => queue.obliterate({ force: true }).catch(() => undefined)));
-      await closeQueues(queues).catch(() => undefined);
+      await Promise.all(Object.values(ctx.queues).map((queue) => queue.obliterate({ force: true }).catch(() => undefined)));
       await closeContext(ctx);
     },
   });

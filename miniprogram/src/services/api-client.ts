@@ -51,6 +51,22 @@ function requestHeaders(hasBody: boolean): Record<string, string> {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
+/**
+ * Called when a request that carried a session token is answered 401
+ * UNAUTHENTICATED or SESSION_EXPIRED: the token is no longer valid. The session
+ * module (services/session.ts) registers the one listener, which clears the
+ * token and opens the login page. Requests without a token (login, register,
+ * public pages) never trigger it, so a wrong password is just an error.
+ */
+export type AuthFailureListener = (error: AppError) => void
+let authFailureListener: AuthFailureListener | undefined
+
+export function onAuthFailure(listener: AuthFailureListener | undefined): void {
+  authFailureListener = listener
+}
+
+const AUTH_FAILURE_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED'])
+
 export interface RequestOptions {
   /**
    * Non-2xx statuses whose body is a normal response rather than an error body,
@@ -67,14 +83,20 @@ export interface ApiResponse<T> {
   data: T
 }
 
-async function send(method: Method, path: string, body: unknown): Promise<ApiResponse<unknown>> {
+interface SentResponse extends ApiResponse<unknown> {
+  /** Whether the request carried a session token. */
+  authenticated: boolean
+}
+
+async function send(method: Method, path: string, body: unknown): Promise<SentResponse> {
   const hasBody = body !== undefined
+  const header = requestHeaders(hasBody)
   let res: Taro.request.SuccessCallbackResult
   try {
     res = await Taro.request({
       url: apiBase() + path,
       method,
-      header: requestHeaders(hasBody),
+      header,
       timeout: REQUEST_TIMEOUT_MS,
       dataType: 'json',
       ...(hasBody ? { data: body as Record<string, unknown> } : {}),
@@ -86,7 +108,7 @@ async function send(method: Method, path: string, body: unknown): Promise<ApiRes
   if (!res || typeof res.statusCode !== 'number' || res.statusCode === 0) {
     throw new AppError('NETWORK')
   }
-  return { status: res.statusCode, data: res.data as unknown }
+  return { status: res.statusCode, data: res.data as unknown, authenticated: 'Authorization' in header }
 }
 
 /** Send a request and return status + body, mapping errors; the single request path. */
@@ -97,10 +119,14 @@ async function request<T>(
   schema: ZodType<T> | undefined,
   options: RequestOptions = {},
 ): Promise<ApiResponse<T>> {
-  const { status, data } = await send(method, path, body)
+  const { status, data, authenticated } = await send(method, path, body)
   const ok = status >= 200 && status < 300
   const accepted = ok || (options.acceptStatuses ?? []).includes(status)
-  if (!accepted) throw appErrorFromBody(status, data)
+  if (!accepted) {
+    const error = appErrorFromBody(status, data)
+    if (authenticated && status === 401 && AUTH_FAILURE_CODES.has(error.code)) authFailureListener?.(error)
+    throw error
+  }
   if (!schema) return { status, data: data as T }
 
   const parsed = schema.safeParse(data)

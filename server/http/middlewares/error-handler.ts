@@ -43,7 +43,8 @@ export function errorHandler(logger: Logger): Middleware<RequestState> {
       }
       ctx.status = appError.status;
       ctx.body = appError.toBody();
-      if (appError.status === 503) ctx.set('Retry-After', '5');
+      if (appError.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(appError.retryAfterSeconds));
+      else if (appError.status === 503) ctx.set('Retry-After', '5');
     }
   };
 }

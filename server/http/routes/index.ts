@@ -1,15 +1,20 @@
 /**
  * The route table: every API route, in one list. The router, the OpenAPI
  * document and (later) the authorization matrix test are generated from it.
+ * Development-only routes (routes/dev) are left out in production by routesFor.
  */
+import type { Config } from '../../../config';
 import { buildOpenApiDocument } from '../openapi';
 import { defineRoute, type AnyRoute } from '../route';
 import { SERVICE_VERSION } from '../../services/health-check';
+import { authRoutes } from './auth';
+import { developmentRoutes } from './dev';
 import { getHealth } from './health/health.route';
+import { meRoutes } from './me';
 
-const resourceRoutes: AnyRoute[] = [getHealth];
+const resourceRoutes: AnyRoute[] = [getHealth, ...authRoutes, ...meRoutes];
 
-let document: Record<string, unknown> | undefined;
+const documents = new Map<boolean, Record<string, unknown>>();
 
 const getOpenApi = defineRoute({
   method: 'get',
@@ -19,11 +24,24 @@ const getOpenApi = defineRoute({
   tags: ['system'],
   access: 'public',
   responses: { 200: { description: 'OpenAPI 3.1 document' } },
-  handler: ({ koa }) => {
-    document ??= buildOpenApiDocument(allRoutes, { version: SERVICE_VERSION });
+  handler: ({ koa, app }) => {
+    const production = app.config.NODE_ENV === 'production';
+    let document = documents.get(production);
+    if (!document) {
+      document = buildOpenApiDocument(routesFor(app.config), { version: SERVICE_VERSION });
+      documents.set(production, document);
+    }
     koa.set('Cache-Control', 'no-cache');
     koa.body = document;
   },
 });
 
-export const allRoutes: readonly AnyRoute[] = [...resourceRoutes, getOpenApi];
+/** Every route, development-only ones included. */
+export const allRoutes: readonly AnyRoute[] = [...resourceRoutes, ...developmentRoutes, getOpenApi];
+
+const productionRoutes: readonly AnyRoute[] = allRoutes.filter((route) => !developmentRoutes.includes(route));
+
+/** The routes this environment serves: without routes/dev in production. */
+export function routesFor(config: Pick<Config, 'NODE_ENV'>): readonly AnyRoute[] {
+  return config.NODE_ENV === 'production' ? productionRoutes : allRoutes;
+}

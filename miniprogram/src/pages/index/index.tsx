@@ -2,6 +2,8 @@ import { useCallback, useRef, useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro'
 import { fetchServiceHealth, type ServiceHealth } from '../../services/health'
+import { refreshAccount } from '../../services/session'
+import AccountEntry from './AccountEntry'
 import ServiceStatusCard from './ServiceStatusCard'
 import { AUTH_STEPS } from './steps'
 import './index.scss'
@@ -31,6 +33,7 @@ export default function Index() {
 
   useDidShow(() => {
     void check()
+    void refreshAccount().catch(() => undefined)
   })
 
   usePullDownRefresh(() => {
@@ -44,6 +47,8 @@ export default function Index() {
         <Text className='hero__title'>教育卡 · 学生身份信息认证</Text>
         <Text className='hero__desc'>家长或学生在微信中完成学生身份认证，领取电子教育卡。</Text>
       </View>
+
+      <AccountEntry />
 
       <View className='card steps' data-testid='auth-steps'>
         <View className='card__header'>

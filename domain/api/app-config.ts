@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/** GET /api/app-config: public settings the pages show (customer service contacts, environment). */
+export const AppConfigResponseSchema = z.object({
+  support: z.object({ hotline: z.string(), email: z.string(), qq: z.string() }),
+  /** True outside production: the pages may link to the development inbox. */
+  devTools: z.boolean(),
+});
+export type AppConfigResponse = z.infer<typeof AppConfigResponseSchema>;

@@ -1,0 +1,190 @@
+/**
+ * The accounts and sign-in API contract: request and response schemas shared
+ * by the server routes and the mini-program pages. Paths are listed beside each
+ * schema; the server's route table is the source of truth for methods and
+ * access, and /api/openapi.json documents both.
+ */
+import { z } from 'zod';
+import { passwordSchema, usernameSchema } from '../account/credentials';
+import { phoneSchema } from '../contact/phone';
+import { errorMessage } from '../errors';
+import { residentIdSchema } from '../identity/resident-id';
+
+/** Roles of an account. parent and student are the two family identities (家长 / 学生). */
+export const ACCOUNT_ROLES = ['parent', 'student', 'teacher', 'school_admin', 'operator'] as const;
+export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+
+export const FAMILY_ROLES = ['parent', 'student'] as const;
+export type FamilyRole = (typeof FAMILY_ROLES)[number];
+
+export const ACCOUNT_ROLE_LABELS: Readonly<Record<AccountRole, string>> = {
+  parent: '家长',
+  student: '学生',
+  teacher: '教师',
+  school_admin: '学校管理员',
+  operator: '教育卡管理中心',
+};
+
+/** What an SMS code may be used for; a code is valid only for its purpose and phone. */
+export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone'] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
+
+export const SMS_CODE_LENGTH = 6;
+export const SMS_CODE_TTL_SECONDS = 300;
+export const SMS_CODE_MAX_ATTEMPTS = 5;
+export const SMS_RESEND_SECONDS = 60;
+
+/** After this many failed sign-ins a captcha is required; after LOGIN_LOCK_AFTER the account is locked. */
+export const LOGIN_CAPTCHA_AFTER = 3;
+export const LOGIN_LOCK_AFTER = 5;
+export const LOGIN_LOCK_MINUTES = 15;
+export const SESSION_TTL_DAYS = 7;
+
+/** Versions of the texts a family agrees to at registration (recorded with the time). */
+export const PRIVACY_POLICY_VERSION = '2026-09-01';
+export const CHILDREN_RULES_VERSION = '2026-09-01';
+
+export const smsCodeSchema = z
+  .string({ error: errorMessage('SMS_CODE_FORMAT') })
+  .trim()
+  .regex(/^\d{6}$/, errorMessage('SMS_CODE_FORMAT'));
+
+/** A client channel, recorded with each session. */
+export const ChannelSchema = z.enum(['weapp', 'h5']);
+
+// POST /api/auth/sms-codes
+export const SendSmsCodeRequestSchema = z.strictObject({
+  phone: phoneSchema,
+  purpose: z.enum(SMS_PURPOSES),
+});
+export const SendSmsCodeResponseSchema = z.object({
+  /** Seconds the code stays valid. */
+  expiresIn: z.number().int(),
+  /** Seconds before another code may be requested for this phone. */
+  resendIn: z.number().int(),
+});
+
+// GET /api/auth/captcha
+export const CaptchaResponseSchema = z.object({
+  captchaId: z.string(),
+  /** SVG image markup (shown as an image, never injected as HTML). */
+  svg: z.string(),
+  expiresIn: z.number().int(),
+});
+
+export const AgreementSchema = z.strictObject({
+  privacyPolicyVersion: z.literal(PRIVACY_POLICY_VERSION, { error: errorMessage('AGREEMENT_REQUIRED') }),
+  childrenRulesVersion: z.literal(CHILDREN_RULES_VERSION, { error: errorMessage('AGREEMENT_REQUIRED') }),
+  agreed: z.literal(true, { error: errorMessage('AGREEMENT_REQUIRED') }),
+});
+
+// POST /api/auth/register — either an SMS code, or a phone ticket from the WeChat phone button (weapp).
+export const RegisterRequestSchema = z
+  .strictObject({
+    identity: z.enum(FAMILY_ROLES),
+    phone: phoneSchema,
+    smsCode: smsCodeSchema.optional(),
+    phoneTicket: z.string().min(16).max(200).optional(),
+    /** From POST /api/auth/wechat/login when the WeChat user has no account yet: binds the openid. */
+    wechatTicket: z.string().min(16).max(200).optional(),
+    username: usernameSchema,
+    password: passwordSchema,
+    agreement: AgreementSchema,
+    channel: ChannelSchema.default('h5'),
+  })
+  .superRefine((body, ctx) => {
+    if (!body.smsCode && !body.phoneTicket) {
+      ctx.addIssue({ code: 'custom', path: ['smsCode'], message: errorMessage('SMS_CODE_FORMAT') });
+    }
+  });
+
+/** The signed-in account as the client sees it: masked contact data only. */
+export const AccountViewSchema = z.object({
+  id: z.uuid(),
+  role: z.enum(ACCOUNT_ROLES),
+  username: z.string().nullable(),
+  displayName: z.string().nullable(),
+  /** 138****5678 */
+  phoneMasked: z.string().nullable(),
+  wechatBound: z.boolean(),
+  schoolId: z.uuid().nullable(),
+});
+export type AccountView = z.infer<typeof AccountViewSchema>;
+
+export const SessionResponseSchema = z.object({
+  /** Opaque bearer token: send as `Authorization: Bearer <token>`. */
+  token: z.string(),
+  expiresAt: z.string(),
+  account: AccountViewSchema,
+});
+export type SessionResponse = z.infer<typeof SessionResponseSchema>;
+
+// POST /api/auth/login
+export const LoginRequestSchema = z.strictObject({
+  /** Username or mobile number. */
+  login: z.string().trim().min(1, errorMessage('REQUIRED')).max(64),
+  password: z.string().min(1, errorMessage('REQUIRED')).max(64),
+  captchaId: z.string().max(64).optional(),
+  captchaAnswer: z.string().trim().max(16).optional(),
+  channel: ChannelSchema.default('h5'),
+});
+
+// POST /api/auth/wechat/login (weapp): wx.login code → session, or a ticket to bind at registration.
+export const WechatLoginRequestSchema = z.strictObject({ code: z.string().min(1).max(128) });
+export const WechatLoginResponseSchema = z.union([
+  SessionResponseSchema.extend({ bound: z.literal(true) }),
+  z.object({ bound: z.literal(false), wechatTicket: z.string(), expiresIn: z.number().int() }),
+]);
+
+// POST /api/auth/wechat/phone (weapp): getPhoneNumber code → a ticket proving the phone, instead of an SMS code.
+export const WechatPhoneRequestSchema = z.strictObject({ code: z.string().min(1).max(128) });
+export const WechatPhoneResponseSchema = z.object({
+  phoneTicket: z.string(),
+  phoneMasked: z.string(),
+  expiresIn: z.number().int(),
+});
+
+// POST /api/me/password
+export const ChangePasswordRequestSchema = z.strictObject({
+  currentPassword: z.string().min(1, errorMessage('REQUIRED')).max(64),
+  newPassword: passwordSchema,
+});
+
+// POST /api/auth/password-reset/sms
+export const ResetPasswordBySmsRequestSchema = z.strictObject({
+  phone: phoneSchema,
+  smsCode: smsCodeSchema,
+  /** Needed when several accounts share the phone. */
+  username: z.string().trim().max(20).optional(),
+  newPassword: passwordSchema,
+});
+
+// POST /api/auth/password-reset/identity — username or education card number + the student's resident ID number.
+export const ResetPasswordByIdentityRequestSchema = z.strictObject({
+  login: z.string().trim().min(1, errorMessage('REQUIRED')).max(64),
+  studentResidentId: residentIdSchema('student'),
+  newPassword: passwordSchema,
+  captchaId: z.string().max(64),
+  captchaAnswer: z.string().trim().max(16),
+});
+
+// POST /api/auth/username-recovery (账号申诉)
+export const RecoverUsernameRequestSchema = z.strictObject({ phone: phoneSchema, smsCode: smsCodeSchema });
+export const RecoverUsernameResponseSchema = z.object({
+  /** Masked usernames bound to the phone, e.g. zh***an; empty when none. */
+  usernames: z.array(z.object({ usernameMasked: z.string(), role: z.enum(ACCOUNT_ROLES), createdAt: z.string() })),
+});
+
+// POST /api/auth/teacher-activation
+export const ActivateTeacherRequestSchema = z.strictObject({
+  phone: phoneSchema,
+  smsCode: smsCodeSchema,
+  username: usernameSchema,
+  password: passwordSchema,
+  channel: ChannelSchema.default('h5'),
+});
+
+// POST /api/me/wechat (weapp): bind the signed-in account to this WeChat user.
+export const BindWechatRequestSchema = z.strictObject({ code: z.string().min(1).max(128) });
+
+export const OkResponseSchema = z.object({ ok: z.literal(true) });

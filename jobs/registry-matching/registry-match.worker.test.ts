@@ -1,0 +1,122 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { eq } from 'drizzle-orm';
+import type { RegistryMatchJob } from '../../domain/jobs/payloads';
+import { outbox, profileVersions, students } from '../../server/db/schema';
+import { createTestContext, type TestContext } from '../../server/test/context';
+import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, registryRowFor } from '../../server/test/factories';
+import { startWorkers } from '../main';
+import { registryMatchProcessor, startRegistryMatchWorker, type RegistryMatchWorker } from './registry-match.worker';
+
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+
+afterAll(async () => {
+  await ctx.cleanup();
+});
+
+async function statusOf(versionId: string): Promise<string | undefined> {
+  const [row] = await ctx.db.select({ status: profileVersions.status }).from(profileVersions).where(eq(profileVersions.id, versionId));
+  return row?.status;
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in time (last value: ${JSON.stringify(value)})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The job once it has completed or failed (fetched after it did, so returnvalue and failedReason are set). */
+async function finishedJob(id: string): Promise<Job> {
+  const queue = ctx.queues['registry-match'];
+  const job = await waitFor(
+    async () => {
+      const state = await queue.getJobState(id);
+      return state === 'completed' || state === 'failed' ? queue.getJob(id) : undefined;
+    },
+    (found) => found !== undefined,
+  );
+  return job!;
+}
+
+describe('registry-match worker', () => {
+  test('When a submission is written with its outbox row, then the relay and the worker approve it end to end', async () => {
+    const school = await buildSchool(ctx.db);
+    const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id });
+    const approved = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id });
+    await buildRegistryRecord(ctx, registryRowFor(approved));
+    const mismatched = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, name: '钱多多' });
+    await buildRegistryRecord(ctx, registryRowFor(mismatched, { name: '钱朵朵' }));
+    const ownRows = [approved.outboxId!, mismatched.outboxId!];
+
+    const workers = await startWorkers(ctx, { relay: { onlyIds: ownRows, pollMs: 20 } });
+    try {
+      await waitFor(() => statusOf(approved.version.id), (s) => s === 'approved');
+      await waitFor(() => statusOf(mismatched.version.id), (s) => s === 'pending_review');
+    } finally {
+      await workers.close();
+    }
+
+    const [row] = await ctx.db.select().from(outbox).where(eq(outbox.id, approved.outboxId!));
+    expect(row!.dispatchedAt).toBeInstanceOf(Date);
+    const [student] = await ctx.db.select().from(students).where(eq(students.id, approved.student.id));
+    expect(student).toMatchObject({ status: 'approved', approvedVersionId: approved.version.id });
+    const job = await finishedJob(`outbox-${approved.outboxId}`);
+    expect(job.returnvalue).toMatchObject({ changed: true, outcome: 'matched', status: 'approved' });
+  });
+
+  describe('with a running worker', () => {
+    let running: RegistryMatchWorker;
+
+    beforeAll(() => {
+      running = startRegistryMatchWorker(ctx, { concurrency: 2 });
+    });
+
+    afterAll(async () => {
+      await running.close();
+    });
+
+    test('When the same job is delivered again, then it completes without changing anything', async () => {
+      const built = await buildSubmittedVersion(ctx, { withOutbox: false });
+      await buildRegistryRecord(ctx, registryRowFor(built));
+      const queue = ctx.queues['registry-match'];
+
+      await queue.add('registry-match', { profileVersionId: built.version.id }, { jobId: `first-${built.version.id}` });
+      const first = await finishedJob(`first-${built.version.id}`);
+      await queue.add('registry-match', { profileVersionId: built.version.id }, { jobId: `again-${built.version.id}` });
+      const again = await finishedJob(`again-${built.version.id}`);
+
+      expect(first.returnvalue).toMatchObject({ changed: true, status: 'approved' });
+      expect(again.returnvalue).toEqual({ changed: false, reason: 'not_awaiting_match', status: 'approved' });
+    });
+
+    test('When the job data is invalid, then it fails once without retries', async () => {
+      const queue = ctx.queues['registry-match'];
+      await queue.add('registry-match', { profileVersionId: 'not-a-uuid' } as RegistryMatchJob, { jobId: 'invalid-data' });
+
+      const job = await finishedJob('invalid-data');
+
+      expect(await job.isFailed()).toBe(true);
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/invalid registry-match job data/);
+    });
+  });
+
+  test('When the stored snapshot cannot be decrypted, then the processor gives up for good', async () => {
+    const built = await buildSubmittedVersion(ctx, { withOutbox: false });
+    // Flip one character of the sealed body: AES-GCM no longer authenticates it.
+    const sealed = built.version.piiCipher;
+    const tampered = sealed.slice(0, -2) + (sealed.at(-2) === 'A' ? 'B' : 'A') + sealed.at(-1);
+    await ctx.db.update(profileVersions).set({ piiCipher: tampered }).where(eq(profileVersions.id, built.version.id));
+    const process = registryMatchProcessor(ctx);
+
+    await expect(process({ id: 'x', data: { profileVersionId: built.version.id } })).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(await statusOf(built.version.id)).toBe('submitted');
+  });
+});

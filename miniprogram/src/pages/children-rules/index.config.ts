@@ -1,0 +1,3 @@
+export default definePageConfig({
+  navigationBarTitleText: '儿童个人信息保护规则',
+})

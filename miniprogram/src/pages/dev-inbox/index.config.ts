@@ -1,0 +1,3 @@
+export default definePageConfig({
+  navigationBarTitleText: '开发收件箱',
+})

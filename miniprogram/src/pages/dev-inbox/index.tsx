@@ -1,0 +1,161 @@
+import { useCallback, useRef, useState } from 'react'
+import { Text, View } from '@tarojs/components'
+import Taro, { useDidHide, useDidShow, useUnload } from '@tarojs/taro'
+import FormNotice from '../../components/FormNotice'
+import { toAppError } from '../../hooks/useFormErrors'
+import { codeInText, fetchDevInbox, newestFirst, type DevInbox, type WechatMessage } from '../../services/dev-inbox'
+import { formatChinaDateTime } from '../../utils/format'
+import './index.scss'
+
+const REFRESH_MS = 3000
+
+type Tab = 'sms' | 'wechat'
+
+function copy(value: string) {
+  void Taro.setClipboardData({ data: value }).then(() => {
+    void Taro.showToast({ title: '已复制', icon: 'none' })
+  })
+}
+
+/** A WeChat message without a text of its own: its fields, one per line. */
+function describeWechat(message: WechatMessage): string {
+  if (typeof message.text === 'string') return message.text
+  const { at: _at, ...rest } = message
+  return Object.entries(rest)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('\n')
+}
+
+function wechatTitle(message: WechatMessage): string {
+  for (const key of ['kind', 'type', 'api', 'template', 'templateId', 'template_id']) {
+    const value = message[key]
+    if (typeof value === 'string' && value !== '') return value
+  }
+  return '微信消息'
+}
+
+function wechatTarget(message: WechatMessage): string {
+  for (const key of ['touser', 'openid', 'to', 'phone']) {
+    const value = message[key]
+    if (typeof value === 'string' && value !== '') return value
+  }
+  return ''
+}
+
+/**
+ * 开发收件箱: every SMS and WeChat message the fake providers "sent", newest
+ * first, refreshed every 3 s while the page is shown. Exists outside production only.
+ */
+export default function DevInboxPage() {
+  const [inbox, setInbox] = useState<DevInbox>()
+  const [error, setError] = useState<string>()
+  const [tab, setTab] = useState<Tab>('sms')
+  const [updatedAt, setUpdatedAt] = useState<Date>()
+  const timer = useRef<ReturnType<typeof setInterval> | undefined>(undefined)
+  const loading = useRef(false)
+
+  const load = useCallback(async () => {
+    if (loading.current) return
+    loading.current = true
+    try {
+      setInbox(await fetchDevInbox())
+      setError(undefined)
+      setUpdatedAt(new Date())
+    } catch (err) {
+      const e = toAppError(err)
+      setError(e.code === 'NOT_FOUND' ? '当前环境未开启开发收件箱（仅非生产环境提供）。' : e.message)
+    } finally {
+      loading.current = false
+    }
+  }, [])
+
+  const stop = () => {
+    if (timer.current !== undefined) clearInterval(timer.current)
+    timer.current = undefined
+  }
+
+  useDidShow(() => {
+    void load()
+    stop()
+    timer.current = setInterval(() => void load(), REFRESH_MS)
+  })
+  useDidHide(stop)
+  useUnload(stop)
+
+  const sms = newestFirst(inbox?.sms ?? [])
+  const wechat = newestFirst(inbox?.wechat ?? [])
+
+  return (
+    <View className='page dev-inbox-page'>
+      <FormNotice
+        tone='info'
+        testId='dev-inbox-note'
+        message='开发收件箱仅在非生产环境提供：短信和微信消息不会真正发出，而是显示在这里。每 3 秒自动刷新。'
+      />
+      <FormNotice message={error} />
+
+      <View className='dev-inbox-tabs'>
+        <View className={`dev-inbox-tabs__item tab-sms${tab === 'sms' ? ' dev-inbox-tabs__item--active' : ''}`} onClick={() => setTab('sms')}>
+          <Text>短信（{sms.length}）</Text>
+        </View>
+        <View
+          className={`dev-inbox-tabs__item tab-wechat${tab === 'wechat' ? ' dev-inbox-tabs__item--active' : ''}`}
+          onClick={() => setTab('wechat')}
+        >
+          <Text>微信消息（{wechat.length}）</Text>
+        </View>
+      </View>
+      {updatedAt && <Text className='dev-inbox-updated'>更新于 {formatChinaDateTime(updatedAt.toISOString())}</Text>}
+
+      {tab === 'sms' && (
+        <View className='dev-inbox-list' data-testid='sms-list'>
+          {sms.length === 0 && <Text className='dev-inbox-empty'>{inbox ? '还没有短信' : '加载中…'}</Text>}
+          {sms.map((message, i) => {
+            const code = codeInText(message.text)
+            return (
+              <View className='dev-message sms-message' key={`${message.at}-${i}`} data-phone={message.phone}>
+                <View className='dev-message__head'>
+                  <Text className='dev-message__to sms-phone'>{message.phone}</Text>
+                  <Text className='dev-message__time'>{formatChinaDateTime(message.at)}</Text>
+                </View>
+                {code && (
+                  <View className='dev-message__code-row'>
+                    <Text className='dev-message__code sms-code' selectable userSelect>
+                      {code}
+                    </Text>
+                    <View className='dev-message__copy' onClick={() => copy(code)}>
+                      <Text>复制验证码</Text>
+                    </View>
+                  </View>
+                )}
+                <Text className='dev-message__text sms-text' selectable userSelect>
+                  {message.text}
+                </Text>
+              </View>
+            )
+          })}
+        </View>
+      )}
+
+      {tab === 'wechat' && (
+        <View className='dev-inbox-list' data-testid='wechat-list'>
+          {wechat.length === 0 && <Text className='dev-inbox-empty'>{inbox ? '还没有微信消息' : '加载中…'}</Text>}
+          {wechat.map((message, i) => (
+            <View className='dev-message wechat-message' key={`${message.at ?? ''}-${i}`}>
+              <View className='dev-message__head'>
+                <Text className='dev-message__to'>
+                  {wechatTitle(message)}
+                  {wechatTarget(message) ? ` → ${wechatTarget(message)}` : ''}
+                </Text>
+                <Text className='dev-message__time'>{message.at ? formatChinaDateTime(message.at) : ''}</Text>
+              </View>
+              <Text className='dev-message__text dev-message__text--pre' selectable userSelect>
+                {describeWechat(message)}
+              </Text>
+            </View>
+          ))}
+        </View>
+      )}
+    </View>
+  )
+}

@@ -1,0 +1,122 @@
+import { useState } from 'react'
+import { Text, View } from '@tarojs/components'
+import { validatePassword } from '../../../../domain/account/credentials'
+import { ResetPasswordBySmsRequestSchema } from '../../../../domain/api/auth'
+import { errorMessage, type FieldErrors } from '../../../../domain/errors'
+import Field from '../../components/Field'
+import FormNotice from '../../components/FormNotice'
+import PasswordChecklist from '../../components/PasswordChecklist'
+import SmsCodeButton from '../../components/SmsCodeButton'
+import SubmitButton from '../../components/SubmitButton'
+import { useFormErrors } from '../../hooks/useFormErrors'
+import { useSubmit } from '../../hooks/useSubmit'
+import { checkForm, resetPasswordBySms } from '../../services/auth'
+
+const FIELDS = ['phone', 'smsCode', 'username', 'newPassword', 'confirmPassword'] as const
+type FieldName = (typeof FIELDS)[number]
+
+/** 短信验证: phone + code + new password; a username field appears when the server answers USERNAME_NEEDED. */
+export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
+  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', newPassword: '', confirmPassword: '' })
+  const [needUsername, setNeedUsername] = useState(false)
+  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+
+  const edit = (field: FieldName) => (value: string) => {
+    setForm((f) => ({ ...f, [field]: value }))
+    clear(field)
+  }
+
+  const [submitting, submit] = useSubmit(async () => {
+    clear()
+    try {
+      const extra: FieldErrors = {}
+      if (needUsername && form.username.trim() === '') extra['body.username'] = '请填写要找回密码的用户名'
+      if (form.confirmPassword === '') extra['body.confirmPassword'] = '请再次输入新密码'
+      else if (form.confirmPassword !== form.newPassword) extra['body.confirmPassword'] = '两次输入的新密码不一致'
+      if (validatePassword(form.newPassword, { username: form.username, phone: form.phone }) === 'PASSWORD_CONTAINS_IDENTITY') {
+        extra['body.newPassword'] = errorMessage('PASSWORD_CONTAINS_IDENTITY')
+      }
+      const body = {
+        phone: form.phone,
+        smsCode: form.smsCode,
+        ...(needUsername ? { username: form.username } : {}),
+        newPassword: form.newPassword,
+      }
+      checkForm(ResetPasswordBySmsRequestSchema, body, extra)
+      await resetPasswordBySms(body)
+      await onDone()
+    } catch (err) {
+      const error = show(err)
+      if (error.code === 'USERNAME_NEEDED') setNeedUsername(true)
+    }
+  })
+
+  return (
+    <View className='sms-reset'>
+      <FormNotice message={notice} />
+      <View className='form-card'>
+        <Field
+          name='phone'
+          label='手机号'
+          type='number'
+          placeholder='注册时使用的手机号'
+          maxLength={11}
+          value={form.phone}
+          onChange={edit('phone')}
+          error={errors.phone}
+        />
+        <Field
+          name='smsCode'
+          label='验证码'
+          type='number'
+          placeholder='6 位短信验证码'
+          maxLength={6}
+          value={form.smsCode}
+          onChange={edit('smsCode')}
+          error={errors.smsCode}
+          extra={<SmsCodeButton phone={form.phone} purpose='reset_password' onError={(err) => void show(err)} />}
+        />
+        {needUsername && (
+          <Field
+            name='username'
+            label='用户名'
+            placeholder='该手机号下要找回的用户名'
+            maxLength={20}
+            value={form.username}
+            onChange={edit('username')}
+            error={errors.username}
+            hint='该手机号绑定了多个账号，请填写其中一个'
+          />
+        )}
+      </View>
+      <View className='form-card'>
+        <Field
+          name='newPassword'
+          label='新密码'
+          type='password'
+          placeholder='设置新密码'
+          maxLength={32}
+          value={form.newPassword}
+          onChange={edit('newPassword')}
+          error={errors.newPassword}
+        >
+          <PasswordChecklist password={form.newPassword} context={{ username: form.username, phone: form.phone }} />
+        </Field>
+        <Field
+          name='confirmPassword'
+          label='确认密码'
+          type='password'
+          placeholder='再次输入新密码'
+          maxLength={32}
+          value={form.confirmPassword}
+          onChange={edit('confirmPassword')}
+          error={errors.confirmPassword}
+        />
+      </View>
+      <SubmitButton name='reset-sms' loading={submitting} onClick={submit}>
+        重置密码
+      </SubmitButton>
+      <Text className='tips'>手机号已停用？请使用“身份验证”方式，或联系客服。</Text>
+    </View>
+  )
+}

@@ -1,0 +1,40 @@
+import { Text, View } from '@tarojs/components'
+import SubmitButton from '../../components/SubmitButton'
+import { PAGES, openLogin, openPage } from '../../services/navigation'
+import { useSession } from '../../services/session'
+
+/** 注册账号 / 登录 for visitors; 我的 for a signed-in user. */
+export default function AccountEntry() {
+  const session = useSession()
+  const name = session.account?.displayName || session.account?.username
+  return (
+    <View className='card account-entry' data-testid='account-entry'>
+      {session.signedIn ? (
+        <>
+          <Text className='account-entry__title'>{name ? `${name}，欢迎回来` : '欢迎回来'}</Text>
+          <Text className='account-entry__desc'>在“我的”中查看账号信息、修改密码。</Text>
+          <SubmitButton name='home-mine' loading={false} onClick={() => void openPage(PAGES.mine)}>
+            我的
+          </SubmitButton>
+        </>
+      ) : (
+        <>
+          <Text className='account-entry__title'>开始学生身份认证</Text>
+          <Text className='account-entry__desc'>家长或学生注册账号后，按步骤填写信息即可。</Text>
+          <View className='account-entry__actions'>
+            <View className='account-entry__action'>
+              <SubmitButton name='home-register' loading={false} onClick={() => void openPage(PAGES.register)}>
+                注册账号
+              </SubmitButton>
+            </View>
+            <View className='account-entry__action'>
+              <SubmitButton name='home-login' fill='outline' loading={false} onClick={() => void openLogin()}>
+                登录
+              </SubmitButton>
+            </View>
+          </View>
+        </>
+      )}
+    </View>
+  )
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod'
+import { api } from './api-client'
+
+/**
+ * GET /api/dev/inbox (development and test only): what the fake SMS provider and
+ * the fake WeChat server "sent". Parsed loosely: the page shows whatever the
+ * entries carry, so a new field on the server side needs no change here.
+ */
+const SmsMessageSchema = z.looseObject({
+  at: z.string(),
+  phone: z.string(),
+  text: z.string(),
+})
+const WechatMessageSchema = z.looseObject({
+  at: z.string().optional(),
+})
+
+export const DevInboxSchema = z.looseObject({
+  sms: z.array(SmsMessageSchema).default([]),
+  wechat: z.array(WechatMessageSchema).default([]),
+})
+
+export type DevInbox = z.infer<typeof DevInboxSchema>
+export type SmsMessage = DevInbox['sms'][number]
+export type WechatMessage = DevInbox['wechat'][number]
+
+export function fetchDevInbox(): Promise<DevInbox> {
+  return api.get('/api/dev/inbox', DevInboxSchema)
+}
+
+/** The verification code in an SMS text (the first group of 4–8 digits), if any. */
+export function codeInText(text: string): string | undefined {
+  return /(?:^|\D)(\d{4,8})(?!\d)/.exec(text)?.[1]
+}
+
+/** Newest first, by `at` (entries without a time keep their order at the end). */
+export function newestFirst<T extends { at?: string }>(items: readonly T[]): T[] {
+  return items
+    .map((item, index) => ({ item, index, time: item.at ? Date.parse(item.at) : Number.NaN }))
+    .sort((a, b) => {
+      const ta = Number.isNaN(a.time) ? -Infinity : a.time
+      const tb = Number.isNaN(b.time) ? -Infinity : b.time
+      return tb - ta || b.index - a.index
+    })
+    .map((entry) => entry.item)
+}

@@ -1,0 +1,173 @@
+/**
+ * Shared set-up of the accounts API tests: a real context on the test
+ * database and Redis under a prefix of its own (so rate-limit keys never
+ * collide between test files), TRUST_PROXY on so each test can speak from its
+ * own client IP (X-Forwarded-For), the development SMS provider (codes are read
+ * back from its Redis inbox), a known captcha text, and a stub WeChat client
+ * that follows the fake WeChat's code conventions (`dev:<openid>[:<unionid>]`,
+ * `devphone:<11 digits>`).
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import request from 'supertest';
+import { CHILDREN_RULES_VERSION, PRIVACY_POLICY_VERSION } from '../../../../domain/api/auth';
+import { readDevInbox } from '../../../integrations/sms';
+import { WechatApiError, WechatUnavailableError, type WechatClient, type WechatPhone, type WechatSession } from '../../../integrations/wechat/wechat-client';
+import { installSecurity, type Security } from '../../../security';
+import { createTestContext, type TestContext } from '../../../test/context';
+import { createApp } from '../../app';
+import type { AnyRoute } from '../../route';
+
+export const CAPTCHA_TEXT = 'K7PM';
+export const GOOD_PASSWORD = 'Blue-river-42';
+
+/** Answers like tools/fake-wechat with its dev codes; `failNext` injects one failure. */
+export class StubWechatClient implements WechatClient {
+  failNext: Error | null = null;
+  calls: string[] = [];
+
+  private takeFailure(): void {
+    const failure = this.failNext;
+    this.failNext = null;
+    if (failure) throw failure;
+  }
+
+  async code2Session(code: string): Promise<WechatSession> {
+    this.calls.push('code2Session');
+    this.takeFailure();
+    const m = /^dev:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_-]+))?$/.exec(code);
+    if (!m) throw new WechatApiError('jscode2session', 40029, 'invalid code');
+    return { openid: m[1]!, ...(m[2] ? { unionid: m[2] } : {}) };
+  }
+
+  async getPhoneNumber(code: string): Promise<WechatPhone> {
+    this.calls.push('getPhoneNumber');
+    this.takeFailure();
+    const m = /^devphone:(\d{11})$/.exec(code);
+    if (!m) throw new WechatApiError('getuserphonenumber', 40029, 'invalid code');
+    return { purePhoneNumber: m[1]!, countryCode: '86' };
+  }
+
+  async officialAccountUser(): Promise<{ subscribed: boolean; unionid?: string }> {
+    return { subscribed: false };
+  }
+
+  static unavailable(): Error {
+    return new WechatUnavailableError('jscode2session', new Error('ECONNREFUSED'));
+  }
+}
+
+export function randomPhone(): string {
+  return `1${randomInt(3, 10)}${String(randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+}
+
+export function randomIp(): string {
+  return `10.${randomInt(0, 256)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+}
+
+export function randomUsername(prefix = 'u'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+export interface Harness {
+  ctx: TestContext;
+  sec: Security;
+  wechat: StubWechatClient;
+  /** A supertest client speaking from one client IP (random unless given). */
+  client(ip?: string): Client;
+  /** The newest code the development SMS inbox holds for the phone. */
+  lastCode(phone: string): Promise<string>;
+  /** Send a code (from a fresh IP) and read it back. */
+  code(phone: string, purpose: string): Promise<string>;
+  /** Forget the one-per-minute limit of a phone (to send another code at once). */
+  allowResend(phone: string): Promise<void>;
+  /** Register a parent account; returns its credentials and session token. */
+  registerAccount(overrides?: Partial<{ username: string; password: string; phone: string; identity: 'parent' | 'student' }>): Promise<{
+    username: string;
+    password: string;
+    phone: string;
+    token: string;
+    accountId: string;
+  }>;
+  close(): Promise<void>;
+}
+
+export type Client = ReturnType<typeof makeClient>;
+
+function makeClient(app: ReturnType<ReturnType<typeof createApp>['callback']>, ip: string) {
+  return {
+    ip,
+    get: (path: string, token?: string) => withHeaders(request(app).get(path), ip, token),
+    post: (path: string, body?: object, token?: string) => withHeaders(request(app).post(path), ip, token).send(body ?? {}),
+  };
+}
+
+function withHeaders(test: request.Test, ip: string, token?: string): request.Test {
+  test.set('X-Forwarded-For', ip);
+  if (token) test.set('Authorization', `Bearer ${token}`);
+  return test;
+}
+
+export async function createHarness(options: { routes?: readonly AnyRoute[] } = {}): Promise<Harness> {
+  const ctx = await createTestContext({ TRUST_PROXY: 'true', SMS_PROVIDER: 'dev' });
+  const wechat = new StubWechatClient();
+  ctx.wechat = wechat;
+  const sec = installSecurity(ctx, { captchaText: () => CAPTCHA_TEXT });
+  const app = createApp(ctx, options.routes).callback();
+  const client = (ip = randomIp()) => makeClient(app, ip);
+
+  const lastCode = async (phone: string) => {
+    const [entry] = await readDevInbox(ctx.redis, ctx.config.QUEUE_PREFIX, { phone, limit: 1 });
+    if (!entry) throw new Error(`no SMS for ${phone}`);
+    return entry.params.code;
+  };
+  const allowResend = async (phone: string) => {
+    await sec.limits.smsPerPhoneMinute.delete(ctx.pii.blindIndex('phone', phone));
+  };
+  const code = async (phone: string, purpose: string) => {
+    const res = await client().post('/api/auth/sms-codes', { phone, purpose });
+    if (res.status !== 200) throw new Error(`sms-codes answered ${res.status}: ${res.text}`);
+    return lastCode(phone);
+  };
+
+  const harness: Harness = {
+    ctx,
+    sec,
+    wechat,
+    client,
+    lastCode,
+    code,
+    allowResend,
+    async registerAccount(overrides = {}) {
+      const username = overrides.username ?? randomUsername();
+      const password = overrides.password ?? GOOD_PASSWORD;
+      const phone = overrides.phone ?? randomPhone();
+      await allowResend(phone);
+      const smsCode = await code(phone, 'register');
+      const res = await client().post('/api/auth/register', {
+        identity: overrides.identity ?? 'parent',
+        phone,
+        smsCode,
+        username,
+        password,
+        agreement: { privacyPolicyVersion: PRIVACY_POLICY_VERSION, childrenRulesVersion: CHILDREN_RULES_VERSION, agreed: true },
+      });
+      if (res.status !== 201) throw new Error(`register answered ${res.status}: ${res.text}`);
+      return { username, password, phone, token: res.body.token as string, accountId: res.body.account.id as string };
+    },
+    async close() {
+      // Rate-limit counters, tickets, captchas and the SMS inbox of this prefix.
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await ctx.redis.scan(cursor, 'MATCH', `${ctx.config.QUEUE_PREFIX}:*`, 'COUNT', 500);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+      if (keys.length > 0) await ctx.redis.del(...keys);
+      await ctx.cleanup();
+    },
+  };
+  return harness;
+}
+
+export const agreement = { privacyPolicyVersion: PRIVACY_POLICY_VERSION, childrenRulesVersion: CHILDREN_RULES_VERSION, agreed: true };

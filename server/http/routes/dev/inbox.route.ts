@@ -1,0 +1,82 @@
+/**
+ * GET /api/dev/inbox: what the development fakes "sent": the SMS messages of
+ * the development SMS provider (Redis list) and, when WECHAT_API_BASE points at
+ * the local fake WeChat, the template and subscribe messages it recorded.
+ *
+ * Development only: routesFor() leaves this route out of the route table when
+ * NODE_ENV is production, so it does not exist there (404, and absent from
+ * /api/openapi.json). Its access is 'public' because it is how a developer or
+ * an end-to-end test reads the SMS code needed to register or sign in in the
+ * first place (there is no account yet to authorise), and because the dev SMS
+ * provider — the only one that writes this inbox — is itself refused in
+ * production. It shows full phone numbers and codes: they are fake deliveries.
+ */
+import { z } from 'zod';
+import { phoneSchema } from '../../../../domain/contact/phone';
+import { readDevInbox } from '../../../integrations/sms';
+import { defineRoute } from '../../route';
+
+export const DevInboxQuerySchema = z.strictObject({
+  phone: phoneSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const DevInboxResponseSchema = z.object({
+  sms: z.array(
+    z.object({
+      at: z.string(),
+      phone: z.string(),
+      template: z.string(),
+      text: z.string(),
+      params: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  wechat: z.object({
+    /** False when WECHAT_API_BASE is not a local fake, or the fake did not answer. */
+    available: z.boolean(),
+    messages: z.array(z.record(z.string(), z.unknown())),
+  }),
+});
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function isLocalUrl(url: string): boolean {
+  try {
+    return LOCAL_HOSTS.has(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+async function fakeWechatMessages(base: string, limit: number): Promise<{ available: boolean; messages: Record<string, unknown>[] }> {
+  if (!isLocalUrl(base)) return { available: false, messages: [] };
+  try {
+    const res = await fetch(new URL('/__fake/messages', base), { signal: AbortSignal.timeout(1_000) });
+    if (!res.ok) return { available: false, messages: [] };
+    const body = (await res.json()) as { messages?: unknown };
+    const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+    return { available: true, messages: messages.slice(-limit).reverse() };
+  } catch {
+    return { available: false, messages: [] };
+  }
+}
+
+export const getDevInbox = defineRoute({
+  method: 'get',
+  path: '/api/dev/inbox',
+  operationId: 'getDevInbox',
+  summary: 'Development only: SMS and WeChat messages the local fakes recorded (absent in production)',
+  tags: ['development'],
+  access: 'public',
+  query: DevInboxQuerySchema,
+  responses: { 200: { description: 'Newest first', schema: DevInboxResponseSchema } },
+  handler: async ({ koa, app, input }) => {
+    const { phone, limit } = input.query;
+    const [sms, wechat] = await Promise.all([
+      readDevInbox(app.redis, app.config.QUEUE_PREFIX, { ...(phone ? { phone } : {}), limit }),
+      fakeWechatMessages(app.config.WECHAT_API_BASE, limit),
+    ]);
+    koa.set('Cache-Control', 'no-store');
+    koa.body = { sms, wechat };
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * 账号申诉 / find my username: with an SMS code to the phone (purpose
+ * find_username), the usernames on that phone, masked (zh***an), with role and
+ * creation date; an empty list when there are none (the code proves the caller
+ * owns the phone, so the list is theirs to see).
+ */
+import { and, asc, eq, isNotNull } from 'drizzle-orm';
+import type { AccountRole } from '../../../domain/api/auth';
+import type { AppContext } from '../../context';
+import { accounts } from '../../db/schema';
+import { maskUsername, phoneIndexOf } from './account-view';
+import { writeAccountAudit } from './audit';
+import type { RequestMeta } from './request-meta';
+import { consumeSmsCode, smsCodeInvalid } from './sms-codes';
+
+export interface RecoveredUsername {
+  usernameMasked: string;
+  role: AccountRole;
+  createdAt: string;
+}
+
+export async function recoverUsernames(
+  app: AppContext,
+  input: { phone: string; smsCode: string },
+  meta: RequestMeta,
+): Promise<RecoveredUsername[]> {
+  if (!(await consumeSmsCode(app.db, app, { phone: input.phone, purpose: 'find_username', code: input.smsCode }))) {
+    throw smsCodeInvalid();
+  }
+  const rows = await app.db
+    .select({ id: accounts.id, username: accounts.username, role: accounts.role, createdAt: accounts.createdAt })
+    .from(accounts)
+    .where(and(eq(accounts.phoneIndex, phoneIndexOf(app, input.phone)), isNotNull(accounts.username)))
+    .orderBy(asc(accounts.createdAt));
+  for (const row of rows) {
+    await writeAccountAudit(app.db, meta, { action: 'account.username_recovered', account: { id: row.id, role: row.role } });
+  }
+  return rows.map((row) => ({ usernameMasked: maskUsername(row.username!), role: row.role, createdAt: row.createdAt.toISOString() }));
+}

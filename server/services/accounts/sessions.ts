@@ -1,0 +1,126 @@
+/**
+ * Sessions: opaque bearer tokens of 32 random bytes (base64url). The token is
+ * shown to the client once; the database keeps only HMAC-SHA256(SESSION_SECRET,
+ * token), so neither a database copy nor a log line can be replayed.
+ *
+ * - Expiry slides: SESSION_TTL_DAYS after the last use. To limit writes, a use
+ *   moves `last_seen_at`/`expires_at` only when the last move is older than
+ *   SESSION_TOUCH_INTERVAL_MS.
+ * - Logout revokes the session; a password change or reset revokes every
+ *   session of the account.
+ * - Only `active` accounts hold sessions: a disabled (or not yet activated)
+ *   account's sessions stop resolving at once.
+ */
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import { SESSION_TTL_DAYS, type AccountRole, type SessionResponse } from '../../../domain/api/auth';
+import type { AppContext } from '../../context';
+import type { DbOrTx } from '../../db/client';
+import { accounts, sessions } from '../../db/schema';
+import { hmac, newToken, TOKEN_PATTERN } from '../../security/tokens';
+import { presentAccount, type AccountRow } from './account-view';
+import type { RequestMeta } from './request-meta';
+
+export const SESSION_TTL_MS = SESSION_TTL_DAYS * 24 * 3600 * 1000;
+export const SESSION_TOUCH_INTERVAL_MS = 10 * 60 * 1000;
+
+export type Channel = 'weapp' | 'h5';
+
+/** The caller behind a valid token (the HTTP layer's AuthState has this shape). */
+export interface ResolvedSession {
+  sessionId: string;
+  account: { id: string; role: AccountRole; schoolId: string | null };
+}
+
+export function sessionTokenHash(app: Pick<AppContext, 'config'>, token: string): string {
+  return hmac(app.config.SESSION_SECRET, token);
+}
+
+export interface CreatedSession {
+  sessionId: string;
+  token: string;
+  expiresAt: Date;
+}
+
+export async function createSession(
+  db: DbOrTx,
+  app: Pick<AppContext, 'config'>,
+  input: { accountId: string; channel: Channel; meta: RequestMeta; now?: Date },
+): Promise<CreatedSession> {
+  const now = input.now ?? new Date();
+  const token = newToken();
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  const [row] = await db
+    .insert(sessions)
+    .values({
+      accountId: input.accountId,
+      tokenHash: sessionTokenHash(app, token),
+      channel: input.channel,
+      ip: input.meta.ip,
+      userAgent: input.meta.userAgent?.slice(0, 256) ?? null,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+    })
+    .returning({ id: sessions.id });
+  return { sessionId: row!.id, token, expiresAt };
+}
+
+/** A new session for the account and the response body that hands it over. */
+export async function startSession(
+  db: DbOrTx,
+  app: Pick<AppContext, 'config' | 'pii'>,
+  account: AccountRow,
+  channel: Channel,
+  meta: RequestMeta,
+): Promise<SessionResponse> {
+  const session = await createSession(db, app, { accountId: account.id, channel, meta });
+  return { token: session.token, expiresAt: session.expiresAt.toISOString(), account: presentAccount(app, account) };
+}
+
+/**
+ * The signed-in caller of a bearer token, or null when the token is malformed,
+ * unknown, revoked or expired, or its account is not active. Slides the expiry.
+ */
+export async function resolveSession(app: Pick<AppContext, 'config' | 'db'>, token: string, now = new Date()): Promise<ResolvedSession | null> {
+  if (!TOKEN_PATTERN.test(token)) return null;
+  const [row] = await app.db
+    .select({
+      sessionId: sessions.id,
+      lastSeenAt: sessions.lastSeenAt,
+      accountId: accounts.id,
+      role: accounts.role,
+      schoolId: accounts.schoolId,
+    })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .where(
+      and(
+        eq(sessions.tokenHash, sessionTokenHash(app, token)),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        eq(accounts.status, 'active'),
+      ),
+    );
+  if (!row) return null;
+  if (now.getTime() - row.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await app.db
+      .update(sessions)
+      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) })
+      .where(and(eq(sessions.id, row.sessionId), isNull(sessions.revokedAt)));
+  }
+  return { sessionId: row.sessionId, account: { id: row.accountId, role: row.role, schoolId: row.schoolId } };
+}
+
+export async function revokeSession(db: DbOrTx, sessionId: string, now = new Date()): Promise<void> {
+  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+/** Revoke every live session of the account (password changed or reset). */
+export async function revokeAllSessions(db: DbOrTx, accountId: string, now = new Date()): Promise<number> {
+  const revoked = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.length;
+}

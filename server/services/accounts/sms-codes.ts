@@ -1,0 +1,127 @@
+/**
+ * SMS verification codes.
+ *
+ * Sending (POST /api/auth/sms-codes): 6 digits from crypto.randomInt, valid
+ * SMS_CODE_TTL_SECONDS, stored only as an HMAC (keyed with SESSION_SECRET and
+ * bound to the phone and purpose: a database copy cannot be brute-forced
+ * offline over the million codes). Sent synchronously: when the provider
+ * refuses, the caller gets 503 SMS_SEND_FAILED and the new code is dead. A new
+ * code supersedes the older live codes of the same phone and purpose.
+ *
+ * Limits: one code per phone per minute, ten per phone per day, twenty per
+ * client IP per hour (429 RATE_LIMITED with Retry-After and the wait in words).
+ *
+ * Enumeration safety: the answer never depends on whether the phone has
+ * accounts. For reset_password, find_username and activate_teacher the code is
+ * sent anyway (only the phone's owner reads it); for register a phone may be
+ * reused (a parent may also hold a student account).
+ *
+ * Verification: the latest live code of the phone and purpose; at most
+ * SMS_CODE_MAX_ATTEMPTS tries (then it is dead), single use. One UPDATE counts
+ * the try and consumes the code when right, so two concurrent requests with
+ * the right code cannot both succeed.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { SMS_CODE_MAX_ATTEMPTS, SMS_CODE_TTL_SECONDS, SMS_RESEND_SECONDS, type SmsPurpose } from '../../../domain/api/auth';
+import { AppError } from '../../../domain/errors';
+import type { AppContext } from '../../context';
+import { rowsOf, type DbOrTx } from '../../db/client';
+import { smsChallenges } from '../../db/schema';
+import { security } from '../../security';
+import { purposeHmac } from '../../security/tokens';
+import { phoneIndexOf } from './account-view';
+import { fieldError } from './errors';
+import type { RequestMeta } from './request-meta';
+
+export function smsCodeHash(app: Pick<AppContext, 'config'>, phoneIndex: string, purpose: SmsPurpose, code: string): string {
+  return purposeHmac(app.config.SESSION_SECRET, 'sms-code', `${phoneIndex}\u0000${purpose}\u0000${code}`);
+}
+
+export function newSmsCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+export interface SentSmsCode {
+  expiresIn: number;
+  resendIn: number;
+}
+
+export async function sendSmsCode(
+  app: AppContext,
+  input: { phone: string; purpose: SmsPurpose; meta: RequestMeta },
+): Promise<SentSmsCode> {
+  const { limits } = security(app);
+  const phoneIndex = phoneIndexOf(app, input.phone);
+  await limits.smsPerPhoneMinute.consumeOrThrow(phoneIndex);
+  await limits.smsPerPhoneDay.consumeOrThrow(phoneIndex);
+  await limits.smsPerIp.consumeOrThrow(input.meta.ip);
+
+  const code = newSmsCode();
+  const id = randomUUID();
+  const now = new Date();
+  await app.db.insert(smsChallenges).values({
+    id,
+    phoneIndex,
+    purpose: input.purpose,
+    codeHash: smsCodeHash(app, phoneIndex, input.purpose, code),
+    ip: input.meta.ip,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000),
+  });
+  try {
+    await app.sms.send({ template: 'verification_code', phone: input.phone, params: { code, minutes: SMS_CODE_TTL_SECONDS / 60 } });
+  } catch (err) {
+    await app.db.update(smsChallenges).set({ consumedAt: new Date() }).where(eq(smsChallenges.id, id));
+    throw new AppError('SMS_SEND_FAILED', { cause: err });
+  }
+  // Superseded codes are marked consumed: only the newest code of a phone and purpose works.
+  await app.db
+    .update(smsChallenges)
+    .set({ consumedAt: new Date() })
+    .where(
+      and(
+        eq(smsChallenges.phoneIndex, phoneIndex),
+        eq(smsChallenges.purpose, input.purpose),
+        isNull(smsChallenges.consumedAt),
+        ne(smsChallenges.id, id),
+      ),
+    );
+  return { expiresIn: SMS_CODE_TTL_SECONDS, resendIn: SMS_RESEND_SECONDS };
+}
+
+/**
+ * Count one try of `code` against the latest live code of the phone and
+ * purpose and consume it when right. True when right. Run it in the
+ * transaction of what the code authorises: if that fails, the consumption rolls
+ * back with it (a wrong try must commit, so callers return instead of throwing).
+ */
+export async function consumeSmsCode(
+  db: DbOrTx,
+  app: Pick<AppContext, 'config' | 'pii'>,
+  input: { phone: string; purpose: SmsPurpose; code: string },
+): Promise<boolean> {
+  const phoneIndex = phoneIndexOf(app, input.phone);
+  const codeHash = smsCodeHash(app, phoneIndex, input.purpose, input.code);
+  const result = await db.execute(sql`
+    update ${smsChallenges}
+    set attempts = attempts + 1,
+        consumed_at = case when code_hash = ${codeHash} then now() else null end
+    where id = (
+        select id from ${smsChallenges}
+        where phone_index = ${phoneIndex} and purpose = ${input.purpose}
+          and consumed_at is null and expires_at > now()
+        order by created_at desc
+        limit 1
+      )
+      and consumed_at is null
+      and attempts < ${SMS_CODE_MAX_ATTEMPTS}
+      and expires_at > now()
+    returning consumed_at is not null as ok`);
+  const [row] = rowsOf<{ ok: boolean }>(result);
+  return row?.ok === true;
+}
+
+export function smsCodeInvalid(): AppError {
+  return fieldError('SMS_CODE_INVALID', 'smsCode');
+}

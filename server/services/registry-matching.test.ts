@@ -1,0 +1,279 @@
+import { and, count, eq } from 'drizzle-orm';
+import { auditLog, profileVersions, students } from '../db/schema';
+import { createTestContext, type TestContext } from '../test/context';
+import {
+  buildAccount,
+  buildClass,
+  buildRegistryRecord,
+  buildSchool,
+  buildSubmittedVersion,
+  randomStudentResidentId,
+  registryRowFor,
+  type BuiltSubmission,
+} from '../test/factories';
+import { compareWithRegistry, matchProfileVersion, type SubmittedKeyFields } from './registry-matching';
+
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+
+afterAll(async () => {
+  await ctx.cleanup();
+});
+
+/** A submitted version in a class whose head teacher is built too. */
+async function submittedWithHeadTeacher(options: Parameters<typeof buildSubmittedVersion>[1] = {}) {
+  const school = await buildSchool(ctx.db);
+  const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id });
+  const built = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, ...options });
+  return { ...built, teacher };
+}
+
+async function versionOf(built: BuiltSubmission) {
+  const [version] = await ctx.db.select().from(profileVersions).where(eq(profileVersions.id, built.version.id));
+  const [student] = await ctx.db.select().from(students).where(eq(students.id, built.student.id));
+  return { version: version!, student: student! };
+}
+
+async function auditActions(built: BuiltSubmission): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ action: auditLog.action })
+    .from(auditLog)
+    .where(and(eq(auditLog.subjectType, 'profile_version'), eq(auditLog.subjectId, built.version.id)));
+  return rows.map((r) => r.action);
+}
+
+describe('registry match', () => {
+  test('When every key field equals an enrolled registry row, then the version is approved automatically', async () => {
+    const built = await submittedWithHeadTeacher();
+    const registry = await buildRegistryRecord(ctx, registryRowFor(built));
+
+    const result = await matchProfileVersion(ctx, built.version.id);
+
+    expect(result).toEqual({
+      changed: true,
+      outcome: 'matched',
+      status: 'approved',
+      assignedReviewerId: null,
+      matchedRegistryId: registry.id,
+    });
+    const { version, student } = await versionOf(built);
+    expect(version).toMatchObject({
+      status: 'approved',
+      matchOutcome: 'matched',
+      matchDiff: null,
+      matchedRegistryId: registry.id,
+      assignedReviewerId: null,
+      reviewedBy: null,
+    });
+    expect(version.decidedAt).toBeInstanceOf(Date);
+    expect(version.statusChangedAt.getTime()).toBeGreaterThanOrEqual(built.version.statusChangedAt.getTime());
+    expect(student).toMatchObject({ status: 'approved', approvedVersionId: version.id, cardNumber: null });
+    expect(await auditActions(built)).toEqual(['review.auto_matched']);
+  });
+
+  test('When names differ only in spacing and the form of the middle dot, then they count as equal', async () => {
+    const built = await submittedWithHeadTeacher({ name: '阿卜杜热西提·买买提' });
+    await buildRegistryRecord(ctx, registryRowFor(built, { name: ' 阿卜杜热西提 ・ 买买提 ', className: ` ${built.klass.name} ` }));
+
+    const result = await matchProfileVersion(ctx, built.version.id);
+
+    expect(result).toMatchObject({ outcome: 'matched', status: 'approved' });
+  });
+
+  test('When the name differs, then the version waits for the head teacher with a diff naming the name', async () => {
+    const built = await submittedWithHeadTeacher({ name: '王小明' });
+    await buildRegistryRecord(ctx, registryRowFor(built, { name: '王晓明' }));
+
+    const result = await matchProfileVersion(ctx, built.version.id);
+
+    expect(result).toMatchObject({ changed: true, outcome: 'mismatch', status: 'pending_review', assignedReviewerId: built.teacher.id });
+    const { version, student } = await versionOf(built);
+    expect(version).toMatchObject({
+      status: 'pending_review',
+      matchOutcome: 'mismatch',
+      matchDiff: [{ field: 'name', submitted: '王小明', registry: '王晓明' }],
+      assignedReviewerId: built.teacher.id,
+      decidedAt: null,
+    });
+    expect(student).toMatchObject({ status: 'pending_review', approvedVersionId: null });
+    expect(await auditActions(built)).toEqual(['review.sent_to_teacher']);
+  });
+
+  test('When school, grade and class all differ, then the diff lists each with school code and class name', async () => {
+    const built = await submittedWithHeadTeacher({ grade: 'P4' });
+    await buildRegistryRecord(ctx, registryRowFor(built, { schoolCode: '1234567890', grade: 'P5', className: '99班' }));
+
+    await matchProfileVersion(ctx, built.version.id);
+
+    const { version } = await versionOf(built);
+    expect(version.matchDiff).toEqual([
+      { field: 'school', submitted: built.school.code, registry: '1234567890' },
+      { field: 'grade', submitted: 'P4', registry: 'P5' },
+      { field: 'class', submitted: built.klass.name, registry: '99班' },
+    ]);
+  });
+
+  test('When the ID is not in the registry, then the outcome is not_found and the head teacher reviews', async () => {
+    const built = await submittedWithHeadTeacher();
+
+    const result = await matchProfileVersion(ctx, built.version.id);
+
+    expect(result).toEqual({
+      changed: true,
+      outcome: 'not_found',
+      status: 'pending_review',
+      assignedReviewerId: built.teacher.id,
+      matchedRegistryId: null,
+    });
+    const { version } = await versionOf(built);
+    expect(version).toMatchObject({ matchOutcome: 'not_found', matchDiff: null, matchedRegistryId: null });
+  });
+
+  test('When the registry says 借读, then the outcome is transient_status with the registry status in the diff', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built, { registryStatus: '借读' }));
+
+    const result = await matchProfileVersion(ctx, built.version.id);
+
+    expect(result).toMatchObject({ outcome: 'transient_status', status: 'pending_review', assignedReviewerId: built.teacher.id });
+    const { version } = await versionOf(built);
+    expect(version.matchDiff).toEqual([{ field: 'registryStatus', submitted: null, registry: '借读' }]);
+  });
+
+  test('When the class has no head teacher, then a school administrator reviews; with none, nobody is assigned', async () => {
+    const school = await buildSchool(ctx.db);
+    const admin = await buildAccount(ctx.db, { role: 'school_admin', schoolId: school.id });
+    await buildAccount(ctx.db, { role: 'school_admin', schoolId: school.id, status: 'disabled' });
+    const withAdmin = await buildSubmittedVersion(ctx, { school });
+    const lonelySchool = await buildSchool(ctx.db);
+    const withNobody = await buildSubmittedVersion(ctx, { school: lonelySchool });
+
+    const first = await matchProfileVersion(ctx, withAdmin.version.id);
+    const second = await matchProfileVersion(ctx, withNobody.version.id);
+
+    expect(first).toMatchObject({ status: 'pending_review', assignedReviewerId: admin.id });
+    expect(second).toMatchObject({ status: 'pending_review', assignedReviewerId: null });
+  });
+
+  test('When the head teacher account is disabled, then the school administrator reviews instead', async () => {
+    const school = await buildSchool(ctx.db);
+    const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id, status: 'disabled' });
+    const admin = await buildAccount(ctx.db, { role: 'school_admin', schoolId: school.id });
+    const built = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id });
+
+    expect(await matchProfileVersion(ctx, built.version.id)).toMatchObject({ assignedReviewerId: admin.id });
+  });
+
+  test('When the same job runs again, then nothing changes: statuses, diff and audit rows stay as they were', async () => {
+    const approved = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(approved));
+    const pending = await submittedWithHeadTeacher({ name: '李四' });
+    await buildRegistryRecord(ctx, registryRowFor(pending, { name: '李思' }));
+    await matchProfileVersion(ctx, approved.version.id);
+    await matchProfileVersion(ctx, pending.version.id);
+    const before = [await versionOf(approved), await versionOf(pending)];
+
+    const again = [await matchProfileVersion(ctx, approved.version.id), await matchProfileVersion(ctx, pending.version.id)];
+
+    expect(again).toEqual([
+      { changed: false, reason: 'not_awaiting_match', status: 'approved' },
+      { changed: false, reason: 'not_awaiting_match', status: 'pending_review' },
+    ]);
+    expect([await versionOf(approved), await versionOf(pending)]).toEqual(before);
+    expect(await auditActions(approved)).toEqual(['review.auto_matched']);
+    expect(await auditActions(pending)).toEqual(['review.sent_to_teacher']);
+  });
+
+  test('When two deliveries of one job run at once, then exactly one decides and the other changes nothing', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built));
+
+    const results = await Promise.all([matchProfileVersion(ctx, built.version.id), matchProfileVersion(ctx, built.version.id)]);
+
+    expect(results.filter((r) => r.changed)).toHaveLength(1);
+    expect(results.filter((r) => !r.changed)).toEqual([{ changed: false, reason: 'not_awaiting_match', status: 'approved' }]);
+    expect(await auditActions(built)).toEqual(['review.auto_matched']);
+  });
+
+  test('When a version was left in matching by an interrupted run, then it is matched', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built));
+    await ctx.db.update(profileVersions).set({ status: 'matching' }).where(eq(profileVersions.id, built.version.id));
+
+    expect(await matchProfileVersion(ctx, built.version.id)).toMatchObject({ outcome: 'matched', status: 'approved' });
+  });
+
+  test('When the version does not exist, then nothing happens', async () => {
+    expect(await matchProfileVersion(ctx, '00000000-0000-4000-8000-000000000000')).toEqual({
+      changed: false,
+      reason: 'version_not_found',
+    });
+  });
+
+  test('When a newer version is current, then the decision on the older one leaves the student alone', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built));
+    const other = await buildSubmittedVersion(ctx, { withOutbox: false });
+    // Point the student at an unrelated version id to play "a newer version exists".
+    await ctx.db.update(students).set({ currentVersionId: other.version.id }).where(eq(students.id, built.student.id));
+
+    await matchProfileVersion(ctx, built.version.id);
+
+    const { version, student } = await versionOf(built);
+    expect(version.status).toBe('approved');
+    expect(student).toMatchObject({ status: 'submitted', approvedVersionId: null });
+  });
+
+  test('When the match stores a diff, then neither the diff nor the audit detail holds the plaintext ID number', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built, { name: '赵钱孙', grade: 'S3', registryStatus: '休学' }));
+
+    await matchProfileVersion(ctx, built.version.id);
+
+    const { version } = await versionOf(built);
+    const audit = await ctx.db.select().from(auditLog).where(eq(auditLog.subjectId, built.version.id));
+    const stored = JSON.stringify([version.matchDiff, version.data, audit.map((a) => a.detail)]);
+    expect(version.matchDiff).toHaveLength(3);
+    expect(stored).not.toContain(built.residentId);
+    expect(stored).not.toContain(built.residentId.slice(6, 14)); // not even the birth date part
+  });
+});
+
+describe('compareWithRegistry', () => {
+  const submitted: SubmittedKeyFields = {
+    name: '张三',
+    residentId: randomStudentResidentId(),
+    schoolCode: '1100000001',
+    grade: 'P3',
+    className: '2班',
+  };
+  const row = { registryId: '00000000-0000-4000-8000-000000000001', name: '张三', schoolCode: '1100000001', grade: 'P3', className: '2班', registryStatus: '在籍' };
+
+  test('When several rows share the ID, then the closest enrolled one decides', () => {
+    const result = compareWithRegistry(submitted, [
+      { ...row, registryId: '00000000-0000-4000-8000-000000000009', grade: 'P4' },
+      { ...row, registryId: '00000000-0000-4000-8000-000000000005', registryStatus: '转出' },
+      { ...row, registryId: '00000000-0000-4000-8000-000000000007' },
+    ]);
+
+    expect(result).toEqual({ outcome: 'matched', diff: null, registryId: '00000000-0000-4000-8000-000000000007' });
+  });
+
+  test('When the registry row carries a different ID, then both ID values in the diff are masked', () => {
+    const other = randomStudentResidentId();
+
+    const result = compareWithRegistry(submitted, [{ ...row, residentId: other }]);
+
+    expect(result.outcome).toBe('mismatch');
+    expect(result.diff).toEqual([
+      {
+        field: 'residentId',
+        submitted: `${submitted.residentId.slice(0, 6)}********${submitted.residentId.slice(14)}`,
+        registry: `${other.slice(0, 6)}********${other.slice(14)}`,
+      },
+    ]);
+  });
+});
