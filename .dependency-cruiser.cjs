@@ -25,7 +25,14 @@ module.exports = {
       name: 'server-never-imports-jobs',
       severity: 'error',
       from: { path: '^server/' },
-      to: { path: '^(jobs|tools|bench)/' },
+      to: { path: '^(jobs|bench)/' },
+    },
+    {
+      name: 'server-uses-tools-only-in-tests',
+      comment: 'Tests of server/ may run the fake WeChat and SMS servers of tools/; production code never imports tools/.',
+      severity: 'error',
+      from: { path: '^server/', pathNot: '(\\.test\\.ts$|-test-support\\.ts$|^server/test/)' },
+      to: { path: '^tools/' },
     },
     {
       name: 'config-is-a-leaf',

@@ -2,8 +2,13 @@ import { defineConfig, devices } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3187);
 const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_test';
+const fakeWechatPort = Number(process.env.E2E_FAKE_WECHAT_PORT ?? 3902);
 
-/** Browser tests of the H5 build served by the real API, in Debian's Chromium (never a downloaded browser). */
+/**
+ * Browser tests of the H5 build served by the real system (API, workers and the
+ * fake WeChat server, as `npm start` runs them, on the test PostgreSQL and the
+ * local Redis), in Debian's Chromium (never a downloaded browser).
+ */
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results/e2e',
@@ -23,7 +28,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx tsx tools/db-migrate.ts && npx tsx server/main.ts',
+    command: 'node --import tsx tools/run-all.ts',
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 60_000,
     reuseExistingServer: false,
@@ -36,6 +41,9 @@ export default defineConfig({
       DATABASE_URL: databaseUrl,
       REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'warn',
+      FAKE_WECHAT_PORT: String(fakeWechatPort),
+      WECHAT_API_BASE: `http://127.0.0.1:${fakeWechatPort}`,
+      SMS_PROVIDER: 'dev',
     },
   },
 });

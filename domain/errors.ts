@@ -79,6 +79,11 @@ export const ERROR_CATALOG = {
   REVIEW_TRANSITION_FORBIDDEN: { status: 409, message: '当前状态下不能进行此操作' },
   REVIEW_RETURN_REASON: { status: 400, message: '退回原因应为 2–200 个字' },
   ID_ALREADY_APPROVED: { status: 409, message: '该身份证号已在其他账号下完成认证，请联系学校处理' },
+  SUBMISSION_PENDING: { status: 409, message: '资料正在审核中，请等待审核结果后再提交' },
+  KEY_FIELDS_UNCHANGED: { status: 409, message: '姓名、身份证号和学校班级没有变化；联系方式请在电子档案中直接修改' },
+  CONTACT_EDIT_UNAVAILABLE: { status: 409, message: '资料审核通过后才能直接修改联系方式；审核中或已退回的资料请修改后重新提交' },
+  STUDENT_ACCOUNT_SINGLE: { status: 409, message: '学生账号只能添加本人的资料' },
+  FAMILY_STUDENT_LIMIT: { status: 409, message: '一个账号最多添加 10 名学生' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,7 +1,8 @@
 /**
  * `npm start` (after scripts/start.mjs has prepared the machine): the API and
- * the workers in one process. One process because the embedded PGlite
- * database admits a single process; in production run `npm run api` and
+ * the workers in one process, plus, outside production, the fake WeChat
+ * server the development build talks to. One process because the embedded
+ * PGlite database admits a single process; in production run `npm run api` and
  * `npm run worker` as separate processes against PostgreSQL.
  */
 import { config, ConfigError } from '../config';
@@ -10,9 +11,12 @@ import { migrateDatabase } from '../server/db/migrate';
 import { startApi } from '../server/http/server';
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { startWorkers } from '../jobs/main';
+import { startDevFakes } from './fake-wechat/dev-fakes';
 
 async function main(): Promise<void> {
-  const ctx = await createContext(config());
+  const cfg = config();
+  const fakes = cfg.NODE_ENV === 'production' ? undefined : await startDevFakes(cfg);
+  const ctx = await createContext(cfg);
   await migrateDatabase(ctx.database);
   const workers = await startWorkers(ctx);
   const api = await startApi(ctx);
@@ -20,11 +24,15 @@ async function main(): Promise<void> {
     { name: 'http', run: () => api.close() },
     { name: 'workers', run: () => workers.close() },
     { name: 'connections', run: () => closeContext(ctx) },
+    { name: 'fakes', run: async () => fakes?.close() },
   ]);
+  for (const note of fakes?.notes ?? []) ctx.logger.warn(note);
   const where = ctx.database.kind === 'pglite' ? `PGlite in ${ctx.config.PGLITE_DATA_DIR}` : 'PostgreSQL';
   ctx.logger.info({ url: api.url, database: where }, 'EduCard is running');
   // The one line a person starting it looks for.
-  process.stdout.write(`\n  EduCard 教育卡 is running at ${api.url}  (API: ${api.url}/api/health, database: ${where})\n  Press Ctrl-C to stop.\n\n`);
+  const lines = [`EduCard 教育卡 is running at ${api.url}  (API: ${api.url}/api/health, database: ${where})`];
+  if (fakes?.wechatUrl) lines.push(`Fake WeChat server (development): ${fakes.wechatUrl}; SMS codes and messages: ${api.url}/#/pages/dev-inbox/index`);
+  process.stdout.write(`\n  ${[...lines, 'Press Ctrl-C to stop.'].join('\n  ')}\n\n`);
 }
 
 main().catch((err: unknown) => {

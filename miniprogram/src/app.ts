@@ -9,6 +9,20 @@ if (process.env.TARO_ENV === 'weapp') {
   zodConfig({ jitless: true })
 }
 
+// H5: Taro's tab bar items are <a href="javascript:;">, a navigation the site's
+// Content-Security-Policy blocks (and reports as a console error) on every tap.
+// Cancel the default action in the capture phase; Taro's own click handler still runs.
+if (process.env.TARO_ENV === 'h5' && typeof document !== 'undefined') {
+  document.addEventListener(
+    'click',
+    (event) => {
+      const target = event.target as Element | null
+      if (target?.closest?.('a[href^="javascript:"]')) event.preventDefault()
+    },
+    true,
+  )
+}
+
 // A rejected session token (401) anywhere clears the session and opens the login page.
 installSessionGuard()
 

@@ -15,6 +15,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -188,9 +189,17 @@ export const students = pgTable(
     status: text('status').notNull().default('draft'),
     currentVersionId: uuid('current_version_id'),
     approvedVersionId: uuid('approved_version_id'),
-    /** 教育卡号, issued at first approval. */
+    /** 教育卡号, issued at first approval from card_number_seq; never reused. */
     cardNumber: text('card_number').unique(),
+    cardIssuedAt: timestamp('card_issued_at', { withTimezone: true }),
+    /**
+     * Set when the student leaves; the card then verifies as revoked. A returned
+     * key-field change after approval does not revoke it (the approved version stays).
+     */
+    cardRevokedAt: timestamp('card_revoked_at', { withTimezone: true }),
     residentIdIndex: text('resident_id_index'),
+    /** The semester whose school information the family last confirmed. */
+    reconfirmedSemesterId: uuid('reconfirmed_semester_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -198,7 +207,83 @@ export const students = pgTable(
     index('students_family_idx').on(t.familyAccountId),
     index('students_class_status_idx').on(t.classId, t.status),
     index('students_resident_id_index_idx').on(t.residentIdIndex),
+    // One resident ID is authenticated under one account at most (a second gets 409 ID_ALREADY_APPROVED).
+    uniqueIndex('students_approved_resident_id_uq').on(t.residentIdIndex).where(sql`approved_version_id is not null`),
   ],
+);
+
+/** Sequence of education card numbers (教育卡号): numbers are never reused, even after a rollback. */
+export const cardNumberSeq = pgSequence('card_number_seq', { startWith: 1, increment: 1 });
+
+/** A family's unsubmitted form, one per student; ID numbers and phones encrypted like a version's. */
+export const profileDrafts = pgTable('profile_drafts', {
+  studentId: uuid('student_id')
+    .primaryKey()
+    .references(() => students.id),
+  data: jsonb('data').notNull(),
+  piiCipher: text('pii_cipher'),
+  updatedBy: uuid('updated_by')
+    .notNull()
+    .references(() => accounts.id),
+  updatedAt: updatedAt(),
+});
+
+/** Guardian consent to processing a child's data (PIPL art. 31): who, which text version, when, for which version. */
+export const guardianConsents = pgTable(
+  'guardian_consents',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => students.id),
+    profileVersionId: uuid('profile_version_id'),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** Which guardian of the submission (0 or 1) gave it. */
+    guardianIndex: integer('guardian_index').notNull(),
+    policyVersion: text('policy_version').notNull(),
+    agreedAt: timestamp('agreed_at', { withTimezone: true }).notNull().defaultNow(),
+    ip: text('ip'),
+  },
+  (t) => [index('guardian_consents_student_idx').on(t.studentId)],
+);
+
+/** Semesters: opening one asks every approved student's family to reconfirm the school information. */
+export const semesters = pgTable('semesters', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** e.g. 2026-2027学年第二学期 */
+  name: text('name').notNull().unique(),
+  reconfirmDeadline: timestamp('reconfirm_deadline', { withTimezone: true }).notNull(),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+  openedBy: text('opened_by'),
+  /** Set when the reset of approved students to reconfirm_required has run to the end. */
+  resetCompletedAt: timestamp('reset_completed_at', { withTimezone: true }),
+});
+
+/**
+ * What a person should be told (approved, returned, a review is waiting, a
+ * reminder). One row per event and recipient (dedup_key makes producers
+ * idempotent); the messaging workers deliver it over WeChat or SMS. Data holds
+ * no plaintext ID numbers or phones.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** e.g. review.approved, review.returned, review.waiting, reconfirm.reminder */
+    kind: text('kind').notNull(),
+    data: jsonb('data').notNull(),
+    /** Mini-program page the message opens, e.g. pages/review/detail?id=… */
+    pagePath: text('page_path'),
+    dedupKey: text('dedup_key').notNull().unique(),
+    createdAt: createdAt(),
+    readAt: timestamp('read_at', { withTimezone: true }),
+  },
+  (t) => [index('notifications_account_idx').on(t.accountId, t.createdAt)],
 );
 
 export const profileVersions = pgTable(
@@ -233,9 +318,18 @@ export const profileVersions = pgTable(
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull().defaultNow(),
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /**
+     * A 电子档案 edit of contact fields only (phones, e-mail, guardian addresses)
+     * after approval: the row copies the approved version's key fields, status
+     * and decision and is never matched or reviewed (contact fields never block
+     * approval). See server/services/profiles/update-contact.ts.
+     */
+    contactOnly: boolean('contact_only').notNull().default(false),
   },
   (t) => [
     uniqueIndex('profile_versions_student_version_uq').on(t.studentId, t.version),
+    // The review lists: a class's versions in one status, newest first.
+    index('profile_versions_class_status_idx').on(t.classId, t.status, t.statusChangedAt),
     index('profile_versions_status_changed_idx').on(t.status, t.statusChangedAt),
     index('profile_versions_reviewer_status_idx').on(t.assignedReviewerId, t.status),
     index('profile_versions_resident_id_index_idx').on(t.residentIdIndex),
@@ -249,6 +343,10 @@ export const registryBatches = pgTable('registry_batches', {
   rowsTotal: integer('rows_total').notNull().default(0),
   rowsValid: integer('rows_valid').notNull().default(0),
   rowsRejected: integer('rows_rejected').notNull().default(0),
+  /** Of the valid rows: new 学籍号, changed rows, rows equal to what was stored. */
+  rowsInserted: integer('rows_inserted').notNull().default(0),
+  rowsUpdated: integer('rows_updated').notNull().default(0),
+  rowsUnchanged: integer('rows_unchanged').notNull().default(0),
   importedBy: text('imported_by'),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -275,6 +373,13 @@ export const registryRecords = pgTable(
     className: text('class_name').notNull(),
     /** 学籍状态 as the registry states it: 在籍, 借读, 休学, 转出 … */
     registryStatus: text('registry_status').notNull(),
+    /**
+     * HMAC (blind-index key) of every imported field: a re-import compares it and
+     * leaves an equal row alone (no write, updated_at kept). Null for rows not
+     * written by the import.
+     */
+    contentHash: text('content_hash'),
+    /** The import batch that last inserted or changed the row. */
     batchId: uuid('batch_id').references(() => registryBatches.id),
     updatedAt: updatedAt(),
   },

@@ -19,8 +19,13 @@ export const LIMIT_RULES = {
   smsPerPhoneDay: { name: 'sms-phone-day', points: 10, durationSeconds: 24 * 3600 },
   /** Twenty SMS codes per client IP per hour (a school's NAT sends many families through one IP). */
   smsPerIp: { name: 'sms-ip', points: 20, durationSeconds: 3600 },
-  /** Sign-in attempts per client IP (spraying many usernames). */
-  loginPerIp: { name: 'login-ip', points: 30, durationSeconds: 15 * 60 },
+  /**
+   * Failed sign-ins per client IP (spraying many usernames). Only failures count:
+   * a school's NAT signs in many families from one address.
+   */
+  loginFailuresPerIp: { name: 'login-ip', points: 30, durationSeconds: 15 * 60 },
+  /** Captchas per client IP (each one is a Redis entry for 5 minutes). */
+  captchaPerIp: { name: 'captcha-ip', points: 120, durationSeconds: 10 * 60 },
   /** Failed sign-ins per login identifier (see LoginGuard). */
   loginFailures: { name: 'login-fail', points: LOGIN_LOCK_AFTER, durationSeconds: LOGIN_LOCK_MINUTES * 60 },
   /** Failed password resets by identity per login identifier. */

@@ -4,8 +4,9 @@
  *
  * Parameters: the OWASP Password Storage Cheat Sheet's first argon2id option
  * (m = 19 MiB, t = 2, p = 1). Measured on the 2-core build machine (Node 20):
- * ~30 ms per hash or verify, 8 concurrent hashes in ~120 ms (the thread pool
- * has 4 threads, so at most 4 × 19 MiB are in use at once). Stronger settings
+ * a hash takes ~21 ms (p95 36 ms), a verification ~17 ms; 8 concurrent hashes
+ * take ~120 ms and 16 take ~280 ms, with the event loop never held more than
+ * ~12 ms (the libuv pool has 4 threads, so at most 4 × 19 MiB are in use). Stronger settings
  * (m = 46 MiB, t = 1) would cost the same time with twice the memory per
  * sign-in, which a small box under a sign-in rush at semester start cannot
  * spare. Hashes carry their parameters, so `needsRehash` upgrades them at the

@@ -64,6 +64,12 @@ export class Limiter {
     if (wait !== null) throw rateLimitedError(wait, code);
   }
 
+  /** Throw 429 when the points are used up, without taking one (for limits that count only failures, see add). */
+  async checkOrThrow(key: string, code: ErrorCode = 'RATE_LIMITED'): Promise<void> {
+    const state = await this.get(key);
+    if (state && state.consumed >= this.rule.points) throw rateLimitedError(Math.max(1, Math.ceil(state.msBeforeNext / 1000)), code);
+  }
+
   async get(key: string): Promise<LimitState | null> {
     const res = await this.limiter.get(key);
     return res ? { consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext } : null;
@@ -92,7 +98,7 @@ export class Limiter {
 /** "56 秒" / "15 分钟" / "3 小时": how long to wait, for people. */
 export function waitPhrase(seconds: number): string {
   if (seconds <= 60) return `${Math.max(1, Math.ceil(seconds))} 秒`;
-  if (seconds <= 3600) return `${Math.ceil(seconds / 60)} 分钟`;
+  if (seconds < 3600) return `${Math.ceil(seconds / 60)} 分钟`;
   return `${Math.ceil(seconds / 3600)} 小时`;
 }
 

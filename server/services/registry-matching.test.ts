@@ -70,7 +70,7 @@ describe('registry match', () => {
     });
     expect(version.decidedAt).toBeInstanceOf(Date);
     expect(version.statusChangedAt.getTime()).toBeGreaterThanOrEqual(built.version.statusChangedAt.getTime());
-    expect(student).toMatchObject({ status: 'approved', approvedVersionId: version.id, cardNumber: null });
+    expect(student).toMatchObject({ status: 'approved', approvedVersionId: version.id, cardNumber: expect.stringMatching(/^JY32\d{11}[0-9X]$/) });
     expect(await auditActions(built)).toEqual(['review.auto_matched']);
   });
 

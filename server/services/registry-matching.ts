@@ -8,6 +8,12 @@
  *   class's head teacher, else to an administrator of the school, with the
  *   reason: `mismatch` (a field-level diff is stored), `not_found`, or
  *   `transient_status` (借读, 休学, … : the registry row is in flux).
+ * - Every key field equal, but the resident ID is already authenticated under
+ *   another student (students_approved_resident_id_uq): pending_review too
+ *   (event reason 'mismatch', match_outcome stays 'matched', audit detail
+ *   outcome 'id_already_approved'); the teacher can only return it. When two
+ *   approvals of one ID race, the loser's unique violation fails the job
+ *   (IdAlreadyApprovedError) and its retry lands here.
  *
  * Idempotent: only a version in `submitted` (or `matching`, left by an
  * interrupted run) is matched; a re-delivered job finds it decided and changes
@@ -25,7 +31,7 @@ import type { AppContext } from '../context';
 import type { Tx } from '../db/client';
 import { accounts, auditLog, classes, profileVersions, registryRecords, schools, students } from '../db/schema';
 import { openProfilePii, readProfileData } from './profile-snapshot';
-import { SYSTEM_ACTOR, approveVersion, currentVersionIs, type ProfileVersionRow } from './review-approval';
+import { SYSTEM_ACTOR, approveVersion, currentVersionIs, residentIdApprovedElsewhere, type ProfileVersionRow } from './review-approval';
 
 /** 学籍状态 of a student who is simply enrolled; anything else is transient for matching. */
 export const REGISTRY_STATUS_ENROLLED = '在籍';
@@ -78,6 +84,8 @@ export type RegistryMatchResult =
       status: ReviewState;
       assignedReviewerId: string | null;
       matchedRegistryId: string | null;
+      /** The registry matched, but the ID is authenticated under another student: sent to a person. */
+      idAlreadyApproved?: true;
     };
 
 export type MatchContext = Pick<AppContext, 'db' | 'pii'>;
@@ -183,7 +191,11 @@ export async function matchProfileVersion(ctx: MatchContext, profileVersionId: s
       })
       .where(eq(profileVersions.id, version.id));
 
-    if (comparison.outcome === 'matched') {
+    // The registry confirms the child, but the ID is already authenticated under another student (another
+    // account, or a second entry of the same family): a person decides (they can only return it — approving
+    // answers 409 ID_ALREADY_APPROVED — but they can tell the family why, and the school can sort it out).
+    const idTaken = comparison.outcome === 'matched' && (await residentIdApprovedElsewhere(tx, version));
+    if (comparison.outcome === 'matched' && !idTaken) {
       const status = await approveVersion(tx, { ...version, status: matching }, SYSTEM_ACTOR, {
         detail: { outcome: comparison.outcome },
       });
@@ -196,19 +208,22 @@ export async function matchProfileVersion(ctx: MatchContext, profileVersionId: s
       };
     }
 
-    const reason = comparison.outcome;
+    // The state machine knows three reasons for a person to review; a taken ID travels as 'mismatch' (the
+    // account does not match the registry's child) while match_outcome keeps what the registry said ('matched').
+    const reason: MatchReviewReason = comparison.outcome === 'matched' ? 'mismatch' : comparison.outcome;
     const status = transition(matching, { type: 'match_needs_review', reason });
     const reviewerId = await findReviewer(tx, version);
     await sendToReviewer(tx, version, status, reviewerId, {
-      outcome: reason,
+      outcome: idTaken ? 'id_already_approved' : reason,
       diffFields: comparison.diff?.map((d) => d.field) ?? [],
     });
     return {
       changed: true,
-      outcome: reason,
+      outcome: idTaken ? 'matched' : reason,
       status,
       assignedReviewerId: reviewerId,
       matchedRegistryId: comparison.registryId,
+      ...(idTaken ? { idAlreadyApproved: true as const } : {}),
     };
   });
 }
@@ -262,7 +277,7 @@ async function sendToReviewer(
   version: ProfileVersionRow,
   status: ReviewState,
   reviewerId: string | null,
-  detail: { outcome: MatchReviewReason; diffFields: MatchDiffField[] },
+  detail: { outcome: MatchReviewReason | 'id_already_approved'; diffFields: MatchDiffField[] },
 ): Promise<void> {
   await tx
     .update(profileVersions)

@@ -15,14 +15,22 @@ const WechatMessageSchema = z.looseObject({
   at: z.string().optional(),
 })
 
+/** `wechat` is `{ available, messages }` (available: false when no local fake WeChat answers); a bare list is accepted too. */
+const WechatBoxSchema = z
+  .union([
+    z.looseObject({ available: z.boolean().default(true), messages: z.array(WechatMessageSchema).default([]) }),
+    z.array(WechatMessageSchema).transform((messages) => ({ available: true, messages })),
+  ])
+  .default({ available: false, messages: [] })
+
 export const DevInboxSchema = z.looseObject({
   sms: z.array(SmsMessageSchema).default([]),
-  wechat: z.array(WechatMessageSchema).default([]),
+  wechat: WechatBoxSchema,
 })
 
 export type DevInbox = z.infer<typeof DevInboxSchema>
 export type SmsMessage = DevInbox['sms'][number]
-export type WechatMessage = DevInbox['wechat'][number]
+export type WechatMessage = DevInbox['wechat']['messages'][number]
 
 export function fetchDevInbox(): Promise<DevInbox> {
   return api.get('/api/dev/inbox', DevInboxSchema)

@@ -1,14 +1,15 @@
 import type { Middleware } from 'koa';
 
 /**
- * Security headers for the API and the H5 build. The content security policy
- * allows only same-origin scripts and connections; inline styles are allowed
+ * The content security policy: same-origin scripts and connections only.
+ * Inline scripts run only when their hash is listed (the H5 index.html carries
+ * Taro's small rem-sizing script, see static-h5.ts); inline styles are allowed
  * because Taro's H5 runtime sets style attributes.
  */
-export function securityHeaders(options: { hsts: boolean }): Middleware {
-  const csp = [
+export function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
+  return [
     "default-src 'self'",
-    "script-src 'self'",
+    ["script-src 'self'", ...scriptHashes.map((h) => `'${h}'`)].join(' '),
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
@@ -18,6 +19,11 @@ export function securityHeaders(options: { hsts: boolean }): Middleware {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/** Security headers for the API and the H5 build. */
+export function securityHeaders(options: { hsts: boolean }): Middleware {
+  const csp = contentSecurityPolicy();
   return async function setSecurityHeaders(ctx, next) {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');

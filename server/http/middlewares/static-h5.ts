@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Middleware } from 'koa';
+import { contentSecurityPolicy } from './security-headers';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -17,6 +19,22 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/** The CSP of an HTML page: its own inline scripts (and no others) allowed by hash. Cached per file version. */
+const htmlPolicies = new Map<string, { mtimeMs: number; csp: string }>();
+
+async function htmlPolicy(file: string, mtimeMs: number): Promise<string> {
+  const cached = htmlPolicies.get(file);
+  if (cached?.mtimeMs === mtimeMs) return cached.csp;
+  const html = await fs.promises.readFile(file, 'utf8');
+  const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)]
+    .map((m) => m[1] ?? '')
+    .filter((body) => body.length > 0)
+    .map((body) => `sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}`);
+  const csp = contentSecurityPolicy(hashes);
+  htmlPolicies.set(file, { mtimeMs, csp });
+  return csp;
+}
 
 /**
  * Serve the H5 build at `/`: files by path, and index.html for any other
@@ -51,6 +69,7 @@ export function staticH5(distDir: string): Middleware {
       }
     }
     const ext = path.extname(file);
+    if (ext === '.html') ctx.set('Content-Security-Policy', await htmlPolicy(file, stat.mtimeMs));
     ctx.type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
     ctx.length = stat.size;
     ctx.set('Cache-Control', ext === '.html' ? 'no-cache' : /\.[0-9a-f]{8,}\./.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');

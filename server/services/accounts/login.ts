@@ -8,7 +8,8 @@
  * and body, one argon2 verification either way (against a dummy hash when
  * there is no account), and the same failure counting (LoginGuard: a captcha
  * from the 3rd failure on, a 15-minute lock at the 5th, even for the right
- * password). A per-IP limit slows spraying many identifiers from one address.
+ * password). A per-IP limit on failures slows spraying many identifiers from
+ * one address without hindering a school's NAT full of successful sign-ins.
  */
 import { eq, inArray, and } from 'drizzle-orm';
 import type { SessionResponse } from '../../../domain/api/auth';
@@ -35,7 +36,7 @@ export interface LoginInput {
 
 export async function login(app: AppContext, input: LoginInput, meta: RequestMeta): Promise<SessionResponse> {
   const { limits, loginGuard, captcha } = security(app);
-  await limits.loginPerIp.consumeOrThrow(meta.ip);
+  await limits.loginFailuresPerIp.checkOrThrow(meta.ip);
   const identifier = parseLoginIdentifier(app, input.login);
 
   const state = await loginGuard.state(identifier.guardKey);
@@ -62,6 +63,7 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
 
   if (matched.length !== 1) {
     const after = await loginGuard.recordFailure(identifier.guardKey);
+    await limits.loginFailuresPerIp.add(meta.ip);
     const known = candidates.length === 1 ? candidates[0]! : null;
     await writeAccountAudit(app.db, meta, {
       action: 'account.login_failed',

@@ -7,6 +7,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { usernameKey } from '../../../domain/account/credentials';
+import { isValidCardNumber, normalizeCardNumber } from '../../../domain/card/card-number';
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { accounts, students } from '../../db/schema';
@@ -28,25 +29,27 @@ export interface ResetByIdentityInput {
   captchaAnswer: string;
 }
 
-const CARD_NUMBER = /^[0-9A-Za-z]{6,32}$/;
-
+/** The account by education card number (when the login is a valid one), else by username. */
 async function findAccount(app: AppContext, login: string): Promise<AccountRow | null> {
-  const key = usernameKey(login);
-  const [byUsername] = await app.db.select().from(accounts).where(eq(accounts.usernameKey, key));
-  if (byUsername) return byUsername;
-  if (!CARD_NUMBER.test(login.trim())) return null;
-  const [byCard] = await app.db
-    .select({ account: accounts })
-    .from(students)
-    .innerJoin(accounts, eq(accounts.id, students.familyAccountId))
-    .where(eq(students.cardNumber, login.trim().toUpperCase()));
-  return byCard?.account ?? null;
+  const card = normalizeCardNumber(login);
+  if (isValidCardNumber(card)) {
+    const [byCard] = await app.db
+      .select({ account: accounts })
+      .from(students)
+      .innerJoin(accounts, eq(accounts.id, students.familyAccountId))
+      .where(eq(students.cardNumber, card));
+    if (byCard) return byCard.account;
+  }
+  const [byUsername] = await app.db.select().from(accounts).where(eq(accounts.usernameKey, usernameKey(login)));
+  return byUsername ?? null;
 }
 
 export async function resetPasswordByIdentity(app: AppContext, input: ResetByIdentityInput, meta: RequestMeta): Promise<void> {
   const { limits, identityResetGuard, loginGuard, captcha } = security(app);
   await limits.identityResetPerIp.consumeOrThrow(meta.ip);
-  const guardKey = `login:${input.login.trim().toLowerCase()}`;
+  // Normalised like the look-up, so spacing or letter case cannot dodge the count.
+  const card = normalizeCardNumber(input.login);
+  const guardKey = isValidCardNumber(card) ? `c:${card}` : usernameGuardKey(usernameKey(input.login));
   const state = await identityResetGuard.state(guardKey);
   if (state.lockedForSeconds !== null) throw rateLimitedError(state.lockedForSeconds, 'ACCOUNT_LOCKED');
   if (!(await captcha.verify(input.captchaId, input.captchaAnswer))) throw fieldError('CAPTCHA_INVALID', 'captchaAnswer');

@@ -25,7 +25,7 @@ import type { AccountRole } from '../../../domain/api/auth';
 import type { AppContext } from '../../context';
 import type { DbOrTx, Tx } from '../../db/client';
 import { accounts, auditLog, classes, schools, teacherClasses } from '../../db/schema';
-import { classKey } from './class-label';
+import { classKey } from '../import/class-label';
 import {
   type ParseTeachersFileOptions,
   type ParsedTeachersFile,

@@ -13,25 +13,19 @@
  * breaks does not add rows.
  */
 import { parse as parseCsv, CsvError } from 'csv-parse';
-import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import { errorMessage } from '../../../domain/errors';
 import { phoneSchema } from '../../../domain/contact/phone';
 import { residentIdSchema } from '../../../domain/identity/resident-id';
 import { personNameSchema } from '../../../domain/person/name';
-import { codePointLength, compactIdentifier, removeZeroWidth, toHalfWidth } from '../../../domain/text/normalize';
-import { type ClassLabel, classKey, formatClassLabel, parseClassList, sameClass } from './class-label';
+import { codePointLength, compactIdentifier, removeZeroWidth } from '../../../domain/text/normalize';
+import { type ImportColumn, mapHeader } from '../import/header-mapping';
+import { EncodingError, type FileEncoding, decodeText } from '../import/text-decoding';
+import { type ClassLabel, classKey, formatClassLabel, parseClassList, sameClass } from '../import/class-label';
 
 export type TeacherColumnKey = 'name' | 'phone' | 'residentId' | 'schoolCode' | 'schoolName' | 'classes' | 'headClass';
 
-export interface TeacherColumn {
-  key: TeacherColumnKey;
-  /** The header of the template. */
-  header: string;
-  /** Other headers accepted for the same column. */
-  aliases: readonly string[];
-  required: boolean;
-}
+export type TeacherColumn = ImportColumn<TeacherColumnKey>;
 
 /** The columns of a teachers file, in template order. */
 export const TEACHER_COLUMNS: readonly TeacherColumn[] = [
@@ -68,7 +62,7 @@ export interface TeacherFileError {
   message: string;
 }
 
-export type FileEncoding = 'utf-8' | 'gb18030';
+export type { FileEncoding } from '../import/text-decoding';
 
 export interface ParsedTeachersFile {
   encoding: FileEncoding | null;
@@ -94,128 +88,8 @@ export const MAX_SCHOOL_NAME_LENGTH = 60;
 export const MAX_DATA_ROWS = 20_000;
 /** Rows above the header that may hold a title (e.g. "XX学校教师名单"). */
 const MAX_HEADER_ROW = 5;
-/** The encoding is decided on at most this many bytes. */
-const SNIFF_LIMIT = 64 * 1024;
 
 const TEACHER_MIN_AGE_MESSAGE = '教师须年满 18 周岁，请核对身份证号';
-const ENCODING_MESSAGE = '文件编码无法识别，请在 Excel 中另存为"CSV UTF-8（逗号分隔）"后重新导入';
-
-function normalizeHeader(header: string): string {
-  return removeZeroWidth(toHalfWidth(header))
-    .replace(/\s+/g, '')
-    .replace(/^\*+|\*+$/g, '')
-    .replace(/\((必填|选填|可选|非必填)\)$/, '')
-    .replace(/^\*+|\*+$/g, '');
-}
-
-const HEADER_LOOKUP: ReadonlyMap<string, TeacherColumn> = new Map(
-  TEACHER_COLUMNS.flatMap((column) => [column.header, ...column.aliases].map((h) => [h, column] as const)),
-);
-
-// ---------------------------------------------------------------------------
-// decoding
-
-class EncodingError extends Error {}
-
-interface ChunkDecoder {
-  write(chunk: Buffer): string;
-  end(): string;
-}
-
-function utf8Decoder(): ChunkDecoder {
-  // fatal: a file that starts as UTF-8 and breaks later is reported, never silently mangled
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const run = (fn: () => string) => {
-    try {
-      return fn();
-    } catch {
-      throw new EncodingError(ENCODING_MESSAGE);
-    }
-  };
-  return {
-    write: (chunk) => run(() => decoder.decode(chunk, { stream: true })),
-    end: () => run(() => decoder.decode()),
-  };
-}
-
-function gb18030Decoder(): ChunkDecoder {
-  const decoder = iconv.getDecoder('gb18030');
-  const check = (text: string) => {
-    if (text.includes('\uFFFD')) throw new EncodingError(ENCODING_MESSAGE);
-    return text;
-  };
-  return { write: (chunk) => check(decoder.write(chunk)), end: () => check(decoder.end() ?? '') };
-}
-
-function isValidUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The length of the prefix to decide on: through the end of the first line that
- * holds a non-ASCII byte (newline bytes never occur inside a UTF-8 or GB18030
- * character), or null when there is no such complete line yet.
- */
-function decisivePrefix(bytes: Buffer): number | null {
-  const firstHigh = bytes.findIndex((b) => b >= 0x80);
-  if (firstHigh < 0) return null;
-  const newline = bytes.indexOf(0x0a, firstHigh);
-  return newline < 0 ? null : newline + 1;
-}
-
-function chooseDecoder(sample: Buffer, sampleIsComplete: boolean): { encoding: FileEncoding; decoder: ChunkDecoder } {
-  const prefix = decisivePrefix(sample) ?? sample.length;
-  let probe = sample.subarray(0, prefix);
-  if (!sampleIsComplete && prefix === sample.length) {
-    // cut at the sniff limit: do not let a character split at the cut decide
-    const lastNewline = probe.lastIndexOf(0x0a);
-    if (lastNewline > 0) probe = probe.subarray(0, lastNewline + 1);
-  }
-  return isValidUtf8(probe)
-    ? { encoding: 'utf-8', decoder: utf8Decoder() }
-    : { encoding: 'gb18030', decoder: gb18030Decoder() };
-}
-
-/** Decodes a byte stream to text, deciding the encoding on as little as possible. */
-async function* decodeText(
-  source: AsyncIterable<Uint8Array | string>,
-  found: (encoding: FileEncoding) => void,
-): AsyncGenerator<string> {
-  let decoder: ChunkDecoder | null = null;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of source) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (decoder) {
-      yield decoder.write(bytes);
-      continue;
-    }
-    pending.push(bytes);
-    pendingBytes += bytes.length;
-    const sample = Buffer.concat(pending, pendingBytes);
-    if (decisivePrefix(sample) === null && pendingBytes < SNIFF_LIMIT) {
-      pending = [sample];
-      continue;
-    }
-    const chosen = chooseDecoder(sample, false);
-    found(chosen.encoding);
-    decoder = chosen.decoder;
-    pending = [];
-    yield decoder.write(sample);
-  }
-  if (!decoder) {
-    const chosen = chooseDecoder(Buffer.concat(pending, pendingBytes), true);
-    found(chosen.encoding);
-    decoder = chosen.decoder;
-    yield decoder.write(Buffer.concat(pending, pendingBytes));
-  }
-  yield decoder.end();
-}
 
 // ---------------------------------------------------------------------------
 // cells
@@ -336,7 +210,7 @@ export async function parseTeachersFile(
   const rowNumberOf = () => Math.max(row, 1);
   let firstNonBlank: { row: number; cells: string[] } | null = null;
   const useHeader = (at: number, cells: string[]) => {
-    const mapped = mapHeader(cells);
+    const mapped = mapHeader(cells, TEACHER_COLUMNS);
     result.ignoredColumns = mapped.ignored;
     result.columnHeaders = Object.fromEntries([...mapped.columns].map(([key, c]) => [key, c.header]));
     for (const problem of mapped.problems) error(at, problem.column, problem.message);
@@ -351,7 +225,7 @@ export async function parseTeachersFile(
         if (blank) continue;
         firstNonBlank ??= { row, cells };
         // the header is the first row naming at least two known columns; rows above it are titles
-        if (mapHeader(cells).columns.size >= 2) columns = useHeader(row, cells);
+        if (mapHeader(cells, TEACHER_COLUMNS).columns.size >= 2) columns = useHeader(row, cells);
         else if (row >= MAX_HEADER_ROW) columns = useHeader(firstNonBlank.row, firstNonBlank.cells);
         if (result.errors.length > 0) break;
         continue;
@@ -448,34 +322,6 @@ export async function parseTeachersFile(
     if (result.errors.length > before) return null;
     return values as TeacherRow;
   }
-}
-
-function mapHeader(cells: string[]): {
-  columns: Map<TeacherColumnKey, { index: number; header: string }>;
-  ignored: string[];
-  problems: Array<{ column: string; message: string }>;
-} {
-  const columns = new Map<TeacherColumnKey, { index: number; header: string }>();
-  const ignored: string[] = [];
-  const problems: Array<{ column: string; message: string }> = [];
-  cells.forEach((raw, index) => {
-    const written = removeZeroWidth(raw).trim();
-    if (written === '') return;
-    const column = HEADER_LOOKUP.get(normalizeHeader(written));
-    if (!column) {
-      ignored.push(written);
-      return;
-    }
-    const taken = columns.get(column.key);
-    if (taken) problems.push({ column: written, message: `与"${taken.header}"列重复，请只保留一列` });
-    else columns.set(column.key, { index, header: written });
-  });
-  for (const column of TEACHER_COLUMNS) {
-    if (!column.required || columns.has(column.key)) continue;
-    const also = column.aliases.length > 0 ? `（也可写作：${column.aliases.join('、')}）` : '';
-    problems.push({ column: column.header, message: `缺少"${column.header}"列${also}` });
-  }
-  return { columns, ignored, problems };
 }
 
 function csvErrorMessage(err: CsvError): string {

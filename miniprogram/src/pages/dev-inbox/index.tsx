@@ -83,7 +83,7 @@ export default function DevInboxPage() {
   useUnload(stop)
 
   const sms = newestFirst(inbox?.sms ?? [])
-  const wechat = newestFirst(inbox?.wechat ?? [])
+  const wechat = newestFirst(inbox?.wechat.messages ?? [])
 
   return (
     <View className='page dev-inbox-page'>
@@ -111,7 +111,8 @@ export default function DevInboxPage() {
         <View className='dev-inbox-list' data-testid='sms-list'>
           {sms.length === 0 && <Text className='dev-inbox-empty'>{inbox ? '还没有短信' : '加载中…'}</Text>}
           {sms.map((message, i) => {
-            const code = codeInText(message.text)
+            const params = message.params as Record<string, unknown> | undefined
+            const code = typeof params?.code === 'string' ? params.code : codeInText(message.text)
             return (
               <View className='dev-message sms-message' key={`${message.at}-${i}`} data-phone={message.phone}>
                 <View className='dev-message__head'>
@@ -139,7 +140,11 @@ export default function DevInboxPage() {
 
       {tab === 'wechat' && (
         <View className='dev-inbox-list' data-testid='wechat-list'>
-          {wechat.length === 0 && <Text className='dev-inbox-empty'>{inbox ? '还没有微信消息' : '加载中…'}</Text>}
+          {wechat.length === 0 && (
+            <Text className='dev-inbox-empty'>
+              {!inbox ? '加载中…' : inbox.wechat.available ? '还没有微信消息' : '未连接本地模拟微信服务，无法读取微信消息'}
+            </Text>
+          )}
           {wechat.map((message, i) => (
             <View className='dev-message wechat-message' key={`${message.at ?? ''}-${i}`}>
               <View className='dev-message__head'>

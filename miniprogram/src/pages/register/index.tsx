@@ -41,7 +41,7 @@ export default function RegisterPage() {
   const [form, setForm] = useState({ phone: '', smsCode: '', username: '', password: '', confirmPassword: '' })
   const [agreed, setAgreed] = useState(false)
   const [phoneTicket, setPhoneTicket] = useState<PhoneTicket>()
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { errors, notice, show, clear, setFieldError } = useFormErrors(FIELDS)
 
   const edit = (field: Exclude<FieldName, 'identity' | 'agreement'>) => (value: string) => {
     setForm((f) => ({ ...f, [field]: value }))
@@ -71,7 +71,11 @@ export default function RegisterPage() {
       await goAfterSignIn(undefined)
     } catch (err) {
       const error = show(err)
-      if (error.code === 'TICKET_INVALID') setPhoneTicket(undefined)
+      if (error.code === 'TICKET_INVALID' && phoneTicket) {
+        // The number typed differs from the one WeChat verified, or the ticket expired: verify again.
+        setPhoneTicket(undefined)
+        setFieldError('phone', '手机号与微信验证的号码不一致或验证已过期，请重新验证')
+      }
     }
   })
 

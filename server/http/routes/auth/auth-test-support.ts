@@ -3,58 +3,23 @@
  * database and Redis under a prefix of its own (so rate-limit keys never
  * collide between test files), TRUST_PROXY on so each test can speak from its
  * own client IP (X-Forwarded-For), the development SMS provider (codes are read
- * back from its Redis inbox), a known captcha text, and a stub WeChat client
- * that follows the fake WeChat's code conventions (`dev:<openid>[:<unionid>]`,
- * `devphone:<11 digits>`).
+ * back from its Redis inbox), a known captcha text, and the fake WeChat server
+ * (tools/fake-wechat) on a port of its own, reached by the real WeChat client
+ * over HTTP; it accepts the development codes `dev:<openid>[:<unionid>]` and
+ * `devphone:<11 digits>`, and can inject WeChat's documented errors.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import request from 'supertest';
 import { CHILDREN_RULES_VERSION, PRIVACY_POLICY_VERSION } from '../../../../domain/api/auth';
 import { readDevInbox } from '../../../integrations/sms';
-import { WechatApiError, WechatUnavailableError, type WechatClient, type WechatPhone, type WechatSession } from '../../../integrations/wechat/wechat-client';
 import { installSecurity, type Security } from '../../../security';
 import { createTestContext, type TestContext } from '../../../test/context';
 import { createApp } from '../../app';
 import type { AnyRoute } from '../../route';
+import { startFakeWechat, type FakeWechat } from '../../../../tools/fake-wechat/fake-wechat-server';
 
 export const CAPTCHA_TEXT = 'K7PM';
 export const GOOD_PASSWORD = 'Blue-river-42';
-
-/** Answers like tools/fake-wechat with its dev codes; `failNext` injects one failure. */
-export class StubWechatClient implements WechatClient {
-  failNext: Error | null = null;
-  calls: string[] = [];
-
-  private takeFailure(): void {
-    const failure = this.failNext;
-    this.failNext = null;
-    if (failure) throw failure;
-  }
-
-  async code2Session(code: string): Promise<WechatSession> {
-    this.calls.push('code2Session');
-    this.takeFailure();
-    const m = /^dev:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_-]+))?$/.exec(code);
-    if (!m) throw new WechatApiError('jscode2session', 40029, 'invalid code');
-    return { openid: m[1]!, ...(m[2] ? { unionid: m[2] } : {}) };
-  }
-
-  async getPhoneNumber(code: string): Promise<WechatPhone> {
-    this.calls.push('getPhoneNumber');
-    this.takeFailure();
-    const m = /^devphone:(\d{11})$/.exec(code);
-    if (!m) throw new WechatApiError('getuserphonenumber', 40029, 'invalid code');
-    return { purePhoneNumber: m[1]!, countryCode: '86' };
-  }
-
-  async officialAccountUser(): Promise<{ subscribed: boolean; unionid?: string }> {
-    return { subscribed: false };
-  }
-
-  static unavailable(): Error {
-    return new WechatUnavailableError('jscode2session', new Error('ECONNREFUSED'));
-  }
-}
 
 export function randomPhone(): string {
   return `1${randomInt(3, 10)}${String(randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
@@ -71,7 +36,8 @@ export function randomUsername(prefix = 'u'): string {
 export interface Harness {
   ctx: TestContext;
   sec: Security;
-  wechat: StubWechatClient;
+  /** The fake WeChat server the context's WeChat client talks to. */
+  fakeWechat: FakeWechat;
   /** A supertest client speaking from one client IP (random unless given). */
   client(ip?: string): Client;
   /** The newest code the development SMS inbox holds for the phone. */
@@ -108,9 +74,17 @@ function withHeaders(test: request.Test, ip: string, token?: string): request.Te
 }
 
 export async function createHarness(options: { routes?: readonly AnyRoute[] } = {}): Promise<Harness> {
-  const ctx = await createTestContext({ TRUST_PROXY: 'true', SMS_PROVIDER: 'dev' });
-  const wechat = new StubWechatClient();
-  ctx.wechat = wechat;
+  const appSecrets = { wxtest00000000mp: 'test-mp-secret', wxtest00000000oa: 'test-oa-secret' };
+  const fakeWechat = await startFakeWechat({ port: 0, appSecrets });
+  const ctx = await createTestContext({
+    TRUST_PROXY: 'true',
+    SMS_PROVIDER: 'dev',
+    WECHAT_API_BASE: fakeWechat.url,
+    WECHAT_MP_APPID: 'wxtest00000000mp',
+    WECHAT_MP_SECRET: 'test-mp-secret',
+    WECHAT_OA_APPID: 'wxtest00000000oa',
+    WECHAT_OA_SECRET: 'test-oa-secret',
+  });
   const sec = installSecurity(ctx, { captchaText: () => CAPTCHA_TEXT });
   const app = createApp(ctx, options.routes).callback();
   const client = (ip = randomIp()) => makeClient(app, ip);
@@ -132,7 +106,7 @@ export async function createHarness(options: { routes?: readonly AnyRoute[] } = 
   const harness: Harness = {
     ctx,
     sec,
-    wechat,
+    fakeWechat,
     client,
     lastCode,
     code,
@@ -165,6 +139,7 @@ export async function createHarness(options: { routes?: readonly AnyRoute[] } = 
       } while (cursor !== '0');
       if (keys.length > 0) await ctx.redis.del(...keys);
       await ctx.cleanup();
+      await fakeWechat.close();
     },
   };
   return harness;

@@ -1,7 +1,7 @@
 import { CaptchaResponseSchema } from '../../../../domain/api/auth';
 import { security } from '../../../security';
 import { defineRoute } from '../../route';
-import { noStore } from './request-meta';
+import { noStore, requestMeta } from './request-meta';
 
 export const getCaptcha = defineRoute({
   method: 'get',
@@ -10,9 +10,14 @@ export const getCaptcha = defineRoute({
   summary: 'A new image captcha (answer case-insensitive, single use, 5 minutes)',
   tags: ['auth'],
   access: 'public',
-  responses: { 200: { description: 'Captcha id and SVG image', schema: CaptchaResponseSchema } },
+  responses: {
+    200: { description: 'Captcha id and SVG image', schema: CaptchaResponseSchema },
+    429: { description: 'RATE_LIMITED: 120 captchas per IP per 10 minutes' },
+  },
   handler: async ({ koa, app }) => {
-    const captcha = await security(app).captcha.create();
+    const { limits, captcha: captchas } = security(app);
+    await limits.captchaPerIp.consumeOrThrow(requestMeta(koa).ip);
+    const captcha = await captchas.create();
     noStore(koa);
     koa.body = captcha;
   },

@@ -16,7 +16,7 @@
  *
  * Pure: no I/O, no Node APIs.
  */
-import { GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
+import { GRADES, GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
 import { removeZeroWidth, toHalfWidth } from '../../../domain/text/normalize';
 
 export interface ClassLabel {
@@ -107,6 +107,34 @@ export function parseClassLabel(input: string): ClassLabelResult {
   }
   if (/^\(?[0-9一二三四五六七八九十]+\)?班$/.test(label)) return { ok: false, reason: `"${label}"缺少年级，${EXAMPLES}` };
   return { ok: false, reason: `无法识别"${label}"的年级，${EXAMPLES}` };
+}
+
+export type GradeResult = { ok: true; value: Grade } | { ok: false; reason: string };
+export type ClassNameResult = { ok: true; value: string } | { ok: false; reason: string };
+
+const GRADE_BY_ALIAS: ReadonlyMap<string, Grade> = new Map(GRADE_ALIASES);
+const GRADE_EXAMPLES = '请写成"三年级"、"初一"、"七年级"、"高二"或"小班"';
+
+/**
+ * A grade on its own, as a registry column writes it: any grade spelling of the
+ * module comment (三年级, 初一, 七年级, 高二, 小班 …) or a grade code (P3, J1 …).
+ */
+export function parseGradeLabel(input: string): GradeResult {
+  const label = normalizeClassLabel(input);
+  if (label === '') return { ok: false, reason: '年级不能为空' };
+  const grade = GRADE_BY_ALIAS.get(label) ?? (GRADES as readonly string[]).find((code) => code === label.toUpperCase());
+  return grade ? { ok: true, value: grade as Grade } : { ok: false, reason: `无法识别年级"${label}"，${GRADE_EXAMPLES}` };
+}
+
+/**
+ * A class on its own, as a registry column writes it: 2班, (2)班, 02班, 二班,
+ * or just 2 / (2) / 02; the result is '<n>班'.
+ */
+export function parseClassName(input: string): ClassNameResult {
+  const label = normalizeClassLabel(input);
+  if (label === '') return { ok: false, reason: '班级不能为空' };
+  const part = parseClassPart(label.endsWith('班') ? label : `${label}班`, label);
+  return part.ok ? { ok: true, value: part.name } : { ok: false, reason: part.reason.replace(EXAMPLES, '请写成"2班"、"(2)班"或"二班"') };
 }
 
 /**

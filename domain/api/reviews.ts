@@ -1,0 +1,159 @@
+/**
+ * The review API contract (teachers and school administrators), shared by the
+ * server routes and the mini-program's 待审核 / 审核详情 pages.
+ *
+ * Scope: a teacher reviews the classes they are head teacher of
+ * (classes.head_teacher_id); a school administrator every class of their
+ * school. A version of another class of the same school answers 403; one of
+ * another school 404 (its existence is not revealed).
+ */
+import { z } from 'zod';
+import { errorMessage } from '../errors';
+import { GRADES } from '../profile/schemas';
+import { MAX_RETURN_REASON_LENGTH, MIN_RETURN_REASON_LENGTH, REVIEW_STATES } from '../review/state-machine';
+import { codePointLength } from '../text/normalize';
+import { MAX_PAGE_SIZE, PageQuerySchema } from './profiles';
+
+/** The statuses a reviewer filters by: 待审核 / 已退回 / 已通过. */
+export const REVIEW_LIST_STATUSES = ['pending_review', 'returned', 'approved'] as const;
+export type ReviewListStatus = (typeof REVIEW_LIST_STATUSES)[number];
+
+export const REVIEW_LIST_STATUS_LABELS: Readonly<Record<ReviewListStatus, string>> = {
+  pending_review: '待审核',
+  returned: '已退回',
+  approved: '已通过',
+};
+
+/** The return dialog's presets; 其他 needs a text. */
+export const RETURN_REASON_PRESETS = ['姓名与学籍不一致', '身份证号有误', '年级或班级填写错误', '借读生请补充说明', '其他'] as const;
+export type ReturnReasonPreset = (typeof RETURN_REASON_PRESETS)[number];
+
+export const VersionIdParamsSchema = z.object({ versionId: z.uuid({ error: errorMessage('NOT_FOUND') }) });
+
+// GET /api/reviews?status=&classId=&page=
+export const ListReviewsQuerySchema = PageQuerySchema.extend({
+  status: z.enum(REVIEW_LIST_STATUSES).default('pending_review'),
+  classId: z.uuid({ error: errorMessage('CLASS_INVALID') }).optional(),
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+});
+
+export const ClassReviewCountsSchema = z.object({
+  classId: z.uuid(),
+  grade: z.enum(GRADES),
+  gradeLabel: z.string(),
+  className: z.string(),
+  /** Students whose latest version is in each status. */
+  pendingReview: z.number().int(),
+  returned: z.number().int(),
+  approved: z.number().int(),
+});
+
+export const ReviewListItemSchema = z.object({
+  versionId: z.uuid(),
+  studentId: z.uuid(),
+  version: z.number().int(),
+  /** 张* */
+  nameMasked: z.string(),
+  classId: z.uuid().nullable(),
+  className: z.string().nullable(),
+  grade: z.string().nullable(),
+  status: z.enum(REVIEW_STATES),
+  statusLabel: z.string(),
+  /** mismatch | not_found | transient_status | matched (null before matching). */
+  matchOutcome: z.string().nullable(),
+  matchOutcomeLabel: z.string().nullable(),
+  submittedAt: z.string(),
+  statusChangedAt: z.string(),
+});
+
+export const ListReviewsResponseSchema = z.object({
+  /** Every class in scope, with its counts (also those with none). */
+  classes: z.array(ClassReviewCountsSchema),
+  items: z.array(ReviewListItemSchema),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  total: z.number().int(),
+});
+
+export const REVIEW_FIELDS = ['name', 'residentId', 'school', 'grade', 'class', 'registryStatus'] as const;
+export type ReviewField = (typeof REVIEW_FIELDS)[number];
+
+export const REVIEW_FIELD_LABELS: Readonly<Record<ReviewField, string>> = {
+  name: '姓名',
+  residentId: '身份证号',
+  school: '学校',
+  grade: '年级',
+  class: '班级',
+  registryStatus: '学籍状态',
+};
+
+export const ReviewFieldComparisonSchema = z.object({
+  field: z.enum(REVIEW_FIELDS),
+  label: z.string(),
+  /** Display values; ID numbers masked. */
+  submitted: z.string().nullable(),
+  registry: z.string().nullable(),
+  /** From the stored match diff: show highlighted. */
+  differs: z.boolean(),
+});
+
+// GET /api/reviews/:versionId
+export const ReviewDetailSchema = z.object({
+  versionId: z.uuid(),
+  studentId: z.uuid(),
+  version: z.number().int(),
+  status: z.enum(REVIEW_STATES),
+  statusLabel: z.string(),
+  contactOnly: z.boolean(),
+  submittedAt: z.string(),
+  decidedAt: z.string().nullable(),
+  reviewReason: z.string().nullable(),
+  matchOutcome: z.string().nullable(),
+  matchOutcomeLabel: z.string().nullable(),
+  /** False when the registry has no row for the ID (registry values are then null). */
+  registryFound: z.boolean(),
+  fields: z.array(ReviewFieldComparisonSchema),
+  guardians: z.array(
+    z.object({ name: z.string(), relationLabel: z.string(), residentIdMasked: z.string(), phoneMasked: z.string() }),
+  ),
+  /** The student's ID is already authenticated under another account: approving would answer 409 ID_ALREADY_APPROVED. */
+  residentIdApprovedElsewhere: z.boolean(),
+  /** The student already holds a card (a key-field change after approval): it stays valid whatever is decided here. */
+  cardNumber: z.string().nullable(),
+  /** What the caller may do now. */
+  actions: z.array(z.enum(['approve', 'return'])),
+});
+
+// POST /api/reviews/:versionId/return
+export const ReturnReviewRequestSchema = z
+  .strictObject({
+    reasonPreset: z.enum(RETURN_REASON_PRESETS, { error: '请选择退回原因' }),
+    reasonText: z.string().trim().max(MAX_RETURN_REASON_LENGTH).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.reasonPreset === '其他' && !body.reasonText) {
+      ctx.addIssue({ code: 'custom', path: ['reasonText'], message: '请填写退回原因' });
+      return;
+    }
+    const length = codePointLength(returnReason(body));
+    if (length < MIN_RETURN_REASON_LENGTH || length > MAX_RETURN_REASON_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: ['reasonText'], message: errorMessage('REVIEW_RETURN_REASON') });
+    }
+  });
+export type ReturnReviewRequest = z.output<typeof ReturnReviewRequestSchema>;
+
+/** The reason the family reads: the preset, then the text (其他 alone is not a reason: its text is). */
+export function returnReason(body: { reasonPreset: ReturnReasonPreset; reasonText?: string | undefined }): string {
+  const text = body.reasonText?.trim() ?? '';
+  if (body.reasonPreset === '其他') return text;
+  return text ? `${body.reasonPreset}：${text}` : body.reasonPreset;
+}
+
+export const ReviewDecisionResponseSchema = z.object({
+  versionId: z.uuid(),
+  status: z.enum(REVIEW_STATES),
+  statusLabel: z.string(),
+  /** After an approval: the student's card number (issued at the first approval). */
+  cardNumber: z.string().nullable(),
+  reviewReason: z.string().nullable(),
+});

@@ -1,0 +1,2 @@
+ALTER TABLE "profile_versions" ADD COLUMN "contact_only" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "profile_versions_class_status_idx" ON "profile_versions" USING btree ("class_id","status","status_changed_at");
