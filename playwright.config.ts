@@ -1,7 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3187);
-const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_test';
+// A database of its own: the system's outbox relay must not pick up rows of the jest run.
+const databaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_e2e';
 const fakeWechatPort = Number(process.env.E2E_FAKE_WECHAT_PORT ?? 3902);
 
 /**
@@ -28,7 +29,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'node --import tsx tools/run-all.ts',
+    command: 'npx tsx tools/db-create.ts && node --import tsx tools/run-all.ts',
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 60_000,
     reuseExistingServer: false,

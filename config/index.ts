@@ -19,6 +19,32 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/** A JSON document in a variable, parsed and checked against `schema`. */
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+/** `{ "<serial or key id>": "<PEM or base64 DER>" }` of WeChat Pay's verification keys. */
+const keyMap = jsonOf(z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.string().min(40)));
+
+const commCardProduct = z.object({
+  id: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  name: z.string().min(1).max(40),
+  /** WeChat Pay amounts are integers in fen. */
+  priceFen: z.number().int().min(1).max(1_000_000),
+  description: z.string().max(200).default(''),
+});
+export type CommCardProductConfig = z.output<typeof commCardProduct>;
+
 /**
  * Development-only key material. It is public (it is in the repository), so
  * production refuses it: see SECRET_VARIABLES below.
@@ -93,6 +119,17 @@ export const VARIABLES = {
   OUTBOX_POLL_MS: { schema: int(10, 60_000), description: 'How often the outbox relay looks for new rows.', devDefault: '250' },
   OUTBOX_BATCH_SIZE: { schema: int(1, 5000), description: 'Largest number of outbox rows relayed in one batch.', devDefault: '200' },
   MATCH_CONCURRENCY: { schema: int(1, 200), description: 'Registry-match jobs processed at once per worker process.', devDefault: '20' },
+  MATCH_STUCK_AFTER_S: {
+    schema: int(10, 86_400),
+    description: 'The sweeper re-enqueues a submitted or matching profile version unchanged for this many seconds (its match job was lost).',
+    devDefault: '120',
+  },
+  SWEEP_BATCH_SIZE: { schema: int(1, 5000), description: 'Largest number of stuck profile versions the sweeper re-enqueues per run (every minute).', devDefault: '200' },
+  SEMESTER_RESET_BATCH_SIZE: {
+    schema: int(1, 10_000),
+    description: 'Students moved to reconfirm_required per transaction when a semester opens.',
+    devDefault: '1000',
+  },
   H5_DIST_DIR: {
     schema: z.string().min(1),
     description: 'Directory of the H5 build served at /.',
@@ -175,6 +212,82 @@ export const VARIABLES = {
     description: 'Template id of the verification-code SMS ({1} code, {2} minutes).',
     devDefault: '1000001',
   },
+  ECARD_SIGNING_KEY: {
+    schema: z.string().min(1).optional(),
+    description:
+      'Ed25519 private key that signs electronic-card QR tokens, as base64 of its PKCS#8 DER; unset outside production = a key derived from SESSION_SECRET.',
+    secret: true,
+  },
+  ECARD_PREVIOUS_PUBLIC_KEYS: {
+    schema: list,
+    description: 'Comma-separated base64 SPKI DER Ed25519 public keys still published and accepted after a signing-key rotation.',
+    devDefault: '',
+  },
+  ECARD_TOKEN_TTL_S: {
+    schema: int(10, 300),
+    description: 'Lifetime of an electronic-card QR token in seconds (the page refreshes it before it runs out).',
+    devDefault: '60',
+  },
+  WECHATPAY_API_BASE: {
+    schema: z.url(),
+    description: 'Base URL of the WeChat Pay APIv3 (https://api.mch.weixin.qq.com/ in production; a local fake in development and tests).',
+    devDefault: 'http://127.0.0.1:3902/',
+  },
+  WECHATPAY_MCHID: { schema: z.string().regex(/^\d{6,32}$/), description: 'WeChat Pay merchant id (mchid).', devDefault: '1900000109' },
+  WECHATPAY_MERCHANT_SERIAL: {
+    schema: z.string().min(1),
+    description: 'Serial number of the merchant API certificate (serial_no of the Authorization header).',
+    devDefault: 'DEV0MERCHANT0SERIAL0000000000000000000001',
+  },
+  WECHATPAY_MERCHANT_PRIVATE_KEY: {
+    schema: z.string().min(1).optional(),
+    description:
+      'Merchant API private key (RSA, PKCS#8 PEM or its base64 DER); unset outside production = a development key generated once and kept in Redis for the fake.',
+    secret: true,
+  },
+  WECHATPAY_APIV3_KEY: {
+    schema: z.string().length(32).optional(),
+    description: 'APIv3 key (32 characters) that decrypts notifications (AES-256-GCM); unset outside production = the development key kept in Redis.',
+    secret: true,
+  },
+  WECHATPAY_PLATFORM_CERTS: {
+    schema: keyMap.optional(),
+    description:
+      'WeChat Pay platform certificates as JSON {"<serial>": "<certificate or public key PEM>"}: verifies responses and notifications signed by certificate.',
+  },
+  WECHATPAY_PUBLIC_KEYS: {
+    schema: keyMap.optional(),
+    description: 'WeChat Pay public keys as JSON {"PUB_KEY_ID_…": "<public key PEM>"}: verifies what is signed by public key. Both maps may be set during a migration.',
+  },
+  WECHATPAY_NOTIFY_MAX_SKEW_S: {
+    schema: int(30, 3600),
+    description: 'A payment notification whose Wechatpay-Timestamp is further than this from now (past or future) is rejected.',
+    devDefault: '300',
+  },
+  WECHATPAY_TIMEOUT_MS: { schema: int(500, 60_000), description: 'Timeout of one WeChat Pay API call.', devDefault: '8000' },
+  FAKE_WECHATPAY_PORT: {
+    schema: int(0, 65535),
+    description: 'Development only: port of the fake WeChat Pay server that `npm start` runs (0 = do not run it).',
+    devDefault: '3902',
+  },
+  COMM_CARD_PRODUCTS: {
+    schema: jsonOf(
+      z
+        .array(commCardProduct)
+        .min(1)
+        .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'product ids must be unique'),
+    ),
+    description: 'Communication-card products as JSON [{"id","name","priceFen","description"}] (prices in fen).',
+    devDefault: JSON.stringify([
+      { id: 'comm-card-basic', name: '教育卡配套通讯卡', priceFen: 2900, description: '与电子教育卡配套的校园通讯卡（含卡费），支持校园亲情通话' },
+    ]),
+  },
+  ORDER_EXPIRE_MINUTES: { schema: int(5, 120), description: 'An unpaid order closes this many minutes after it is created (time_expire).', devDefault: '30' },
+  PAYMENT_RECONCILE_AFTER_S: {
+    schema: int(30, 86_400),
+    description: 'The reconciler queries WeChat Pay about orders still unpaid this many seconds after they were created.',
+    devDefault: '300',
+  },
   SUPPORT_HOTLINE: { schema: z.string().min(1), description: 'Customer-service hotline shown on 我的.', devDefault: '400 028 8881' },
   SUPPORT_EMAIL: { schema: z.string().min(1), description: 'Customer-service e-mail shown on 我的.', devDefault: 'service@jiaoyucard.com' },
   SUPPORT_QQ: { schema: z.string().min(1), description: 'Customer-service QQ shown on 我的.', devDefault: '400 028 8881' },
@@ -220,6 +333,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config = out as Config;
+  if (production && !config.WECHATPAY_PLATFORM_CERTS && !config.WECHATPAY_PUBLIC_KEYS) {
+    throw new ConfigError(['NODE_ENV=production requires WECHATPAY_PUBLIC_KEYS or WECHATPAY_PLATFORM_CERTS (or both, while migrating)']);
+  }
   const keyIds = parseKeyRing(config.PII_ENCRYPTION_KEYS).map((k) => k.id);
   if (!keyIds.includes(config.PII_CURRENT_KEY_ID)) {
     throw new ConfigError([`PII_CURRENT_KEY_ID: "${config.PII_CURRENT_KEY_ID}" is not one of PII_ENCRYPTION_KEYS (${keyIds.join(', ')})`]);

@@ -84,6 +84,18 @@ export const ERROR_CATALOG = {
   CONTACT_EDIT_UNAVAILABLE: { status: 409, message: '资料审核通过后才能直接修改联系方式；审核中或已退回的资料请修改后重新提交' },
   STUDENT_ACCOUNT_SINGLE: { status: 409, message: '学生账号只能添加本人的资料' },
   FAMILY_STUDENT_LIMIT: { status: 409, message: '一个账号最多添加 10 名学生' },
+
+  // the electronic card (电子卡)
+  ECARD_NOT_ISSUED: { status: 409, message: '学生尚未完成认证，电子教育卡还未发放' },
+  ECARD_REVOKED: { status: 409, message: '该电子教育卡已注销，如有疑问请联系学校' },
+
+  // the communication card (通讯卡) and WeChat Pay
+  PRODUCT_NOT_FOUND: { status: 400, message: '所选通讯卡产品不存在或已下架' },
+  WECHAT_NOT_BOUND: { status: 400, message: '请在微信小程序中打开并完成微信登录后再支付' },
+  ORDER_NOT_FOUND: { status: 404, message: '订单不存在' },
+  ORDER_ALREADY_PAID: { status: 409, message: '该学生已购买配套通讯卡，无需重复下单' },
+  ORDER_NOT_REFUNDABLE: { status: 409, message: '该订单当前状态不能退款' },
+  PAYMENT_UNAVAILABLE: { status: 503, message: '微信支付暂时不可用，请稍后再试' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -39,8 +39,6 @@ async function press(page: Page, name: string): Promise<void> {
  */
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(350); // let page transitions settle
-  // Toasts (验证码已发送, 已退出登录 …) would cover the page: wait until they are gone.
-  await page.locator('.taro__toast').filter({ visible: true }).first().waitFor({ state: 'hidden', timeout: 4_000 }).catch(() => undefined);
   const height = await page.evaluate(() => {
     const pages = Array.from(document.querySelectorAll<HTMLElement>('.taro_page')).filter((el) => el.offsetParent !== null || getComputedStyle(el).display !== 'none');
     const current = pages[pages.length - 1];
@@ -49,7 +47,8 @@ async function shot(page: Page, name: string): Promise<void> {
   const size = page.viewportSize()!;
   const tall = height > size.height;
   if (tall) await page.setViewportSize({ width: size.width, height: Math.min(height + 60, 5000) });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  // A toast still fading out would cover the page.
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, style: '.taro__toast { display: none !important; }' });
   if (tall) await page.setViewportSize(size);
 }
 
@@ -251,10 +250,23 @@ test('register, log out, log in, change password, recover username, reset passwo
   expect(problems).toEqual([]);
 });
 
-test('the other account pages render', async ({ page }) => {
+test('the other account pages render; repeated failed sign-ins bring the captcha', async ({ page }) => {
   await page.goto('/#/pages/login/index');
   await expect(visible(page, '.btn-login')).toBeVisible();
   await shot(page, 'login');
+
+  // After LOGIN_CAPTCHA_AFTER (3) failures the server asks for the captcha, shown as an image.
+  await fill(page, 'login', `nobody${randomDigits(8)}`);
+  await fill(page, 'password', 'Wrong-pass-1');
+  for (let i = 0; i < 3; i++) {
+    await press(page, 'login');
+    await expect(visible(page, '[data-testid=form-notice]')).toContainText('用户名或密码错误');
+    await expect(visible(page, '.btn-login')).not.toHaveClass(/nut-button-loading/);
+  }
+  await press(page, 'login');
+  await expect(visible(page, '.error-captchaAnswer')).toHaveText('请输入图形验证码');
+  await expect(visible(page, '[data-testid=captcha-image] img')).toHaveAttribute('src', /^data:image\/svg\+xml;base64,/);
+  await shot(page, 'login-captcha');
 
   await page.goto('/#/pages/forgot-password/index');
   await visible(page, '.tab-identity').click();

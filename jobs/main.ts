@@ -9,6 +9,15 @@ import { closeContext, createContext, type AppContext } from '../server/context'
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay/outbox-relay';
 import { startRegistryMatchWorker } from './registry-matching/registry-match.worker';
+import { startCleanupWorker } from './cleanup/cleanup.worker';
+import { startPaymentReconcileWorker } from './payment-reconcile/payment-reconcile.worker';
+import { startRemindersWorker } from './reminders/reminders.worker';
+import { upsertJobSchedulers } from './schedules/schedulers';
+import { startSemesterResetWorker } from './semester-reset/semester-reset.worker';
+import { startSweeperWorker } from './sweeper/sweeper.worker';
+
+/** Pause between attempts to register the job schedulers while Redis does not answer. */
+const SCHEDULER_RETRY_MS = 15_000;
 
 export interface RunningWorkers {
   /** Stop the relay (after its batch in progress), then close the workers (after their jobs in progress). Queues, Redis and the database are closeContext's. */
@@ -18,21 +27,62 @@ export interface RunningWorkers {
 export interface StartWorkersOptions {
   /** Relay tuning; tests restrict the relay to their own rows with `onlyIds`. */
   relay?: OutboxRelayOptions;
+  /**
+   * Register the recurring jobs (sweeper every minute, reminders and cleanup
+   * daily; jobs/schedules/schedulers.ts). Default: on, except when
+   * NODE_ENV=test — a sweep over the shared test database would touch other
+   * tests' rows; tests that need the schedulers pass `true`.
+   */
+  schedulers?: boolean;
 }
 
 export async function startWorkers(ctx: AppContext, options: StartWorkersOptions = {}): Promise<RunningWorkers> {
   // The context's producers sit on its fail-fast connection: a Redis outage fails a batch at once and the relay backs off.
   const relay = new OutboxRelay(ctx, options.relay);
   const registryMatch = startRegistryMatchWorker(ctx);
+  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx)];
   relay.start();
+  const schedulers = (options.schedulers ?? ctx.config.NODE_ENV !== 'test') ? registerSchedulers(ctx) : undefined;
   let closing: Promise<void> | undefined;
   return {
     close: () => {
       closing ??= (async () => {
+        await schedulers?.stop();
         await relay.stop();
-        await registryMatch.close();
+        await Promise.all([registryMatch.close(), ...housekeeping.map((w) => w.close())]);
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * Upsert the job schedulers now, and again every SCHEDULER_RETRY_MS while
+ * Redis does not answer (the workers must start without Redis, like the relay).
+ */
+function registerSchedulers(ctx: AppContext): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  let running: Promise<void> = Promise.resolve();
+  const attempt = () => {
+    running = upsertJobSchedulers(ctx.queues).then(
+      () => {
+        if (failures > 0) ctx.logger.info({ failures }, 'job schedulers registered');
+      },
+      (err: unknown) => {
+        failures += 1;
+        if (failures === 1 || failures % 20 === 0) ctx.logger.warn({ err, failures }, 'could not register the job schedulers; retrying');
+        if (!stopped) timer = setTimeout(attempt, SCHEDULER_RETRY_MS);
+      },
+    );
+  };
+  attempt();
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
     },
   };
 }
@@ -46,7 +96,7 @@ async function main(): Promise<void> {
   ]);
   ctx.logger.info(
     { database: ctx.database.kind, queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY },
-    'EduCard workers running (outbox relay, registry-match)',
+    'EduCard workers running (outbox relay, registry-match, sweeper, semester-reset, reminders, cleanup)',
   );
 }
 

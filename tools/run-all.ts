@@ -12,12 +12,21 @@ import { startApi } from '../server/http/server';
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { startWorkers } from '../jobs/main';
 import { startDevFakes } from './fake-wechat/dev-fakes';
+import { schools } from '../server/db/schema';
+import { formatDemoSeedSummary, seedDemo } from '../server/services/demo-seed/demo-seed';
 
 async function main(): Promise<void> {
   const cfg = config();
   const fakes = cfg.NODE_ENV === 'production' ? undefined : await startDevFakes(cfg);
   const ctx = await createContext(cfg);
   await migrateDatabase(ctx.database);
+  // A fresh development database gets the demo school once (never in production, nor under the e2e tests,
+  // which start this file with NODE_ENV=test and own their data): see `npm run demo:seed`.
+  let seedSummary: string | undefined;
+  if (cfg.NODE_ENV === 'development') {
+    const [anySchool] = await ctx.db.select({ id: schools.id }).from(schools).limit(1);
+    if (!anySchool) seedSummary = formatDemoSeedSummary(await seedDemo(ctx));
+  }
   const workers = await startWorkers(ctx);
   const api = await startApi(ctx);
   onShutdownSignal(ctx.logger, [
@@ -32,6 +41,7 @@ async function main(): Promise<void> {
   // The one line a person starting it looks for.
   const lines = [`EduCard 教育卡 is running at ${api.url}  (API: ${api.url}/api/health, database: ${where})`];
   if (fakes?.wechatUrl) lines.push(`Fake WeChat server (development): ${fakes.wechatUrl}; SMS codes and messages: ${api.url}/#/pages/dev-inbox/index`);
+  if (seedSummary) process.stdout.write(`\n  The database was empty: demo data seeded (npm run demo:seed).\n  ${seedSummary.split('\n').join('\n  ')}\n`);
   process.stdout.write(`\n  ${[...lines, 'Press Ctrl-C to stop.'].join('\n  ')}\n\n`);
 }
 

@@ -6,6 +6,11 @@ import { z } from 'zod';
 
 export const QUEUE_NAMES = {
   registryMatch: 'registry-match',
+  sweeper: 'sweeper',
+  semesterReset: 'semester-reset',
+  reminders: 'reminders',
+  cleanup: 'cleanup',
+  paymentReconcile: 'payment-reconcile',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -14,10 +19,40 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 export const RegistryMatchJobSchema = z.object({ profileVersionId: z.uuid() });
 export type RegistryMatchJob = z.infer<typeof RegistryMatchJobSchema>;
 
+/** sweeper (scheduled every minute): re-enqueue profile versions whose registry-match job was lost. No data. */
+export const SweeperJobSchema = z.object({});
+export type SweeperJob = z.infer<typeof SweeperJobSchema>;
+
+/** semester-reset: move the approved students to reconfirm_required for one semester (written by `npm run semester:open`). */
+export const SemesterResetJobSchema = z.object({ semesterId: z.uuid() });
+export type SemesterResetJob = z.infer<typeof SemesterResetJobSchema>;
+
+/** reminders (scheduled daily): reconfirmation reminders 3 days and 1 day before the semester's deadline. No data. */
+export const RemindersJobSchema = z.object({});
+export type RemindersJob = z.infer<typeof RemindersJobSchema>;
+
+/** cleanup (scheduled daily): delete expired sessions and old SMS challenges. No data. */
+export const CleanupJobSchema = z.object({});
+export type CleanupJob = z.infer<typeof CleanupJobSchema>;
+
+/** payment-reconcile (scheduled every minute): query unpaid orders and pending refunds at WeChat Pay, close expired orders. No data. */
+export const PaymentReconcileJobSchema = z.object({});
+export type PaymentReconcileJob = z.infer<typeof PaymentReconcileJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
+  sweeper: SweeperJob;
+  'semester-reset': SemesterResetJob;
+  reminders: RemindersJob;
+  cleanup: CleanupJob;
+  'payment-reconcile': PaymentReconcileJob;
 }
 
 export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
   'registry-match': RegistryMatchJobSchema,
+  sweeper: SweeperJobSchema,
+  'semester-reset': SemesterResetJobSchema,
+  reminders: RemindersJobSchema,
+  cleanup: CleanupJobSchema,
+  'payment-reconcile': PaymentReconcileJobSchema,
 };

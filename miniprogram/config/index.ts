@@ -67,6 +67,11 @@ export default defineConfig<'webpack5'>(async (merge) => {
       compile: {
         include: compileInclude,
       },
+      // NutUI's per-component CSS is imported in different orders by different
+      // pages; the rules do not overlap, so the order warning is noise (as in h5).
+      miniCssExtractPluginOption: {
+        ignoreOrder: true,
+      },
       postcss: {
         pxtransform: {
           enable: true,

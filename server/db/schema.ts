@@ -405,7 +405,13 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
   },
-  (t) => [index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`dispatched_at is null`)],
+  (t) => [
+    index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`dispatched_at is null`),
+    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/sweeper.ts).
+    index('outbox_registry_match_version_idx')
+      .on(sql`(${t.payload}->>'profileVersionId')`, t.createdAt)
+      .where(sql`queue = 'registry-match'`),
+  ],
 );
 
 /** Who saw or changed what, when, from where. Append-only. */
@@ -430,4 +436,122 @@ export const auditLog = pgTable(
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),
     index('audit_log_actor_idx').on(t.actorAccountId, t.at),
   ],
+);
+
+/**
+ * 通讯卡: the mobile number a family bound to a student's card (an existing
+ * number, verified by an SMS code of purpose bind_phone). One binding per
+ * student; re-binding replaces it. The number is encrypted with a blind index.
+ */
+export const commCardBindings = pgTable(
+  'comm_card_bindings',
+  {
+    studentId: uuid('student_id')
+      .primaryKey()
+      .references(() => students.id),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    phoneCipher: text('phone_cipher').notNull(),
+    phoneIndex: text('phone_index').notNull(),
+    boundAt: timestamp('bound_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex)],
+);
+
+/**
+ * Orders of a companion communication card, paid with WeChat Pay (JSAPI).
+ * Status: created → paying (prepay issued) → paid | closed; paid → refunding →
+ * refunded; any → flagged (a notification or query that disagrees with the
+ * order, e.g. a wrong amount: an operator decides). Only
+ * server/services/payments/order-state.ts changes it, under a row lock.
+ */
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Ours, sent to WeChat Pay: 'EC' + yyyymmdd (China) + 16 base32 characters. */
+    outTradeNo: text('out_trade_no').notNull().unique(),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => students.id),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    productId: text('product_id').notNull(),
+    description: text('description').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    currency: text('currency').notNull().default('CNY'),
+    status: text('status', { enum: ['created', 'paying', 'paid', 'closed', 'refunding', 'refunded', 'flagged'] })
+      .notNull()
+      .default('created'),
+    /** The payer's mini-program openid at ordering (WeChat Pay needs it for JSAPI). */
+    payerOpenid: text('payer_openid').notNull(),
+    prepayId: text('prepay_id'),
+    transactionId: text('transaction_id'),
+    /** WeChat Pay's trade_state as last seen (notification or query). */
+    tradeState: text('trade_state'),
+    timeExpire: timestamp('time_expire', { withTimezone: true }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    flaggedReason: text('flagged_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('orders_student_idx').on(t.studentId, t.createdAt),
+    // The reconciler's scan: unpaid orders by age.
+    index('orders_open_idx').on(t.createdAt).where(sql`status in ('created', 'paying')`),
+  ],
+);
+
+/**
+ * Every WeChat Pay notification received, verified or not (id = WeChat's
+ * notification id when the body had one). raw_resource keeps the encrypted
+ * resource as received, never the decrypted transaction (payer data).
+ */
+export const paymentNotifications = pgTable(
+  'payment_notifications',
+  {
+    id: text('id').primaryKey(),
+    eventType: text('event_type'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Wechatpay-Serial of the request: the certificate serial or public key id that signed it. */
+    serial: text('serial'),
+    verified: boolean('verified').notNull().default(false),
+    /** applied | duplicate | flagged | rejected | unknown_order | ignored */
+    outcome: text('outcome').notNull(),
+    outTradeNo: text('out_trade_no'),
+    outRefundNo: text('out_refund_no'),
+    rawResource: jsonb('raw_resource'),
+    error: text('error'),
+    /** How many times this notification id arrived. */
+    deliveries: integer('deliveries').notNull().default(1),
+  },
+  (t) => [index('payment_notifications_out_trade_no_idx').on(t.outTradeNo)],
+);
+
+/** Refunds of paid orders; out_refund_no is deterministic per order and attempt, so a retry reuses it. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id),
+    outRefundNo: text('out_refund_no').notNull().unique(),
+    attempt: integer('attempt').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    reason: text('reason'),
+    /** requested (sent, answer pending) | processing | success | abnormal | closed */
+    status: text('status', { enum: ['requested', 'processing', 'success', 'abnormal', 'closed'] })
+      .notNull()
+      .default('requested'),
+    refundId: text('refund_id'),
+    requestedBy: text('requested_by'),
+    successAt: timestamp('success_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('refunds_order_attempt_uq').on(t.orderId, t.attempt)],
 );

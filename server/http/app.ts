@@ -39,7 +39,9 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
     ctx.state.app = app;
     await next();
   });
-  koa.use(jsonBody(app.config.JSON_BODY_LIMIT));
+  // Routes that verify a signature over their exact body read it themselves.
+  const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
+  koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
   koa.use(router.routes());
   koa.use(async function apiNotFound(ctx, next) {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();

@@ -64,6 +64,12 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   responses: Record<number, RouteResponse>;
+  /**
+   * The body is read by the handler as raw text (readRawBody), never parsed by
+   * the global JSON parser: for bodies whose signature covers their exact bytes
+   * (WeChat Pay notifications). `body` must then be left unset.
+   */
+  rawBody?: true;
   handler: (ctx: RouteHandlerContext<B, Q, P>) => Promise<void> | void;
 }
 

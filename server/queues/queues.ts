@@ -28,6 +28,11 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   };
   return {
     [QUEUE_NAMES.registryMatch]: make(QUEUE_NAMES.registryMatch),
+    [QUEUE_NAMES.sweeper]: make(QUEUE_NAMES.sweeper),
+    [QUEUE_NAMES.semesterReset]: make(QUEUE_NAMES.semesterReset),
+    [QUEUE_NAMES.reminders]: make(QUEUE_NAMES.reminders),
+    [QUEUE_NAMES.cleanup]: make(QUEUE_NAMES.cleanup),
+    [QUEUE_NAMES.paymentReconcile]: make(QUEUE_NAMES.paymentReconcile),
   } as Queues;
 }
 

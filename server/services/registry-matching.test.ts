@@ -1,5 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
-import { auditLog, profileVersions, students } from '../db/schema';
+import { auditLog, notifications, profileVersions, students } from '../db/schema';
 import { createTestContext, type TestContext } from '../test/context';
 import {
   buildAccount,
@@ -100,6 +100,10 @@ describe('registry match', () => {
     });
     expect(student).toMatchObject({ status: 'pending_review', approvedVersionId: null });
     expect(await auditActions(built)).toEqual(['review.sent_to_teacher']);
+    const told = await ctx.db.select().from(notifications).where(eq(notifications.dedupKey, `review.waiting:${built.version.id}`));
+    expect(told).toEqual([
+      expect.objectContaining({ accountId: built.teacher.id, kind: 'review.waiting', pagePath: `pages/review/detail?id=${built.version.id}` }),
+    ]);
   });
 
   test('When school, grade and class all differ, then the diff lists each with school code and class name', async () => {

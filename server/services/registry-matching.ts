@@ -31,6 +31,7 @@ import type { AppContext } from '../context';
 import type { Tx } from '../db/client';
 import { accounts, auditLog, classes, profileVersions, registryRecords, schools, students } from '../db/schema';
 import { openProfilePii, readProfileData } from './profile-snapshot';
+import { reviewDetailPagePath, writeNotification } from './notifications/notifications';
 import { SYSTEM_ACTOR, approveVersion, currentVersionIs, residentIdApprovedElsewhere, type ProfileVersionRow } from './review-approval';
 
 /** 学籍状态 of a student who is simply enrolled; anything else is transient for matching. */
@@ -295,4 +296,13 @@ async function sendToReviewer(
     subjectId: version.id,
     detail: { studentId: version.studentId, assignedReviewerId: reviewerId, ...detail },
   });
+  if (reviewerId) {
+    await writeNotification(tx, {
+      accountId: reviewerId,
+      kind: 'review.waiting',
+      dedupKey: `review.waiting:${version.id}`,
+      data: { versionId: version.id, studentId: version.studentId, outcome: detail.outcome, diffFields: detail.diffFields },
+      pagePath: reviewDetailPagePath(version.id),
+    });
+  }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { AccountViewSchema, type AccountView, type SessionResponse } from '../../../domain/api/auth'
 import { AppError } from '../../../domain/errors'
 import { SESSION_STORAGE_KEY, api, onAuthFailure } from './api-client'
-import { LOGIN_PAGE, currentPageUrl, openLogin } from './navigation'
+import { LOGIN_PAGE, currentPageUrl, isTabPage, openLogin } from './navigation'
 
 /**
  * The session of the signed-in user: the bearer token in storage (key
@@ -128,7 +128,8 @@ let redirecting = false
 
 /**
  * Installs the reaction to a rejected token: clear the session, tell the user,
- * open the login page with the current page as the place to come back to.
+ * and (except on the tab pages, which show their signed-out view) open the
+ * login page with the current page as the place to come back to.
  * Called once from app.ts.
  */
 export function installSessionGuard(): void {
@@ -137,8 +138,10 @@ export function installSessionGuard(): void {
     if (loggingOut || redirecting) return
     const here = currentPageUrl()
     if (here.startsWith(LOGIN_PAGE)) return
-    redirecting = true
     void Taro.showToast({ title: error.message, icon: 'none', duration: 2000 })
+    // Tab pages (首页, 我的) have a signed-out view of their own: stay there.
+    if (isTabPage(here)) return
+    redirecting = true
     openLogin({ redirect: here, replace: true }).finally(() => {
       redirecting = false
     })

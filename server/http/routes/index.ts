@@ -8,11 +8,17 @@ import { buildOpenApiDocument } from '../openapi';
 import { defineRoute, type AnyRoute } from '../route';
 import { SERVICE_VERSION } from '../../services/health-check';
 import { authRoutes } from './auth';
+import { commCardRoutes } from './comm-card';
 import { developmentRoutes } from './dev';
+import { ecardRoutes } from './ecard';
 import { getHealth } from './health/health.route';
 import { meRoutes } from './me';
+import { paymentRoutes } from './payments';
+import { reviewRoutes } from './reviews';
+import { schoolRoutes } from './schools';
+import { studentRoutes } from './students';
 
-const resourceRoutes: AnyRoute[] = [getHealth, ...authRoutes, ...meRoutes];
+const resourceRoutes: AnyRoute[] = [getHealth, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 

@@ -1,4 +1,4 @@
-import { classKey, formatClassLabel, parseClassLabel, parseClassList } from './class-label';
+import { classKey, formatClassLabel, parseClassLabel, parseClassList, parseClassName, parseGradeLabel } from './class-label';
 
 describe('parseClassLabel', () => {
   test.each([
@@ -94,5 +94,43 @@ describe('parseClassList', () => {
     const { labels, reasons } = parseClassList('2班、三年级3班');
     expect(labels.map(classKey)).toEqual(['P3/3班']);
     expect(reasons[0]).toContain('缺少年级');
+  });
+});
+
+describe('parseGradeLabel and parseClassName (registry columns)', () => {
+  test.each([
+    ['一年级', 'P1'],
+    ['初一', 'J1'],
+    ['七年级', 'J1'],
+    ['高二', 'S2'],
+    ['小班', 'K1'],
+    ['幼儿园大班', 'K3'],
+    [' 三年级 ', 'P3'],
+    ['p4', 'P4'],
+  ])('grade %s is %s', (input, grade) => {
+    expect(parseGradeLabel(input)).toEqual({ ok: true, value: grade });
+  });
+
+  test('an unknown grade explains itself', () => {
+    expect(parseGradeLabel('十年级')).toEqual({ ok: false, reason: '无法识别年级"十年级"，请写成"三年级"、"初一"、"七年级"、"高二"或"小班"' });
+    expect(parseGradeLabel('')).toEqual({ ok: false, reason: '年级不能为空' });
+  });
+
+  test.each([
+    ['2班', '2班'],
+    ['(2)班', '2班'],
+    ['（2）班', '2班'],
+    ['二班', '2班'],
+    ['十二班', '12班'],
+    ['2', '2班'],
+    ['02', '2班'],
+    ['(3)', '3班'],
+  ])('class %s is %s', (input, name) => {
+    expect(parseClassName(input)).toEqual({ ok: true, value: name });
+  });
+
+  test('a class that is not a number explains itself', () => {
+    expect(parseClassName('甲班')).toEqual({ ok: false, reason: '无法识别班级"甲班"，请写成"2班"、"(2)班"或"二班"' });
+    expect(parseClassName('100班')).toEqual({ ok: false, reason: '"100班"的班号应为 1–99' });
   });
 });

@@ -14,7 +14,8 @@ import { desc } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { notifications } from '../../db/schema';
 
-export type NotificationKind = 'review.approved' | 'review.returned';
+/** review.waiting goes to the reviewing teacher; the others to the family. */
+export type NotificationKind = 'review.approved' | 'review.returned' | 'review.waiting';
 
 export interface NotificationInput {
   accountId: string;

@@ -58,7 +58,7 @@ export function addCounts(into: WriteCounts, more: WriteCounts): void {
 }
 
 /** The row's indexes and content hash (HMACs under the blind-index key). */
-export function prepareRow(pii: AppContext['pii'], row: RegistryRow): PreparedRow {
+export function prepareRow(pii: AppContext['pii'], row: RegistryRow, studentNumberIndex?: string): PreparedRow {
   const content = JSON.stringify([
     row.studentNumber,
     row.name,
@@ -73,7 +73,7 @@ export function prepareRow(pii: AppContext['pii'], row: RegistryRow): PreparedRo
   ]);
   return {
     ...row,
-    studentNumberIndex: pii.blindIndex(STUDENT_NUMBER_INDEX_KIND, row.studentNumber),
+    studentNumberIndex: studentNumberIndex ?? pii.blindIndex(STUDENT_NUMBER_INDEX_KIND, row.studentNumber),
     residentIdIndex: pii.blindIndex(RESIDENT_ID_INDEX_KIND, row.residentId),
     contentHash: pii.blindIndex(CONTENT_HASH_KIND, content),
   };
@@ -114,6 +114,10 @@ export class RegistryBatchWriter {
 
     await this.ctx.db.transaction(async (tx) => {
       await tx.execute(BATCH_LOCK);
+      // A batch's commit does not wait for its WAL flush: the synchronous update of the batch record at the
+      // end flushes all of them (WAL is sequential), and a batch lost to a crash before that is simply
+      // imported again by the next run (the import is idempotent).
+      await tx.execute(sql`set local synchronous_commit = off`);
       await this.ensureSchools(tx, rows, schoolNames, counts);
       await this.ensureClasses(tx, rows, counts);
       if (changed.length === 0) return;

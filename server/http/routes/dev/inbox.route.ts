@@ -1,7 +1,9 @@
 /**
  * GET /api/dev/inbox: what the development fakes "sent": the SMS messages of
- * the development SMS provider (Redis list) and, when WECHAT_API_BASE points at
- * the local fake WeChat, the template and subscribe messages it recorded.
+ * the development SMS provider (Redis list), the newest notification rows
+ * (what people are to be told, with the mini-program page each opens) and,
+ * when WECHAT_API_BASE points at the local fake WeChat, the template and
+ * subscribe messages it recorded.
  *
  * Development only: routesFor() leaves this route out of the route table when
  * NODE_ENV is production, so it does not exist there (404, and absent from
@@ -14,6 +16,7 @@
 import { z } from 'zod';
 import { phoneSchema } from '../../../../domain/contact/phone';
 import { readDevInbox } from '../../../integrations/sms';
+import { listRecentNotifications } from '../../../services/notifications/notifications';
 import { defineRoute } from '../../route';
 
 export const DevInboxQuerySchema = z.strictObject({
@@ -29,6 +32,16 @@ export const DevInboxResponseSchema = z.object({
       template: z.string(),
       text: z.string(),
       params: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  notifications: z.array(
+    z.object({
+      at: z.string(),
+      accountId: z.string(),
+      kind: z.string(),
+      data: z.record(z.string(), z.unknown()),
+      /** The mini-program page the message opens (also a route of the H5 build). */
+      pagePath: z.string().nullable(),
     }),
   ),
   wechat: z.object({
@@ -72,11 +85,19 @@ export const getDevInbox = defineRoute({
   responses: { 200: { description: 'Newest first', schema: DevInboxResponseSchema } },
   handler: async ({ koa, app, input }) => {
     const { phone, limit } = input.query;
-    const [sms, wechat] = await Promise.all([
+    const [sms, rows, wechat] = await Promise.all([
       readDevInbox(app.redis, app.config.QUEUE_PREFIX, { ...(phone ? { phone } : {}), limit }),
+      listRecentNotifications(app.db, limit),
       fakeWechatMessages(app.config.WECHAT_API_BASE, limit),
     ]);
+    const notifications = rows.map((n) => ({
+      at: n.createdAt.toISOString(),
+      accountId: n.accountId,
+      kind: n.kind,
+      data: n.data as Record<string, unknown>,
+      pagePath: n.pagePath,
+    }));
     koa.set('Cache-Control', 'no-store');
-    koa.body = { sms, wechat };
+    koa.body = { sms, notifications, wechat };
   },
 });

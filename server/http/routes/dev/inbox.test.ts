@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -6,6 +7,8 @@ import type { AppContext } from '../../../context';
 import { allRoutes, routesFor } from '..';
 import { createHarness, randomPhone, type Harness } from '../auth/auth-test-support';
 import { isLocalUrl } from './inbox.route';
+import { writeNotification } from '../../../services/notifications/notifications';
+import { buildAccount } from '../../../test/factories';
 
 let h: Harness;
 let fake: http.Server;
@@ -47,6 +50,26 @@ describe('GET /api/dev/inbox', () => {
     expect(res.body.sms[0]).toMatchObject({ phone, template: 'verification_code', params: { code: latest, minutes: 5 } });
     expect(res.body.sms[0].text).toContain(latest);
     expect(res.body.wechat).toEqual({ available: true, messages: [{ kind: 'subscribe', msgid: 2, touser: 'o-2' }, { kind: 'template', msgid: 1, touser: 'oa-1' }] });
+  });
+
+  it('lists the newest notification rows with the page each opens', async () => {
+    const teacher = await buildAccount(h.ctx.db, { role: 'teacher' });
+    const versionId = randomUUID();
+    await writeNotification(h.ctx.db, {
+      accountId: teacher.id,
+      kind: 'review.waiting',
+      dedupKey: `review.waiting:${versionId}`,
+      data: { versionId },
+      pagePath: `pages/review/detail?id=${versionId}`,
+    });
+    const res = await request(createApp(h.ctx).callback()).get('/api/dev/inbox?limit=200');
+    expect(res.body.notifications).toContainEqual({
+      at: expect.any(String),
+      accountId: teacher.id,
+      kind: 'review.waiting',
+      data: { versionId },
+      pagePath: `pages/review/detail?id=${versionId}`,
+    });
   });
 
   it('leaves WeChat out when WECHAT_API_BASE is not local or the fake does not answer', async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_registry_match_version_idx" ON "outbox" USING btree (("payload"->>'profileVersionId'),"created_at") WHERE queue = 'registry-match';

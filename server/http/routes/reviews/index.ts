@@ -1,0 +1,4 @@
+import type { AnyRoute } from '../../route';
+import { getReview, getReviews, postApprove, postReturn } from './reviews.route';
+
+export const reviewRoutes: AnyRoute[] = [getReviews, getReview, postApprove, postReturn];
