@@ -32,6 +32,7 @@ import { chinaDate } from '../../domain/time/calendar-date';
 import type { DbOrTx, Tx } from '../db/client';
 import { auditLog, profileVersions, students, type AccountRole } from '../db/schema';
 import { studentStatusPagePath, writeNotification } from './notifications/notifications';
+import { markReconfirmed } from './semesters/reconfirmed';
 
 export type ProfileVersionRow = typeof profileVersions.$inferSelect;
 
@@ -134,6 +135,8 @@ export async function approveVersion(
         .set({ cardNumber, cardIssuedAt: sql`now()`, cardRevokedAt: null })
         .where(eq(students.id, version.studentId));
     }
+    // An approval of the latest version confirms the school information for the current semester.
+    if (updated) await markReconfirmed(tx, version.studentId);
   } catch (err) {
     if (isUniqueViolation(err, APPROVED_RESIDENT_ID_INDEX)) throw new IdAlreadyApprovedError({ cause: err });
     throw err;

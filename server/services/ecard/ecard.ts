@@ -13,7 +13,6 @@
  * The clock is injectable per context (installEcard), so tests move time
  * instead of sleeping.
  */
-import { createPublicKey } from 'node:crypto';
 import { and, desc, eq, isNotNull, isNull } from 'drizzle-orm';
 import {
   ECARD_STATUS_LABELS,
@@ -151,7 +150,7 @@ export function ecardPublicKeys(app: AppContext): EcardPublicKeys {
         kid,
         current,
         jwk: { kty: 'OKP' as const, crv: 'Ed25519' as const, x: jwk.x, kid, alg: 'EdDSA' as const, use: 'sig' as const },
-        pem: String(createPublicKey(key).export({ type: 'spki', format: 'pem' })),
+        pem: String(key.export({ type: 'spki', format: 'pem' })),
       };
     }),
   };

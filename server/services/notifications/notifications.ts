@@ -15,7 +15,7 @@ import type { DbOrTx } from '../../db/client';
 import { notifications } from '../../db/schema';
 
 /** review.waiting goes to the reviewing teacher; the others to the family. */
-export type NotificationKind = 'review.approved' | 'review.returned' | 'review.waiting';
+export type NotificationKind = 'review.approved' | 'review.returned' | 'review.waiting' | 'reconfirm.required' | 'reconfirm.reminder';
 
 export interface NotificationInput {
   accountId: string;

@@ -87,7 +87,7 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
   let clock = Date.now();
   installEcard(ctx, { now: () => clock });
   installPayments(ctx, { now: () => clock });
-  installSecurity(ctx);
+  installSecurity(ctx, {});
   server.on('request', createApp(ctx).callback());
 
   const send = (test: request.Test, token?: string) => {
