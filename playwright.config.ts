@@ -3,7 +3,10 @@ import { defineConfig, devices } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 3187);
 // A database of its own: the system's outbox relay must not pick up rows of the jest run.
 const databaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_e2e';
-const fakeWechatPort = Number(process.env.E2E_FAKE_WECHAT_PORT ?? 3902);
+const fakeWechatPort = Number(process.env.E2E_FAKE_WECHAT_PORT ?? 3912);
+const fakeWechatPayPort = Number(process.env.E2E_FAKE_WECHATPAY_PORT ?? 3913);
+// Rate-limit counters and queues of one run never meet those of an earlier run.
+const runPrefix = `e2e-${Date.now().toString(36)}`;
 
 /**
  * Browser tests of the H5 build served by the real system (API, workers and the
@@ -45,6 +48,11 @@ export default defineConfig({
       FAKE_WECHAT_PORT: String(fakeWechatPort),
       WECHAT_API_BASE: `http://127.0.0.1:${fakeWechatPort}`,
       SMS_PROVIDER: 'dev',
+      FAKE_WECHATPAY_PORT: String(fakeWechatPayPort),
+      WECHATPAY_API_BASE: `http://127.0.0.1:${fakeWechatPayPort}`,
+      QUEUE_PREFIX: runPrefix,
+      // One code per phone per second instead of per minute: the flows send several codes to one phone.
+      SMS_RESEND_INTERVAL_S: '1',
     },
   },
 });

@@ -288,6 +288,117 @@ export const VARIABLES = {
     description: 'The reconciler queries WeChat Pay about orders still unpaid this many seconds after they were created.',
     devDefault: '300',
   },
+  WECHAT_MINIPROGRAM_STATE: {
+    schema: z.enum(['developer', 'trial', 'formal']),
+    description: 'miniprogram_state of subscribe messages: which build of the mini-program a message opens (developer / trial / formal).',
+    devDefault: 'formal',
+  },
+  WECHAT_TEMPLATE_REVIEW_DIGEST: {
+    schema: z.string().min(1),
+    description: 'Official-account template id of 待审核提醒 (teacher digest; keys thing1 number2 time3).',
+    devDefault: 'dev-tpl-review-digest',
+  },
+  WECHAT_TEMPLATE_REVIEW_RESULT: {
+    schema: z.string().min(1),
+    description: 'Official-account template id of 审核结果通知 (approved / returned; keys name1 phrase2 thing3 time4).',
+    devDefault: 'dev-tpl-review-result',
+  },
+  WECHAT_TEMPLATE_RECONFIRM: {
+    schema: z.string().min(1),
+    description: 'Official-account template id of 信息确认提醒 (semester reconfirmation; keys name1 thing2 time3 thing4).',
+    devDefault: 'dev-tpl-reconfirm',
+  },
+  WECHAT_TEMPLATE_NOTICE: {
+    schema: z.string().min(1),
+    description: 'Official-account template id of 班级通知 (notices and homework; keys thing1 phrase2 thing3 time4).',
+    devDefault: 'dev-tpl-notice',
+  },
+  WECHAT_SUBSCRIBE_REVIEW_DIGEST: {
+    schema: z.string().min(1),
+    description: 'Mini-program subscribe template id of 待审核提醒 (same keys as the template message).',
+    devDefault: 'dev-sub-review-digest',
+  },
+  WECHAT_SUBSCRIBE_REVIEW_RESULT: {
+    schema: z.string().min(1),
+    description: 'Mini-program subscribe template id of 审核结果通知.',
+    devDefault: 'dev-sub-review-result',
+  },
+  WECHAT_SUBSCRIBE_RECONFIRM: {
+    schema: z.string().min(1),
+    description: 'Mini-program subscribe template id of 信息确认提醒.',
+    devDefault: 'dev-sub-reconfirm',
+  },
+  WECHAT_SUBSCRIBE_NOTICE: {
+    schema: z.string().min(1),
+    description: 'Mini-program subscribe template id of 班级通知.',
+    devDefault: 'dev-sub-notice',
+  },
+  TENCENT_SMS_TEMPLATE_REVIEW_DIGEST: {
+    schema: z.string().min(1),
+    description: 'SMS template id of the teacher digest ({1} count).',
+    devDefault: '1000002',
+  },
+  TENCENT_SMS_TEMPLATE_REVIEW_APPROVED: {
+    schema: z.string().min(1),
+    description: 'SMS template id of an approval ({1} student, {2} card number).',
+    devDefault: '1000003',
+  },
+  TENCENT_SMS_TEMPLATE_REVIEW_RETURNED: {
+    schema: z.string().min(1),
+    description: 'SMS template id of a return ({1} student, {2} reason).',
+    devDefault: '1000004',
+  },
+  TENCENT_SMS_TEMPLATE_RECONFIRM: {
+    schema: z.string().min(1),
+    description: 'SMS template id of a reconfirmation request or reminder ({1} student, {2} deadline).',
+    devDefault: '1000005',
+  },
+  TENCENT_SMS_TEMPLATE_NOTICE: {
+    schema: z.string().min(1),
+    description: 'SMS template id of a class notice ({1} 通知/作业, {2} title).',
+    devDefault: '1000006',
+  },
+  NOTIFY_RATE_PER_S: {
+    schema: int(1, 10_000),
+    description: 'Largest number of messages the notifications queue sends per second (all workers together; WeChat and SMS quotas).',
+    devDefault: '50',
+  },
+  NOTIFY_CONCURRENCY: { schema: int(1, 200), description: 'Notification deliveries processed at once per worker process.', devDefault: '10' },
+  NOTIFY_QUOTA_RETRY_MS: {
+    schema: int(100, 86_400_000),
+    description: 'First back-off after WeChat answers 45009 (quota reached); doubles per attempt, at most 6 hours.',
+    devDefault: '600000',
+  },
+  NOTIFY_MAX_ATTEMPTS: {
+    schema: int(1, 100),
+    description: 'A delivery still failing (45009, WeChat unavailable) after this many sends is recorded as failed.',
+    devDefault: '8',
+  },
+  DIGEST_WINDOW_S: {
+    schema: int(1, 86_400),
+    description: 'A teacher gets at most one 待审核 digest per this many seconds (the first waiting submission opens the window).',
+    devDefault: '300',
+  },
+  NOTICE_FANOUT_BATCH_SIZE: {
+    schema: int(10, 10_000),
+    description: 'Students resolved, recipients inserted and messages enqueued per batch of a notice fan-out.',
+    devDefault: '500',
+  },
+  NOTICE_REMIND_INTERVAL_S: {
+    schema: int(1, 604_800),
+    description: 'The author of a notice may remind the unread at most once per this many seconds.',
+    devDefault: '3600',
+  },
+  SMS_RESEND_INTERVAL_S: {
+    schema: int(1, 3600),
+    description: 'Seconds before another SMS code may be sent to the same phone.',
+    devDefault: '60',
+  },
+  SMS_PER_IP_PER_HOUR: {
+    schema: int(1, 100_000),
+    description: 'SMS codes one client IP may request per hour (raise it for schools behind one NAT).',
+    devDefault: '20',
+  },
   SUPPORT_HOTLINE: { schema: z.string().min(1), description: 'Customer-service hotline shown on 我的.', devDefault: '400 028 8881' },
   SUPPORT_EMAIL: { schema: z.string().min(1), description: 'Customer-service e-mail shown on 我的.', devDefault: 'service@jiaoyucard.com' },
   SUPPORT_QQ: { schema: z.string().min(1), description: 'Customer-service QQ shown on 我的.', devDefault: '400 028 8881' },

@@ -18,6 +18,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const steps = [
   ['type check (server, domain, jobs, tools)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['type check (mini-program)', npx, ['tsc', '-p', 'miniprogram/tsconfig.json', '--noEmit']],
+  ['type check (browser tests)', npx, ['tsc', '-p', 'e2e/tsconfig.json', '--noEmit']],
   ['dependency rule', npm, ['run', '--silent', 'lint:deps']],
   // PGlite's CommonJS build loads its WebAssembly through a dynamic import, which jest runs only with VM modules.
   ['unit and integration tests', npx, ['jest', '--ci'], { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() }],

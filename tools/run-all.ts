@@ -12,12 +12,14 @@ import { startApi } from '../server/http/server';
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { startWorkers } from '../jobs/main';
 import { startDevFakes } from './fake-wechat/dev-fakes';
+import { startDevFakeWechatPay } from './fake-wechatpay/dev';
 import { schools } from '../server/db/schema';
 import { formatDemoSeedSummary, seedDemo } from '../server/services/demo-seed/demo-seed';
 
 async function main(): Promise<void> {
   const cfg = config();
   const fakes = cfg.NODE_ENV === 'production' ? undefined : await startDevFakes(cfg);
+  const fakePay = cfg.NODE_ENV === 'production' ? undefined : await startDevFakeWechatPay(cfg);
   const ctx = await createContext(cfg);
   await migrateDatabase(ctx.database);
   // A fresh development database gets the demo school once (never in production, nor under the e2e tests,
@@ -34,14 +36,16 @@ async function main(): Promise<void> {
     { name: 'workers', run: () => workers.close() },
     { name: 'connections', run: () => closeContext(ctx) },
     { name: 'fakes', run: async () => fakes?.close() },
+    { name: 'fake-wechatpay', run: async () => fakePay?.close() },
   ]);
-  for (const note of fakes?.notes ?? []) ctx.logger.warn(note);
+  for (const note of [...(fakes?.notes ?? []), ...(fakePay?.notes ?? [])]) ctx.logger.warn(note);
   const where = ctx.database.kind === 'pglite' ? `PGlite in ${ctx.config.PGLITE_DATA_DIR}` : 'PostgreSQL';
   ctx.logger.info({ url: api.url, database: where }, 'EduCard is running');
   // The one line a person starting it looks for.
   const lines = [`EduCard 教育卡 is running at ${api.url}  (API: ${api.url}/api/health, database: ${where})`];
   if (fakes?.wechatUrl) lines.push(`Fake WeChat server (development): ${fakes.wechatUrl}; SMS codes and messages: ${api.url}/#/pages/dev-inbox/index`);
   if (seedSummary) process.stdout.write(`\n  The database was empty: demo data seeded (npm run demo:seed).\n  ${seedSummary.split('\n').join('\n  ')}\n`);
+  if (fakePay?.url) lines.push(`Fake WeChat Pay (development): ${fakePay.url}  (pay an order: POST ${fakePay.url}__fake/pay-and-notify {"outTradeNo"})`);
   process.stdout.write(`\n  ${[...lines, 'Press Ctrl-C to stop.'].join('\n  ')}\n\n`);
 }
 

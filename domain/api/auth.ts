@@ -140,6 +140,8 @@ export const WechatLoginResponseSchema = z.union([
 export const WechatPhoneRequestSchema = z.strictObject({ code: z.string().min(1).max(128) });
 export const WechatPhoneResponseSchema = z.object({
   phoneTicket: z.string(),
+  /** The caller's own number as WeChat verified it, to fill the form (never another person's). */
+  phone: z.string(),
   phoneMasked: z.string(),
   expiresIn: z.number().int(),
 });

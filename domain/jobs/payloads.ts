@@ -11,6 +11,9 @@ export const QUEUE_NAMES = {
   reminders: 'reminders',
   cleanup: 'cleanup',
   paymentReconcile: 'payment-reconcile',
+  notifications: 'notifications',
+  noticesFanout: 'notices-fanout',
+  digests: 'digests',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -39,6 +42,26 @@ export type CleanupJob = z.infer<typeof CleanupJobSchema>;
 export const PaymentReconcileJobSchema = z.object({});
 export type PaymentReconcileJob = z.infer<typeof PaymentReconcileJobSchema>;
 
+/**
+ * notifications: deliver one notification row over WeChat (template / subscribe)
+ * or SMS. Job id `notification-<id>` (the relay of undispatched rows and the
+ * notice fan-out both use it, so a row is queued once).
+ */
+export const NotificationJobSchema = z.object({ notificationId: z.uuid() });
+export type NotificationJob = z.infer<typeof NotificationJobSchema>;
+
+/**
+ * notices-fanout: resolve the recipients of a notice and enqueue their
+ * messages (written by POST /api/notices); with reminderId, remind its unread
+ * recipients (POST /api/notices/:id/remind).
+ */
+export const NoticeFanoutJobSchema = z.object({ noticeId: z.uuid(), reminderId: z.number().int().positive().optional() });
+export type NoticeFanoutJob = z.infer<typeof NoticeFanoutJobSchema>;
+
+/** digests: one 待审核 digest to a teacher, added with deduplication keyed by the teacher (one per DIGEST_WINDOW_S). */
+export const DigestJobSchema = z.object({ teacherId: z.uuid() });
+export type DigestJob = z.infer<typeof DigestJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -46,6 +69,9 @@ export interface JobPayloads {
   reminders: RemindersJob;
   cleanup: CleanupJob;
   'payment-reconcile': PaymentReconcileJob;
+  notifications: NotificationJob;
+  'notices-fanout': NoticeFanoutJob;
+  digests: DigestJob;
 }
 
 export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
@@ -55,4 +81,7 @@ export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> 
   reminders: RemindersJobSchema,
   cleanup: CleanupJobSchema,
   'payment-reconcile': PaymentReconcileJobSchema,
+  notifications: NotificationJobSchema,
+  'notices-fanout': NoticeFanoutJobSchema,
+  digests: DigestJobSchema,
 };

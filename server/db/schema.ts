@@ -282,8 +282,80 @@ export const notifications = pgTable(
     dedupKey: text('dedup_key').notNull().unique(),
     createdAt: createdAt(),
     readAt: timestamp('read_at', { withTimezone: true }),
+    /**
+     * Set when the row was handed to the notifications queue (job id
+     * `notification-<id>`). jobs/notifications relays every row still null, so
+     * every writer (writeNotification, the semester bulk inserts) triggers delivery.
+     */
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
-  (t) => [index('notifications_account_idx').on(t.accountId, t.createdAt)],
+  (t) => [
+    index('notifications_account_idx').on(t.accountId, t.createdAt),
+    index('notifications_undispatched_idx').on(t.createdAt, t.id).where(sql`dispatched_at is null`),
+  ],
+);
+
+/**
+ * One row per notification and channel tried (template, subscribe, sms): the
+ * send record. A worker claims the row (status sending) before calling the
+ * provider and never sends for a row already sent, so a retried or re-delivered
+ * job does not send twice; id is the template message's client_msg_id.
+ * Status: queued (waiting for a retry, e.g. 45009 or WeChat unavailable) →
+ * sending → sent | failed (permanent, errcode kept) | skipped (channel impossible
+ * or refused with a fallback errcode: 43004, 43101, 40003; the next channel is tried).
+ */
+export const messageDeliveries = pgTable(
+  'message_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    notificationId: uuid('notification_id')
+      .notNull()
+      .references(() => notifications.id),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    channel: text('channel', { enum: ['template', 'subscribe', 'sms'] }).notNull(),
+    status: text('status', { enum: ['queued', 'sending', 'sent', 'failed', 'skipped'] }).notNull(),
+    templateId: text('template_id'),
+    /** Mini-program page the message opens (template miniprogram.pagepath, subscribe page). */
+    pagePath: text('page_path'),
+    /** The formatted field values as sent (no ID numbers or phones). */
+    fields: jsonb('fields'),
+    errcode: integer('errcode'),
+    errmsg: text('errmsg'),
+    /** WeChat msgid of a sent message. */
+    providerMessageId: text('provider_message_id'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    /** Last change; for status sending, when the claim was taken (stale after the lease). */
+    updatedAt: updatedAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('message_deliveries_notification_channel_uq').on(t.notificationId, t.channel),
+    index('message_deliveries_account_idx').on(t.accountId, t.createdAt),
+  ],
+);
+
+/**
+ * One-time subscribe-message grants (wx.requestSubscribeMessage "accept"), per
+ * account and template: each accept adds one, each subscribe message sent
+ * consumes one; a 43101 answer (refused, cancelled, used up) resets it to 0.
+ */
+export const subscriptionGrants = pgTable(
+  'subscription_grants',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    templateId: text('template_id').notNull(),
+    available: integer('available').notNull().default(0),
+    /** accept | reject | ban | filter: the last answer of the popup. */
+    lastResult: text('last_result'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.templateId] })],
 );
 
 export const profileVersions = pgTable(
@@ -554,4 +626,85 @@ export const refunds = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('refunds_order_attempt_uq').on(t.orderId, t.attempt)],
+);
+
+/**
+ * 公告作业: a class notice (通知) or homework (作业) written by a teacher for one
+ * or more classes. The body is plain text as typed: never rendered as HTML.
+ */
+export const notices = pgTable(
+  'notices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    schoolId: uuid('school_id')
+      .notNull()
+      .references(() => schools.id),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => accounts.id),
+    type: text('type', { enum: ['通知', '作业'] }).notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    /** Homework: the day it is due (China calendar date). */
+    dueDate: date('due_date'),
+    requiresConfirmation: boolean('requires_confirmation').notNull().default(false),
+    createdAt: createdAt(),
+    /** Set when the fan-out has written every recipient. */
+    fanoutCompletedAt: timestamp('fanout_completed_at', { withTimezone: true }),
+  },
+  (t) => [index('notices_author_idx').on(t.authorId, t.createdAt)],
+);
+
+export const noticeClasses = pgTable(
+  'notice_classes',
+  {
+    noticeId: uuid('notice_id')
+      .notNull()
+      .references(() => notices.id),
+    classId: uuid('class_id')
+      .notNull()
+      .references(() => classes.id),
+  },
+  (t) => [primaryKey({ columns: [t.noticeId, t.classId] }), index('notice_classes_class_idx').on(t.classId, t.noticeId)],
+);
+
+/** Who a notice reached: one row per notice, family account and student (the fan-out inserts with ON CONFLICT DO NOTHING). */
+export const noticeRecipients = pgTable(
+  'notice_recipients',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    noticeId: uuid('notice_id')
+      .notNull()
+      .references(() => notices.id),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => students.id),
+    classId: uuid('class_id').references(() => classes.id),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('notice_recipients_notice_account_student_uq').on(t.noticeId, t.accountId, t.studentId),
+    // The family's list: their notices, newest first.
+    index('notice_recipients_account_idx').on(t.accountId, t.createdAt),
+  ],
+);
+
+/** Reminders the author sent to the unread (at most one an hour per notice). */
+export const noticeReminders = pgTable(
+  'notice_reminders',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    noticeId: uuid('notice_id')
+      .notNull()
+      .references(() => notices.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    byAccountId: uuid('by_account_id').references(() => accounts.id),
+  },
+  (t) => [index('notice_reminders_notice_idx').on(t.noticeId, t.at)],
 );

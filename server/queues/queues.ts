@@ -33,7 +33,15 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     [QUEUE_NAMES.reminders]: make(QUEUE_NAMES.reminders),
     [QUEUE_NAMES.cleanup]: make(QUEUE_NAMES.cleanup),
     [QUEUE_NAMES.paymentReconcile]: make(QUEUE_NAMES.paymentReconcile),
+    [QUEUE_NAMES.notifications]: make(QUEUE_NAMES.notifications),
+    [QUEUE_NAMES.noticesFanout]: make(QUEUE_NAMES.noticesFanout),
+    [QUEUE_NAMES.digests]: make(QUEUE_NAMES.digests),
   } as Queues;
+}
+
+/** BullMQ job id of a notification's delivery job (ids must not contain ':' or be digits only). */
+export function notificationJobId(notificationId: string): string {
+  return `notification-${notificationId}`;
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {

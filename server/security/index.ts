@@ -13,11 +13,11 @@ import { TicketStore } from './tickets';
 
 /** Every rate limit of the accounts API, in one table. */
 export const LIMIT_RULES = {
-  /** One SMS code per phone per minute. */
+  /** One SMS code per phone per minute (SMS_RESEND_INTERVAL_S). */
   smsPerPhoneMinute: { name: 'sms-phone-min', points: 1, durationSeconds: SMS_RESEND_SECONDS },
   /** Ten SMS codes per phone per (rolling) day. */
   smsPerPhoneDay: { name: 'sms-phone-day', points: 10, durationSeconds: 24 * 3600 },
-  /** Twenty SMS codes per client IP per hour (a school's NAT sends many families through one IP). */
+  /** Twenty SMS codes per client IP per hour (SMS_PER_IP_PER_HOUR: raise it where a school's NAT sends many families through one IP). */
   smsPerIp: { name: 'sms-ip', points: 20, durationSeconds: 3600 },
   /**
    * Failed sign-ins per client IP (spraying many usernames). Only failures count:
@@ -58,8 +58,13 @@ const byContext = new WeakMap<AppContext, Security>();
 function build(app: AppContext, options: SecurityOptions): Security {
   const prefix = app.config.QUEUE_PREFIX;
   const secret = app.config.SESSION_SECRET;
+  const rules: Record<LimitName, LimitRule> = {
+    ...LIMIT_RULES,
+    smsPerPhoneMinute: { ...LIMIT_RULES.smsPerPhoneMinute, durationSeconds: app.config.SMS_RESEND_INTERVAL_S },
+    smsPerIp: { ...LIMIT_RULES.smsPerIp, points: app.config.SMS_PER_IP_PER_HOUR },
+  };
   const limits = Object.fromEntries(
-    Object.entries(LIMIT_RULES).map(([name, rule]) => [name, new Limiter(app.redis, prefix, rule)]),
+    Object.entries(rules).map(([name, rule]) => [name, new Limiter(app.redis, prefix, rule)]),
   ) as Record<LimitName, Limiter>;
   return {
     limits,

@@ -15,7 +15,8 @@
  *   POST /cgi-bin/message/subscribe/send   records the message; value rules per key type → 47003
  *
  * Error injection (`inject`) can answer any path with an errcode, an HTTP status,
- * a non-JSON body, or add latency. Control endpoints under /__fake/ let another
+ * a non-JSON body, or add latency; for all requests or only those to one
+ * recipient (`touser`: message sends). Control endpoints under /__fake/ let another
  * process drive it: GET calls, GET messages, POST inject, POST reset,
  * POST login-code, POST phone-code, POST oa-user, POST expire-tokens, GET health.
  */
@@ -55,6 +56,8 @@ export interface FakeCall {
 export interface InjectRule {
   /** Path to intercept, e.g. /wxa/business/getuserphonenumber. */
   path: string;
+  /** Only requests whose JSON body names this recipient (template/send, subscribe/send `touser`). */
+  touser?: string;
   errcode?: number;
   errmsg?: string;
   /** Answer with this HTTP status (and a plain-text body) instead. */
@@ -452,7 +455,7 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
     };
     calls.push(call);
 
-    const rule = rules.find((r) => r.path === url.pathname && r.left > 0);
+    const rule = rules.find((r) => r.path === url.pathname && r.left > 0 && (r.touser === undefined || r.touser === body.touser));
     if (rule) {
       rule.left -= 1;
       if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));

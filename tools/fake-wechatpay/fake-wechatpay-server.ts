@@ -188,7 +188,7 @@ export async function startFakeWechatPay(options: FakeWechatPayOptions): Promise
     ? { privateKey: toKey(options.platformPrivateKey, 'private'), publicKey: createPublicKey(toKey(options.platformPrivateKey, 'private')) }
     : rsaPair();
   const certPair = rsaPair();
-  const certSerial = `5${randomBytes(19).toString('hex').toUpperCase().slice(1)}`;
+  const certSerial = `5${randomBytes(20).toString('hex').toUpperCase().slice(1)}`;
   const certificatePem = selfSignedCertificate({ serialHex: certSerial, publicKey: certPair.publicKey, privateKey: certPair.privateKey });
   const publicKeyId = options.publicKeyId ?? `PUB_KEY_ID_0${randomBytes(14).toString('hex').slice(0, 27).replace(/[a-f]/g, (c) => String(c.charCodeAt(0) % 10))}`;
   const signers: Record<VerificationMode, { serial: string; key: KeyObject }> = {

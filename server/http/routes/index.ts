@@ -7,6 +7,7 @@ import type { Config } from '../../../config';
 import { buildOpenApiDocument } from '../openapi';
 import { defineRoute, type AnyRoute } from '../route';
 import { SERVICE_VERSION } from '../../services/health-check';
+import { getAppConfig } from './app-config/app-config.route';
 import { authRoutes } from './auth';
 import { commCardRoutes } from './comm-card';
 import { developmentRoutes } from './dev';
@@ -18,7 +19,7 @@ import { reviewRoutes } from './reviews';
 import { schoolRoutes } from './schools';
 import { studentRoutes } from './students';
 
-const resourceRoutes: AnyRoute[] = [getHealth, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes];
+const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 

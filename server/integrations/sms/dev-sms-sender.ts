@@ -17,7 +17,8 @@ export interface DevInboxEntry {
   template: SmsMessage['template'];
   /** The Chinese SMS text as the phone would show it. */
   text: string;
-  params: SmsMessage['params'];
+  /** The template's parameters; `code` is '' for messages other than verification codes. */
+  params: { code: string; [key: string]: string | number };
 }
 
 export function devInboxKey(prefix: string): string {
@@ -35,7 +36,7 @@ export class DevSmsSender implements SmsSender {
       phone: message.phone,
       template: message.template,
       text: renderSms(message, { signName: this.deps.signName }),
-      params: message.params,
+      params: message.template === 'verification_code' ? message.params : { code: '', ...message.params },
     };
     const key = devInboxKey(this.deps.prefix);
     try {

@@ -26,6 +26,11 @@ type SmsConfig = Pick<
   | 'TENCENT_SMS_SDK_APP_ID'
   | 'TENCENT_SMS_SIGN_NAME'
   | 'TENCENT_SMS_TEMPLATE_VERIFICATION'
+  | 'TENCENT_SMS_TEMPLATE_REVIEW_DIGEST'
+  | 'TENCENT_SMS_TEMPLATE_REVIEW_APPROVED'
+  | 'TENCENT_SMS_TEMPLATE_REVIEW_RETURNED'
+  | 'TENCENT_SMS_TEMPLATE_RECONFIRM'
+  | 'TENCENT_SMS_TEMPLATE_NOTICE'
 >;
 
 export function createSmsSender(config: SmsConfig, deps: { redis: Redis; logger: Logger }): SmsSender {
@@ -46,7 +51,14 @@ export function createSmsSender(config: SmsConfig, deps: { redis: Redis; logger:
     secretKey: config.TENCENT_SECRET_KEY,
     sdkAppId: config.TENCENT_SMS_SDK_APP_ID,
     signName: config.TENCENT_SMS_SIGN_NAME,
-    templateIds: { verification_code: config.TENCENT_SMS_TEMPLATE_VERIFICATION },
+    templateIds: {
+      verification_code: config.TENCENT_SMS_TEMPLATE_VERIFICATION,
+      review_digest: config.TENCENT_SMS_TEMPLATE_REVIEW_DIGEST,
+      review_approved: config.TENCENT_SMS_TEMPLATE_REVIEW_APPROVED,
+      review_returned: config.TENCENT_SMS_TEMPLATE_REVIEW_RETURNED,
+      reconfirm: config.TENCENT_SMS_TEMPLATE_RECONFIRM,
+      notice: config.TENCENT_SMS_TEMPLATE_NOTICE,
+    },
     logger,
   });
 }

@@ -13,6 +13,16 @@ export function renderSms(message: SmsMessage, options: { signName?: string } = 
   switch (message.template) {
     case 'verification_code':
       return `${sign}您的验证码为${message.params.code}，${message.params.minutes}分钟内有效。请勿泄露给他人。`;
+    case 'review_digest':
+      return `${sign}您有${message.params.count}份学生认证资料待审核，请在微信小程序"教育卡"中处理。`;
+    case 'review_approved':
+      return `${sign}${message.params.student}的学生身份认证已通过，教育卡号${message.params.cardNumber}，可在小程序中查看电子教育卡。`;
+    case 'review_returned':
+      return `${sign}${message.params.student}的学生认证资料被退回：${message.params.reason}。请在小程序中修改后重新提交。`;
+    case 'reconfirm':
+      return `${sign}新学期请在${message.params.deadline}前确认${message.params.student}的学校班级信息，请在小程序中操作。`;
+    case 'notice':
+      return `${sign}班级${message.params.type}：${message.params.title}，请在微信小程序"教育卡"中查看。`;
   }
 }
 
@@ -21,6 +31,16 @@ export function templateParams(message: SmsMessage): string[] {
   switch (message.template) {
     case 'verification_code':
       return [message.params.code, String(message.params.minutes)];
+    case 'review_digest':
+      return [String(message.params.count)];
+    case 'review_approved':
+      return [message.params.student, message.params.cardNumber];
+    case 'review_returned':
+      return [message.params.student, message.params.reason];
+    case 'reconfirm':
+      return [message.params.student, message.params.deadline];
+    case 'notice':
+      return [message.params.type, message.params.title];
   }
 }
 

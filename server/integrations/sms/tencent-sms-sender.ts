@@ -25,7 +25,8 @@ export interface TencentSmsOptions {
   secretKey: string;
   sdkAppId: string;
   signName: string;
-  templateIds: Record<SmsMessage['template'], string>;
+  /** Approved template id per message; the verification code's is required, a notification template without one is refused. */
+  templateIds: { verification_code: string } & Partial<Record<SmsMessage['template'], string>>;
   logger: Logger;
   /** Request timeout in seconds (default 5). */
   timeoutS?: number;
@@ -89,13 +90,15 @@ export class TencentSmsSender implements SmsSender {
 
   async send(message: SmsMessage): Promise<void> {
     const to = maskPhone(message.phone);
+    const templateId = this.options.templateIds[message.template];
+    if (!templateId) throw new SmsSendError(`Tencent SMS: no template id configured for ${message.template}`, 'MissingTemplateId', false);
     let status: { Code?: string; Message?: string; SerialNo?: string } | undefined;
     let requestId: string | undefined;
     try {
       const response = await this.client.SendSms({
         SmsSdkAppId: this.options.sdkAppId,
         SignName: this.options.signName,
-        TemplateId: this.options.templateIds[message.template],
+        TemplateId: templateId,
         TemplateParamSet: templateParams(message),
         PhoneNumberSet: [`+86${message.phone}`],
       });

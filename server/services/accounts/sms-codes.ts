@@ -23,7 +23,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
-import { SMS_CODE_MAX_ATTEMPTS, SMS_CODE_TTL_SECONDS, SMS_RESEND_SECONDS, type SmsPurpose } from '../../../domain/api/auth';
+import { SMS_CODE_MAX_ATTEMPTS, SMS_CODE_TTL_SECONDS, type SmsPurpose } from '../../../domain/api/auth';
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { rowsOf, type DbOrTx } from '../../db/client';
@@ -87,7 +87,7 @@ export async function sendSmsCode(
         ne(smsChallenges.id, id),
       ),
     );
-  return { expiresIn: SMS_CODE_TTL_SECONDS, resendIn: SMS_RESEND_SECONDS };
+  return { expiresIn: SMS_CODE_TTL_SECONDS, resendIn: app.config.SMS_RESEND_INTERVAL_S };
 }
 
 /**

@@ -17,7 +17,7 @@ export async function wechatPhoneTicket(
   app: AppContext,
   input: { code: string },
   meta: RequestMeta,
-): Promise<{ phoneTicket: string; phoneMasked: string; expiresIn: number }> {
+): Promise<{ phoneTicket: string; phone: string; phoneMasked: string; expiresIn: number }> {
   const { limits, tickets } = security(app);
   await limits.wechatPhonePerIp.consumeOrThrow(meta.ip);
   const wx = await callWechat(() => app.wechat.getPhoneNumber(input.code));
@@ -26,5 +26,5 @@ export async function wechatPhoneTicket(
   if (wx.countryCode !== '86' || !phone.ok) throw fieldError('PHONE_FORMAT', 'code');
   const payload: PhoneTicket = { phone: phone.value };
   const phoneTicket = await tickets.issue('phone', payload);
-  return { phoneTicket, phoneMasked: maskPhone(phone.value), expiresIn: TICKET_TTL_SECONDS };
+  return { phoneTicket, phone: phone.value, phoneMasked: maskPhone(phone.value), expiresIn: TICKET_TTL_SECONDS };
 }

@@ -2,7 +2,7 @@
  * Electronic-card tokens (format in domain/api/ecard.ts):
  * `EC1.<base64url(payload)>.<base64url(Ed25519 signature)>`, payload
  * `{"c": card number, "e": expiry in Unix seconds, "k": key id}`, about 160
- * characters: a QR code of version 8–9 at error correction M.
+ * characters (163 for a 16-character card number): a QR code of version 9 at error correction M (180 bytes).
  *
  * Verification checks, in order: shape, key id known, signature, payload shape,
  * expiry (with a few seconds of grace for a scan taken as the token rolls over).

@@ -77,7 +77,8 @@ export async function handleWechatPayNotification(
   const rt = await payments(app);
   const nowMs = rt.now();
   const check = checkNotificationSignature(rt.keys, input.headers, input.rawBody, {
-    nowMs,
+    // Wall-clock time: WeChat Pay's timestamps are real time (the injectable clock is for business time).
+    nowMs: Date.now(),
     maxSkewSeconds: app.config.WECHATPAY_NOTIFY_MAX_SKEW_S,
   });
   if (!check.ok) {

@@ -134,6 +134,7 @@ describe('POST /api/auth/register', () => {
       expect(ticketRes.status).toBe(200);
       expect(ticketRes.body).toEqual({
         phoneTicket: expect.any(String),
+        phone,
         phoneMasked: `${phone.slice(0, 3)}****${phone.slice(7)}`,
         expiresIn: 600,
       });

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { Formatter, Rsa } from 'wechatpay-axios-plugin';
 import { runRefundOrder } from '../../../../tools/refund-order';
@@ -90,7 +90,7 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
     h.fake.pay(outTradeNo);
     h.advance(6 * 60_000); // old enough for the reconciler
     const built = h.fake.buildNotification(outTradeNo);
-    const deliver = () => h.api.post('/api/payments/wechatpay/notify').set(built.headers).send(built.body);
+    const deliver = () => h.api.notify(built);
     const [a, b, c, report] = await Promise.all([deliver(), deliver(), deliver(), reconcilePayments(h.ctx)]);
     expect([a.status, b.status, c.status]).toEqual([204, 204, 204]);
     expect(report.errors).toBe(0);
@@ -119,7 +119,7 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
     const { outTradeNo } = await orderFor();
     h.fake.pay(outTradeNo);
     const built = h.fake.buildNotification(outTradeNo);
-    const res = await h.api.post('/api/payments/wechatpay/notify').set(built.headers).send(JSON.stringify(JSON.parse(built.body), null, 1));
+    const res = await h.api.notify({ headers: built.headers, body: JSON.stringify(JSON.parse(built.body), null, 1) });
     expect(res.status).toBe(401);
   });
 
@@ -127,7 +127,7 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
     const { outTradeNo } = await orderFor();
     h.fake.pay(outTradeNo);
     const built = h.fake.buildNotification(outTradeNo, { tamperCiphertext: true });
-    const res = await h.api.post('/api/payments/wechatpay/notify').set(built.headers).send(built.body);
+    const res = await h.api.notify(built);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ code: 'FAIL', message: '失败' });
     const [note] = await h.ctx.db.select().from(paymentNotifications).where(eq(paymentNotifications.id, built.id));
@@ -158,7 +158,7 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
   });
 
   it('When the order is unknown, Then the notification is recorded and rejected (404)', async () => {
-    const unknown = `EC20990101${'Z'.repeat(16)}`.slice(0, 26);
+    const unknown = `EC20990101${randomBytes(8).toString('hex').toUpperCase()}`;
     const [res] = await h.fake.notify(unknown, { url: h.notifyUrl, transaction: { amount: { total: 2900, currency: 'CNY' } } });
     expect(res!.status).toBe(404);
     expect(JSON.parse(res!.body)).toEqual({ code: 'FAIL', message: '失败' });
@@ -178,7 +178,7 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
     expect(h.fake.order(outTradeNo)!.trade_state).toBe('CLOSED');
     // A SUCCESS arriving after the close (out of order) is flagged for an operator, not paid.
     const built = h.fake.buildNotification(outTradeNo);
-    const late = await h.api.post('/api/payments/wechatpay/notify').set(built.headers).send(built.body);
+    const late = await h.api.notify(built);
     expect(late.status).toBe(204);
     expect(await orderRow(outTradeNo)).toMatchObject({ status: 'flagged', flaggedReason: expect.stringMatching(/paid_after_close/) });
   });

@@ -38,6 +38,8 @@ export interface PaymentHarness {
   api: {
     get(path: string, token?: string): request.Test;
     post(path: string, body?: object, token?: string): request.Test;
+    /** POST a built notification to the notify route exactly as built (raw body, its headers). */
+    notify(built: { headers: Record<string, string>; body: string }): request.Test;
   };
   /** Milliseconds on the clock of the card and payment services. */
   now(): number;
@@ -106,6 +108,7 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
     api: {
       get: (path, token) => send(request(server).get(path), token),
       post: (path, body, token) => send(request(server).post(path), token).send(body ?? {}),
+      notify: (built) => request(server).post('/api/payments/wechatpay/notify').set(built.headers).send(built.body),
     },
     now: () => clock,
     advance: (ms) => {
@@ -136,8 +139,9 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
       const res = await send(request(server).post('/api/auth/sms-codes')).send({ phone, purpose });
       if (res.status !== 200) throw new Error(`sms-codes answered ${res.status}: ${res.text}`);
       const [entry] = await readDevInbox(ctx.redis, ctx.config.QUEUE_PREFIX, { phone, limit: 1 });
-      if (!entry) throw new Error(`no SMS for ${phone}`);
-      return entry.params.code;
+      const code = (entry?.params as { code?: unknown } | undefined)?.code;
+      if (typeof code !== 'string') throw new Error(`no SMS code for ${phone}`);
+      return code;
     },
     async auditCount(action, subjectId) {
       const rows = await ctx.db

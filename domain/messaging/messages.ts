@@ -1,0 +1,125 @@
+/**
+ * What each notification kind says, per channel: the template fields (shaped
+ * by ./fields.ts for the official-account template message and the
+ * mini-program subscribe message alike) and the SMS text parameters.
+ *
+ * Four message templates (template groups) cover every kind; their ids come
+ * from config (WECHAT_TEMPLATE_* / WECHAT_SUBSCRIBE_* / TENCENT_SMS_TEMPLATE_*).
+ * The keys below are the keys of the templates to pick in the WeChat
+ * back-offices (category templates: 待审核提醒, 审核结果通知, 信息确认提醒,
+ * 班级通知); a template with other keys needs its key names changed here.
+ */
+import { formatCalendarDate, type FieldValue } from './fields';
+
+export const MESSAGE_KINDS = [
+  'review.digest',
+  'review.approved',
+  'review.returned',
+  'reconfirm.required',
+  'reconfirm.reminder',
+  'notice.published',
+  'notice.reminder',
+] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export const TEMPLATE_GROUPS = ['review_digest', 'review_result', 'reconfirm', 'notice'] as const;
+export type TemplateGroup = (typeof TEMPLATE_GROUPS)[number];
+
+/** The SMS of a notification: template and parameters ({1}, {2} in this order). */
+export type NotificationSms =
+  | { template: 'review_digest'; params: { count: number } }
+  | { template: 'review_approved'; params: { student: string; cardNumber: string } }
+  | { template: 'review_returned'; params: { student: string; reason: string } }
+  | { template: 'reconfirm'; params: { student: string; deadline: string } }
+  | { template: 'notice'; params: { type: string; title: string } };
+
+export interface MessageContent {
+  group: TemplateGroup;
+  /** Raw values per template key; formatMessageData shapes them per channel. */
+  fields: Record<string, FieldValue>;
+  sms: NotificationSms;
+}
+
+/** Mini-program pages the messages open (also routes of the H5 build). */
+export const REVIEW_LIST_PAGE = 'pages/review/index';
+export function reviewDetailPage(versionId: string): string {
+  return `pages/review/detail?id=${versionId}`;
+}
+export const NOTICE_LIST_PAGE = 'pages/notices/index';
+export function noticeDetailPage(noticeId: string): string {
+  return `pages/notices/detail?id=${noticeId}`;
+}
+
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' && v.trim() !== '' ? v : fallback);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number(v) || 0);
+
+/** SMS parameters are cut like a thing field (providers limit variable lengths too). */
+function short(value: string, max = 20): string {
+  const list = Array.from(value.replace(/[\r\n\t]+/g, ' ').trim());
+  return list.length <= max ? list.join('') : `${list.slice(0, max - 1).join('')}…`;
+}
+
+function deadlineText(v: unknown): string {
+  const s = str(v);
+  return s ? formatCalendarDate(s) : '';
+}
+
+/**
+ * The content of a notification of `kind` with its row data, sent at `at`;
+ * undefined for a kind that is not sent as a message (review.waiting: the digest speaks for it).
+ */
+export function messageContent(kind: string, data: Record<string, unknown>, at: Date): MessageContent | undefined {
+  const student = str(data.studentNameMasked, '学生');
+  switch (kind) {
+    case 'review.digest': {
+      const count = Math.max(1, num(data.count));
+      return {
+        group: 'review_digest',
+        fields: { thing1: `${count}份学生认证资料待审核`, number2: count, time3: at },
+        sms: { template: 'review_digest', params: { count } },
+      };
+    }
+    case 'review.approved': {
+      const cardNumber = str(data.cardNumber);
+      return {
+        group: 'review_result',
+        fields: { name1: student, phrase2: '已通过', thing3: cardNumber ? `卡号${cardNumber}` : '学生身份认证已通过', time4: at },
+        sms: { template: 'review_approved', params: { student, cardNumber } },
+      };
+    }
+    case 'review.returned': {
+      const reason = str(data.reason, '请查看退回原因');
+      return {
+        group: 'review_result',
+        fields: { name1: student, phrase2: '已退回', thing3: reason, time4: at },
+        sms: { template: 'review_returned', params: { student, reason: short(reason) } },
+      };
+    }
+    case 'reconfirm.required':
+    case 'reconfirm.reminder': {
+      const deadline = deadlineText(data.deadline);
+      const days = num(data.daysLeft);
+      const note = kind === 'reconfirm.reminder' && days > 0 ? `还剩${days}天，请尽快确认` : '请确认学校班级信息';
+      return {
+        group: 'reconfirm',
+        fields: { name1: student, thing2: str(data.semesterName, '新学期'), time3: deadline || at, thing4: note },
+        sms: { template: 'reconfirm', params: { student, deadline } },
+      };
+    }
+    case 'notice.published':
+    case 'notice.reminder': {
+      const type = str(data.type, '通知');
+      const title = str(data.title, '班级通知');
+      const dueDate = str(data.dueDate);
+      const reminder = kind === 'notice.reminder';
+      const note = reminder ? '您还未查看，请及时阅读' : data.requiresConfirmation === true ? '请阅读后点击确认' : str(data.classNames, '请及时查看');
+      return {
+        group: 'notice',
+        fields: { thing1: title, phrase2: type, thing3: note, time4: dueDate ? formatCalendarDate(dueDate) : at },
+        sms: { template: 'notice', params: { type: reminder ? `${type}提醒` : type, title: short(title) } },
+      };
+    }
+    default:
+      return undefined;
+  }
+}

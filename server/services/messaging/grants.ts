@@ -1,0 +1,97 @@
+/**
+ * One-time subscribe-message grants (DOMAIN.md §1b): each `accept` of
+ * wx.requestSubscribeMessage lets us send one message of that template to the
+ * account's mini-program openid. Stored as a count per account and template.
+ */
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { AccountRole } from '../../../domain/api/auth';
+import { MAX_SUBSCRIBE_IDS_PER_CALL, SUBSCRIBE_RESULTS, type SubscribeResult, type SubscriptionsResponse } from '../../../domain/messaging/subscriptions';
+import type { TemplateGroup } from '../../../domain/messaging/messages';
+import type { DbOrTx } from '../../db/client';
+import { subscriptionGrants } from '../../db/schema';
+import { subscribeTemplates, type TemplateConfig } from './templates';
+
+/** More than this many unused grants of one template are not kept (a page tapping in a loop). */
+export const MAX_GRANTS_PER_TEMPLATE = 50;
+
+/** The template groups that matter to a role (what its pages should ask for). */
+export function groupsForRole(role: AccountRole): TemplateGroup[] {
+  return role === 'teacher' || role === 'school_admin' ? ['review_digest'] : ['review_result', 'notice', 'reconfirm'];
+}
+
+/** Record the popup's answers: accept adds a grant; ban (template banned) drops the unused ones; reject and filter change nothing but the last answer. */
+export async function recordSubscribeResults(
+  db: DbOrTx,
+  config: TemplateConfig,
+  accountId: string,
+  results: Record<string, string>,
+): Promise<{ recorded: string[] }> {
+  const known = new Set(subscribeTemplates(config).map((t) => t.templateId));
+  const recorded: string[] = [];
+  for (const [templateId, raw] of Object.entries(results)) {
+    if (!known.has(templateId) || !(SUBSCRIBE_RESULTS as readonly string[]).includes(raw)) continue;
+    const result = raw as SubscribeResult;
+    const add = result === 'accept' ? 1 : 0;
+    await db
+      .insert(subscriptionGrants)
+      .values({ accountId, templateId, available: add, lastResult: result })
+      .onConflictDoUpdate({
+        target: [subscriptionGrants.accountId, subscriptionGrants.templateId],
+        set: {
+          available:
+            result === 'ban'
+              ? sql`0`
+              : sql`least(${MAX_GRANTS_PER_TEMPLATE}, ${subscriptionGrants.available} + ${add})`,
+          lastResult: result,
+          updatedAt: sql`now()`,
+        },
+      });
+    recorded.push(templateId);
+  }
+  return { recorded };
+}
+
+export async function availableGrants(db: DbOrTx, accountId: string, templateId: string): Promise<number> {
+  const [row] = await db
+    .select({ available: subscriptionGrants.available })
+    .from(subscriptionGrants)
+    .where(and(eq(subscriptionGrants.accountId, accountId), eq(subscriptionGrants.templateId, templateId)));
+  return row?.available ?? 0;
+}
+
+/** One grant used by a sent message (never below 0). */
+export async function consumeGrant(db: DbOrTx, accountId: string, templateId: string): Promise<void> {
+  await db
+    .update(subscriptionGrants)
+    .set({ available: sql`${subscriptionGrants.available} - 1`, updatedAt: sql`now()` })
+    .where(and(eq(subscriptionGrants.accountId, accountId), eq(subscriptionGrants.templateId, templateId), gt(subscriptionGrants.available, 0)));
+}
+
+/** WeChat answered 43101 (refused, cancelled or used up): what we counted is wrong; start again from 0. */
+export async function clearGrants(db: DbOrTx, accountId: string, templateId: string): Promise<void> {
+  await db
+    .update(subscriptionGrants)
+    .set({ available: 0, updatedAt: sql`now()` })
+    .where(and(eq(subscriptionGrants.accountId, accountId), eq(subscriptionGrants.templateId, templateId)));
+}
+
+/** The account's grants per template, and the ids its pages should request. */
+export async function subscriptionsOf(
+  db: DbOrTx,
+  config: TemplateConfig,
+  account: { id: string; role: AccountRole },
+): Promise<SubscriptionsResponse> {
+  const rows = await db.select().from(subscriptionGrants).where(eq(subscriptionGrants.accountId, account.id));
+  const byTemplate = new Map(rows.map((r) => [r.templateId, r]));
+  const templates = subscribeTemplates(config).map(({ group, templateId }) => {
+    const row = byTemplate.get(templateId);
+    const lastResult = row?.lastResult && (SUBSCRIBE_RESULTS as readonly string[]).includes(row.lastResult) ? (row.lastResult as SubscribeResult) : null;
+    return { group, templateId, available: row?.available ?? 0, lastResult };
+  });
+  const wanted = new Set(groupsForRole(account.role));
+  const requestIds = templates
+    .filter((t) => wanted.has(t.group) && t.lastResult !== 'ban')
+    .map((t) => t.templateId)
+    .slice(0, MAX_SUBSCRIBE_IDS_PER_CALL);
+  return { templates, requestIds };
+}
