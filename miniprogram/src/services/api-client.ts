@@ -151,6 +151,18 @@ function post(path: string, body: unknown, schema?: ZodType): Promise<unknown> {
   return request('POST', path, body, schema).then((r) => r.data)
 }
 
+function put(path: string, body: unknown): Promise<unknown>
+function put<S extends ZodType>(path: string, body: unknown, schema: S): Promise<output<S>>
+function put(path: string, body: unknown, schema?: ZodType): Promise<unknown> {
+  return request('PUT', path, body, schema).then((r) => r.data)
+}
+
+function patch(path: string, body: unknown): Promise<unknown>
+function patch<S extends ZodType>(path: string, body: unknown, schema: S): Promise<output<S>>
+function patch(path: string, body: unknown, schema?: ZodType): Promise<unknown> {
+  return request('PATCH', path, body, schema).then((r) => r.data)
+}
+
 /**
  * Like `get`, but resolves with the status as well and treats the listed non-2xx
  * statuses as responses (their body must match the schema).
@@ -163,4 +175,4 @@ function getWithStatus<S extends ZodType>(
   return request<output<S>>('GET', path, undefined, schema as ZodType<output<S>>, options)
 }
 
-export const api = { get, post, getWithStatus }
+export const api = { get, post, put, patch, getWithStatus }

@@ -11,7 +11,9 @@
  * September to August).
  *
  * The clock is injectable per context (installEcard), so tests move time
- * instead of sleeping.
+ * instead of sleeping. Tests of the whole running system (the browser tests)
+ * cannot reach that clock: outside production, POST /api/ecard/verify takes an
+ * optional `at` (ISO instant) to verify as of a later time; production ignores it.
  */
 import { and, desc, eq, isNotNull, isNull } from 'drizzle-orm';
 import {
@@ -175,6 +177,22 @@ function answer(
   };
 }
 
+export interface VerifyOptions {
+  /**
+   * Outside production only: verify as if it were this ISO instant (browser
+   * tests move time this way instead of sleeping). Ignored when
+   * NODE_ENV=production, where the server's clock always decides.
+   */
+  at?: string;
+}
+
+/** The requested verification instant in ms, when one may be honoured. */
+function verificationInstant(app: AppContext, at: string | undefined): number | undefined {
+  if (at === undefined || app.config.NODE_ENV === 'production') return undefined;
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /**
  * POST /api/ecard/verify (staff). valid / expired / revoked / invalid with the
  * reason; the masked name, school, grade and class once the signature checked
@@ -185,9 +203,11 @@ export async function verifyEcard(
   actor: { id: string; role: AccountRole },
   token: string,
   meta: RequestMeta,
+  options: VerifyOptions = {},
 ): Promise<EcardVerifyResponse> {
   const { keys, now } = runtime(app);
-  const check = checkEcardToken(keys, token, now(), app.config.ECARD_TOKEN_TTL_S);
+  const at = verificationInstant(app, options.at);
+  const check = checkEcardToken(keys, token, at ?? now(), app.config.ECARD_TOKEN_TTL_S);
   let response: EcardVerifyResponse;
   let studentId: string | null = null;
   if (!check.ok && check.reason !== 'expired') {
@@ -221,7 +241,12 @@ export async function verifyEcard(
     subjectId: studentId,
     ip: meta.ip,
     requestId: meta.requestId,
-    detail: { result: response.result, reasonCode: response.reasonCode, cardNumber: response.cardNumber },
+    detail: {
+      result: response.result,
+      reasonCode: response.reasonCode,
+      cardNumber: response.cardNumber,
+      ...(at !== undefined ? { verifiedAt: new Date(at).toISOString() } : {}),
+    },
     success: response.result === 'valid',
   });
   return response;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { StudentIdParamsSchema } from '../../../../domain/api/profiles';
 import { EcardPublicKeysSchema, EcardVerifyRequestSchema, EcardVerifyResponseSchema, EcardViewSchema } from '../../../../domain/api/ecard';
 import { ecardPublicKeys, getStudentEcard, verifyEcard } from '../../../services/ecard/ecard';
@@ -37,6 +38,19 @@ export const getEcardPublicKey = defineRoute({
   },
 });
 
+/**
+ * The verify body, plus `at` for tests outside production: a browser test shows
+ * "expired after its lifetime" by asking for the verdict at a later instant
+ * instead of sleeping. With NODE_ENV=production `at` is ignored (the server's
+ * clock decides), so a client can never make an expired token valid again.
+ */
+export const EcardVerifyBodySchema = EcardVerifyRequestSchema.extend({
+  at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Outside production only (NODE_ENV≠production): verify as if it were this ISO 8601 instant, for tests. Ignored in production.'),
+});
+
 export const postEcardVerify = defineRoute({
   method: 'post',
   path: '/api/ecard/verify',
@@ -44,13 +58,13 @@ export const postEcardVerify = defineRoute({
   summary: 'Staff: verify a scanned or pasted card token (valid / expired / revoked / invalid)',
   tags: ['ecard'],
   access: { roles: ['teacher', 'school_admin', 'operator'] },
-  body: EcardVerifyRequestSchema,
+  body: EcardVerifyBodySchema,
   responses: {
     200: { description: 'The verdict with its reason; masked name, school, grade and class when known', schema: EcardVerifyResponseSchema },
     403: { description: 'FORBIDDEN: not staff' },
   },
   handler: async ({ koa, app, auth, input }) => {
-    const result = await verifyEcard(app, auth!.account, input.body.token, requestMeta(koa));
+    const result = await verifyEcard(app, auth!.account, input.body.token, requestMeta(koa), { at: input.body.at });
     noStore(koa);
     koa.body = result;
   },

@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { students } from '../../../db/schema';
-import { revokeCard } from '../../../services/ecard/ecard';
+import { installEcard, revokeCard, verifyEcard } from '../../../services/ecard/ecard';
 import { createPaymentHarness, type PaymentHarness } from '../comm-card/payment-test-support';
 
 jest.setTimeout(20_000);
@@ -104,6 +104,32 @@ describe('POST /api/ecard/verify', () => {
     const [row] = await h.ctx.db.select().from(students).where(eq(students.id, student.student.id));
     expect(row!.cardRevokedAt).not.toBeNull();
     expect(await h.auditCount('ecard.revoked', student.student.id)).toBe(1);
+  });
+
+  it('When a test outside production asks as of a later instant (`at`), Then expired without moving the clock', async () => {
+    const { teacher, card, student } = await cardAndStaff();
+    const expiresAt = Date.parse(card.tokenExpiresAt);
+    const later = new Date(expiresAt + 60_000).toISOString();
+    const expired = await h.api.post('/api/ecard/verify', { token: card.token, at: later }, teacher.token);
+    expect(expired.status).toBe(200);
+    expect(expired.body).toMatchObject({ result: 'expired', reasonCode: 'expired', cardNumber: student.cardNumber });
+    // Inside the lifetime (and without `at`) the same token is still valid: the server's clock did not move.
+    const inside = await h.api.post('/api/ecard/verify', { token: card.token, at: new Date(expiresAt - 1_000).toISOString() }, teacher.token);
+    expect(inside.body.result).toBe('valid');
+    expect((await h.api.post('/api/ecard/verify', { token: card.token }, teacher.token)).body.result).toBe('valid');
+    expect((await h.api.post('/api/ecard/verify', { token: card.token, at: 'tomorrow' }, teacher.token)).status).toBe(400);
+  });
+
+  it('When NODE_ENV=production, Then `at` is ignored and the server clock decides', async () => {
+    const { teacher, card } = await cardAndStaff();
+    const production = { ...h.ctx, config: { ...h.ctx.config, NODE_ENV: 'production' as const } };
+    installEcard(production, { now: h.now });
+    const later = new Date(Date.parse(card.tokenExpiresAt) + 60_000).toISOString();
+    const meta = { ip: '127.0.0.1', requestId: 'jest', userAgent: 'jest' };
+    const inProduction = await verifyEcard(production, { id: teacher.id, role: 'teacher' }, card.token, meta, { at: later });
+    expect(inProduction.result).toBe('valid');
+    const inTest = await verifyEcard(h.ctx, { id: teacher.id, role: 'teacher' }, card.token, meta, { at: later });
+    expect(inTest.result).toBe('expired');
   });
 
   it('When a parent or nobody calls verify, Then 403 / 401; school admins and operators may', async () => {

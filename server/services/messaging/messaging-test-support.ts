@@ -1,0 +1,103 @@
+/**
+ * Shared set-up of the messaging tests: a test context whose WeChat client
+ * talks over HTTP to the fake WeChat server (tools/fake-wechat, port 0), the
+ * development SMS provider, and builders of recipients with the identities a
+ * channel needs (official-account openid, mini-program openid + grants, phone).
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { startFakeWechat, type FakeWechat } from '../../../tools/fake-wechat/fake-wechat-server';
+import type { VariableName } from '../../../config';
+import type { AccountRole } from '../../../domain/api/auth';
+import { messageDeliveries, notifications, subscriptionGrants } from '../../db/schema';
+import { encryptPhone } from '../accounts/account-view';
+import { buildAccount, type Account } from '../../test/factories';
+import { createTestContext, type TestContext } from '../../test/context';
+
+export const MP_APPID = 'wxmsg000000000mp';
+export const OA_APPID = 'wxmsg000000000oa';
+
+export interface MessagingHarness {
+  ctx: TestContext;
+  fake: FakeWechat;
+  /** An account with the given identities (random openids; phone when `phone: true`). */
+  recipient(options: RecipientOptions): Promise<Account & { phone: string | null }>;
+  /** Insert a notification row (dispatched: the test queues it itself). */
+  notification(accountId: string, kind: string, data: Record<string, unknown>, pagePath?: string | null): Promise<string>;
+  deliveries(notificationId: string): Promise<(typeof messageDeliveries.$inferSelect)[]>;
+  grants(accountId: string): Promise<(typeof subscriptionGrants.$inferSelect)[]>;
+  close(): Promise<void>;
+}
+
+export interface RecipientOptions {
+  role: AccountRole;
+  oa?: boolean;
+  mp?: boolean;
+  phone?: boolean;
+  /** Unused subscribe grants per template id. */
+  grants?: Record<string, number>;
+  schoolId?: string;
+}
+
+export function randomOpenid(prefix: string): string {
+  return `${prefix}_${randomBytes(10).toString('base64url')}`;
+}
+
+export async function createMessagingHarness(env: Partial<Record<VariableName, string>> = {}): Promise<MessagingHarness> {
+  const fake = await startFakeWechat({ port: 0, appSecrets: { [MP_APPID]: 'msg-mp-secret', [OA_APPID]: 'msg-oa-secret' } });
+  const ctx = await createTestContext({
+    SMS_PROVIDER: 'dev',
+    WECHAT_API_BASE: fake.url,
+    WECHAT_MP_APPID: MP_APPID,
+    WECHAT_MP_SECRET: 'msg-mp-secret',
+    WECHAT_OA_APPID: OA_APPID,
+    WECHAT_OA_SECRET: 'msg-oa-secret',
+    NOTIFY_RATE_PER_S: '2000',
+    NOTIFY_QUOTA_RETRY_MS: '300',
+    DIGEST_WINDOW_S: '1',
+    ...env,
+  });
+  return {
+    ctx,
+    fake,
+    async recipient(options) {
+      const phone = options.phone ? `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}` : null;
+      const account = await buildAccount(ctx.db, {
+        role: options.role,
+        ...(options.schoolId ? { schoolId: options.schoolId } : {}),
+        ...(options.oa ? { wechatOaOpenid: randomOpenid('oa') } : {}),
+        ...(options.mp ? { wechatMpOpenid: randomOpenid('mp') } : {}),
+        ...(phone ? encryptPhone(ctx, phone) : {}),
+      });
+      const grants = Object.entries(options.grants ?? {});
+      if (grants.length > 0) {
+        await ctx.db.insert(subscriptionGrants).values(grants.map(([templateId, available]) => ({ accountId: account.id, templateId, available, lastResult: 'accept' })));
+      }
+      return Object.assign(account, { phone });
+    },
+    async notification(accountId, kind, data, pagePath = null) {
+      const [row] = await ctx.db
+        .insert(notifications)
+        .values({ accountId, kind, data, pagePath, dedupKey: `test:${kind}:${randomBytes(8).toString('hex')}`, dispatchedAt: new Date() })
+        .returning({ id: notifications.id });
+      return row!.id;
+    },
+    deliveries: (notificationId) => ctx.db.select().from(messageDeliveries).where(eq(messageDeliveries.notificationId, notificationId)).orderBy(messageDeliveries.createdAt),
+    grants: (accountId) => ctx.db.select().from(subscriptionGrants).where(inArray(subscriptionGrants.accountId, [accountId])),
+    async close() {
+      await ctx.cleanup();
+      await fake.close();
+    },
+  };
+}
+
+/** Poll until `check` returns a value other than undefined/false, or fail after timeoutMs. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
