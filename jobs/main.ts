@@ -15,6 +15,9 @@ import { startRemindersWorker } from './reminders/reminders.worker';
 import { upsertJobSchedulers } from './schedules/schedulers';
 import { startSemesterResetWorker } from './semester-reset/semester-reset.worker';
 import { startSweeperWorker } from './sweeper/sweeper.worker';
+import { NotificationRelay, type NotificationRelayOptions } from './notifications/notification-relay';
+import { startMessagingWorkers } from './notifications/notifications.worker';
+import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
 
 /** Pause between attempts to register the job schedulers while Redis does not answer. */
 const SCHEDULER_RETRY_MS = 15_000;
@@ -34,6 +37,12 @@ export interface StartWorkersOptions {
    * tests' rows; tests that need the schedulers pass `true`.
    */
   schedulers?: boolean;
+  /**
+   * The relay of undispatched notification rows (jobs/notifications). Default:
+   * on, except when NODE_ENV=test (it would take other tests' rows of the
+   * shared database); tests pass options scoped to their accounts.
+   */
+  notificationRelay?: NotificationRelayOptions | false;
 }
 
 export async function startWorkers(ctx: AppContext, options: StartWorkersOptions = {}): Promise<RunningWorkers> {
@@ -41,15 +50,20 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   const relay = new OutboxRelay(ctx, options.relay);
   const registryMatch = startRegistryMatchWorker(ctx);
   const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx)];
+  const messaging = startMessagingWorkers(ctx);
+  const noticesFanout = startNoticesFanoutWorker(ctx);
+  const relayOptions = options.notificationRelay ?? (ctx.config.NODE_ENV === 'test' ? false : {});
+  const notificationRelay = relayOptions === false ? undefined : new NotificationRelay(ctx, relayOptions);
   relay.start();
+  notificationRelay?.start();
   const schedulers = (options.schedulers ?? ctx.config.NODE_ENV !== 'test') ? registerSchedulers(ctx) : undefined;
   let closing: Promise<void> | undefined;
   return {
     close: () => {
       closing ??= (async () => {
         await schedulers?.stop();
-        await relay.stop();
-        await Promise.all([registryMatch.close(), ...housekeeping.map((w) => w.close())]);
+        await Promise.all([relay.stop(), notificationRelay?.stop()]);
+        await Promise.all([registryMatch.close(), ...housekeeping.map((w) => w.close()), messaging.close(), noticesFanout.close()]);
       })();
       return closing;
     },
@@ -96,7 +110,7 @@ async function main(): Promise<void> {
   ]);
   ctx.logger.info(
     { database: ctx.database.kind, queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY },
-    'EduCard workers running (outbox relay, registry-match, sweeper, semester-reset, reminders, cleanup)',
+    'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, sweeper, semester-reset, reminders, cleanup)',
   );
 }
 

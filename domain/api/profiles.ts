@@ -218,7 +218,8 @@ export type UpdateContactRequest = z.output<typeof UpdateContactRequestSchema>;
 // GET /api/schools?q=
 export const SearchSchoolsQuerySchema = PageQuerySchema.extend({
   /** Part of the name, or the beginning of the 10-digit 学校标识码. */
-  q: z.string().trim().max(50).optional(),
+  // Control characters (NUL above all: PostgreSQL text cannot hold it) are never part of a school's name or code.
+  q: z.string().trim().max(50).regex(/^[^\u0000-\u001f\u007f]*$/, '搜索内容含有无效字符').optional(),
 });
 export const SchoolViewSchema = z.object({ id: z.uuid(), code: z.string(), name: z.string() });
 export const SearchSchoolsResponseSchema = z.object({

@@ -11,6 +11,23 @@ export default defineAppConfig({
     'pages/privacy-policy/index',
     'pages/children-rules/index',
     'pages/dev-inbox/index',
+    'pages/ecard/index',
+    'pages/comm-card/index',
+    'pages/verify/index',
+    // identity authentication (family)
+    'pages/students/index',
+    'pages/profile-form/index',
+    'pages/status/index',
+    'pages/archive/index',
+    'pages/reconfirm/index',
+  ],
+  // Teachers' review pages: a subpackage, loaded only when a teacher opens one
+  // (paths stay pages/review/index and pages/review/detail, what messages link to).
+  subPackages: [
+    {
+      root: 'pages/review',
+      pages: ['index', 'detail'],
+    },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -23,14 +23,34 @@ const WechatBoxSchema = z
   ])
   .default({ available: false, messages: [] })
 
+/** What people are to be told (review decisions, reviews waiting), with the page the message opens. */
+const NotificationSchema = z.looseObject({
+  at: z.string(),
+  accountId: z.string(),
+  kind: z.string(),
+  data: z.record(z.string(), z.unknown()).default({}),
+  /** e.g. pages/review/detail?id=… (a page of this app, without the leading slash). */
+  pagePath: z.string().nullable().default(null),
+})
+
 export const DevInboxSchema = z.looseObject({
   sms: z.array(SmsMessageSchema).default([]),
+  notifications: z.array(NotificationSchema).default([]),
   wechat: WechatBoxSchema,
 })
 
 export type DevInbox = z.infer<typeof DevInboxSchema>
 export type SmsMessage = DevInbox['sms'][number]
 export type WechatMessage = DevInbox['wechat']['messages'][number]
+export type DevNotification = DevInbox['notifications'][number]
+
+export const NOTIFICATION_KIND_LABELS: Readonly<Record<string, string>> = {
+  'review.waiting': '待审核提醒（班主任）',
+  'review.approved': '审核通过（家长）',
+  'review.returned': '资料退回（家长）',
+  'reconfirm.required': '学期确认（家长）',
+  'reconfirm.reminder': '学期确认提醒（家长）',
+}
 
 export function fetchDevInbox(): Promise<DevInbox> {
   return api.get('/api/dev/inbox', DevInboxSchema)

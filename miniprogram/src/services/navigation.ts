@@ -17,6 +17,19 @@ export const PAGES = {
   devInbox: '/pages/dev-inbox/index',
   privacyPolicy: '/pages/privacy-policy/index',
   childrenRules: '/pages/children-rules/index',
+  // electronic card and communication card (family), card verification (staff)
+  ecard: '/pages/ecard/index',
+  commCard: '/pages/comm-card/index',
+  verify: '/pages/verify/index',
+  // identity authentication (family)
+  students: '/pages/students/index',
+  profileForm: '/pages/profile-form/index',
+  status: '/pages/status/index',
+  archive: '/pages/archive/index',
+  reconfirm: '/pages/reconfirm/index',
+  // review (teachers; the weapp subpackage 'pages/review')
+  reviews: '/pages/review/index',
+  reviewDetail: '/pages/review/detail',
 } as const
 
 export const LOGIN_PAGE = PAGES.login

@@ -16,6 +16,21 @@ function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * PostgreSQL refusing a value of the request itself (a NUL character in text,
+ * a character the encoding cannot hold): bad input that slipped past a schema,
+ * answered 400 rather than 500 (and still logged, so the schema gets fixed).
+ */
+const DB_BAD_INPUT_CODES = new Set(['22021', '22P05']);
+
+function isDatabaseBadInput(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DB_BAD_INPUT_CODES.has(code)) return true;
+  }
+  return false;
+}
+
 /** Translate anything thrown below into an AppError; report what is unexpected. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -25,6 +40,7 @@ export function toAppError(err: unknown): AppError {
   if (status === 415 || type === 'encoding.unsupported') return new AppError('UNSUPPORTED_MEDIA_TYPE');
   if (status === 405) return new AppError('METHOD_NOT_ALLOWED');
   if (isDatabaseUnavailable(err)) return new AppError('SERVICE_UNAVAILABLE', { cause: err });
+  if (isDatabaseBadInput(err)) return new AppError('VALIDATION_FAILED', { cause: err });
   return new AppError('INTERNAL', { cause: err });
 }
 
@@ -40,6 +56,8 @@ export function errorHandler(logger: Logger): Middleware<RequestState> {
       const appError = toAppError(err);
       if (appError.isReportable) {
         logger.error({ err: appError.cause ?? err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      } else if (isDatabaseBadInput(appError.cause)) {
+        logger.warn({ err: appError.cause, requestId: ctx.state.requestId, path: ctx.path }, 'the database refused a value a schema let through');
       }
       ctx.status = appError.status;
       ctx.body = appError.toBody();

@@ -206,7 +206,7 @@ async function prepare(
               data,
             },
           });
-          await consumeGrant(ctx.db, recipient.id, templates.subscribe);
+          await consumeGrant(ctx.db, recipient.id, templates.subscribe).catch((err: unknown) => ctx.logger.warn({ err }, 'could not use up the subscribe grant'));
           return answer.msgid === undefined ? null : String(answer.msgid);
         },
       };
@@ -321,12 +321,9 @@ export async function deliverNotification(ctx: MessagingContext, notificationId:
       return { outcome: 'failed', channel, errcode: row.errcode };
     }
 
+    let msgid: string | null;
     try {
-      const msgid = await attempt.send(row.id);
-      await record(ctx, row.id, { status: 'sent', sentAt: new Date(), providerMessageId: msgid, errcode: null, errmsg: null });
-      await markNoticeDelivered(ctx, notification.kind, notification.data as Record<string, unknown>, recipient.id);
-      log.debug({ channel, deliveryId: row.id }, 'message sent');
-      return { outcome: 'sent', channel, deliveryId: row.id };
+      msgid = await attempt.send(row.id);
     } catch (err) {
       if (err instanceof WechatApiError) {
         if (FALLBACK_ERRCODES.has(err.errcode)) {
@@ -366,6 +363,14 @@ export async function deliverNotification(ctx: MessagingContext, notificationId:
       await record(ctx, row.id, { status: 'queued', errmsg: String((err as Error)?.message ?? err).slice(0, 500) }).catch(() => undefined);
       throw err;
     }
+    // Sent: from here on nothing may make the row claimable again. Should this write fail, the
+    // row stays `sending`; a retry after the lease re-sends only template messages (same client_msg_id).
+    await record(ctx, row.id, { status: 'sent', sentAt: new Date(), providerMessageId: msgid, errcode: null, errmsg: null });
+    await markNoticeDelivered(ctx, notification.kind, notification.data as Record<string, unknown>, recipient.id).catch((err: unknown) =>
+      log.warn({ err }, 'could not mark the notice recipient delivered'),
+    );
+    log.debug({ channel, deliveryId: row.id }, 'message sent');
+    return { outcome: 'sent', channel, deliveryId: row.id };
   }
   return { outcome: 'undeliverable' };
 }

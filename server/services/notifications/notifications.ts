@@ -1,8 +1,13 @@
 /**
  * Notification rows: what a person should be told (approved, returned, …).
- * This module only writes and reads the rows; delivery (WeChat template or
- * subscribe message, SMS fallback) belongs to the messaging workers, which read
- * undelivered rows. Until they exist, the development inbox lists the rows.
+ * This module only writes and reads the rows. Delivery is triggered by the row
+ * itself: a new row has dispatched_at null, and the notification relay
+ * (jobs/notifications/notification-relay.ts) queues every such row — from
+ * writeNotification or from a bulk insert (semester reset, reminders) — into
+ * the notifications queue; server/services/messaging delivers it (WeChat
+ * template or subscribe message, SMS fallback) and records message_deliveries.
+ * A row written with dispatched_at set is queued by its writer (the notice
+ * fan-out, the teacher digest).
  *
  * Writers run inside the transaction of the change they announce, so a
  * decision and its notification commit or roll back together. `dedup_key` makes
@@ -14,8 +19,20 @@ import { desc } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { notifications } from '../../db/schema';
 
-/** review.waiting goes to the reviewing teacher; the others to the family. */
-export type NotificationKind = 'review.approved' | 'review.returned' | 'review.waiting' | 'reconfirm.required' | 'reconfirm.reminder';
+/**
+ * review.waiting goes to the reviewing teacher (delivered as the debounced
+ * review.digest); the others to the family. notice.* rows are written by the
+ * notice fan-out.
+ */
+export type NotificationKind =
+  | 'review.approved'
+  | 'review.returned'
+  | 'review.waiting'
+  | 'review.digest'
+  | 'reconfirm.required'
+  | 'reconfirm.reminder'
+  | 'notice.published'
+  | 'notice.reminder';
 
 export interface NotificationInput {
   accountId: string;

@@ -139,7 +139,15 @@ export async function writeAudit(
     success?: boolean;
   },
 ): Promise<void> {
-  await db.insert(auditLog).values({
+  await db.insert(auditLog).values(auditValues(meta, entry));
+}
+
+/** The audit_log row of `entry` (writeAudit inserts it; the submission writes it in its one statement). */
+export function auditValues(
+  meta: RequestMeta | null,
+  entry: Parameters<typeof writeAudit>[2],
+): typeof auditLog.$inferInsert & { ip: string | null; requestId: string | null; detail: Record<string, unknown> | null; success: boolean } {
+  return {
     actorAccountId: entry.actor.id,
     actorRole: entry.actor.role,
     action: entry.action,
@@ -149,7 +157,7 @@ export async function writeAudit(
     requestId: meta?.requestId ?? null,
     detail: entry.detail ?? null,
     success: entry.success ?? true,
-  });
+  };
 }
 
 /**

@@ -24,19 +24,20 @@
  * The guardian consent (when given: required under 14) is recorded in
  * guardian_consents for the new version; the draft is deleted.
  */
-import { and, eq, max, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { JOB_PAYLOAD_SCHEMAS } from '../../../domain/jobs/payloads';
 import { AppError, errorMessage } from '../../../domain/errors';
 import { keyFieldsChanged, keyFieldsOf } from '../../../domain/profile/key-fields';
 import type { ProfileSubmission } from '../../../domain/profile/schemas';
 import { transition, type ReviewEvent, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
-import { classes, guardianConsents, profileDrafts, profileVersions, schools, students } from '../../db/schema';
-import { writeOutbox } from '../../outbox/outbox';
+import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { sealProfileSnapshot } from '../profile-snapshot';
-import { IdAlreadyApprovedError, residentIdApprovedElsewhere } from '../review-approval';
-import { loadOwnStudent, openVersionContent, writeAudit, type Actor } from './profile-content';
+import { IdAlreadyApprovedError } from '../review-approval';
+import { auditValues, loadOwnStudent, openVersionContent, writeAudit, type Actor } from './profile-content';
 import { statusLabel } from './students';
 
 /** Statuses of a version that is still being matched or reviewed. */
@@ -56,17 +57,37 @@ class DuplicateIdAttempt extends Error {
   }
 }
 
-/** 400 unless the class exists and belongs to the school and the grade. */
-async function checkSchoolAndClass(tx: Tx, school: ProfileSubmission['school']): Promise<void> {
-  const [found] = await tx.select({ id: schools.id }).from(schools).where(eq(schools.id, school.schoolId));
-  if (!found) throw new AppError('VALIDATION_FAILED', { fields: { 'body.school.schoolId': errorMessage('SCHOOL_INVALID') } });
-  const [klass] = await tx
-    .select({ schoolId: classes.schoolId, grade: classes.grade })
-    .from(classes)
-    .where(eq(classes.id, school.classId));
-  if (!klass || klass.schoolId !== school.schoolId || klass.grade !== school.grade) {
+/** 400 unless the class exists and belongs to the school and the grade (the answers of checkContext). */
+function checkSchoolAndClass(school: ProfileSubmission['school'], found: { schoolExists: boolean; classSchoolId: string | null; classGrade: string | null }): void {
+  if (!found.schoolExists) throw new AppError('VALIDATION_FAILED', { fields: { 'body.school.schoolId': errorMessage('SCHOOL_INVALID') } });
+  if (found.classSchoolId !== school.schoolId || found.classGrade !== school.grade) {
     throw new AppError('VALIDATION_FAILED', { fields: { 'body.school.classId': '所选班级不存在，或不属于所选学校和年级' } });
   }
+}
+
+/**
+ * Everything the checks read besides the locked student row, in one round trip
+ * (a statement of its own after the lock, so it sees what committed before it:
+ * the current version of a submission that raced this one included): the
+ * current version, the school and class of the form, the last version number,
+ * and whether another student holds this resident ID approved (the same test as
+ * residentIdApprovedElsewhere).
+ */
+async function checkContext(tx: Tx, student: { id: string; currentVersionId: string | null }, submission: ProfileSubmission, residentIdIndex: string) {
+  const [row] = await tx
+    .select({
+      schoolExists: sql<boolean>`exists (select 1 from ${schools} where ${schools.id} = ${submission.school.schoolId})`,
+      classSchoolId: sql<string | null>`(select ${classes.schoolId} from ${classes} where ${classes.id} = ${submission.school.classId})`,
+      classGrade: sql<string | null>`(select ${classes.grade} from ${classes} where ${classes.id} = ${submission.school.classId})`,
+      lastVersion: sql<number | null>`(select max(${profileVersions.version}) from ${profileVersions} where ${profileVersions.studentId} = ${student.id})`,
+      idTaken: sql<boolean>`exists (select 1 from ${students} where ${students.residentIdIndex} = ${residentIdIndex}
+        and ${students.approvedVersionId} is not null and ${students.id} <> ${student.id})`,
+    })
+    .from(sql`(select 1) as one`);
+  const [current] = student.currentVersionId
+    ? await tx.select().from(profileVersions).where(eq(profileVersions.id, student.currentVersionId))
+    : [];
+  return { ...row!, current };
 }
 
 export async function submitProfile(
@@ -80,11 +101,9 @@ export async function submitProfile(
   try {
     return await ctx.db.transaction(async (tx) => {
       const student = await loadOwnStudent(tx, actor.id, studentId, { forUpdate: true });
-      await checkSchoolAndClass(tx, submission.school);
+      const { current, lastVersion, idTaken, ...found } = await checkContext(tx, student, submission, sealed.residentIdIndex);
+      checkSchoolAndClass(submission.school, found);
 
-      const [current] = student.currentVersionId
-        ? await tx.select().from(profileVersions).where(eq(profileVersions.id, student.currentVersionId))
-        : [];
       const from = (current?.status ?? 'draft') as ReviewState;
       if (IN_FLIGHT_STATES.includes(from)) throw new AppError('SUBMISSION_PENDING');
 
@@ -100,61 +119,47 @@ export async function submitProfile(
       }
       const status = transition(from, event);
 
-      if (await residentIdApprovedElsewhere(tx, { studentId: student.id, residentIdIndex: sealed.residentIdIndex })) {
-        throw new DuplicateIdAttempt(student.id);
-      }
+      if (idTaken) throw new DuplicateIdAttempt(student.id);
 
-      const [{ last } = { last: 0 }] = await tx
-        .select({ last: max(profileVersions.version) })
-        .from(profileVersions)
-        .where(eq(profileVersions.studentId, student.id));
-      const [version] = await tx
-        .insert(profileVersions)
-        .values({
-          studentId: student.id,
-          version: (last ?? 0) + 1,
-          status,
-          data: sealed.data,
-          piiCipher: sealed.piiCipher,
-          residentIdIndex: sealed.residentIdIndex,
-          schoolId: submission.school.schoolId,
-          classId: submission.school.classId,
-          grade: submission.school.grade,
-          submittedBy: actor.id,
-        })
-        .returning();
-
-      if (submission.consent) {
-        await tx.insert(guardianConsents).values({
-          studentId: student.id,
-          profileVersionId: version!.id,
-          accountId: actor.id,
-          guardianIndex: submission.consent.guardianIndex,
-          policyVersion: submission.consent.policyVersion,
-          ip: meta.ip,
-        });
-      }
-
-      // Until a version is approved, the student's ID and class are those of the latest submission;
-      // afterwards they stay those of the approved version (approveVersion moves them).
-      await tx
-        .update(students)
-        .set({
-          currentVersionId: version!.id,
-          status,
-          updatedAt: sql`now()`,
-          ...(student.approvedVersionId ? {} : { residentIdIndex: sealed.residentIdIndex, classId: submission.school.classId }),
-        })
-        .where(eq(students.id, student.id));
-      await writeOutbox(tx, 'registry-match', { profileVersionId: version!.id });
-      await tx.delete(profileDrafts).where(and(eq(profileDrafts.studentId, student.id)));
-      await writeAudit(tx, meta, {
+      // The writes of a submission in one statement (data-modifying CTEs; foreign keys are checked at its end):
+      // the version, the consent, the student pointing at it, the registry-match outbox row, the draft gone, the audit row.
+      const versionId = randomUUID();
+      const version = (lastVersion ?? 0) + 1;
+      const outboxPayload = JOB_PAYLOAD_SCHEMAS['registry-match'].parse({ profileVersionId: versionId });
+      const audit = auditValues(meta, {
         actor,
         action: 'profile.submitted',
-        subject: { type: 'profile_version', id: version!.id },
-        detail: { studentId: student.id, event: event.type, version: version!.version, consent: Boolean(submission.consent) },
+        subject: { type: 'profile_version', id: versionId },
+        detail: { studentId: student.id, event: event.type, version, consent: Boolean(submission.consent) },
       });
-      return { studentId: student.id, versionId: version!.id, version: version!.version, status, statusLabel: statusLabel(status) };
+      const consent = submission.consent;
+      // Until a version is approved, the student's ID and class are those of the latest submission;
+      // afterwards they stay those of the approved version (approveVersion moves them).
+      const followSubmission = !student.approvedVersionId;
+      await tx.execute(sql`
+        with version as (
+          insert into ${profileVersions} (id, student_id, version, status, data, pii_cipher, resident_id_index, school_id, class_id, grade, submitted_by)
+          values (${versionId}, ${student.id}, ${version}, ${status}, ${JSON.stringify(sealed.data)}::jsonb, ${sealed.piiCipher},
+                  ${sealed.residentIdIndex}, ${submission.school.schoolId}, ${submission.school.classId}, ${submission.school.grade}, ${actor.id})
+          returning id
+        ), consent as (
+          insert into ${guardianConsents} (student_id, profile_version_id, account_id, guardian_index, policy_version, ip)
+          select ${student.id}::uuid, id, ${actor.id}::uuid, ${consent?.guardianIndex ?? 0}::int, ${consent?.policyVersion ?? ''}::text, ${meta.ip}::text
+          from version where ${Boolean(consent)}::boolean
+        ), student as (
+          update ${students} set current_version_id = (select id from version), status = ${status}, updated_at = now(),
+            resident_id_index = case when ${followSubmission}::boolean then ${sealed.residentIdIndex} else resident_id_index end,
+            class_id = case when ${followSubmission}::boolean then ${submission.school.classId}::uuid else class_id end
+          where id = ${student.id}
+        ), outbox_row as (
+          insert into ${outbox} (queue, payload) values ('registry-match', ${JSON.stringify(outboxPayload)}::jsonb)
+        ), draft as (
+          delete from ${profileDrafts} where student_id = ${student.id}
+        )
+        insert into ${auditLog} (actor_account_id, actor_role, action, subject_type, subject_id, ip, request_id, detail, success)
+        values (${audit.actorAccountId}, ${audit.actorRole}, ${audit.action}, ${audit.subjectType}, ${audit.subjectId}, ${audit.ip},
+                ${audit.requestId}, ${audit.detail === null ? null : JSON.stringify(audit.detail)}::jsonb, ${audit.success})`);
+      return { studentId: student.id, versionId, version, status, statusLabel: statusLabel(status) };
     });
   } catch (err) {
     if (err instanceof DuplicateIdAttempt) {

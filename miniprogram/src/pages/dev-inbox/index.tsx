@@ -3,13 +3,22 @@ import { Text, View } from '@tarojs/components'
 import Taro, { useDidHide, useDidShow, useUnload } from '@tarojs/taro'
 import FormNotice from '../../components/FormNotice'
 import { toAppError } from '../../hooks/useFormErrors'
-import { codeInText, fetchDevInbox, newestFirst, type DevInbox, type WechatMessage } from '../../services/dev-inbox'
+import {
+  NOTIFICATION_KIND_LABELS,
+  codeInText,
+  fetchDevInbox,
+  newestFirst,
+  type DevInbox,
+  type DevNotification,
+  type WechatMessage,
+} from '../../services/dev-inbox'
+import { openPage } from '../../services/navigation'
 import { formatChinaDateTime } from '../../utils/format'
 import './index.scss'
 
 const REFRESH_MS = 3000
 
-type Tab = 'sms' | 'wechat'
+type Tab = 'sms' | 'wechat' | 'notifications'
 
 function copy(value: string) {
   void Taro.setClipboardData({ data: value }).then(() => {
@@ -40,6 +49,21 @@ function wechatTarget(message: WechatMessage): string {
     if (typeof value === 'string' && value !== '') return value
   }
   return ''
+}
+
+/** A notification's data, one `key: value` per line (values as text, never HTML). */
+function describeNotification(notification: DevNotification): string {
+  return Object.entries(notification.data)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('\n')
+}
+
+/** Opens the page a notification links to (a page of this app; query kept). */
+function openNotification(pagePath: string) {
+  const url = pagePath.startsWith('/') ? pagePath : `/${pagePath}`
+  void openPage(url).catch(() => {
+    void Taro.showToast({ title: '无法打开该页面', icon: 'none' })
+  })
 }
 
 /**
@@ -84,6 +108,7 @@ export default function DevInboxPage() {
 
   const sms = newestFirst(inbox?.sms ?? [])
   const wechat = newestFirst(inbox?.wechat.messages ?? [])
+  const notifications = newestFirst(inbox?.notifications ?? [])
 
   return (
     <View className='page dev-inbox-page'>
@@ -103,6 +128,12 @@ export default function DevInboxPage() {
           onClick={() => setTab('wechat')}
         >
           <Text>微信消息（{wechat.length}）</Text>
+        </View>
+        <View
+          className={`dev-inbox-tabs__item tab-notifications${tab === 'notifications' ? ' dev-inbox-tabs__item--active' : ''}`}
+          onClick={() => setTab('notifications')}
+        >
+          <Text>通知（{notifications.length}）</Text>
         </View>
       </View>
       {updatedAt && <Text className='dev-inbox-updated'>更新于 {formatChinaDateTime(updatedAt.toISOString())}</Text>}
@@ -135,6 +166,41 @@ export default function DevInboxPage() {
               </View>
             )
           })}
+        </View>
+      )}
+
+      {tab === 'notifications' && (
+        <View className='dev-inbox-list' data-testid='notification-list'>
+          {notifications.length === 0 && <Text className='dev-inbox-empty'>{inbox ? '还没有通知' : '加载中…'}</Text>}
+          {notifications.map((notification, i) => (
+            <View
+              className='dev-message notification-item'
+              key={`${notification.at}-${i}`}
+              data-kind={notification.kind}
+              data-page-path={notification.pagePath ?? ''}
+              data-account-id={notification.accountId}
+            >
+              <View className='dev-message__head'>
+                <Text className='dev-message__to'>{NOTIFICATION_KIND_LABELS[notification.kind] ?? notification.kind}</Text>
+                <Text className='dev-message__time'>{formatChinaDateTime(notification.at)}</Text>
+              </View>
+              <Text className='dev-message__text dev-message__text--pre' selectable userSelect>
+                {describeNotification(notification)}
+              </Text>
+              {notification.pagePath && (
+                <View className='dev-message__link-row'>
+                  <Text className='dev-message__path'>{notification.pagePath}</Text>
+                  <View
+                    className='dev-message__open btn-open-notification'
+                    data-testid='open-notification'
+                    onClick={() => openNotification(notification.pagePath!)}
+                  >
+                    <Text>打开</Text>
+                  </View>
+                </View>
+              )}
+            </View>
+          ))}
         </View>
       )}
 

@@ -7,15 +7,34 @@ import { useSession } from '../../services/session'
 export default function AccountEntry() {
   const session = useSession()
   const name = session.account?.displayName || session.account?.username
+  const role = session.account?.role
   return (
     <View className='card account-entry' data-testid='account-entry'>
       {session.signedIn ? (
         <>
           <Text className='account-entry__title'>{name ? `${name}，欢迎回来` : '欢迎回来'}</Text>
-          <Text className='account-entry__desc'>在“我的”中查看账号信息、修改密码。</Text>
-          <SubmitButton name='home-mine' loading={false} onClick={() => void openPage(PAGES.mine)}>
-            我的
-          </SubmitButton>
+          {role === 'parent' || role === 'student' ? (
+            <>
+              <Text className='account-entry__desc'>为学生填写信息、查看审核进度和电子教育卡。</Text>
+              <SubmitButton name='home-students' loading={false} onClick={() => void openPage(PAGES.students)}>
+                我的学生
+              </SubmitButton>
+            </>
+          ) : role === 'teacher' || role === 'school_admin' ? (
+            <>
+              <Text className='account-entry__desc'>审核本班学生的身份认证资料。</Text>
+              <SubmitButton name='home-reviews' loading={false} onClick={() => void openPage(PAGES.reviews)}>
+                审核工作台
+              </SubmitButton>
+            </>
+          ) : (
+            <>
+              <Text className='account-entry__desc'>在“我的”中查看账号信息、修改密码。</Text>
+              <SubmitButton name='home-mine' loading={false} onClick={() => void openPage(PAGES.mine)}>
+                我的
+              </SubmitButton>
+            </>
+          )}
         </>
       ) : (
         <>

@@ -13,6 +13,8 @@ import { loadAppConfig } from '../../services/app-config'
 import { bindWechat } from '../../services/auth'
 import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { logout, refreshAccount, useSession } from '../../services/session'
+import AuthEntries from './AuthEntries'
+import CardEntries from './CardEntries'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
@@ -167,6 +169,10 @@ export default function MinePage() {
               : row({ key: 'wechat', title: '微信', value: account.wechatBound ? '已绑定' : '未绑定' })}
           </CellGroup>
         )}
+
+        {session.signedIn && <AuthEntries account={account} />}
+
+        {session.signedIn && <CardEntries account={account} />}
 
         {session.signedIn && (
           <CellGroup className='mine-group'>

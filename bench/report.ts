@@ -1,0 +1,84 @@
+/** The results of one bench run (bench/results.json) and the table printed at the end. */
+import type { FanoutResult } from './fanout';
+
+interface LoadFigures {
+  rps: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  completed: number;
+  statuses: Record<string, number>;
+}
+
+export interface Results {
+  variant: 'full' | 'small';
+  startedAt: string;
+  finishedAt?: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string; redis: string; platform: string };
+  import?: {
+    rows: number;
+    importSeconds: number;
+    rowsPerSecond: number;
+    wallSeconds: number;
+    peakRssMb: number;
+    floorCopySeconds: number;
+    floorCopyRowsPerSecond: number;
+  };
+  floors?: { koaGet: LoadFigures; insertEnqueue: LoadFigures };
+  rush?: {
+    submissions: number;
+    expected: { approved: number; pendingReview: number };
+    accepted: number;
+    statuses: Record<string, number>;
+    connections: number;
+    submitPerSecond: number;
+    latencyMs: LoadFigures['latencyMs'];
+    submitSeconds: number;
+    decidedAfterLastSubmitSeconds: number | null;
+    decidedAfterFirstSubmitSeconds: number | null;
+    decidedPerSecond: number | null;
+    decided: { approved: number; pendingReview: number; other: number };
+    memoryMb: { apiIdle: number | null; apiPeak: number | null; workerIdle: number | null; workerPeak: number | null };
+  };
+  fanout?: FanoutResult;
+}
+
+const fmt = (n: number | null | undefined, unit = '') => (n === null || n === undefined || Number.isNaN(n) ? '—' : `${n.toLocaleString('en-US')}${unit}`);
+const pct = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${Math.round((a / b) * 100)} %` : '—');
+
+export function printTable(r: Results): string {
+  const rows: [string, string, string, string, string][] = [];
+  const add = (what: string, value: string, floor: string, ratio: string, target: string) => rows.push([what, value, floor, ratio, target]);
+  if (r.import) {
+    const i = r.import;
+    add(`import ${fmt(i.rows)} rows: rows/s`, fmt(i.rowsPerSecond), `psql \\copy ${fmt(i.floorCopyRowsPerSecond)}`, pct(i.rowsPerSecond, i.floorCopyRowsPerSecond), '≥ 100,000');
+    add('import: peak RSS', fmt(i.peakRssMb, ' MB'), '', '', '< 300 MB');
+    add('import: time (process wall)', `${i.importSeconds} s (${i.wallSeconds} s)`, `${i.floorCopySeconds} s`, '', '');
+  }
+  if (r.rush) {
+    const s = r.rush;
+    const f = r.floors;
+    add(`rush ${fmt(s.submissions)} submits, ${s.connections} conns: /s`, fmt(s.submitPerSecond), f ? `insert+enqueue ${fmt(f.insertEnqueue.rps)}` : '', pct(s.submitPerSecond, f?.insertEnqueue.rps), '≥ 1,000');
+    add('rush: submit p50 / p99', `${s.latencyMs.p50} / ${s.latencyMs.p99} ms`, f ? `${f.insertEnqueue.latencyMs.p50} / ${f.insertEnqueue.latencyMs.p99} ms` : '', '', 'p99 ≤ 150 ms');
+    add('rush: HTTP ceiling', '', f ? `bare Koa GET ${fmt(f.koaGet.rps)}/s` : '', pct(s.submitPerSecond, f?.koaGet.rps), '');
+    add('rush: all decided after last submit', fmt(s.decidedAfterLastSubmitSeconds, ' s'), '', '', '≤ 30 s');
+    add('rush: decided (approved / review)', `${fmt(s.decided.approved)} / ${fmt(s.decided.pendingReview)}`, `expected ${fmt(s.expected.approved)} / ${fmt(s.expected.pendingReview)}`, '', '');
+    add('rush: decision throughput', fmt(s.decidedPerSecond, '/s'), '', '', '');
+    add('memory: API RSS idle / peak', `${fmt(s.memoryMb.apiIdle)} / ${fmt(s.memoryMb.apiPeak, ' MB')}`, '', '', 'peak ≤ 200 MB');
+    add('memory: worker RSS idle / peak', `${fmt(s.memoryMb.workerIdle)} / ${fmt(s.memoryMb.workerPeak, ' MB')}`, '', '', '');
+  }
+  if (r.fanout) {
+    const o = r.fanout;
+    add(`fan-out to ${fmt(o.recipients)}: all delivered`, o.deliveredSeconds === null ? `${fmt(o.delivered)} delivered` : `${o.deliveredSeconds} s`, o.floorAcceptPerSecond ? `fake accepts ${fmt(o.floorAcceptPerSecond)}/s` : '', o.floorAcceptPerSecond && o.deliveredSeconds ? `${Math.round((o.recipients / o.deliveredSeconds / o.floorAcceptPerSecond) * 100)} %` : '', '≤ 5 s');
+    if (o.note) add('fan-out: path', o.note, '', '', '');
+  }
+  const headers: [string, string, string, string, string] = ['measure', 'value', 'floor (same run)', 'of floor', 'target'];
+  const all = [headers, ...rows];
+  const widths = headers.map((_, c) => Math.max(...all.map((row) => [...row[c]!].length)));
+  const line = (row: string[]) => `| ${row.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join(' | ')} |`;
+  const m = r.machine;
+  return [
+    `EduCard bench (${r.variant}) — ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}, ${r.startedAt}`,
+    line(headers),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
+}

@@ -1,0 +1,192 @@
+/**
+ * The 公告作业 (class notices and homework) API contract, shared by the server
+ * routes and the mini-program pages (families: 公告作业 list and detail;
+ * teachers: 发布通知 and 通知回执).
+ *
+ *   GET  /api/notices/classes           teacher / school_admin: classes they may publish to
+ *   POST /api/notices                   teacher / school_admin → 201 NoticeCreated
+ *   GET  /api/notices/sent?page=        teacher / school_admin: their notices, with counts
+ *   GET  /api/notices/mine?studentId=&page=   family: notices of their approved students' classes
+ *   GET  /api/notices/:id               family: NoticeDetail (marks it read); author / school admin: with counts
+ *   POST /api/notices/:id/confirm       family, when requiresConfirmation
+ *   GET  /api/notices/:id/receipts?page=      author / school admin: read / confirmed / unread
+ *   POST /api/notices/:id/remind        author: message the unread (once per hour per notice; 429 + Retry-After)
+ *
+ * Who may publish where: a teacher to the classes they teach (teacher_classes)
+ * or are head teacher of; a school administrator to any class of their school;
+ * anything else is 403 FORBIDDEN. Bodies are plain text: pages show them as
+ * text (line breaks kept), never as HTML. Names in receipts are masked.
+ */
+import { z } from 'zod';
+import { errorMessage } from '../errors';
+import { GRADES } from '../profile/schemas';
+import { codePointLength, removeZeroWidth } from '../text/normalize';
+import { isRealCalendarDate } from '../time/calendar-date';
+
+export const NOTICE_TYPES = ['通知', '作业'] as const;
+export type NoticeType = (typeof NOTICE_TYPES)[number];
+
+export const MAX_NOTICE_TITLE_LENGTH = 40;
+export const MAX_NOTICE_BODY_LENGTH = 2000;
+export const MAX_NOTICE_CLASSES = 50;
+export const NOTICE_PAGE_SIZE = 20;
+export const MAX_NOTICE_PAGE_SIZE = 50;
+export const MAX_RECEIPTS_PAGE_SIZE = 200;
+
+/** Control characters other than line breaks and tabs are dropped; \r\n becomes \n. */
+function cleanText(value: string): string {
+  return removeZeroWidth(value)
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+}
+
+export const NoticeTitleSchema = z
+  .string({ error: '请填写标题' })
+  .transform((v) => cleanText(v).replace(/\s+/g, ' ').trim())
+  .refine((v) => v.length > 0, '请填写标题')
+  .refine((v) => codePointLength(v) <= MAX_NOTICE_TITLE_LENGTH, `标题不能超过 ${MAX_NOTICE_TITLE_LENGTH} 个字`);
+
+export const NoticeBodySchema = z
+  .string({ error: '请填写内容' })
+  .transform((v) => cleanText(v).trim())
+  .refine((v) => v.length > 0, '请填写内容')
+  .refine((v) => codePointLength(v) <= MAX_NOTICE_BODY_LENGTH, `内容不能超过 ${MAX_NOTICE_BODY_LENGTH} 个字`);
+
+export const DueDateSchema = z
+  .string({ error: '截止日期格式应为 YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, '截止日期格式应为 YYYY-MM-DD')
+  .refine((v) => {
+    const [year, month, day] = v.split('-').map(Number);
+    return isRealCalendarDate({ year: year!, month: month!, day: day! });
+  }, '截止日期不是有效的日期');
+
+// POST /api/notices
+export const CreateNoticeRequestSchema = z.strictObject({
+  type: z.enum(NOTICE_TYPES, { error: '请选择类型（通知或作业）' }),
+  title: NoticeTitleSchema,
+  body: NoticeBodySchema,
+  classIds: z
+    .array(z.uuid({ error: errorMessage('CLASS_INVALID') }), { error: '请选择班级' })
+    .min(1, '请至少选择一个班级')
+    .max(MAX_NOTICE_CLASSES, `一次最多发布到 ${MAX_NOTICE_CLASSES} 个班级`)
+    .transform((ids) => [...new Set(ids)]),
+  /** Homework: the day it is due (China calendar date). */
+  dueDate: DueDateSchema.nullish().transform((v) => v ?? null),
+  /** 家长需确认: families get a 确认 button and the receipts list who confirmed. */
+  requiresConfirmation: z.boolean({ error: '请选择是否需要家长确认' }).default(false),
+});
+export type CreateNoticeRequest = z.output<typeof CreateNoticeRequestSchema>;
+
+export const NoticeIdParamsSchema = z.object({ id: z.uuid({ error: errorMessage('NOT_FOUND') }) });
+
+export const NoticeCreatedSchema = z.object({ id: z.uuid(), createdAt: z.string() });
+
+export const NoticeClassSchema = z.object({ id: z.uuid(), grade: z.enum(GRADES), gradeLabel: z.string(), name: z.string() });
+export const PublishableClassesResponseSchema = z.object({ classes: z.array(NoticeClassSchema) });
+
+const noticeBase = {
+  id: z.uuid(),
+  type: z.enum(NOTICE_TYPES),
+  title: z.string(),
+  dueDate: z.string().nullable(),
+  requiresConfirmation: z.boolean(),
+  createdAt: z.string(),
+  /** e.g. 王老师 */
+  authorName: z.string(),
+  /** e.g. 四年级3班 */
+  classNames: z.array(z.string()),
+};
+
+export const ReceiptCountsSchema = z.object({
+  total: z.number().int(),
+  read: z.number().int(),
+  confirmed: z.number().int(),
+  unread: z.number().int(),
+});
+
+// GET /api/notices/mine
+export const MyNoticesQuerySchema = z.object({
+  studentId: z.uuid({ error: errorMessage('NOT_FOUND') }).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_NOTICE_PAGE_SIZE).default(NOTICE_PAGE_SIZE),
+});
+
+/** One notice for one child of the family (a family with two children in the class sees it twice, once per child). */
+export const MyNoticeItemSchema = z.object({
+  ...noticeBase,
+  studentId: z.uuid(),
+  studentNameMasked: z.string(),
+  readAt: z.string().nullable(),
+  confirmedAt: z.string().nullable(),
+});
+
+export const MyNoticesResponseSchema = z.object({
+  items: z.array(MyNoticeItemSchema),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  total: z.number().int(),
+});
+
+// GET /api/notices/:id
+export const NoticeDetailSchema = z.object({
+  ...noticeBase,
+  /** Plain text with line breaks: show as text, never as HTML. */
+  body: z.string(),
+  /** family | author (author or school administrator: counts shown, receipts link) */
+  viewer: z.enum(['family', 'author']),
+  /** Family: their children this notice concerns, with their read / confirm state. */
+  students: z.array(z.object({ studentId: z.uuid(), studentNameMasked: z.string(), readAt: z.string().nullable(), confirmedAt: z.string().nullable() })),
+  /** Family: show a 确认 button. */
+  canConfirm: z.boolean(),
+  /** Author view only. */
+  counts: ReceiptCountsSchema.nullable(),
+});
+export type NoticeDetail = z.infer<typeof NoticeDetailSchema>;
+
+export const ConfirmNoticeResponseSchema = z.object({ confirmedAt: z.string() });
+
+// GET /api/notices/sent
+export const SentNoticesQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_NOTICE_PAGE_SIZE).default(NOTICE_PAGE_SIZE),
+});
+export const SentNoticeItemSchema = z.object({ ...noticeBase, counts: ReceiptCountsSchema, lastRemindedAt: z.string().nullable() });
+export const SentNoticesResponseSchema = z.object({
+  items: z.array(SentNoticeItemSchema),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  total: z.number().int(),
+});
+
+// GET /api/notices/:id/receipts
+export const ReceiptsQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_RECEIPTS_PAGE_SIZE).default(MAX_RECEIPTS_PAGE_SIZE),
+});
+export const ReceiptItemSchema = z.object({
+  studentId: z.uuid(),
+  /** 张* */
+  studentNameMasked: z.string(),
+  className: z.string().nullable(),
+  /** The family account's display name, masked (李**); null when it has none. */
+  guardianNameMasked: z.string().nullable(),
+  readAt: z.string().nullable(),
+  confirmedAt: z.string().nullable(),
+});
+export const ReceiptsResponseSchema = z.object({
+  counts: ReceiptCountsSchema,
+  /** Opened, not (or not required to be) confirmed. */
+  read: z.array(ReceiptItemSchema),
+  confirmed: z.array(ReceiptItemSchema),
+  unread: z.array(ReceiptItemSchema),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  /** False until the fan-out has reached every recipient (lists may still grow). */
+  complete: z.boolean(),
+  lastRemindedAt: z.string().nullable(),
+  /** When the author may remind again (null: now). */
+  nextRemindAt: z.string().nullable(),
+});
+
+// POST /api/notices/:id/remind
+export const RemindResponseSchema = z.object({ reminderId: z.number().int(), unread: z.number().int(), nextRemindAt: z.string() });

@@ -1,0 +1,135 @@
+import { useState } from 'react'
+import { Text, View } from '@tarojs/components'
+import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro'
+import type { StudentSummary } from '../../../../domain/api/profiles'
+import PageHeader from '../../components/PageHeader'
+import PageState from '../../components/PageState'
+import StatusTag from '../../components/StatusTag'
+import SubmitButton from '../../components/SubmitButton'
+import { toAppError } from '../../hooks/useFormErrors'
+import { useRequireSignIn } from '../../hooks/useRequireSignIn'
+import { useSubmit } from '../../hooks/useSubmit'
+import { PAGES, openPage, withQuery } from '../../services/navigation'
+import { createStudent, listStudents } from '../../services/profiles'
+import { formatChinaDate } from '../../utils/format'
+import './index.scss'
+
+/** One line under the name: what the family should do or expect next. */
+function nextStep(student: StudentSummary): string {
+  switch (student.status) {
+    case 'draft':
+      return student.hasDraft ? '草稿已保存，继续填写后提交审核' : '尚未填写，点击开始填写信息'
+    case 'submitted':
+    case 'matching':
+      return '正在与学籍库比对，通常几秒内完成'
+    case 'pending_review':
+      return '已转班主任审核，请耐心等待'
+    case 'returned':
+      return '资料被退回，请查看原因并修改后重新提交'
+    case 'approved':
+      return '已完成身份认证'
+    case 'reconfirm_required':
+      return '新学期请确认学籍信息'
+    default:
+      return ''
+  }
+}
+
+/**
+ * 我的学生: the family's students with their status and card number; 添加学生
+ * creates one and opens its form; a tap opens 审核进度 (or the form while
+ * nothing was submitted yet).
+ */
+export default function StudentsPage() {
+  const signedIn = useRequireSignIn()
+  const [students, setStudents] = useState<StudentSummary[]>()
+  const [error, setError] = useState<string>()
+
+  const load = async () => {
+    if (!signedIn) return
+    try {
+      const result = await listStudents()
+      setStudents(result.items)
+      setError(undefined)
+    } catch (err) {
+      setError(toAppError(err).message)
+    }
+  }
+
+  useDidShow(() => void load())
+  usePullDownRefresh(() => void load().finally(() => Taro.stopPullDownRefresh()))
+
+  const [adding, add] = useSubmit(async () => {
+    try {
+      const student = await createStudent()
+      await openPage(withQuery(PAGES.profileForm, { studentId: student.id }))
+    } catch (err) {
+      void Taro.showToast({ title: toAppError(err).message, icon: 'none', duration: 2500 })
+    }
+  })
+
+  const open = (student: StudentSummary) => {
+    const target = student.status === 'draft' ? PAGES.profileForm : PAGES.status
+    void openPage(withQuery(target, { studentId: student.id }))
+  }
+
+  return (
+    <View className='page students-page'>
+      <PageHeader title='我的学生' desc='为孩子填写信息、查看审核进度和电子教育卡' />
+      {!students ? (
+        <PageState loading error={error} onRetry={() => void load()} />
+      ) : (
+        <>
+          {students.length === 0 && (
+            <View className='students-empty' data-testid='students-empty'>
+              <View className='students-empty__icon'>
+                <Text>学</Text>
+              </View>
+              <Text className='students-empty__title'>还没有添加学生</Text>
+              <Text className='students-empty__desc'>添加学生后填写个人、学籍和监护人信息，提交审核即可领取电子教育卡。</Text>
+            </View>
+          )}
+          <View className='students-list' data-testid='students-list'>
+            {students.map((student) => (
+              <View
+                className='student-card'
+                key={student.id}
+                data-testid='student-card'
+                data-student-id={student.id}
+                data-status={student.status}
+                onClick={() => open(student)}
+              >
+                <View className='student-card__top'>
+                  <View className={`student-card__avatar student-card__avatar--${student.status}`}>
+                    <Text>{student.nameMasked ? [...student.nameMasked][0] : '新'}</Text>
+                  </View>
+                  <View className='student-card__main'>
+                    <View className='student-card__line'>
+                      <Text className='student-card__name'>{student.nameMasked ?? '未填写姓名'}</Text>
+                      <StatusTag status={student.status} label={student.statusLabel} />
+                    </View>
+                    <Text className='student-card__next'>{nextStep(student)}</Text>
+                  </View>
+                  <View className='student-card__arrow' />
+                </View>
+                <View className='student-card__bottom'>
+                  <Text className='student-card__meta'>教育卡号</Text>
+                  <Text className={`student-card__card card-number${student.card ? '' : ' student-card__card--none'}`}>
+                    {student.card ? student.card.number : '认证通过后发放'}
+                  </Text>
+                  {student.latestVersion && (
+                    <Text className='student-card__date'>提交于 {formatChinaDate(student.latestVersion.submittedAt)}</Text>
+                  )}
+                </View>
+              </View>
+            ))}
+          </View>
+          <SubmitButton name='add-student' loading={adding} onClick={add}>
+            添加学生
+          </SubmitButton>
+          <Text className='tips'>一个家长账号最多可添加 10 名学生；学生本人注册的账号只能添加自己。</Text>
+        </>
+      )}
+    </View>
+  )
+}

@@ -1,0 +1,297 @@
+/**
+ * The authorization matrix (issue 8 §3): every route of the route table ×
+ * every caller (anonymous, parent, student, teacher, head teacher, school admin
+ * of this school and of another, operator) × ownership (own child / another
+ * family's; own class / another class) → the expected status.
+ *
+ * The routes come from `allRoutes` (server/http/routes/index.ts, THE route
+ * table): a route without an entry below fails the first test, by name, and an
+ * entry for a route that no longer exists fails it too. Each cell sends a
+ * request that is valid for the route (so what decides the answer is who
+ * asks and what they ask about, not the input) with a fresh real session of
+ * the caller; expectations name the error code where it tells access apart
+ * from a business answer (e.g. `400:CURRENT_PASSWORD_WRONG`: the caller got
+ * through to the use case).
+ *
+ * Cells whose success changes what other cells see (deciding a review) run in
+ * a world of their own; the others share one world per route.
+ */
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { createApp } from './app';
+import type { AnyRoute } from './route';
+import { allRoutes } from './routes';
+import { createHarness, randomIp, type Harness } from './routes/auth/auth-test-support';
+import { childResidentId, adultResidentId, randomMobile } from './routes/students/profile-test-support';
+import { randomPersonName, type BuiltSubmission } from '../test/factories';
+import { recordFigures } from '../test/figures';
+import { ACTORS, buildWorld, type Actor, type World } from '../test/world';
+
+jest.setTimeout(120_000);
+
+type Status = number | `${number}:${string}`;
+type Cell = Status | readonly [own: Status, other: Status];
+
+interface CellContext {
+  world: World;
+  actor: Actor;
+  /** The student or version the cell is about (own or other), when the route has an ownership dimension. */
+  target?: BuiltSubmission;
+}
+
+interface Entry {
+  /** What "own" and "other" mean for this route: a family's student, or a class's pending version. */
+  ownership?: 'student' | 'version';
+  expect: Record<Actor, Cell>;
+  body?: (c: CellContext) => unknown;
+  query?: string;
+  /** Success cells change state other cells depend on: each gets a world of its own. */
+  isolate?: boolean;
+}
+
+const all = (status: Status): Record<Actor, Cell> => Object.fromEntries(ACTORS.map((a) => [a, status])) as Record<Actor, Cell>;
+const signedIn = (status: Status): Record<Actor, Cell> => ({ ...all(status), anonymous: '401:UNAUTHENTICATED' });
+const STAFF_DENIED = '403:FORBIDDEN';
+/** Routes for families only (roles parent, student), about one student. */
+const familyStudent = (own: Status, other: Status = '404:NOT_FOUND'): Record<Actor, Cell> => ({
+  anonymous: ['401:UNAUTHENTICATED', '401:UNAUTHENTICATED'],
+  parent: [own, other],
+  student: [own, other],
+  teacher: [STAFF_DENIED, STAFF_DENIED],
+  headTeacher: [STAFF_DENIED, STAFF_DENIED],
+  schoolAdmin: [STAFF_DENIED, STAFF_DENIED],
+  otherSchoolAdmin: [STAFF_DENIED, STAFF_DENIED],
+  operator: [STAFF_DENIED, STAFF_DENIED],
+});
+/** Routes of the head teacher's review, about one pending version of class A1 (own) or A2 (other). */
+const review = (ok: Status): Record<Actor, Cell> => ({
+  anonymous: ['401:UNAUTHENTICATED', '401:UNAUTHENTICATED'],
+  parent: [STAFF_DENIED, STAFF_DENIED],
+  student: [STAFF_DENIED, STAFF_DENIED],
+  // A teacher of the school who heads neither class, and a head teacher asking about another class: 403.
+  teacher: [STAFF_DENIED, STAFF_DENIED],
+  headTeacher: [ok, STAFF_DENIED],
+  // A school administrator reviews every class of the school, and no class of another school (404: not revealed).
+  schoolAdmin: [ok, ok],
+  otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+  operator: [STAFF_DENIED, STAFF_DENIED],
+});
+const FAMILY_ONLY_LIST: Record<Actor, Cell> = {
+  anonymous: '401:UNAUTHENTICATED',
+  parent: 200,
+  student: 200,
+  teacher: STAFF_DENIED,
+  headTeacher: STAFF_DENIED,
+  schoolAdmin: STAFF_DENIED,
+  otherSchoolAdmin: STAFF_DENIED,
+  operator: STAFF_DENIED,
+};
+/** Public routes are answered alike for everyone: an empty body reaches validation, never an access check. */
+const PUBLIC_EMPTY_BODY = all('400:VALIDATION_FAILED');
+
+function submissionFor(c: CellContext) {
+  const t = c.target!;
+  return {
+    personal: { name: randomPersonName(), residentId: childResidentId() },
+    school: { schoolId: t.school.id, grade: t.klass.grade, classId: t.klass.id },
+    guardians: [{ name: randomPersonName(), relation: 'mother', residentId: adultResidentId(), phone: randomMobile(), address: '江苏省南京市玄武区测试路 1 号' }],
+    consent: { agreed: true, policyVersion: '2026-09-01', guardianIndex: 0 },
+  };
+}
+
+/**
+ * THE matrix. Keys are `METHOD /path` of the route table. A new route needs
+ * its row here before the suite passes: decide who may call it.
+ */
+const MATRIX: Record<string, Entry> = {
+  // system
+  'GET /api/health': { expect: all(200) },
+  'GET /api/app-config': { expect: all(200) },
+  'GET /api/openapi.json': { expect: all(200) },
+  'GET /api/dev/inbox': { expect: all(200) },
+
+  // sign-in and accounts: public
+  'GET /api/auth/captcha': { expect: all(200) },
+  'POST /api/auth/sms-codes': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/register': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/login': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/wechat/login': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/wechat/phone': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/username-recovery': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/teacher-activation': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/password-reset/sms': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/password-reset/identity': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/logout': { expect: signedIn(200) },
+
+  // the signed-in account
+  'GET /api/me': { expect: signedIn(200) },
+  'POST /api/me/password': {
+    expect: signedIn('400:CURRENT_PASSWORD_WRONG'),
+    body: () => ({ currentPassword: 'Not-the-password-1', newPassword: 'Blue-river-43' }),
+  },
+  'POST /api/me/wechat': { expect: signedIn(200), body: () => ({ code: `dev:o${randomBytes(10).toString('hex')}` }) },
+
+  // schools and classes (pickers of the form)
+  'GET /api/schools': { expect: signedIn(200) },
+  'GET /api/schools/:schoolId/classes': { expect: signedIn(200) },
+
+  // a family's students
+  'GET /api/students': { expect: FAMILY_ONLY_LIST },
+  'POST /api/students': {
+    // A parent adds a child; a student account already holds itself.
+    expect: { ...FAMILY_ONLY_LIST, parent: 201, student: '409:STUDENT_ACCOUNT_SINGLE' },
+  },
+  'GET /api/students/:studentId': { ownership: 'student', expect: familyStudent(200) },
+  'PUT /api/students/:studentId/draft': { ownership: 'student', expect: familyStudent(200), body: () => ({}) },
+  'GET /api/students/:studentId/draft': { ownership: 'student', expect: familyStudent(200) },
+  'POST /api/students/:studentId/submissions': { ownership: 'student', expect: familyStudent(201), body: submissionFor },
+  'PATCH /api/students/:studentId/contact': {
+    ownership: 'student',
+    expect: familyStudent(200),
+    body: () => ({ personal: { email: `p${randomBytes(3).toString('hex')}@example.com` } }),
+  },
+  'GET /api/students/:studentId/ecard': {
+    ownership: 'student',
+    // Any signed-in account may ask; only the student's own family gets an answer (404 for everyone else).
+    expect: {
+      ...familyStudent(200),
+      teacher: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      headTeacher: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      schoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      operator: ['404:NOT_FOUND', '404:NOT_FOUND'],
+    },
+  },
+  'GET /api/students/:studentId/comm-card': { ownership: 'student', expect: familyStudent(200) },
+  'POST /api/students/:studentId/comm-card/bind': {
+    ownership: 'student',
+    expect: familyStudent('400:SMS_CODE_INVALID'),
+    body: () => ({ phone: randomMobile(), smsCode: '000000' }),
+  },
+  'POST /api/students/:studentId/comm-card/orders': {
+    ownership: 'student',
+    // The family reached the use case: the account has no mini-program openid to pay with.
+    expect: familyStudent('400:WECHAT_NOT_BOUND'),
+    body: () => ({ productId: 'comm-card-basic' }),
+  },
+  'GET /api/comm-card/products': { expect: all(200) },
+
+  // electronic card
+  'GET /api/ecard/public-key': { expect: all(200) },
+  'POST /api/ecard/verify': {
+    // Staff of any school verify a card at a gate (the answer is masked); families may not.
+    expect: { ...signedIn(200), parent: STAFF_DENIED, student: STAFF_DENIED },
+    body: () => ({ token: 'not-a-card-token' }),
+  },
+
+  // the head teacher's review
+  'GET /api/reviews': {
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
+  },
+  'GET /api/reviews/:versionId': { ownership: 'version', expect: review(200) },
+  'POST /api/reviews/:versionId/approve': { ownership: 'version', expect: review(200), isolate: true },
+  'POST /api/reviews/:versionId/return': {
+    ownership: 'version',
+    expect: review(200),
+    isolate: true,
+    body: () => ({ reasonPreset: '姓名与学籍不一致' }),
+  },
+
+  // WeChat Pay calls this, signed; anyone else is refused by the signature check, never by a session.
+  'POST /api/payments/wechatpay/notify': { expect: all(401) },
+};
+
+const keyOf = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;
+
+let h: Harness;
+let app: ReturnType<ReturnType<typeof createApp>['callback']>;
+let cells = 0;
+let routesChecked = 0;
+
+beforeAll(async () => {
+  h = await createHarness();
+  app = createApp(h.ctx).callback();
+});
+
+afterAll(async () => {
+  recordFigures('authorization matrix', { routes: routesChecked, cells, actors: ACTORS.length });
+  // eslint-disable-next-line no-console
+  console.log(`authorization matrix: ${routesChecked} routes × ${ACTORS.length} callers (× own/other where it applies) = ${cells} cells checked`);
+  await h?.close();
+});
+
+function targetOf(entry: Entry, world: World, actor: Actor, which: 'own' | 'other'): BuiltSubmission | undefined {
+  if (entry.ownership === 'student') {
+    if (which === 'other') return world.students.otherFamilyChild;
+    return actor === 'student' ? world.students.studentSelf : world.students.parentChild;
+  }
+  if (entry.ownership === 'version') return which === 'own' ? world.versions.ownClass : world.versions.otherClass;
+  return undefined;
+}
+
+function pathOf(route: AnyRoute, world: World, target: BuiltSubmission | undefined): string {
+  return route.path
+    .replace(':studentId', target?.student.id ?? 'missing-target')
+    .replace(':versionId', target?.version.id ?? 'missing-target')
+    .replace(':schoolId', world.schoolA.id);
+}
+
+async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {
+  const target = which ? targetOf(entry, world, actor, which) : undefined;
+  const token = await world.token(actor);
+  const path = pathOf(route, world, target) + (entry.query ? `?${entry.query}` : '');
+  let test = request(app)[route.method](path).set('X-Forwarded-For', randomIp());
+  if (token) test = test.set('Authorization', `Bearer ${token}`);
+  const body = entry.body?.({ world, actor, ...(target ? { target } : {}) });
+  const res = route.method === 'get' || route.method === 'delete' ? await test : await test.send((body ?? {}) as object);
+  const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
+  return code ? `${res.status}:${code}` : String(res.status);
+}
+
+/** Compare an expected cell with what came back: a bare number matches any code of that status. */
+function matches(expected: Status, actual: string): boolean {
+  return typeof expected === 'number' ? actual.split(':')[0] === String(expected) : actual === expected;
+}
+
+const isSuccess = (s: Status) => Number(String(s).split(':')[0]) < 300;
+
+describe('the authorization matrix', () => {
+  test('When a route is in the route table, then the matrix has its row (and every row names a route)', () => {
+    const routeKeys = allRoutes.map(keyOf);
+    const missing = routeKeys.filter((k) => !(k in MATRIX));
+    const stale = Object.keys(MATRIX).filter((k) => !routeKeys.includes(k));
+    expect({ missingMatrixEntries: missing, entriesWithoutRoute: stale }).toEqual({ missingMatrixEntries: [], entriesWithoutRoute: [] });
+  });
+
+  test.each(allRoutes.map((route) => [keyOf(route), route] as const))('%s answers each caller as the matrix says', async (key, route) => {
+    const entry = MATRIX[key];
+    if (!entry) throw new Error(`no authorization matrix entry for ${key}: add one to server/http/authorization-matrix.test.ts`);
+    routesChecked += 1;
+    const shared = await buildWorld(h.ctx);
+    const expected: Record<string, Status> = {};
+    const actual: Record<string, string> = {};
+    const jobs: Promise<void>[] = [];
+    for (const actor of ACTORS) {
+      const cell = entry.expect[actor];
+      const variants: [('own' | 'other') | null, Status][] =
+        entry.ownership && Array.isArray(cell) ? [['own', cell[0]], ['other', cell[1]]] : [[null, cell as Status]];
+      if (entry.ownership && !Array.isArray(cell)) throw new Error(`${key}: ${actor} needs [own, other]`);
+      for (const [which, status] of variants) {
+        const label = which ? `${actor}/${which}` : actor;
+        expected[label] = status;
+        jobs.push(
+          (async () => {
+            const world = entry.isolate && isSuccess(status) ? await buildWorld(h.ctx) : shared;
+            actual[label] = await runCell(route, entry, world, actor, which);
+          })(),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    cells += Object.keys(expected).length;
+    const mismatches = Object.keys(expected)
+      .filter((label) => !matches(expected[label]!, actual[label]!))
+      .map((label) => ({ cell: label, expected: expected[label], actual: actual[label] }));
+    expect(mismatches).toEqual([]);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The notice fan-out (notices-fanout queue): every family account of the
+ * approved students (approved_version_id set, card not revoked) of the
+ * notice's classes gets a notice_recipients row per student and one message
+ * per account.
+ *
+ * Batches of NOTICE_FANOUT_BATCH_SIZE students in id order (keyset). Per batch:
+ *   1. one transaction: insert notice_recipients (ON CONFLICT DO NOTHING) and
+ *      one notification row per account (kind notice.published, dedup key
+ *      notice.published:<noticeId>:<accountId>, ON CONFLICT DO NOTHING);
+ *   2. the batch's notification rows not yet dispatched are added with
+ *      addBulk, job id notification-<id>, then marked dispatched.
+ * A restart anywhere (mid-batch, between the commit and the add, after the
+ * add) re-runs batches whose inserts are no-ops and whose adds reuse the same
+ * job ids; rows committed but never added are also picked up by the relay of
+ * undispatched notifications. So nobody is missed and nobody is queued twice;
+ * delivery itself is idempotent per notification and channel.
+ *
+ * A reminder (reminderId) does the same over the notice's recipients still
+ * unread, with kind notice.reminder and dedup key per reminder and account.
+ */
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { NoticeFanoutJob } from '../../../domain/jobs/payloads';
+import { noticeDetailPage } from '../../../domain/messaging/messages';
+import type { AppContext } from '../../context';
+import { classes, noticeClasses, noticeRecipients, notices, notifications, students } from '../../db/schema';
+import { notificationJobId } from '../../queues/queues';
+import { classLabel } from './notices';
+
+export type FanoutContext = Pick<AppContext, 'db' | 'config' | 'queues' | 'logger'>;
+
+export interface FanoutOptions {
+  batchSize?: number;
+  /** Resume after this key (students.id, or notice_recipients.id for reminders). */
+  startAfter?: string;
+  /** Called after each batch is committed and queued, with the resume key (the worker saves it as job progress). */
+  onBatch?: (progress: { batch: number; cursor: string; recipients: number }) => Promise<void> | void;
+  /** Test hook: called between the commit of a batch and its addBulk (a crash there). */
+  afterCommit?: (batch: number) => Promise<void> | void;
+}
+
+export interface FanoutResult {
+  recipients: number;
+  queued: number;
+  batches: number;
+}
+
+interface Target {
+  key: string;
+  studentId: string;
+  accountId: string;
+  classId: string | null;
+}
+
+export async function fanOutNotice(ctx: FanoutContext, job: NoticeFanoutJob, options: FanoutOptions = {}): Promise<FanoutResult> {
+  const [notice] = await ctx.db.select().from(notices).where(eq(notices.id, job.noticeId));
+  if (!notice) return { recipients: 0, queued: 0, batches: 0 };
+  const batchSize = options.batchSize ?? ctx.config.NOTICE_FANOUT_BATCH_SIZE;
+  const classRows = await ctx.db
+    .select({ grade: classes.grade, name: classes.name })
+    .from(noticeClasses)
+    .innerJoin(classes, eq(classes.id, noticeClasses.classId))
+    .where(eq(noticeClasses.noticeId, notice.id))
+    .orderBy(asc(classes.grade), asc(classes.name));
+  const classNames = classRows.map((c) => classLabel(c.grade, c.name));
+  const reminder = job.reminderId !== undefined;
+  const kind = reminder ? 'notice.reminder' : 'notice.published';
+  const data = {
+    noticeId: notice.id,
+    title: notice.title,
+    type: notice.type,
+    dueDate: notice.dueDate ?? null,
+    requiresConfirmation: notice.requiresConfirmation,
+    classNames: classNames.length > 2 ? `${classNames.slice(0, 2).join('、')}等` : classNames.join('、'),
+    ...(reminder ? { reminderId: job.reminderId } : {}),
+  };
+  const dedupKey = (accountId: string) => (reminder ? `notice.reminder:${job.reminderId}:${accountId}` : `notice.published:${notice.id}:${accountId}`);
+
+  let cursor = options.startAfter ?? null;
+  const result: FanoutResult = { recipients: 0, queued: 0, batches: 0 };
+  for (;;) {
+    const targets = reminder ? await unreadBatch(ctx, notice.id, cursor, batchSize) : await studentBatch(ctx, notice.id, cursor, batchSize);
+    if (targets.length === 0) break;
+    const batch = result.batches + 1;
+    const accountIds = [...new Set(targets.map((t) => t.accountId))];
+    const keys = accountIds.map(dedupKey);
+
+    await ctx.db.transaction(async (tx) => {
+      if (!reminder) {
+        const inserted = await tx
+          .insert(noticeRecipients)
+          .values(targets.map((t) => ({ noticeId: notice.id, accountId: t.accountId, studentId: t.studentId, classId: t.classId })))
+          .onConflictDoNothing({ target: [noticeRecipients.noticeId, noticeRecipients.accountId, noticeRecipients.studentId] })
+          .returning({ id: noticeRecipients.id });
+        result.recipients += inserted.length;
+      }
+      await tx
+        .insert(notifications)
+        .values(accountIds.map((accountId) => ({ accountId, kind, dedupKey: dedupKey(accountId), data, pagePath: noticeDetailPage(notice.id) })))
+        .onConflictDoNothing({ target: notifications.dedupKey });
+    });
+    await options.afterCommit?.(batch);
+
+    const pending = await ctx.db
+      .select({ id: notifications.id })
+      .from(notifications)
+      .where(and(inArray(notifications.dedupKey, keys), isNull(notifications.dispatchedAt)));
+    if (pending.length > 0) {
+      const ids = pending.map((p) => p.id);
+      await ctx.queues.notifications.addBulk(ids.map((id) => ({ name: 'notification', data: { notificationId: id }, opts: { jobId: notificationJobId(id) } })));
+      await ctx.db.update(notifications).set({ dispatchedAt: sql`now()` }).where(inArray(notifications.id, ids));
+      result.queued += ids.length;
+    }
+    result.batches = batch;
+    cursor = targets[targets.length - 1]!.key;
+    await options.onBatch?.({ batch, cursor, recipients: result.recipients });
+    if (targets.length < batchSize) break;
+  }
+  if (!reminder) await ctx.db.update(notices).set({ fanoutCompletedAt: sql`now()` }).where(and(eq(notices.id, notice.id), isNull(notices.fanoutCompletedAt)));
+  ctx.logger.info({ noticeId: notice.id, reminderId: job.reminderId, ...result }, 'notice fan-out done');
+  return result;
+}
+
+async function studentBatch(ctx: FanoutContext, noticeId: string, after: string | null, limit: number): Promise<Target[]> {
+  const rows = await ctx.db
+    .select({ studentId: students.id, accountId: students.familyAccountId, classId: students.classId })
+    .from(students)
+    .innerJoin(noticeClasses, and(eq(noticeClasses.classId, students.classId), eq(noticeClasses.noticeId, noticeId)))
+    .where(and(sql`${students.approvedVersionId} is not null`, isNull(students.cardRevokedAt), after ? gt(students.id, after) : undefined))
+    .orderBy(asc(students.id))
+    .limit(limit);
+  return rows.map((r) => ({ key: r.studentId, ...r }));
+}
+
+async function unreadBatch(ctx: FanoutContext, noticeId: string, after: string | null, limit: number): Promise<Target[]> {
+  const rows = await ctx.db
+    .select({ id: noticeRecipients.id, studentId: noticeRecipients.studentId, accountId: noticeRecipients.accountId, classId: noticeRecipients.classId })
+    .from(noticeRecipients)
+    .where(and(eq(noticeRecipients.noticeId, noticeId), isNull(noticeRecipients.readAt), after ? gt(noticeRecipients.id, Number(after)) : undefined))
+    .orderBy(asc(noticeRecipients.id))
+    .limit(limit);
+  return rows.map((r) => ({ key: String(r.id), studentId: r.studentId, accountId: r.accountId, classId: r.classId }));
+}
