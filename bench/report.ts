@@ -68,7 +68,8 @@ export function printTable(r: Results): string {
   if (r.fanout) {
     const o = r.fanout;
     add(`fan-out to ${fmt(o.recipients)}: all delivered`, o.deliveredSeconds === null ? `${fmt(o.delivered)} delivered` : `${o.deliveredSeconds} s`, o.floorAcceptPerSecond ? `fake accepts ${fmt(o.floorAcceptPerSecond)}/s` : '', o.floorAcceptPerSecond && o.deliveredSeconds ? `${Math.round((o.recipients / o.deliveredSeconds / o.floorAcceptPerSecond) * 100)} %` : '', '≤ 5 s');
-    if (o.note) add('fan-out: path', o.note, '', '', '');
+    add('fan-out: limiter / concurrency', `${fmt(o.notifyRatePerSecond)}/s / ${o.notifyConcurrency}`, '', '', '');
+    if (o.note) add('fan-out: note', o.note, '', '', '');
   }
   const headers: [string, string, string, string, string] = ['measure', 'value', 'floor (same run)', 'of floor', 'target'];
   const all = [headers, ...rows];

@@ -81,6 +81,10 @@ export const VARIABLES = {
     description: 'pino log level.',
     devDefault: 'info',
   },
+  LOG_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'Append log lines to this file instead of standard output (the test run captures its logs there for the PII scan).',
+  },
   TRUST_PROXY: {
     schema: bool,
     description: 'Trust X-Forwarded-* headers (true only behind a reverse proxy).',
@@ -118,6 +122,11 @@ export const VARIABLES = {
   },
   OUTBOX_POLL_MS: { schema: int(10, 60_000), description: 'How often the outbox relay looks for new rows.', devDefault: '250' },
   OUTBOX_BATCH_SIZE: { schema: int(1, 5000), description: 'Largest number of outbox rows relayed in one batch.', devDefault: '200' },
+  WORKER_LOCK_MS: {
+    schema: int(1_000, 600_000),
+    description: 'How long a worker holds a job without renewing its lock; a job of a worker that died (kill -9, lost host) is taken over after about twice this.',
+    devDefault: '30000',
+  },
   MATCH_CONCURRENCY: { schema: int(1, 200), description: 'Registry-match jobs processed at once per worker process.', devDefault: '20' },
   MATCH_STUCK_AFTER_S: {
     schema: int(10, 86_400),

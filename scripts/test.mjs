@@ -2,11 +2,17 @@
 /**
  * `npm test`: everything, in order, stopping at the first failure:
  *   type check → dependency rule → jest (unit + integration on real PostgreSQL
- *   and Redis, PGlite smoke) → weapp and H5 builds → browser test of the H5 build
- *   served by the API (Playwright + /usr/bin/chromium).
+ *   and Redis, PGlite smoke, the reliability and security suite) → PII scan (a
+ *   pg_dump of the test database and the logs jest wrote, for every resident ID
+ *   and phone the tests stored) → weapp and H5 builds → browser test of the H5
+ *   build served by the API (Playwright + /usr/bin/chromium).
+ * Jest's logs go to test-results/logs/jest.log (LOG_FILE, level debug) for the
+ * scan; the suite's figures (requests fuzzed, matrix cells, faults survived)
+ * are collected in test-results/figures and printed at the end.
  * `npm test -- --skip-build` reuses existing builds (faster local loops).
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +20,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const skipBuild = process.argv.includes('--skip-build');
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const logDir = path.join(root, 'test-results', 'logs');
+const figuresDir = path.join(root, 'test-results', 'figures');
+fs.rmSync(logDir, { recursive: true, force: true });
+fs.rmSync(figuresDir, { recursive: true, force: true });
+fs.mkdirSync(logDir, { recursive: true });
 
 const steps = [
   ['type check (server, domain, jobs, tools)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
@@ -21,7 +32,18 @@ const steps = [
   ['type check (browser tests)', npx, ['tsc', '-p', 'e2e/tsconfig.json', '--noEmit']],
   ['dependency rule', npm, ['run', '--silent', 'lint:deps']],
   // PGlite's CommonJS build loads its WebAssembly through a dynamic import, which jest runs only with VM modules.
-  ['unit and integration tests', npx, ['jest', '--ci'], { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() }],
+  [
+    'unit and integration tests',
+    npx,
+    ['jest', '--ci'],
+    {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim(),
+      LOG_FILE: path.join(logDir, 'jest.log'),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug',
+      TEST_FIGURES_DIR: figuresDir,
+    },
+  ],
+  ['PII scan (test database dump and captured logs)', npx, ['tsx', 'tools/pii-scan.ts', '--logs', logDir], { TEST_FIGURES_DIR: figuresDir }],
   ...(skipBuild
     ? []
     : [
@@ -38,8 +60,20 @@ for (const [label, command, args, env] of steps) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   timings.push(`${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (result.status !== 0) {
-    process.stdout.write(`\n✗ ${label} failed (exit ${result.status ?? result.signal}).\n`);
+    process.stdout.write(`${figures()}\n✗ ${label} failed (exit ${result.status ?? result.signal}).\n`);
     process.exit(result.status || 1);
   }
 }
-process.stdout.write(`\n✓ all test steps passed\n  ${timings.join('\n  ')}\n`);
+function figures() {
+  if (!fs.existsSync(figuresDir)) return '';
+  const lines = fs
+    .readdirSync(figuresDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const { suite, at: _at, ...rest } = JSON.parse(fs.readFileSync(path.join(figuresDir, f), 'utf8'));
+      return `${suite}: ${Object.entries(rest).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+    });
+  return lines.length > 0 ? `\nreliability and security figures\n  ${lines.join('\n  ')}\n` : '';
+}
+process.stdout.write(`${figures()}\n✓ all test steps passed\n  ${timings.join('\n  ')}\n`);

@@ -30,7 +30,7 @@ export interface AppContext {
 }
 
 export async function createContext(config: Config, options: { logger?: Logger; database?: Database } = {}): Promise<AppContext> {
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, ...(config.LOG_FILE ? { file: config.LOG_FILE } : {}) });
   const database =
     options.database ??
     (await openDatabase({

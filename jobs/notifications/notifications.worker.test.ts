@@ -3,7 +3,7 @@
  * real notifications and digests workers (real Redis, real PostgreSQL).
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { messageDeliveries, notifications, profileVersions } from '../../server/db/schema';
+import { accounts, messageDeliveries, notifications, profileVersions } from '../../server/db/schema';
 import { notificationJobId } from '../../server/queues/queues';
 import { readDevInbox } from '../../server/integrations/sms';
 import { createMessagingHarness, OA_APPID, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
@@ -330,5 +330,11 @@ describe('teacher digest', () => {
     const nobody = await buildAccount(h.ctx.db, { role: 'teacher' });
     const id = await h.notification(nobody.id, 'review.digest', { count: 1 });
     expect(statuses(await deliver(id))).toEqual(['template:skipped', 'subscribe:skipped', 'sms:skipped']);
+
+    const disabled = await h.recipient({ role: 'parent', oa: true });
+    await h.ctx.db.update(accounts).set({ status: 'disabled' }).where(eq(accounts.id, disabled.id));
+    const other = await h.notification(disabled.id, 'review.approved', approved());
+    expect(await deliver(other)).toEqual([]);
+    expect(h.fake.messages({ touser: disabled.wechatOaOpenid! })).toHaveLength(0);
   });
 });

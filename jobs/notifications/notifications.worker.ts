@@ -66,6 +66,8 @@ export function startMessagingWorkers(ctx: NotificationsWorkerContext, options: 
   const common = {
     prefix: ctx.config.QUEUE_PREFIX,
     limiter: { max: ctx.config.NOTIFY_RATE_PER_S, duration: 1_000 },
+    lockDuration: ctx.config.WORKER_LOCK_MS,
+    stalledInterval: ctx.config.WORKER_LOCK_MS,
   };
   const notifications = new Worker<NotificationJob, DeliveryOutcome>(QUEUE_NAMES.notifications, notificationProcessor(ctx), {
     ...common,

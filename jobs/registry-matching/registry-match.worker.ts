@@ -49,6 +49,8 @@ export function startRegistryMatchWorker(
     connection,
     prefix: ctx.config.QUEUE_PREFIX,
     concurrency: options.concurrency ?? ctx.config.MATCH_CONCURRENCY,
+    lockDuration: ctx.config.WORKER_LOCK_MS,
+    stalledInterval: ctx.config.WORKER_LOCK_MS,
   });
   const log = ctx.logger.child({ queue: QUEUE_NAMES.registryMatch });
   worker.on('error', (err) => log.warn({ err }, 'registry-match worker error'));

@@ -25,6 +25,8 @@ export function startQueueWorker<Q extends QueueName, R>(
     connection,
     prefix: ctx.config.QUEUE_PREFIX,
     concurrency: options.concurrency ?? 1,
+    lockDuration: ctx.config.WORKER_LOCK_MS,
+    stalledInterval: ctx.config.WORKER_LOCK_MS,
   });
   const log = ctx.logger.child({ queue });
   worker.on('error', (err) => log.warn({ err }, `${queue} worker error`));

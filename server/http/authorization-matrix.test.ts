@@ -35,13 +35,18 @@ type Cell = Status | readonly [own: Status, other: Status];
 interface CellContext {
   world: World;
   actor: Actor;
-  /** The student or version the cell is about (own or other), when the route has an ownership dimension. */
+  /** Own or other, when the route has an ownership dimension. */
+  which: 'own' | 'other' | null;
+  /** The student or version the cell is about, when the route is about one. */
   target?: BuiltSubmission;
 }
 
 interface Entry {
-  /** What "own" and "other" mean for this route: a family's student, or a class's pending version. */
-  ownership?: 'student' | 'version';
+  /**
+   * What "own" and "other" mean for this route: a family's student (S1 or S2 / S3), a pending
+   * version of class A1 / A2, a notice to class A1 / A2, or class A1 / A2 named in the body.
+   */
+  ownership?: 'student' | 'version' | 'notice' | 'class';
   expect: Record<Actor, Cell>;
   body?: (c: CellContext) => unknown;
   query?: string;
@@ -197,6 +202,54 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ reasonPreset: '姓名与学籍不一致' }),
   },
 
+  // class notices and homework (公告作业)
+  'GET /api/notices/classes': { expect: { ...signedIn(200), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED } },
+  'POST /api/notices': {
+    ownership: 'class',
+    expect: {
+      ...familyStudent(STAFF_DENIED, STAFF_DENIED),
+      parent: [STAFF_DENIED, STAFF_DENIED],
+      student: [STAFF_DENIED, STAFF_DENIED],
+      teacher: [STAFF_DENIED, STAFF_DENIED],
+      headTeacher: [201, STAFF_DENIED],
+      schoolAdmin: [201, 201],
+      otherSchoolAdmin: [STAFF_DENIED, STAFF_DENIED],
+    },
+    body: (c) => ({ type: '通知', title: '春游通知', body: '下周三春游，请带好水和午餐。', classIds: [c.which === 'own' ? c.world.classA1.id : c.world.classA2.id], dueDate: null }),
+  },
+  'GET /api/notices/sent': { expect: { ...signedIn(200), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED } },
+  'GET /api/notices/mine': { expect: FAMILY_ONLY_LIST },
+  'GET /api/notices/:id': {
+    ownership: 'notice',
+    expect: {
+      anonymous: ['401:UNAUTHENTICATED', '401:UNAUTHENTICATED'],
+      // Families: a notice addressed to them (their child's class) or 404.
+      parent: [200, '404:NOT_FOUND'],
+      student: [200, '404:NOT_FOUND'],
+      // Staff: the author and the school's administrators; another teacher of the school 403, another school 404.
+      teacher: [STAFF_DENIED, STAFF_DENIED],
+      headTeacher: [200, STAFF_DENIED],
+      schoolAdmin: [200, 200],
+      otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      operator: ['404:NOT_FOUND', '404:NOT_FOUND'],
+    },
+  },
+  'POST /api/notices/:id/confirm': { ownership: 'notice', expect: familyStudent(200) },
+  'GET /api/notices/:id/receipts': {
+    ownership: 'notice',
+    expect: { ...review(200) },
+  },
+  'POST /api/notices/:id/remind': {
+    ownership: 'notice',
+    // The author only (the school administrator reads receipts but does not remind in a teacher's name).
+    expect: { ...review(202), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] },
+    isolate: true,
+  },
+
+  // subscribe-message grants (wx.requestSubscribeMessage results)
+  'GET /api/subscriptions': { expect: signedIn(200) },
+  'POST /api/subscriptions': { expect: signedIn(200), body: () => ({ results: { 'dev-sub-notice': 'accept', errMsg: 'requestSubscribeMessage:ok' } }) },
+
   // WeChat Pay calls this, signed; anyone else is refused by the signature check, never by a session.
   'POST /api/payments/wechatpay/notify': { expect: all(401) },
 };
@@ -229,8 +282,14 @@ function targetOf(entry: Entry, world: World, actor: Actor, which: 'own' | 'othe
   return undefined;
 }
 
-function pathOf(route: AnyRoute, world: World, target: BuiltSubmission | undefined): string {
+function noticeOf(entry: Entry, world: World, which: 'own' | 'other' | null): string {
+  if (entry.ownership !== 'notice' || !which) return 'missing-target';
+  return which === 'own' ? world.notices.ownClass : world.notices.otherClass;
+}
+
+function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmission | undefined, which: 'own' | 'other' | null): string {
   return route.path
+    .replace(':id', noticeOf(entry, world, which))
     .replace(':studentId', target?.student.id ?? 'missing-target')
     .replace(':versionId', target?.version.id ?? 'missing-target')
     .replace(':schoolId', world.schoolA.id);
@@ -239,10 +298,10 @@ function pathOf(route: AnyRoute, world: World, target: BuiltSubmission | undefin
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {
   const target = which ? targetOf(entry, world, actor, which) : undefined;
   const token = await world.token(actor);
-  const path = pathOf(route, world, target) + (entry.query ? `?${entry.query}` : '');
+  const path = pathOf(route, entry, world, target, which) + (entry.query ? `?${entry.query}` : '');
   let test = request(app)[route.method](path).set('X-Forwarded-For', randomIp());
   if (token) test = test.set('Authorization', `Bearer ${token}`);
-  const body = entry.body?.({ world, actor, ...(target ? { target } : {}) });
+  const body = entry.body?.({ world, actor, which, ...(target ? { target } : {}) });
   const res = route.method === 'get' || route.method === 'delete' ? await test : await test.send((body ?? {}) as object);
   const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
   return code ? `${res.status}:${code}` : String(res.status);

@@ -34,7 +34,20 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(options: { level: string; name?: string }, destination?: DestinationStream): Logger {
+/** Log files opened by this process, one destination per path (several contexts may share one file). */
+const fileDestinations = new Map<string, DestinationStream>();
+
+function fileDestination(file: string): DestinationStream {
+  let destination = fileDestinations.get(file);
+  if (!destination) {
+    // Synchronous appends: every line is on disk even when the process is killed (tests kill workers with SIGKILL).
+    destination = pino.destination({ dest: file, append: true, mkdir: true, sync: true });
+    fileDestinations.set(file, destination);
+  }
+  return destination;
+}
+
+export function createLogger(options: { level: string; name?: string; file?: string }, destination?: DestinationStream): Logger {
   return pino(
     {
       name: options.name ?? 'educard',
@@ -49,6 +62,6 @@ export function createLogger(options: { level: string; name?: string }, destinat
       },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination,
+    destination ?? (options.file ? fileDestination(options.file) : undefined),
   );
 }

@@ -13,12 +13,16 @@
  *   `otherParent` with child S3 (class A2, approved): "another family's"
  *   version VA1 (class A1, pending_review, assigned to `headTeacher`): "own class"
  *   version VA2 (class A2, pending_review, assigned to `headTeacher2`): "another class"
+ *   notice NA1 (by `headTeacher` to class A1, asks for confirmation; fanned out to `parent` and `student`): "own class"
+ *   notice NA2 (by `headTeacher2` to class A2; fanned out to `otherParent`): "another class"
  *
  * The approved and pending states come from the real registry match
  * (matchProfileVersion), as in production.
  */
 import { randomInt } from 'node:crypto';
 import { createSession } from '../services/accounts/sessions';
+import { fanOutNotice } from '../services/notices/fanout';
+import { createNotice } from '../services/notices/notices';
 import { matchProfileVersion } from '../services/registry-matching';
 import type { AppContext } from '../context';
 import {
@@ -49,11 +53,13 @@ export interface World {
   students: { parentChild: BuiltSubmission; studentSelf: BuiltSubmission; otherFamilyChild: BuiltSubmission };
   /** Pending versions: VA1 in class A1 (headTeacher's), VA2 in class A2. */
   versions: { ownClass: BuiltSubmission; otherClass: BuiltSubmission };
+  /** Class notices: NA1 to class A1 (by headTeacher), NA2 to class A2 (by headTeacher2). */
+  notices: { ownClass: string; otherClass: string };
   /** A fresh session token of the actor (null for anonymous). */
   token(actor: Actor): Promise<string | null>;
 }
 
-type WorldContext = Pick<AppContext, 'db' | 'pii' | 'config'>;
+type WorldContext = Pick<AppContext, 'db' | 'pii' | 'config' | 'queues' | 'logger'>;
 
 async function approved(ctx: WorldContext, options: Parameters<typeof buildSubmittedVersion>[1]): Promise<BuiltSubmission> {
   const built = await buildSubmittedVersion(ctx, { ...options, withOutbox: false });
@@ -96,6 +102,17 @@ export async function buildWorld(ctx: WorldContext): Promise<World> {
     pending(ctx, { school: schoolA, klass: classA1 }),
     pending(ctx, { school: schoolA, klass: classA2 }),
   ]);
+  const notice = async (author: typeof headTeacher, klass: typeof classA1) => {
+    const created = await createNotice(
+      ctx,
+      { id: author!.id, role: author!.role, schoolId: author!.schoolId },
+      { type: '通知', title: '家长会通知', body: '本周五下午三点召开家长会。', classIds: [klass!.id], dueDate: null, requiresConfirmation: true },
+      null,
+    );
+    await fanOutNotice(ctx, { noticeId: created.id });
+    return created.id;
+  };
+  const [ownClassNotice, otherClassNotice] = await Promise.all([notice(headTeacher, classA1), notice(headTeacher2, classA2)]);
   const accounts = { parent, student, teacher, headTeacher, headTeacher2, schoolAdmin, otherSchoolAdmin, operator, otherParent } as World['accounts'];
   return {
     schoolA: schoolA!,
@@ -105,6 +122,7 @@ export async function buildWorld(ctx: WorldContext): Promise<World> {
     accounts,
     students: { parentChild, studentSelf, otherFamilyChild },
     versions: { ownClass, otherClass },
+    notices: { ownClass: ownClassNotice, otherClass: otherClassNotice },
     async token(actor) {
       if (actor === 'anonymous') return null;
       const session = await createSession(ctx.db, ctx, {

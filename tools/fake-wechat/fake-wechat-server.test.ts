@@ -110,4 +110,14 @@ describe('fake WeChat', () => {
     expect(subscribeValueProblem('time2', '2025年9月1日 15:01')).toBeUndefined();
     expect(subscribeValueProblem('character_string4', '教育卡')).toBe('is not a character string');
   });
+
+  it('inject with touser: only the messages to that recipient get the errcode', async () => {
+    const token = (await stable()).access_token as string;
+    fake.inject({ path: '/cgi-bin/message/template/send', touser: 'oa_blocked', errcode: 43004, times: 'always' });
+    const send = (touser: string) => post(`/cgi-bin/message/template/send?access_token=${token}`, { touser, template_id: 'T1', data: { thing1: { value: '你好' } } });
+    expect(await send('oa_blocked')).toMatchObject({ errcode: 43004 });
+    expect(await send('oa_other')).toMatchObject({ errcode: 0 });
+    expect(await send('oa_blocked')).toMatchObject({ errcode: 43004 });
+    expect(fake.messages().map((m) => m.touser)).toEqual(['oa_other']);
+  });
 });

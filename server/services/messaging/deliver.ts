@@ -285,11 +285,13 @@ export async function deliverNotification(ctx: MessagingContext, notificationId:
 
   const content = messageContent(notification.kind, notification.data as Record<string, unknown>, notification.createdAt);
   if (!content) return { outcome: 'not_sent', reason: `kind ${notification.kind} is not sent as a message` };
-  const recipient = await loadRecipient(ctx, notification.accountId);
+  const [recipient, existing] = await Promise.all([
+    loadRecipient(ctx, notification.accountId),
+    ctx.db.select().from(messageDeliveries).where(eq(messageDeliveries.notificationId, notificationId)),
+  ]);
   if (!recipient) return { outcome: 'missing' };
   if (recipient.status === 'disabled') return { outcome: 'not_sent', reason: 'account disabled' };
 
-  const existing = await ctx.db.select().from(messageDeliveries).where(eq(messageDeliveries.notificationId, notificationId));
   const byChannel = new Map(existing.map((d) => [d.channel, d]));
   const log = ctx.logger.child({ notificationId, kind: notification.kind });
 
@@ -299,6 +301,10 @@ export async function deliverNotification(ctx: MessagingContext, notificationId:
     if (previous?.status === 'sent') return { outcome: 'sent', channel, deliveryId: previous.id };
     if (previous?.status === 'failed') return { outcome: 'failed', channel, errcode: previous.errcode };
     if (previous?.status === 'skipped') continue;
+    if (previous?.status === 'queued' && previous.nextAttemptAt && previous.nextAttemptAt.getTime() > Date.now()) {
+      // Another job of the same notification is waiting out a 45009 back-off: so does this one.
+      throw new RetryLaterError(previous.nextAttemptAt.getTime() - Date.now(), 'waiting for the quota back-off');
+    }
     if (previous?.status === 'sending') {
       const age = Date.now() - previous.updatedAt.getTime();
       if (age < CLAIM_LEASE_MS) throw new RetryLaterError(CLAIM_LEASE_MS - age + 1_000, 'another worker is sending this message');

@@ -88,9 +88,10 @@ export async function subscriptionsOf(
     const lastResult = row?.lastResult && (SUBSCRIBE_RESULTS as readonly string[]).includes(row.lastResult) ? (row.lastResult as SubscribeResult) : null;
     return { group, templateId, available: row?.available ?? 0, lastResult };
   });
-  const wanted = new Set(groupsForRole(account.role));
-  const requestIds = templates
-    .filter((t) => wanted.has(t.group) && t.lastResult !== 'ban')
+  // In the role's order of importance, without banned templates, at most what one popup takes.
+  const requestIds = groupsForRole(account.role)
+    .map((group) => templates.find((t) => t.group === group))
+    .filter((t): t is (typeof templates)[number] => t !== undefined && t.lastResult !== 'ban')
     .map((t) => t.templateId)
     .slice(0, MAX_SUBSCRIBE_IDS_PER_CALL);
   return { templates, requestIds };

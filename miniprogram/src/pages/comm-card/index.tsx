@@ -96,6 +96,7 @@ export default function CommCardPage() {
     try {
       const next = await bindPhone(studentId!, { phone, smsCode })
       setView(next)
+      setPhone('')
       setSmsCode('')
       void Taro.showToast({ title: '号码已绑定', icon: 'success' })
     } catch (err) {
@@ -183,7 +184,7 @@ export default function CommCardPage() {
               label='手机号'
               type='number'
               maxLength={11}
-              placeholder={view?.binding ? '更换绑定的手机号' : '请输入要绑定的手机号'}
+              placeholder={view?.binding ? '新的手机号' : '要绑定的手机号'}
               value={phone}
               error={form.errors.phone}
               onChange={(v) => {

@@ -5,7 +5,7 @@ import type { EcardView } from '../../../../domain/api/ecard'
 import FormNotice from '../../components/FormNotice'
 import QrCode from '../../components/QrCode'
 import { formatCardNumber } from '../../services/ecard'
-import { PAGES, openPage, pageParam } from '../../services/navigation'
+import { PAGES, openPage, pageParam, withQuery } from '../../services/navigation'
 import { formatChinaDate } from '../../utils/format'
 import { useEcard } from './useEcard'
 import './index.scss'
@@ -95,58 +95,60 @@ export default function EcardPage() {
   const status = view?.status ?? 'loading'
   return (
     <View className='page ecard-page'>
-      <View className='ecard-page__backdrop' />
+      <View className={`ecard-page__backdrop ecard-page__backdrop--${status}`} />
       {!view && error && <FormNotice message={error} testId='ecard-error' />}
-      <View className={`ecard ecard--${status}`} data-testid='ecard' data-status={status}>
-        <View className='ecard__brand'>
-          <View className='ecard__emblem'>
-            <Text>教</Text>
+      {(view || !error) && (
+        <View className={`ecard ecard--${status}`} data-testid='ecard' data-status={status}>
+          <View className='ecard__brand'>
+            <View className='ecard__emblem'>
+              <Text>教</Text>
+            </View>
+            <View className='ecard__brand-text'>
+              <Text className='ecard__title'>江苏省中小学教育卡</Text>
+              <Text className='ecard__subtitle'>电子卡 · E-CARD</Text>
+            </View>
+            {view && (
+              <Text className={`ecard__status ecard__status--${view.status}`} data-testid='ecard-status'>
+                {view.statusLabel}
+              </Text>
+            )}
           </View>
-          <View className='ecard__brand-text'>
-            <Text className='ecard__title'>江苏省中小学教育卡</Text>
-            <Text className='ecard__subtitle'>电子卡 · E-CARD</Text>
-          </View>
-          {view && (
-            <Text className={`ecard__status ecard__status--${view.status}`} data-testid='ecard-status'>
-              {view.statusLabel}
-            </Text>
-          )}
-        </View>
 
-        <View className='ecard__holder'>
-          <Text className='ecard__name' data-testid='ecard-name'>
-            {view ? view.name ?? '—' : '加载中…'}
-          </Text>
-          <Text className='ecard__school' data-testid='ecard-school'>
-            {view?.schoolName ?? ''}
-          </Text>
-          <Text className='ecard__class' data-testid='ecard-class'>
-            {view ? classLine(view) : ''}
-          </Text>
-        </View>
+          <View className='ecard__holder'>
+            <Text className='ecard__name' data-testid='ecard-name'>
+              {view ? view.name ?? '—' : '加载中…'}
+            </Text>
+            <Text className='ecard__school' data-testid='ecard-school'>
+              {view?.schoolName ?? ''}
+            </Text>
+            <Text className='ecard__class' data-testid='ecard-class'>
+              {view ? classLine(view) : ''}
+            </Text>
+          </View>
 
-        <View className='ecard__meta'>
-          <View className='ecard__meta-item'>
-            <Text className='ecard__meta-label'>卡号</Text>
-            <Text className='ecard__meta-value ecard__number' data-testid='ecard-number' data-value={view?.cardNumber ?? ''}>
-              {view?.cardNumber ? formatCardNumber(view.cardNumber) : '未发卡'}
-            </Text>
-          </View>
-          <View className='ecard__meta-item ecard__meta-item--right'>
-            <Text className='ecard__meta-label'>有效期</Text>
-            <Text className='ecard__meta-value' data-testid='ecard-validity'>
-              {view?.validity ?? '—'}
-            </Text>
+          <View className='ecard__meta'>
+            <View className='ecard__meta-item'>
+              <Text className='ecard__meta-label'>卡号</Text>
+              <Text className='ecard__meta-value ecard__number' data-testid='ecard-number' data-value={view?.cardNumber ?? ''}>
+                {view?.cardNumber ? formatCardNumber(view.cardNumber) : '未发卡'}
+              </Text>
+            </View>
+            <View className='ecard__meta-item ecard__meta-item--right'>
+              <Text className='ecard__meta-label'>有效期</Text>
+              <Text className='ecard__meta-value' data-testid='ecard-validity'>
+                {view?.validity ?? '—'}
+              </Text>
+            </View>
           </View>
         </View>
-      </View>
+      )}
 
       <QrPanel state={state} />
 
       {view?.issuedAt && <Text className='ecard-page__issued'>发卡日期 {formatChinaDate(view.issuedAt)}</Text>}
       <View className='ecard-page__links'>
         {view?.status === 'valid' && (
-          <Text className='link ecard-page__link link-comm-card' onClick={() => void openPage(`${PAGES.commCard}?studentId=${encodeURIComponent(studentId)}`)}>
+          <Text className='link ecard-page__link link-comm-card' onClick={() => void openPage(withQuery(PAGES.commCard, { studentId }))}>
             通讯卡（自愿选用）
           </Text>
         )}

@@ -113,12 +113,14 @@ export default function StudentsPage() {
                   <View className='student-card__arrow' />
                 </View>
                 <View className='student-card__bottom'>
-                  <Text className='student-card__meta'>教育卡号</Text>
-                  <Text className={`student-card__card card-number${student.card ? '' : ' student-card__card--none'}`}>
-                    {student.card ? student.card.number : '认证通过后发放'}
-                  </Text>
+                  <View className='student-card__card-box'>
+                    <Text className='student-card__meta'>教育卡号</Text>
+                    <Text className={`student-card__card card-number${student.card ? '' : ' student-card__card--none'}`}>
+                      {student.card ? student.card.number : '认证通过后发放'}
+                    </Text>
+                  </View>
                   {student.latestVersion && (
-                    <Text className='student-card__date'>提交于 {formatChinaDate(student.latestVersion.submittedAt)}</Text>
+                    <Text className='student-card__date'>{formatChinaDate(student.latestVersion.submittedAt)}提交</Text>
                   )}
                 </View>
               </View>

@@ -3,7 +3,8 @@
  * the development SMS provider (Redis list), the newest notification rows
  * (what people are to be told, with the mini-program page each opens) and,
  * when WECHAT_API_BASE points at the local fake WeChat, the template and
- * subscribe messages it recorded.
+ * subscribe messages it recorded; `deliveries` says how each listed
+ * notification went out (channel, status, errcode), joined by notificationId.
  *
  * Development only: routesFor() leaves this route out of the route table when
  * NODE_ENV is production, so it does not exist there (404, and absent from
@@ -16,6 +17,7 @@
 import { z } from 'zod';
 import { phoneSchema } from '../../../../domain/contact/phone';
 import { readDevInbox } from '../../../integrations/sms';
+import { deliveriesOf } from '../../../services/messaging/deliver';
 import { listRecentNotifications } from '../../../services/notifications/notifications';
 import { defineRoute } from '../../route';
 
@@ -36,12 +38,28 @@ export const DevInboxResponseSchema = z.object({
   ),
   notifications: z.array(
     z.object({
+      /** Joins `deliveries`. */
+      id: z.string(),
       at: z.string(),
       accountId: z.string(),
       kind: z.string(),
       data: z.record(z.string(), z.unknown()),
       /** The mini-program page the message opens (also a route of the H5 build). */
       pagePath: z.string().nullable(),
+    }),
+  ),
+  /** How each listed notification went out (message_deliveries): one row per channel tried, in order. */
+  deliveries: z.array(
+    z.object({
+      notificationId: z.string(),
+      channel: z.enum(['template', 'subscribe', 'sms']),
+      status: z.string(),
+      errcode: z.number().nullable(),
+      errmsg: z.string().nullable(),
+      templateId: z.string().nullable(),
+      pagePath: z.string().nullable(),
+      attempts: z.number(),
+      sentAt: z.string().nullable(),
     }),
   ),
   wechat: z.object({
@@ -91,13 +109,25 @@ export const getDevInbox = defineRoute({
       fakeWechatMessages(app.config.WECHAT_API_BASE, limit),
     ]);
     const notifications = rows.map((n) => ({
+      id: n.id,
       at: n.createdAt.toISOString(),
       accountId: n.accountId,
       kind: n.kind,
       data: n.data as Record<string, unknown>,
       pagePath: n.pagePath,
     }));
+    const deliveries = (await deliveriesOf(app, rows.map((n) => n.id))).map((d) => ({
+      notificationId: d.notificationId,
+      channel: d.channel,
+      status: d.status,
+      errcode: d.errcode,
+      errmsg: d.errmsg,
+      templateId: d.templateId,
+      pagePath: d.pagePath,
+      attempts: d.attempts,
+      sentAt: d.sentAt ? d.sentAt.toISOString() : null,
+    }));
     koa.set('Cache-Control', 'no-store');
-    koa.body = { sms, notifications, wechat };
+    koa.body = { sms, notifications, deliveries, wechat };
   },
 });

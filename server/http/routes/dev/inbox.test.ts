@@ -64,6 +64,7 @@ describe('GET /api/dev/inbox', () => {
     });
     const res = await request(createApp(h.ctx).callback()).get('/api/dev/inbox?limit=200');
     expect(res.body.notifications).toContainEqual({
+      id: expect.any(String),
       at: expect.any(String),
       accountId: teacher.id,
       kind: 'review.waiting',
