@@ -108,11 +108,11 @@ export function startWorkerProcess(fault: FaultEnv): WorkerProcess {
   };
 }
 
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 200): Promise<number> {
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 200, explain?: () => Promise<unknown>): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${what}${explain ? `; ${JSON.stringify(await explain())}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -173,7 +173,11 @@ export async function exactlyOnceReport(fault: FaultEnv, built: BuiltSubmission[
   const messages = fault.wechat.messages({ kind: 'template' }).filter((m) => openids.has(m.touser));
   const perOpenid = new Map<string, number>();
   for (const m of messages) perOpenid.set(m.touser, (perOpenid.get(m.touser) ?? 0) + 1);
+  const deliveries = rowsOf<{ channel: string; status: string; n: number }>(
+    await ctx.db.execute(sql`select d.channel, d.status, count(*)::int as n from message_deliveries d join notifications n on n.id = d.notification_id where ${inArray(notifications.accountId, built.map((b) => b.family.id))} group by 1, 2`),
+  );
   return {
+    deliveries: deliveries.map((d) => `${d.channel}:${d.status}:${d.n}`).sort().join(' '),
     versions: statuses.length,
     approved: statuses.filter((s) => s.status === 'approved').length,
     auditRowsPerVersion: [...new Set(audits.map((a) => a.n))],
@@ -188,6 +192,7 @@ export async function exactlyOnceReport(fault: FaultEnv, built: BuiltSubmission[
 
 export function expectedExactlyOnce(n: number) {
   return {
+    deliveries: expect.any(String),
     versions: n,
     approved: n,
     auditRowsPerVersion: [1],
