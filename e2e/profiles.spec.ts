@@ -427,7 +427,8 @@ test('a wrong class goes to the head teacher, is returned with a reason, correct
 
   await teacherPage.goto('/#/pages/dev-inbox/index');
   await visible(teacherPage, '.tab-notifications').click();
-  const notification = visible(teacherPage, `.notification-item[data-page-path="pages/review/detail?id=${versionId}"]`);
+  // The review.waiting row (the 待审核 digest that now follows it links to the same page).
+  const notification = visible(teacherPage, `.notification-item[data-kind="review.waiting"][data-page-path="pages/review/detail?id=${versionId}"]`);
   await expect(notification).toBeVisible({ timeout: 15_000 });
   await expect(notification).toHaveAttribute('data-kind', 'review.waiting');
   await shot(teacherPage, '14-dev-inbox-notifications');

@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     const [anySchool] = await ctx.db.select({ id: schools.id }).from(schools).limit(1);
     if (!anySchool) seedSummary = formatDemoSeedSummary(await seedDemo(ctx));
   }
-  const workers = await startWorkers(ctx);
+  // The whole system owns its database (also under the e2e tests, NODE_ENV=test on educard_e2e): the relay of
+  // notification rows runs here too, so messages and 待审核 digests go out (startWorkers leaves it off under
+  // NODE_ENV=test only for the jest suites that share one database).
+  const workers = await startWorkers(ctx, { notificationRelay: {} });
   const api = await startApi(ctx);
   onShutdownSignal(ctx.logger, [
     { name: 'http', run: () => api.close() },

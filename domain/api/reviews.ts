@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { errorMessage } from '../errors';
 import { GRADES } from '../profile/schemas';
 import { MAX_RETURN_REASON_LENGTH, MIN_RETURN_REASON_LENGTH, REVIEW_STATES } from '../review/state-machine';
-import { codePointLength } from '../text/normalize';
+import { codePointLength, removeControlCharacters } from '../text/normalize';
 import { MAX_PAGE_SIZE, PageQuerySchema } from './profiles';
 
 /** The statuses a reviewer filters by: 待审核 / 已退回 / 已通过. */
@@ -128,7 +128,11 @@ export const ReviewDetailSchema = z.object({
 export const ReturnReviewRequestSchema = z
   .strictObject({
     reasonPreset: z.enum(RETURN_REASON_PRESETS, { error: '请选择退回原因' }),
-    reasonText: z.string().trim().max(MAX_RETURN_REASON_LENGTH).optional(),
+    reasonText: z
+      .string()
+      .transform((v) => removeControlCharacters(v, { keepLineBreaks: true }).trim())
+      .pipe(z.string().max(MAX_RETURN_REASON_LENGTH))
+      .optional(),
   })
   .superRefine((body, ctx) => {
     if (body.reasonPreset === '其他' && !body.reasonText) {

@@ -13,7 +13,7 @@ import { optionalEmailSchema } from '../contact/email';
 import { optionalPhoneSchema, phoneSchema } from '../contact/phone';
 import { residentIdSchema } from '../identity/resident-id';
 import { personNameSchema } from '../person/name';
-import { codePointLength, removeZeroWidth } from '../text/normalize';
+import { codePointLength, removeControlCharacters, removeZeroWidth } from '../text/normalize';
 import { parsedStringSchema } from '../validation/field-schema';
 import { type ParseResult, fail, ok } from '../validation/result';
 import { requiresGuardianConsent } from './guardian-consent';
@@ -73,7 +73,7 @@ export const MAX_ADDRESS_LENGTH = 120;
 export const MAX_POLICY_VERSION_LENGTH = 64;
 
 export function parseAddress(input: string): ParseResult<string> {
-  const address = typeof input === 'string' ? removeZeroWidth(input).trim() : '';
+  const address = typeof input === 'string' ? removeControlCharacters(removeZeroWidth(input)).trim() : '';
   if (address === '') return fail('REQUIRED');
   return codePointLength(address) > MAX_ADDRESS_LENGTH ? fail('ADDRESS_LENGTH') : ok(address);
 }

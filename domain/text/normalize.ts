@@ -23,6 +23,15 @@ export function removeZeroWidth(input: string): string {
   return input.replace(ZERO_WIDTH, '');
 }
 
+/**
+ * Drops control characters (NUL above all: PostgreSQL text cannot hold it).
+ * Tabs and line breaks become spaces, or stay (as \n) with keepLineBreaks.
+ */
+export function removeControlCharacters(input: string, options: { keepLineBreaks?: boolean } = {}): string {
+  const text = options.keepLineBreaks ? input.replace(/\r\n?/g, '\n') : input.replace(/[\t\n\r]+/g, ' ');
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+}
+
 /** Half-width, without zero-width characters and without any whitespace at all. */
 export function compactIdentifier(input: string): string {
   return removeZeroWidth(toHalfWidth(input)).replace(/\s+/g, '');

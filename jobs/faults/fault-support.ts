@@ -38,7 +38,8 @@ export async function startFaultEnv(): Promise<FaultEnv> {
     startFakeWechat({ port: 0, appSecrets: { wxfault000000000mp: 'fault-mp-secret', wxfault000000000oa: 'fault-oa-secret' } }),
   ]);
   const env = {
-    NODE_ENV: 'test',
+    // The processes run as in production (relays and schedulers on): the databases are this test's alone.
+    NODE_ENV: 'development',
     DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
     QUEUE_PREFIX: 'fault',
@@ -174,7 +175,7 @@ export async function exactlyOnceReport(fault: FaultEnv, built: BuiltSubmission[
   const perOpenid = new Map<string, number>();
   for (const m of messages) perOpenid.set(m.touser, (perOpenid.get(m.touser) ?? 0) + 1);
   const deliveries = rowsOf<{ channel: string; status: string; n: number }>(
-    await ctx.db.execute(sql`select d.channel, d.status, count(*)::int as n from message_deliveries d join notifications n on n.id = d.notification_id where ${inArray(notifications.accountId, built.map((b) => b.family.id))} group by 1, 2`),
+    await ctx.db.execute(sql`select d.channel, d.status, count(*)::int as n from message_deliveries d join notifications on notifications.id = d.notification_id where ${inArray(notifications.accountId, built.map((b) => b.family.id))} group by 1, 2`),
   );
   return {
     deliveries: deliveries.map((d) => `${d.channel}:${d.status}:${d.n}`).sort().join(' '),

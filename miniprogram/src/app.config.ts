@@ -20,6 +20,12 @@ export default defineAppConfig({
     'pages/status/index',
     'pages/archive/index',
     'pages/reconfirm/index',
+    // class notices and homework (公告作业): families' list and detail, teachers' 发布通知 and 通知回执
+    'pages/notices/index',
+    'pages/notices/detail',
+    'pages/notice-detail/index',
+    'pages/notice-compose/index',
+    'pages/notice-receipts/index',
   ],
   // Teachers' review pages: a subpackage, loaded only when a teacher opens one
   // (paths stay pages/review/index and pages/review/detail, what messages link to).

@@ -555,12 +555,15 @@ describe('the API fuzzer', () => {
       (o) => o.status >= 400 && o.req.op.operationId !== 'wechatPayNotify' && (!o.contentType.includes('application/json') || typeof (JSON.parse(o.text) as { error?: { code?: unknown } }).error?.code !== 'string'),
     );
     const leaks = outcomes.filter((o) => /\n\s+at |node_modules|\/work\/|\.ts:\d+|stack/i.test(o.text) && o.req.op.operationId !== 'getOpenApi');
+    // A 400 of the schemas names its fields; one without is the database refusing what a schema let through (a schema to fix).
+    const slippedPastSchemas = outcomes.filter((o) => o.status === 400 && o.text.includes('"VALIDATION_FAILED"') && !o.text.includes('"fields"'));
     const acceptedWrongly = outcomes.filter((o) => o.schemaAccepts === false && o.status < 400);
     const summary = (list: Outcome[]) => list.slice(0, 10).map((o) => ({ op: o.req.op.operationId, kind: o.req.kind, status: o.status, body: o.text.slice(0, 200) }));
     expect(summary(serverErrors)).toEqual([]);
     expect(summary(badErrorBodies)).toEqual([]);
     expect(summary(leaks)).toEqual([]);
     expect(summary(acceptedWrongly)).toEqual([]);
+    expect(summary(slippedPastSchemas)).toEqual([]);
 
     // Never a stored unvalidated value: markers of requests the schemas rejected appear in no row of any table.
     const rejected = new Set(outcomes.filter((o) => o.schemaAccepts !== true).map((o) => MARK(o.index)));

@@ -10,6 +10,8 @@ import { closeContext, createContext, type AppContext } from '../context';
 import { createApp } from './app';
 import { defineRoute } from './route';
 import { allRoutes } from './routes';
+import { createSession } from '../services/accounts/sessions';
+import { buildAccount } from '../test/factories';
 
 const h5Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'educard-h5-'));
 fs.writeFileSync(path.join(h5Dir, 'index.html'), '<!doctype html><title>教育卡</title>');
@@ -161,6 +163,69 @@ describe('web basics', () => {
     expect(other.headers['access-control-allow-credentials']).toBeUndefined();
   });
 });
+
+describe('web basics: CORS, sessions, body limits, texts', () => {
+  const app = () => createApp(ctx).callback();
+
+  it('answers a preflight only for a listed origin, and never allows credentials', async () => {
+    const listed = await request(app()).options('/api/me').set('Origin', 'https://admin.educard.example').set('Access-Control-Request-Method', 'POST');
+    expect(listed.status).toBe(204);
+    expect(listed.headers['access-control-allow-origin']).toBe('https://admin.educard.example');
+    expect(listed.headers['access-control-allow-headers']).toContain('Authorization');
+    expect(listed.headers['access-control-allow-credentials']).toBeUndefined();
+    const foreign = await request(app()).options('/api/me').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    expect(foreign.headers['access-control-allow-methods']).toBeUndefined();
+    expect(foreign.headers.vary).toContain('Origin');
+  });
+
+  it('keeps session tokens out of cookies and caches: a token travels in the Authorization header only, and answers about the caller are no-store', async () => {
+    const account = await buildAccount(ctx.db, { role: 'parent' });
+    const { token } = await createSession(ctx.db, ctx, { accountId: account.id, channel: 'h5', meta: { ip: '127.0.0.1', requestId: 't', userAgent: null } });
+    const me = await request(app()).get('/api/me').set('Authorization', `Bearer ${token}`).set('Origin', 'https://evil.example');
+    expect(me.status).toBe(200);
+    expect(me.headers['set-cookie']).toBeUndefined();
+    expect(me.headers['cache-control']).toContain('no-store');
+    // Another origin's page gets no CORS grant, so the browser does not hand it the answer.
+    expect(me.headers['access-control-allow-origin']).toBeUndefined();
+    // A cookie is never how a session is recognised (no ambient authority for cross-site requests).
+    const byCookie = await request(app()).get('/api/me').set('Cookie', `token=${token}; session=${token}`);
+    expect(byCookie.status).toBe(401);
+    // No route of the table sets a cookie.
+    for (const file of routeSources()) expect(fs.readFileSync(file, 'utf8')).not.toMatch(/cookies\.set|Set-Cookie/i);
+  });
+
+  it('refuses a body over the limit on a real route with 413, before any work', async () => {
+    const res = await request(app()).post('/api/auth/login').send({ identifier: 'x'.repeat(200_000), password: 'y' });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers notice and reason texts as JSON strings, never as HTML, and the mini-program renders them as text', async () => {
+    const res = await request(createApp(ctx, [echo]).callback()).post('/api/test/echo').send({ name: '<script>alert(1)</script>', age: 1 });
+    expect(res.status).toBe(200);
+    expect(res.body.name).toBe('<script>alert(1)</script>');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // No page of the mini-program or the H5 build injects markup from data.
+    const offenders = sourceFiles(path.join(__dirname, '..', '..', 'miniprogram', 'src')).filter((file) =>
+      /dangerouslySetInnerHTML|innerHTML\s*=|<RichText|rich-text|v-html|document\.write/.test(fs.readFileSync(file, 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.(tsx?|jsx?)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+function routeSources(): string[] {
+  return sourceFiles(path.join(__dirname, 'routes')).filter((f) => !f.endsWith('.test.ts'));
+}
 
 describe('the H5 build at /', () => {
   const app = () => createApp(ctx).callback();

@@ -4,10 +4,17 @@ import Taro, { useDidHide, useDidShow, useUnload } from '@tarojs/taro'
 import FormNotice from '../../components/FormNotice'
 import { toAppError } from '../../hooks/useFormErrors'
 import {
+  CHANNEL_LABELS,
+  DELIVERY_STATUS_LABELS,
   NOTIFICATION_KIND_LABELS,
   codeInText,
+  deliveriesOf,
   fetchDevInbox,
+  maskRecipient,
   newestFirst,
+  notificationFields,
+  wechatFields,
+  wechatPagePath,
   type DevInbox,
   type DevNotification,
   type WechatMessage,
@@ -64,6 +71,53 @@ function openNotification(pagePath: string) {
   void openPage(url).catch(() => {
     void Taro.showToast({ title: '无法打开该页面', icon: 'none' })
   })
+}
+
+/**
+ * How a notification went out: each channel tried (status, errcode), and the
+ * fields of the channel that carried it (or would have: the first one tried).
+ */
+function DeliveryRows({ inbox, notification }: { inbox: DevInbox | undefined; notification: DevNotification }) {
+  const rows = deliveriesOf(inbox, notification.id)
+  const carrier = rows.find((d) => d.status === 'sent') ?? rows[0]
+  const fields = notificationFields(notification, carrier?.channel ?? 'subscribe')
+  return (
+    <View className='dev-deliveries' data-testid='notification-deliveries'>
+      {rows.length === 0 ? (
+        <Text className='dev-deliveries__none'>未发送消息（或尚在排队）</Text>
+      ) : (
+        rows.map((d) => (
+          <View
+            className={`dev-deliveries__row dev-deliveries__row--${d.status}`}
+            key={d.channel}
+            data-testid='delivery'
+            data-channel={d.channel}
+            data-status={d.status}
+            data-errcode={d.errcode ?? ''}
+          >
+            <Text className='dev-deliveries__channel'>{CHANNEL_LABELS[d.channel] ?? d.channel}</Text>
+            <Text className='dev-deliveries__status'>
+              {DELIVERY_STATUS_LABELS[d.status] ?? d.status}
+              {d.errcode !== null ? ` · errcode ${d.errcode}${d.errmsg ? ` ${d.errmsg}` : ''}` : ''}
+              {d.attempts > 1 ? ` · ${d.attempts} 次` : ''}
+            </Text>
+          </View>
+        ))
+      )}
+      {fields.length > 0 && (
+        <View className='dev-fields' data-testid='notification-fields'>
+          {fields.map(([key, value]) => (
+            <View className='dev-fields__row' key={key}>
+              <Text className='dev-fields__key'>{key}</Text>
+              <Text className='dev-fields__value' selectable userSelect>
+                {value}
+              </Text>
+            </View>
+          ))}
+        </View>
+      )}
+    </View>
+  )
 }
 
 /**
@@ -184,6 +238,10 @@ export default function DevInboxPage() {
                 <Text className='dev-message__to'>{NOTIFICATION_KIND_LABELS[notification.kind] ?? notification.kind}</Text>
                 <Text className='dev-message__time'>{formatChinaDateTime(notification.at)}</Text>
               </View>
+              <Text className='dev-message__recipient' data-testid='notification-recipient'>
+                收件账号 {maskRecipient(notification.accountId)}
+              </Text>
+              <DeliveryRows inbox={inbox} notification={notification} />
               <Text className='dev-message__text dev-message__text--pre' selectable userSelect>
                 {describeNotification(notification)}
               </Text>
@@ -211,20 +269,54 @@ export default function DevInboxPage() {
               {!inbox ? '加载中…' : inbox.wechat.available ? '还没有微信消息' : '未连接本地模拟微信服务，无法读取微信消息'}
             </Text>
           )}
-          {wechat.map((message, i) => (
-            <View className='dev-message wechat-message' key={`${message.at ?? ''}-${i}`}>
-              <View className='dev-message__head'>
-                <Text className='dev-message__to'>
-                  {wechatTitle(message)}
-                  {wechatTarget(message) ? ` → ${wechatTarget(message)}` : ''}
-                </Text>
-                <Text className='dev-message__time'>{message.at ? formatChinaDateTime(message.at) : ''}</Text>
+          {wechat.map((message, i) => {
+            const kind = typeof message.kind === 'string' ? message.kind : ''
+            const fields = wechatFields(message)
+            const pagePath = wechatPagePath(message)
+            const target = wechatTarget(message)
+            return (
+              <View
+                className='dev-message wechat-message'
+                key={`${message.at ?? ''}-${i}`}
+                data-channel={kind}
+                data-page-path={pagePath ?? ''}
+                data-template-id={typeof message.template_id === 'string' ? message.template_id : ''}
+              >
+                <View className='dev-message__head'>
+                  <Text className='dev-message__to'>{CHANNEL_LABELS[kind] ?? wechatTitle(message)}</Text>
+                  <Text className='dev-message__time'>{message.at ? formatChinaDateTime(message.at) : ''}</Text>
+                </View>
+                {target && <Text className='dev-message__recipient'>收件人 {maskRecipient(target)}</Text>}
+                {fields.length > 0 ? (
+                  <View className='dev-fields'>
+                    {fields.map(([key, value]) => (
+                      <View className='dev-fields__row' key={key}>
+                        <Text className='dev-fields__key'>{key}</Text>
+                        <Text className='dev-fields__value' selectable userSelect>
+                          {value}
+                        </Text>
+                      </View>
+                    ))}
+                  </View>
+                ) : (
+                  <Text className='dev-message__text dev-message__text--pre' selectable userSelect>
+                    {describeWechat(message)}
+                  </Text>
+                )}
+                {Array.isArray(message.violations) && message.violations.length > 0 && (
+                  <Text className='dev-message__warn'>{(message.violations as unknown[]).map(String).join('；')}</Text>
+                )}
+                {pagePath && (
+                  <View className='dev-message__link-row'>
+                    <Text className='dev-message__path'>{pagePath}</Text>
+                    <View className='dev-message__open btn-open-wechat' data-testid='open-wechat' onClick={() => openNotification(pagePath)}>
+                      <Text>打开</Text>
+                    </View>
+                  </View>
+                )}
               </View>
-              <Text className='dev-message__text dev-message__text--pre' selectable userSelect>
-                {describeWechat(message)}
-              </Text>
-            </View>
-          ))}
+            )
+          })}
         </View>
       )}
     </View>

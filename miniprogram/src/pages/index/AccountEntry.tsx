@@ -15,17 +15,32 @@ export default function AccountEntry() {
           <Text className='account-entry__title'>{name ? `${name}，欢迎回来` : '欢迎回来'}</Text>
           {role === 'parent' || role === 'student' ? (
             <>
-              <Text className='account-entry__desc'>为学生填写信息、查看审核进度和电子教育卡。</Text>
+              <Text className='account-entry__desc'>为学生填写信息、查看审核进度、电子教育卡和班级公告作业。</Text>
               <SubmitButton name='home-students' loading={false} onClick={() => void openPage(PAGES.students)}>
                 我的学生
+              </SubmitButton>
+              <SubmitButton name='home-notices' fill='outline' loading={false} onClick={() => void openPage(PAGES.notices)}>
+                公告作业
               </SubmitButton>
             </>
           ) : role === 'teacher' || role === 'school_admin' ? (
             <>
-              <Text className='account-entry__desc'>审核本班学生的身份认证资料。</Text>
+              <Text className='account-entry__desc'>审核本班学生的身份认证资料，发布班级通知和作业。</Text>
               <SubmitButton name='home-reviews' loading={false} onClick={() => void openPage(PAGES.reviews)}>
                 审核工作台
               </SubmitButton>
+              <View className='account-entry__actions'>
+                <View className='account-entry__action'>
+                  <SubmitButton name='home-notice-compose' fill='outline' loading={false} onClick={() => void openPage(PAGES.noticeCompose)}>
+                    发布通知
+                  </SubmitButton>
+                </View>
+                <View className='account-entry__action'>
+                  <SubmitButton name='home-notices-sent' fill='outline' loading={false} onClick={() => void openPage(PAGES.notices)}>
+                    已发通知
+                  </SubmitButton>
+                </View>
+              </View>
             </>
           ) : (
             <>

@@ -15,6 +15,7 @@ import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { logout, refreshAccount, useSession } from '../../services/session'
 import AuthEntries from './AuthEntries'
 import CardEntries from './CardEntries'
+import NoticeEntries from './NoticeEntries'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
@@ -173,6 +174,8 @@ export default function MinePage() {
         {session.signedIn && <AuthEntries account={account} />}
 
         {session.signedIn && <CardEntries account={account} />}
+
+        {session.signedIn && <NoticeEntries account={account} />}
 
         {session.signedIn && (
           <CellGroup className='mine-group'>

@@ -65,7 +65,6 @@ export default function FamilyNotices() {
   useEffect(() => {
     mounted.current = true
     void load()
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
   useDidShow(() => {
     if (mounted.current) void load()

@@ -40,7 +40,6 @@ export default function SentNotices() {
   useEffect(() => {
     mounted.current = true
     void load()
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
   useDidShow(() => {
     if (mounted.current) void load()
