@@ -6,9 +6,10 @@
  *   pg_dump of the test database and the logs jest wrote, for every resident ID
  *   and phone the tests stored) → weapp and H5 builds → browser test of the H5
  *   build served by the API (Playwright + /usr/bin/chromium).
- * Jest's logs go to test-results/logs/jest.log (LOG_FILE, level debug) for the
- * scan; the suite's figures (requests fuzzed, matrix cells, faults survived)
- * are collected in test-results/figures and printed at the end.
+ * Jest's logs go to test-results/runs/<run>/logs/jest.log (LOG_FILE, level
+ * debug) for the scan; the suite's figures (requests fuzzed, matrix cells,
+ * faults survived) are collected in test-results/runs/<run>/figures and
+ * printed at the end.
  * `npm test -- --skip-build` reuses existing builds (faster local loops).
  */
 import { spawnSync } from 'node:child_process';
@@ -20,11 +21,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const skipBuild = process.argv.includes('--skip-build');
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const logDir = path.join(root, 'test-results', 'logs');
-const figuresDir = path.join(root, 'test-results', 'figures');
-fs.rmSync(logDir, { recursive: true, force: true });
-fs.rmSync(figuresDir, { recursive: true, force: true });
+// This run's logs and figures, in a directory of its own: several runs may share the working tree.
+const runsDir = path.join(root, 'test-results', 'runs');
+const runDir = path.join(runsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+const logDir = path.join(runDir, 'logs');
+const figuresDir = path.join(runDir, 'figures');
 fs.mkdirSync(logDir, { recursive: true });
+// Runs older than a day are of no use any more.
+for (const old of fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []) {
+  const dir = path.join(runsDir, old);
+  if (Date.now() - fs.statSync(dir).mtimeMs > 24 * 3600_000) fs.rmSync(dir, { recursive: true, force: true });
+}
 
 const steps = [
   ['type check (server, domain, jobs, tools)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
@@ -43,7 +50,7 @@ const steps = [
       TEST_FIGURES_DIR: figuresDir,
     },
   ],
-  ['PII scan (test database dump and captured logs)', npx, ['tsx', 'tools/pii-scan.ts', '--logs', logDir], { TEST_FIGURES_DIR: figuresDir }],
+  ['PII scan (test database dump and captured logs)', npx, ['tsx', 'tools/pii-scan.ts', '--logs', logDir, '--out', path.join(runDir, 'pii-scan')], { TEST_FIGURES_DIR: figuresDir }],
   ...(skipBuild
     ? []
     : [

@@ -29,7 +29,8 @@ import { residentIdCheckChar } from '../domain/identity/resident-id';
 import { sql } from 'drizzle-orm';
 
 const ID_TOKEN = /(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/g;
-const PHONE_TOKEN = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
+// Letters around it make it part of an identifier (a UUID's hex), not a phone; stored phones are found anywhere below.
+const PHONE_TOKEN = /(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/g;
 const DIGIT_RUN = /\d{11,18}[Xx]?/g;
 
 function mask(value: string): string {

@@ -50,6 +50,13 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one that is checked out between two statements (inside a transaction) when the server ends the
+  // connection (57P01 on restart): the pool stops handling errors of a checked-out client, and an 'error'
+  // event without a listener would kill the process. The statement in progress fails on its own; the
+  // broken client is not queryable any more, so the pool discards it when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   return {
     db,

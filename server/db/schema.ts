@@ -405,6 +405,8 @@ export const profileVersions = pgTable(
     index('profile_versions_status_changed_idx').on(t.status, t.statusChangedAt),
     index('profile_versions_reviewer_status_idx').on(t.assignedReviewerId, t.status),
     index('profile_versions_resident_id_index_idx').on(t.residentIdIndex),
+    // Foreign keys are checked on every registry row deleted or re-keyed: without it that is a scan per row.
+    index('profile_versions_matched_registry_idx').on(t.matchedRegistryId),
   ],
 );
 

@@ -41,7 +41,7 @@ import { buildWorld, type SignedInActor, type World } from '../test/world';
 jest.setTimeout(240_000);
 
 const MIN_REQUESTS = 10_000;
-const CONCURRENCY = 12;
+const CONCURRENCY = 8;
 const MARK = (n: number) => `xfz${n.toString(36)}zfx`;
 const MARK_PATTERN = /xfz([0-9a-z]+)zfx/g;
 
@@ -112,6 +112,8 @@ const BAD_STRINGS = [
   'null',
   '__proto__',
 ];
+/** Query values: every class of the strings above once, and numbers out of range. */
+const QUERY_VALUES = ['', ' ', '\u0000', '\ud800', '\u202egnp', '😀', "' OR '1'='1", '<script>alert(1)</script>', '{{7*7}}', '../../etc/passwd', 'x'.repeat(3000), 'NaN', '-5', '0', '99999999999', '1.5', 'true', 'null', '__proto__'];
 const BAD_NON_STRINGS: Json[] = [
   null,
   true,
@@ -404,7 +406,7 @@ function buildRequests(ops: Operation[]): FuzzRequest[] {
     }
     const queryNames = [...op.parameters.filter((x) => x.in === 'query').map((x) => x.name), 'unknown', '__proto__', 'constructor[prototype][polluted]'];
     for (const name of queryNames) {
-      for (const bad of [...BAD_STRINGS.filter((s) => s.length < 5000), '1', '0', '-5', '99999999999', '1.5', 'true']) own.push({ ...base, kind: `query ${name}`, query: [[name, bad]] });
+      for (const bad of QUERY_VALUES) own.push({ ...base, kind: `query ${name}`, query: [[name, bad]] });
       own.push({ ...base, kind: `query ${name} repeated`, query: [[name, '1'], [name, '2']] });
     }
     own.push({ ...base, kind: 'auth bad scheme', headers: { Authorization: 'Basic YWRtaW46YWRtaW4=' } });
@@ -463,11 +465,6 @@ function schemaAccepts(route: AnyRoute, req: FuzzRequest, sentJson: unknown): bo
   return true;
 }
 
-const profile = new Map<string, number>();
-afterAll(() => {
-  if (process.env.FUZZ_PROFILE) console.log([...profile].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${k}: ${Math.round(v)} ms`).join('\n'));
-});
-
 async function send(index: number, req: FuzzRequest): Promise<Outcome> {
   const marker = MARK(index);
   let path = req.op.path;
@@ -489,7 +486,6 @@ async function send(index: number, req: FuzzRequest): Promise<Outcome> {
     if (req.body.contentType) headers['Content-Type'] = req.body.contentType;
   }
   const route = allRoutes.find((r) => r.operationId === req.op.operationId)!;
-  const t0 = performance.now();
   const res = await fetch(`${baseUrl}${path}${search ? `?${search}` : ''}`, {
     method: req.op.method.toUpperCase(),
     headers,
@@ -497,10 +493,6 @@ async function send(index: number, req: FuzzRequest): Promise<Outcome> {
     signal: AbortSignal.timeout(20_000),
   });
   const text = await res.text();
-  if (process.env.FUZZ_PROFILE) {
-    const key = `${req.op.operationId} ${req.kind.replace(/=.*/, '')}`;
-    profile.set(key, (profile.get(key) ?? 0) + performance.now() - t0);
-  }
   return {
     index,
     req,

@@ -53,14 +53,16 @@ export function createLogger(options: { level: string; name?: string; file?: str
       name: options.name ?? 'educard',
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown> },
+      // Child loggers' bindings (logger.child({ … })) are masked like the fields of each call.
+      formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown>, bindings: (bindings) => maskDeep(bindings) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           const masked = args.map((a) => (typeof a === 'string' ? maskSensitiveText(a) : a)) as Parameters<typeof method>;
           method.apply(this, masked);
         },
       },
-      serializers: { err: pino.stdSerializers.err },
+      // Error messages and stacks are masked too (a driver error quotes the statement's parameters).
+      serializers: { err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) },
     },
     destination ?? (options.file ? fileDestination(options.file) : undefined),
   );

@@ -1,0 +1,1 @@
+CREATE INDEX "profile_versions_matched_registry_idx" ON "profile_versions" USING btree ("matched_registry_id");
