@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm test`: everything, in order, stopping at the first failure:
- *   type check → dependency rule → jest (unit + integration on real PostgreSQL
+ *   empty test databases → type check → dependency rule → jest (unit + integration on real PostgreSQL
  *   and Redis, PGlite smoke, the reliability and security suite) → PII scan (a
  *   pg_dump of the test database and the logs jest wrote, for every resident ID
  *   and phone the tests stored) → weapp and H5 builds → browser test of the H5
@@ -33,7 +33,12 @@ for (const old of fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []) {
   if (Date.now() - fs.statSync(dir).mtimeMs > 24 * 3600_000) fs.rmSync(dir, { recursive: true, force: true });
 }
 
+// Each full run starts from empty test databases: no rows of earlier runs slow the suite or the PII scan.
+const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_test';
+const e2eDatabaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_e2e';
+
 const steps = [
+  ['fresh test databases', npx, ['tsx', 'tools/db-create.ts', '--fresh', testDatabaseUrl, e2eDatabaseUrl]],
   ['type check (server, domain, jobs, tools)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['type check (mini-program)', npx, ['tsc', '-p', 'miniprogram/tsconfig.json', '--noEmit']],
   ['type check (browser tests)', npx, ['tsc', '-p', 'e2e/tsconfig.json', '--noEmit']],

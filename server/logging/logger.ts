@@ -47,14 +47,26 @@ function fileDestination(file: string): DestinationStream {
   return destination;
 }
 
+/**
+ * Child loggers' bindings (logger.child({ … })) are masked like the fields of
+ * each call: pino applies no formatter to them, so `child` is wrapped on the
+ * root (children are created from it and inherit the wrapper).
+ */
+function maskChildBindings(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function maskedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, maskDeep(bindings) as typeof bindings, childOptions);
+  } as Logger['child'];
+  return logger;
+}
+
 export function createLogger(options: { level: string; name?: string; file?: string }, destination?: DestinationStream): Logger {
-  return pino(
+  return maskChildBindings(pino(
     {
       name: options.name ?? 'educard',
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      // Child loggers' bindings (logger.child({ … })) are masked like the fields of each call.
-      formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown>, bindings: (bindings) => maskDeep(bindings) as Record<string, unknown> },
+      formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           const masked = args.map((a) => (typeof a === 'string' ? maskSensitiveText(a) : a)) as Parameters<typeof method>;
@@ -65,5 +77,5 @@ export function createLogger(options: { level: string; name?: string; file?: str
       serializers: { err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) },
     },
     destination ?? (options.file ? fileDestination(options.file) : undefined),
-  );
+  ));
 }
