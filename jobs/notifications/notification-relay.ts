@@ -12,6 +12,7 @@ import { and, asc, inArray, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../server/context';
 import { notifications } from '../../server/db/schema';
 import { notificationJobId, type Queues } from '../../server/queues/queues';
+import { PollingLoop } from '../schedules/polling-loop';
 
 export type NotificationRelayContext = Pick<AppContext, 'db' | 'logger' | 'config'> & { queues: Queues };
 
@@ -46,57 +47,25 @@ export async function relayNotificationsOnce(ctx: NotificationRelayContext, opti
 
 /** The loop: poll, again at once after a full batch, back off while batches fail. */
 export class NotificationRelay {
-  private running: Promise<void> | undefined;
-  private stopping = false;
-  private timer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
-  private failures = 0;
+  private readonly loop: PollingLoop;
 
-  constructor(
-    private readonly ctx: NotificationRelayContext,
-    private readonly options: NotificationRelayOptions = {},
-  ) {}
+  constructor(ctx: NotificationRelayContext, options: NotificationRelayOptions = {}) {
+    const batchSize = options.batchSize ?? ctx.config.OUTBOX_BATCH_SIZE;
+    this.loop = new PollingLoop(
+      async () => {
+        const ids = await relayNotificationsOnce(ctx, { ...options, batchSize });
+        return { full: ids.length >= batchSize };
+      },
+      // No jitter and no recovery line: this relay has always backed off plainly.
+      { label: 'notification relay', logger: ctx.logger, pollMs: options.pollMs ?? ctx.config.OUTBOX_POLL_MS, jitter: false, logRecovery: false },
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.stopping = false;
-    this.running = this.loop();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
-    await this.running;
-    this.running = undefined;
-  }
-
-  private async loop(): Promise<void> {
-    const pollMs = this.options.pollMs ?? this.ctx.config.OUTBOX_POLL_MS;
-    const batchSize = this.options.batchSize ?? this.ctx.config.OUTBOX_BATCH_SIZE;
-    while (!this.stopping) {
-      let pause = pollMs;
-      try {
-        const ids = await relayNotificationsOnce(this.ctx, { ...this.options, batchSize });
-        this.failures = 0;
-        if (ids.length >= batchSize) pause = 0;
-      } catch (err) {
-        this.failures += 1;
-        pause = Math.min(30_000, pollMs * 2 ** Math.min(this.failures, 16));
-        if (this.failures === 1 || this.failures % 10 === 0) this.ctx.logger.warn({ err, failures: this.failures }, 'notification relay batch failed');
-      }
-      if (pause > 0) await this.sleep(pause);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.wake = () => {
-        this.wake = undefined;
-        resolve();
-      };
-      this.timer = setTimeout(() => this.wake?.(), ms);
-    });
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

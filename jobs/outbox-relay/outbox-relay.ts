@@ -37,13 +37,14 @@ import type { AppContext } from '../../server/context';
 import { outbox } from '../../server/db/schema';
 import { outboxJobId } from '../../server/outbox/outbox';
 import type { Queues } from '../../server/queues/queues';
+import { DEFAULT_MAX_BACKOFF_MS, PollingLoop } from '../schedules/polling-loop';
 
 /** How long a row of an unknown queue waits before a relay looks at it again. */
 export const UNKNOWN_QUEUE_RETRY_MS = 10 * 60_000;
 /** An add that has not answered after this long counts as failed (the rows roll back to pending). */
 export const DEFAULT_ENQUEUE_TIMEOUT_MS = 10_000;
 /** Longest pause of the loop after consecutive failures. */
-export const MAX_BACKOFF_MS = 30_000;
+export const MAX_BACKOFF_MS = DEFAULT_MAX_BACKOFF_MS;
 
 const MAX_ERROR_LENGTH = 500;
 
@@ -187,69 +188,35 @@ export interface OutboxRelayOptions extends RelayBatchOptions {
 }
 
 /**
- * The relay loop: poll every pollMs, again at once when a batch was full, back
- * off exponentially (with jitter) while batches fail. `stop()` waits for the
- * batch in progress.
+ * The relay loop (jobs/schedules/polling-loop): poll every pollMs, again at
+ * once when a batch was full, back off exponentially (with jitter) while
+ * batches fail. `stop()` waits for the batch in progress.
  */
 export class OutboxRelay {
-  private running: Promise<void> | undefined;
-  private stopping = false;
-  private wake: (() => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly loop: PollingLoop;
 
-  constructor(
-    private readonly ctx: RelayContext,
-    private readonly options: OutboxRelayOptions = {},
-  ) {}
+  constructor(ctx: RelayContext, options: OutboxRelayOptions = {}) {
+    const batchSize = options.batchSize ?? ctx.config.OUTBOX_BATCH_SIZE;
+    this.loop = new PollingLoop(
+      async () => {
+        const result = await relayOnce(ctx, { ...options, batchSize });
+        return { full: result.claimed >= batchSize };
+      },
+      {
+        label: 'outbox relay',
+        logger: ctx.logger,
+        pollMs: options.pollMs ?? ctx.config.OUTBOX_POLL_MS,
+        maxBackoffMs: options.maxBackoffMs ?? MAX_BACKOFF_MS,
+      },
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.stopping = false;
-    this.running = this.loop();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.wake?.();
-    await this.running;
-    this.running = undefined;
-  }
-
-  private async loop(): Promise<void> {
-    const pollMs = this.options.pollMs ?? this.ctx.config.OUTBOX_POLL_MS;
-    const batchSize = this.options.batchSize ?? this.ctx.config.OUTBOX_BATCH_SIZE;
-    const maxBackoffMs = this.options.maxBackoffMs ?? MAX_BACKOFF_MS;
-    while (!this.stopping) {
-      let pause = pollMs;
-      try {
-        const result = await relayOnce(this.ctx, { ...this.options, batchSize });
-        if (this.failures > 0) this.ctx.logger.info({ failures: this.failures }, 'outbox relay recovered');
-        this.failures = 0;
-        if (result.claimed >= batchSize) pause = 0;
-      } catch (err) {
-        this.failures += 1;
-        const base = Math.min(maxBackoffMs, pollMs * 2 ** Math.min(this.failures, 16));
-        pause = Math.round(base / 2 + (Math.random() * base) / 2);
-        // One warning when an outage starts, then every tenth attempt, so a long outage does not flood the log.
-        if (this.failures === 1 || this.failures % 10 === 0) {
-          this.ctx.logger.warn({ err, failures: this.failures, retryInMs: pause }, 'outbox relay batch failed');
-        }
-      }
-      if (pause > 0) await this.sleep(pause);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.wake = () => {
-        this.wake = undefined;
-        resolve();
-      };
-      this.timer = setTimeout(() => this.wake?.(), ms);
-    });
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
 

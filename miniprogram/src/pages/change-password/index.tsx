@@ -1,13 +1,11 @@
 import { useState } from 'react'
 import { View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
-import { validatePassword } from '../../../../domain/account/credentials'
 import { ChangePasswordRequestSchema } from '../../../../domain/api/auth'
-import { errorMessage, type FieldErrors } from '../../../../domain/errors'
 import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
+import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
-import PasswordChecklist from '../../components/PasswordChecklist'
 import SubmitButton from '../../components/SubmitButton'
 import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
@@ -45,12 +43,7 @@ export default function ChangePasswordPage() {
   const [submitting, submit] = useSubmit(async () => {
     clear()
     try {
-      const extra: FieldErrors = {}
-      if (form.confirmPassword === '') extra['body.confirmPassword'] = '请再次输入新密码'
-      else if (form.confirmPassword !== form.newPassword) extra['body.confirmPassword'] = '两次输入的新密码不一致'
-      if (validatePassword(form.newPassword, { username }) === 'PASSWORD_CONTAINS_IDENTITY') {
-        extra['body.newPassword'] = errorMessage('PASSWORD_CONTAINS_IDENTITY')
-      }
+      const extra = newPasswordErrors('newPassword', form, { username })
       const body = { currentPassword: form.currentPassword, newPassword: form.newPassword }
       checkForm(ChangePasswordRequestSchema, body, extra)
       const result = await changePassword(body)
@@ -87,28 +80,7 @@ export default function ChangePasswordPage() {
           onChange={edit('currentPassword')}
           error={errors.currentPassword}
         />
-        <Field
-          name='newPassword'
-          label='新密码'
-          type='password'
-          placeholder='设置新密码'
-          maxLength={32}
-          value={form.newPassword}
-          onChange={edit('newPassword')}
-          error={errors.newPassword}
-        >
-          <PasswordChecklist password={form.newPassword} context={{ username }} />
-        </Field>
-        <Field
-          name='confirmPassword'
-          label='确认密码'
-          type='password'
-          placeholder='再次输入新密码'
-          maxLength={32}
-          value={form.confirmPassword}
-          onChange={edit('confirmPassword')}
-          error={errors.confirmPassword}
-        />
+        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username }} />
       </View>
       <SubmitButton name='change-password' loading={submitting} onClick={submit}>
         确认修改

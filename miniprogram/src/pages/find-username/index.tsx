@@ -6,10 +6,9 @@ import {
   RecoverUsernameRequestSchema,
   type RecoverUsernameResponseSchema,
 } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
 import PageHeader from '../../components/PageHeader'
-import SmsCodeButton from '../../components/SmsCodeButton'
+import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
@@ -117,26 +116,13 @@ export default function FindUsernamePage() {
       <PageHeader title='找回用户名' desc='验证注册时使用的手机号，查看该手机号下的账号' />
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='phone'
-          label='手机号'
-          type='number'
-          placeholder='注册时使用的手机号'
-          maxLength={11}
-          value={form.phone}
-          onChange={edit('phone')}
-          error={errors.phone}
-        />
-        <Field
-          name='smsCode'
-          label='验证码'
-          type='number'
-          placeholder='6 位短信验证码'
-          maxLength={6}
-          value={form.smsCode}
-          onChange={edit('smsCode')}
-          error={errors.smsCode}
-          extra={<SmsCodeButton phone={form.phone} purpose='find_username' onError={(err) => void show(err)} />}
+        <PhoneCodeFields
+          form={form}
+          errors={errors}
+          edit={edit}
+          purpose='find_username'
+          onError={(err) => void show(err)}
+          phonePlaceholder='注册时使用的手机号'
         />
       </View>
       <SubmitButton name='find-username' loading={submitting} onClick={submit}>

@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react'
 import { Text, View } from '@tarojs/components'
-import { validatePassword } from '../../../../domain/account/credentials'
 import { ResetPasswordByIdentityRequestSchema } from '../../../../domain/api/auth'
-import { errorMessage, type FieldErrors } from '../../../../domain/errors'
+import { errorMessage } from '../../../../domain/errors'
 import CaptchaImage from '../../components/Captcha'
 import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
-import PasswordChecklist from '../../components/PasswordChecklist'
+import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useCaptcha } from '../../hooks/useCaptcha'
 import { useFormErrors } from '../../hooks/useFormErrors'
@@ -35,12 +34,7 @@ export default function IdentityReset({ onDone }: { onDone: () => Promise<void> 
   const [submitting, submit] = useSubmit(async () => {
     clear()
     try {
-      const extra: FieldErrors = {}
-      if (form.confirmPassword === '') extra['body.confirmPassword'] = '请再次输入新密码'
-      else if (form.confirmPassword !== form.newPassword) extra['body.confirmPassword'] = '两次输入的新密码不一致'
-      if (validatePassword(form.newPassword, { username: form.login }) === 'PASSWORD_CONTAINS_IDENTITY') {
-        extra['body.newPassword'] = errorMessage('PASSWORD_CONTAINS_IDENTITY')
-      }
+      const extra = newPasswordErrors('newPassword', form, { username: form.login })
       if (form.captchaAnswer.trim() === '') extra['body.captchaAnswer'] = errorMessage('CAPTCHA_REQUIRED')
       const body = {
         login: form.login,
@@ -98,28 +92,7 @@ export default function IdentityReset({ onDone }: { onDone: () => Promise<void> 
         />
       </View>
       <View className='form-card'>
-        <Field
-          name='newPassword'
-          label='新密码'
-          type='password'
-          placeholder='设置新密码'
-          maxLength={32}
-          value={form.newPassword}
-          onChange={edit('newPassword')}
-          error={errors.newPassword}
-        >
-          <PasswordChecklist password={form.newPassword} context={{ username: form.login }} />
-        </Field>
-        <Field
-          name='confirmPassword'
-          label='确认密码'
-          type='password'
-          placeholder='再次输入新密码'
-          maxLength={32}
-          value={form.confirmPassword}
-          onChange={edit('confirmPassword')}
-          error={errors.confirmPassword}
-        />
+        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username: form.login }} />
       </View>
       <SubmitButton name='reset-identity' loading={submitting} onClick={submit}>
         重置密码

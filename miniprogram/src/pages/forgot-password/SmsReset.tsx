@@ -1,12 +1,11 @@
 import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
-import { validatePassword } from '../../../../domain/account/credentials'
 import { ResetPasswordBySmsRequestSchema } from '../../../../domain/api/auth'
-import { errorMessage, type FieldErrors } from '../../../../domain/errors'
+import type { FieldErrors } from '../../../../domain/errors'
 import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
-import PasswordChecklist from '../../components/PasswordChecklist'
-import SmsCodeButton from '../../components/SmsCodeButton'
+import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
+import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
@@ -31,11 +30,7 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
     try {
       const extra: FieldErrors = {}
       if (needUsername && form.username.trim() === '') extra['body.username'] = '请填写要找回密码的用户名'
-      if (form.confirmPassword === '') extra['body.confirmPassword'] = '请再次输入新密码'
-      else if (form.confirmPassword !== form.newPassword) extra['body.confirmPassword'] = '两次输入的新密码不一致'
-      if (validatePassword(form.newPassword, { username: form.username, phone: form.phone }) === 'PASSWORD_CONTAINS_IDENTITY') {
-        extra['body.newPassword'] = errorMessage('PASSWORD_CONTAINS_IDENTITY')
-      }
+      Object.assign(extra, newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone }))
       const body = {
         phone: form.phone,
         smsCode: form.smsCode,
@@ -55,26 +50,13 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
     <View className='sms-reset'>
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='phone'
-          label='手机号'
-          type='number'
-          placeholder='注册时使用的手机号'
-          maxLength={11}
-          value={form.phone}
-          onChange={edit('phone')}
-          error={errors.phone}
-        />
-        <Field
-          name='smsCode'
-          label='验证码'
-          type='number'
-          placeholder='6 位短信验证码'
-          maxLength={6}
-          value={form.smsCode}
-          onChange={edit('smsCode')}
-          error={errors.smsCode}
-          extra={<SmsCodeButton phone={form.phone} purpose='reset_password' onError={(err) => void show(err)} />}
+        <PhoneCodeFields
+          form={form}
+          errors={errors}
+          edit={edit}
+          purpose='reset_password'
+          onError={(err) => void show(err)}
+          phonePlaceholder='注册时使用的手机号'
         />
         {needUsername && (
           <Field
@@ -90,28 +72,7 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
         )}
       </View>
       <View className='form-card'>
-        <Field
-          name='newPassword'
-          label='新密码'
-          type='password'
-          placeholder='设置新密码'
-          maxLength={32}
-          value={form.newPassword}
-          onChange={edit('newPassword')}
-          error={errors.newPassword}
-        >
-          <PasswordChecklist password={form.newPassword} context={{ username: form.username, phone: form.phone }} />
-        </Field>
-        <Field
-          name='confirmPassword'
-          label='确认密码'
-          type='password'
-          placeholder='再次输入新密码'
-          maxLength={32}
-          value={form.confirmPassword}
-          onChange={edit('confirmPassword')}
-          error={errors.confirmPassword}
-        />
+        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username: form.username, phone: form.phone }} />
       </View>
       <SubmitButton name='reset-sms' loading={submitting} onClick={submit}>
         重置密码

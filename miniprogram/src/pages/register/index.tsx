@@ -2,14 +2,12 @@ import { useState } from 'react'
 import { Button as NativeButton, Text, View } from '@tarojs/components'
 import type { BaseEventOrig, ButtonProps } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import { validatePassword } from '../../../../domain/account/credentials'
 import { RegisterRequestSchema, type FamilyRole } from '../../../../domain/api/auth'
-import { errorMessage, type FieldErrors } from '../../../../domain/errors'
 import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
+import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
-import PasswordChecklist from '../../components/PasswordChecklist'
-import SmsCodeButton from '../../components/SmsCodeButton'
+import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
@@ -51,12 +49,7 @@ export default function RegisterPage() {
   const [submitting, submit] = useSubmit(async () => {
     clear()
     try {
-      const extra: FieldErrors = {}
-      if (form.confirmPassword === '') extra['body.confirmPassword'] = '请再次输入密码'
-      else if (form.confirmPassword !== form.password) extra['body.confirmPassword'] = '两次输入的密码不一致'
-      if (validatePassword(form.password, { username: form.username, phone: form.phone }) === 'PASSWORD_CONTAINS_IDENTITY') {
-        extra['body.password'] = errorMessage('PASSWORD_CONTAINS_IDENTITY')
-      }
+      const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
       const body = {
         identity,
         phone: form.phone,
@@ -110,44 +103,22 @@ export default function RegisterPage() {
 
       <Text className='section-title'>验证手机号</Text>
       <View className='form-card'>
-        <Field
-          name='phone'
-          label='手机号'
-          type='number'
-          placeholder='请输入 11 位手机号'
-          maxLength={11}
-          value={form.phone}
-          onChange={edit('phone')}
-          error={errors.phone}
-          hint={
+        <PhoneCodeFields
+          form={form}
+          errors={errors}
+          edit={edit}
+          purpose='register'
+          onError={(err) => void show(err)}
+          phonePlaceholder='请输入 11 位手机号'
+          phoneHint={
             phoneTicket
               ? form.phone
                 ? `已通过微信验证（${phoneTicket.masked}）`
                 : `已通过微信验证 ${phoneTicket.masked}，请填写该完整号码`
               : undefined
           }
+          withCode={!phoneTicket}
         />
-        {!phoneTicket && (
-          <Field
-            name='smsCode'
-            label='验证码'
-            type='number'
-            placeholder='6 位短信验证码'
-            maxLength={6}
-            value={form.smsCode}
-            onChange={edit('smsCode')}
-            error={errors.smsCode}
-            extra={
-              <SmsCodeButton
-                phone={form.phone}
-                purpose='register'
-                onError={(err) => {
-                  show(err)
-                }}
-              />
-            }
-          />
-        )}
       </View>
       {process.env.TARO_ENV === 'weapp' && !phoneTicket && (
         <NativeButton
@@ -171,27 +142,12 @@ export default function RegisterPage() {
           error={errors.username}
           hint='字母、数字或下划线，注册后不可修改'
         />
-        <Field
+        <NewPasswordFields
           name='password'
-          label='密码'
-          type='password'
-          placeholder='设置登录密码'
-          maxLength={32}
-          value={form.password}
-          onChange={edit('password')}
-          error={errors.password}
-        >
-          <PasswordChecklist password={form.password} context={{ username: form.username, phone: form.phone }} />
-        </Field>
-        <Field
-          name='confirmPassword'
-          label='确认密码'
-          type='password'
-          placeholder='再次输入密码'
-          maxLength={32}
-          value={form.confirmPassword}
-          onChange={edit('confirmPassword')}
-          error={errors.confirmPassword}
+          form={form}
+          errors={errors}
+          edit={edit}
+          context={{ username: form.username, phone: form.phone }}
         />
       </View>
 

@@ -1,14 +1,12 @@
 import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
-import { validatePassword } from '../../../../domain/account/credentials'
 import { ActivateTeacherRequestSchema } from '../../../../domain/api/auth'
-import { errorMessage, type FieldErrors } from '../../../../domain/errors'
 import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
+import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
-import PasswordChecklist from '../../components/PasswordChecklist'
-import SmsCodeButton from '../../components/SmsCodeButton'
+import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
@@ -34,12 +32,7 @@ export default function TeacherActivationPage() {
   const [submitting, submit] = useSubmit(async () => {
     clear()
     try {
-      const extra: FieldErrors = {}
-      if (form.confirmPassword === '') extra['body.confirmPassword'] = '请再次输入密码'
-      else if (form.confirmPassword !== form.password) extra['body.confirmPassword'] = '两次输入的密码不一致'
-      if (validatePassword(form.password, { username: form.username, phone: form.phone }) === 'PASSWORD_CONTAINS_IDENTITY') {
-        extra['body.password'] = errorMessage('PASSWORD_CONTAINS_IDENTITY')
-      }
+      const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
       const body = { phone: form.phone, smsCode: form.smsCode, username: form.username, password: form.password }
       checkForm(ActivateTeacherRequestSchema, body, extra)
       const result = await activateTeacher(body)
@@ -56,26 +49,13 @@ export default function TeacherActivationPage() {
       <PageHeader title='教师账号激活' desc='使用学校管理员登记的手机号验证身份，设置用户名和密码' />
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='phone'
-          label='手机号'
-          type='number'
-          placeholder='学校登记的手机号'
-          maxLength={11}
-          value={form.phone}
-          onChange={edit('phone')}
-          error={errors.phone}
-        />
-        <Field
-          name='smsCode'
-          label='验证码'
-          type='number'
-          placeholder='6 位短信验证码'
-          maxLength={6}
-          value={form.smsCode}
-          onChange={edit('smsCode')}
-          error={errors.smsCode}
-          extra={<SmsCodeButton phone={form.phone} purpose='activate_teacher' onError={(err) => void show(err)} />}
+        <PhoneCodeFields
+          form={form}
+          errors={errors}
+          edit={edit}
+          purpose='activate_teacher'
+          onError={(err) => void show(err)}
+          phonePlaceholder='学校登记的手机号'
         />
       </View>
       <View className='form-card'>
@@ -88,27 +68,12 @@ export default function TeacherActivationPage() {
           onChange={edit('username')}
           error={errors.username}
         />
-        <Field
+        <NewPasswordFields
           name='password'
-          label='密码'
-          type='password'
-          placeholder='设置登录密码'
-          maxLength={32}
-          value={form.password}
-          onChange={edit('password')}
-          error={errors.password}
-        >
-          <PasswordChecklist password={form.password} context={{ username: form.username, phone: form.phone }} />
-        </Field>
-        <Field
-          name='confirmPassword'
-          label='确认密码'
-          type='password'
-          placeholder='再次输入密码'
-          maxLength={32}
-          value={form.confirmPassword}
-          onChange={edit('confirmPassword')}
-          error={errors.confirmPassword}
+          form={form}
+          errors={errors}
+          edit={edit}
+          context={{ username: form.username, phone: form.phone }}
         />
       </View>
       <SubmitButton name='activate' loading={submitting} onClick={submit}>
