@@ -3,11 +3,11 @@
  * operator runs it (`npm run registry:import -- <file>` runs the same file with
  * tsx), including a 100,000-row file whose peak memory is measured in the child.
  */
-import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runTool, type ToolRun } from './test-support/run-tool';
 import { Client } from 'pg';
 import { makeResidentId } from '../domain/identity/resident-id.fixtures';
 import {
@@ -19,7 +19,6 @@ import {
   type RegistryFileRow,
 } from '../server/services/registry-import/registry-file.fixtures';
 
-const ROOT = path.resolve(__dirname, '..');
 const CLI_TIMEOUT_MS = 25_000;
 const BIG_ROWS = 100_000;
 const BIG_TIMEOUT_MS = 240_000; // ~15 s on an idle 2-core box; generous for a loaded CI machine
@@ -34,30 +33,8 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function runCli(args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/registry-import.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the CLI did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<ToolRun> {
+  return runTool('tools/registry-import.ts', args, timeoutMs);
 }
 
 async function query<T>(text: string, values: unknown[]): Promise<T[]> {

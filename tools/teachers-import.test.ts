@@ -2,10 +2,10 @@
  * The command line end to end: a real process against the test database, as an
  * operator runs it (`npm run teachers:import -- <file>` runs the same file with tsx).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runTool, type ToolRun } from './test-support/run-tool';
 import { Client } from 'pg';
 import {
   gbkBytes,
@@ -14,7 +14,6 @@ import {
   teachersCsv,
 } from '../server/services/teacher-import/teacher-file.fixtures';
 
-const ROOT = path.resolve(__dirname, '..');
 const CLI_TIMEOUT_MS = 25_000;
 
 let dir: string;
@@ -27,30 +26,8 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/teachers-import.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the CLI did not exit within ${CLI_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[]): Promise<ToolRun> {
+  return runTool('tools/teachers-import.ts', args, CLI_TIMEOUT_MS);
 }
 
 async function teacherCount(schoolCode: string): Promise<number> {
