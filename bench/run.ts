@@ -19,7 +19,8 @@
  * Everything runs on a database of its own (educard_bench / educard_bench_small,
  * dropped and re-created) and a queue prefix of its own; the run stops by itself
  * (a global deadline) and stops every process it started. Writes bench/results.json
- * (bench/results.small.json for --small).
+ * (bench/results.small.json for --small; bench/.work/<BENCH_DATABASE>/results.json
+ * for a run on a database of another name).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,7 +61,9 @@ const DB_NAME = process.env.BENCH_DATABASE ?? (SMALL ? 'educard_bench_small' : '
 const DB_URL = databaseUrlFor(BASE_DB_URL, DB_NAME);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUEUE_PREFIX = `educard-bench-${process.pid}`;
-const WORK_DIR = path.join(ROOT, 'bench', '.work', SMALL ? 'small' : 'full');
+/** A run on a database of its own name (BENCH_DATABASE) keeps its files and results apart, so runs can overlap. */
+const OWN_NAME = process.env.BENCH_DATABASE !== undefined;
+const WORK_DIR = path.join(ROOT, 'bench', '.work', OWN_NAME ? DB_NAME : SMALL ? 'small' : 'full');
 const LOG_DIR = path.join(WORK_DIR, 'logs');
 
 const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -379,7 +382,7 @@ async function main(): Promise<number> {
     if (!args['keep-db']) fs.rmSync(path.join(WORK_DIR), { recursive: true, force: true, maxRetries: 2 });
   }
   results.finishedAt = new Date().toISOString();
-  const file = path.join(ROOT, 'bench', SMALL ? 'results.small.json' : 'results.json');
+  const file = OWN_NAME ? path.join(WORK_DIR, 'results.json') : path.join(ROOT, 'bench', SMALL ? 'results.small.json' : 'results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${printTable(results)}\n\nwritten: ${path.relative(ROOT, file)}\n`);
   return checkSane(results);

@@ -337,7 +337,8 @@ test.describe.serial('electronic card', () => {
     expect(token).toMatch(/^EC1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     const qr = visible(family, '[data-testid=ecard-qr]');
     await expect(qr).toHaveAttribute('src', /^data:image\/svg\+xml;base64,/);
-    expect(await decodeQr(qr)).toBe(token);
+    // The <img> inside Taro's image element follows its src a frame later: poll.
+    await expect.poll(() => decodeQr(qr)).toBe(token);
     await shot(family, '02-ecard');
 
     // It renews itself before it expires: 30 s later on the page's clock a new token is fetched.
@@ -345,7 +346,7 @@ test.describe.serial('electronic card', () => {
     await family.clock.fastForward(31_000);
     const next = (await (await renewed).json()) as { token: string };
     await expect(tokenText).toHaveText(next.token);
-    expect(await decodeQr(qr)).toBe(next.token);
+    await expect.poll(() => decodeQr(qr)).toBe(next.token);
 
     // The staff page: 有效 with the masked name, school and class.
     const staff = await signedInPage(browser, world.staff.token);
