@@ -35,6 +35,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Start `node --import tsx <script>` with extra env; stdout and stderr go to `<logDir>/<name>.log`. */
+/** TypeScript runs through tsx; a compiled bundle (dist/server/*.cjs) runs as it is. */
+function loaderFor(script: string): string[] {
+  return script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+}
+
 export function startNode(
   name: string,
   script: string,
@@ -43,7 +48,7 @@ export function startNode(
   fs.mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${name}.log`);
   const log = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loaderFor(script), script, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log],
@@ -78,7 +83,7 @@ export function runNode(
   options: { env?: Record<string, string>; args?: string[]; timeoutMs: number; nodeArgs?: string[]; onSpawn?: (pid: number) => void },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loaderFor(script), script, ...(options.args ?? [])], {
       cwd: ROOT,
       env: { ...process.env, ...(options.env ?? {}) },
       stdio: ['ignore', 'pipe', 'pipe'],

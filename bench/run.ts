@@ -19,7 +19,7 @@
  * Everything runs on a database of its own (educard_bench / educard_bench_small,
  * dropped and re-created) and a queue prefix of its own; the run stops by itself
  * (a global deadline) and stops every process it started. Writes bench/results.json
- * (bench/results.small.json for --small; bench/.work/<BENCH_DATABASE>/results.json
+ * (bench/results.small.json for --small; bench/.work/<BENCH_DATABASE>.results.json
  * for a run on a database of another name).
  */
 import fs from 'node:fs';
@@ -65,6 +65,7 @@ const QUEUE_PREFIX = `educard-bench-${process.pid}`;
 const OWN_NAME = process.env.BENCH_DATABASE !== undefined;
 const WORK_DIR = path.join(ROOT, 'bench', '.work', OWN_NAME ? DB_NAME : SMALL ? 'small' : 'full');
 const LOG_DIR = path.join(WORK_DIR, 'logs');
+const SERVER_DIR = path.join(WORK_DIR, 'server');
 
 const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -194,8 +195,11 @@ async function floorInsertEnqueue(): Promise<LoadResult> {
 async function startStack(fakeUrl: string): Promise<{ api: Service; worker: Service; apiUrl: string; port: number }> {
   const port = await freePort();
   const env = serviceEnv({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, WECHAT_API_BASE: fakeUrl });
-  const api = startNode('api', 'server/main.ts', { env, logDir: LOG_DIR, nodeArgs: process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
-  const worker = startNode('worker', 'jobs/main.ts', { env, logDir: LOG_DIR, nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+  // The services run as production runs them: compiled ahead of time (npm run build:server), not through tsx.
+  const build = spawnSync(process.execPath, ['scripts/build-server.mjs', '--outdir', SERVER_DIR], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build:server failed: ${build.stdout}${build.stderr}`);
+  const api = startNode('api', path.join(SERVER_DIR, 'api.cjs'), { env, logDir: LOG_DIR, nodeArgs: process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+  const worker = startNode('worker', path.join(SERVER_DIR, 'worker.cjs'), { env, logDir: LOG_DIR, nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitFor('API', () => httpOk(`${apiUrl}/api/health`), 60_000, 250);
   await waitFor('worker', () => logHas(worker.logFile, 'EduCard workers running'), 60_000, 250);
@@ -382,7 +386,7 @@ async function main(): Promise<number> {
     if (!args['keep-db']) fs.rmSync(path.join(WORK_DIR), { recursive: true, force: true, maxRetries: 2 });
   }
   results.finishedAt = new Date().toISOString();
-  const file = OWN_NAME ? path.join(WORK_DIR, 'results.json') : path.join(ROOT, 'bench', SMALL ? 'results.small.json' : 'results.json');
+  const file = OWN_NAME ? path.join(ROOT, 'bench', '.work', `${DB_NAME}.results.json`) : path.join(ROOT, 'bench', SMALL ? 'results.small.json' : 'results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${printTable(results)}\n\nwritten: ${path.relative(ROOT, file)}\n`);
   return checkSane(results);

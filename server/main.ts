@@ -1,5 +1,5 @@
 /**
- * The API process: `npm run api`. Workers run in their own process
+ * The API process: `npm run api` (the compiled bundle, `npm run build:server`). Workers run in their own process
  * (`npm run worker`), or together with the API in `npm start` (tools/run-all.ts).
  */
 import { config, ConfigError } from '../config';
