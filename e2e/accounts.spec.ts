@@ -1,131 +1,89 @@
-import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import type { SmsPurpose } from '../domain/api/auth';
+import { digits, expectRoute, fill, mobile, press, serverConfig, shot as shotInto, signInWithPassword, smsCode, storedSessionToken, visible, watchProblems } from './support/helpers';
 
 /**
  * The accounts flow of the H5 build against the real API (dev SMS provider):
  * register → log out → log in → change password (old password and old session
  * token rejected) → recover the username → reset the password by SMS → log in
  * with the new password. One phone receives three codes, and the server allows
- * one code per phone per minute, so the test waits between them (~2.5 min).
+ * one code per phone per SMS_RESEND_INTERVAL_S (1 s as playwright.config.ts
+ * starts it): each time, a second code asked for at once is refused, and the
+ * next code is asked for only once the interval is over (no longer sleeping
+ * than what is left of it).
  */
 
 const SHOTS = 'test-results/accounts';
-const SMS_RESEND_MS = 61_000;
+const shot = (page: Page, name: string) => shotInto(page, SHOTS, name);
 
-function randomDigits(n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += Math.floor(Math.random() * 10);
-  return s;
-}
-
-/** The visible one of a selector (Taro H5 keeps visited pages in the DOM, hidden). */
-function visible(page: Page, selector: string): Locator {
-  return page.locator(selector).filter({ visible: true });
-}
-
-async function fill(page: Page, field: string, value: string): Promise<void> {
-  const input = visible(page, `.input-${field} input`);
-  await input.fill(value);
-  await expect(input).toHaveValue(value);
-}
-
-/** NutUI buttons: click the button element (its text span does not receive the click in H5). */
-async function press(page: Page, name: string): Promise<void> {
-  await visible(page, `.btn-${name}`).click();
+/** When a code was asked for (to find it in the inbox) and when it was sent (the server's resend interval began before). */
+interface SentCode {
+  askedAt: number;
+  sentAt: number;
 }
 
 /**
- * A screenshot of the whole current page. Taro H5 scrolls inside the page element,
- * not the document, so the viewport is stretched to the page's height meanwhile.
+ * Taps 获取验证码 once the server's resend interval since the previous code is over, and checks that
+ * the code is sent (200, `resendIn` the configured interval) and the button counts down, disabled.
+ * Meanwhile another code for the phone, asked for at once, is refused: 429 RATE_LIMITED with a
+ * Retry-After within the interval.
  */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(350); // let page transitions settle
-  const height = await page.evaluate(() => {
-    const pages = Array.from(document.querySelectorAll<HTMLElement>('.taro_page')).filter((el) => el.offsetParent !== null || getComputedStyle(el).display !== 'none');
-    const current = pages[pages.length - 1];
-    return Math.max(current?.scrollHeight ?? 0, document.documentElement.scrollHeight);
-  });
-  const size = page.viewportSize()!;
-  const tall = height > size.height;
-  if (tall) await page.setViewportSize({ width: size.width, height: Math.min(height + 60, 5000) });
-  // A toast still fading out would cover the page.
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, style: '.taro__toast { display: none !important; }' });
-  if (tall) await page.setViewportSize(size);
-}
-
-async function expectRoute(page: Page, route: string): Promise<void> {
-  await expect(page).toHaveURL(new RegExp(`#/pages/${route}/index`));
-}
-
-/** Newest SMS code sent to the phone after `since`, read from GET /api/dev/inbox. */
-async function smsCodeFromApi(request: APIRequestContext, phone: string, since: number): Promise<string> {
-  let code: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const res = await request.get(`/api/dev/inbox?phone=${phone}&limit=10`);
-        const body = (await res.json()) as { sms: Array<{ at: string; phone: string; text: string; params?: { code?: string } }> };
-        const fresh = body.sms.filter((m) => m.phone === phone && Date.parse(m.at) >= since - 1000);
-        code = fresh[0]?.params?.code ?? /\d{6}/.exec(fresh[0]?.text ?? '')?.[0];
-        return code;
-      },
-      { timeout: 10_000 },
-    )
-    .toMatch(/^\d{6}$/);
-  return code!;
-}
-
-/** Waits out the server's one-code-per-minute rule for the phone, then taps 获取验证码. */
-async function sendCode(page: Page, lastSentAt: number): Promise<number> {
-  const wait = lastSentAt + SMS_RESEND_MS - Date.now();
+async function sendCode(page: Page, api: APIRequestContext, phone: string, purpose: SmsPurpose, previous?: SentCode): Promise<SentCode> {
+  const intervalS = serverConfig().SMS_RESEND_INTERVAL_S;
+  const wait = previous ? previous.sentAt + intervalS * 1000 - Date.now() : 0;
   if (wait > 0) await page.waitForTimeout(wait);
-  const sentAt = Date.now();
+  const answer = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/sms-codes' && res.request().method() === 'POST');
+  const askedAt = Date.now();
   await press(page, 'send-code');
+  const sent = await answer;
+  const sentAt = Date.now();
+  // Asked for while the countdown is checked: well within the interval.
+  const again = api.post('/api/auth/sms-codes', { data: { phone, purpose } });
   await expect(visible(page, '.btn-send-code')).toContainText(/重新获取\(\d+s\)/);
   await expect(visible(page, '.btn-send-code')).toHaveClass(/nut-button-disabled/);
-  return sentAt;
+  expect(sent.status(), await sent.text()).toBe(200);
+  expect(((await sent.json()) as { resendIn: number }).resendIn).toBe(intervalS);
+
+  const refused = await again;
+  const refusedBody = (await refused.json().catch(() => ({}))) as { error?: { code?: string } };
+  expect(refused.status(), `a second code ${Date.now() - sentAt} ms after the first: ${JSON.stringify(refusedBody)}`).toBe(429);
+  expect(refusedBody.error?.code).toBe('RATE_LIMITED');
+  const retryAfter = Number(refused.headers()['retry-after']);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(intervalS);
+  return { askedAt, sentAt };
 }
 
 async function login(page: Page, loginName: string, password: string): Promise<void> {
-  await expectRoute(page, 'login');
-  await fill(page, 'login', loginName);
-  await fill(page, 'password', password);
-  await press(page, 'login');
+  await expectRoute(page, 'login/index');
+  await signInWithPassword(page, loginName, password);
 }
 
 async function logout(page: Page): Promise<void> {
-  await expectRoute(page, 'mine');
+  await expectRoute(page, 'mine/index');
   await visible(page, '.btn-logout').click();
   await page.locator('.taro-model__confirm').filter({ visible: true }).click();
   await expect(visible(page, '[data-testid=mine-guest]')).toBeVisible();
 }
 
-async function storedToken(page: Page): Promise<string> {
-  const raw = await page.evaluate(() => window.localStorage.getItem('educard.session'));
-  const token = raw ? (JSON.parse(raw) as { data?: unknown }).data : undefined;
-  expect(typeof token).toBe('string');
-  return token as string;
-}
-
 test('register, log out, log in, change password, recover username, reset password by SMS', async ({ page, context, request }) => {
-  test.setTimeout(300_000);
+  // The flow itself, and the resend interval waited out twice at most.
+  test.setTimeout(120_000 + 2 * serverConfig().SMS_RESEND_INTERVAL_S * 1000);
   const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
+  watchProblems(page, problems);
 
-  const phone = `139${randomDigits(8)}`;
-  const username = `e2e${randomDigits(8)}`;
-  const password1 = `Card-${randomDigits(6)}a`;
-  const password2 = `Newer-${randomDigits(6)}b`;
-  const password3 = `Reset-${randomDigits(6)}c`;
+  const phone = mobile();
+  const username = `e2e${digits(8)}`;
+  const password1 = `Card-${digits(6)}a`;
+  const password2 = `Newer-${digits(6)}b`;
+  const password3 = `Reset-${digits(6)}c`;
 
   // --- home → register ---------------------------------------------------------------
   await page.goto('/');
   await expect(visible(page, '[data-testid=account-entry]')).toBeVisible();
   await shot(page, '01-home-signed-out');
   await press(page, 'home-register');
-  await expectRoute(page, 'register');
+  await expectRoute(page, 'register/index');
   await shot(page, '02-register-empty');
 
   // Client-side checks first: the submit shows every field problem next to its field.
@@ -139,7 +97,7 @@ test('register, log out, log in, change password, recover username, reset passwo
 
   await visible(page, '.identity-parent').click();
   await fill(page, 'phone', phone);
-  let lastSentAt = await sendCode(page, 0);
+  const registerSent = await sendCode(page, request, phone, 'register');
 
   // Read the code in the development inbox (a second tab of the same site).
   const inbox = await context.newPage();
@@ -166,7 +124,7 @@ test('register, log out, log in, change password, recover username, reset passwo
   await press(page, 'register');
 
   // --- 我的 ---------------------------------------------------------------------------------
-  await expectRoute(page, 'mine');
+  await expectRoute(page, 'mine/index');
   await expect(visible(page, '[data-testid=mine-name]')).toHaveText(username);
   await expect(visible(page, '[data-testid=mine-role]')).toHaveText('家长');
   await expect(visible(page, '.cell-phone')).toContainText(`${phone.slice(0, 3)}****${phone.slice(7)}`);
@@ -180,13 +138,13 @@ test('register, log out, log in, change password, recover username, reset passwo
   await shot(page, '07-mine-signed-out');
   await press(page, 'mine-login');
   await login(page, username, password1);
-  await expectRoute(page, 'mine');
+  await expectRoute(page, 'mine/index');
   await expect(visible(page, '[data-testid=mine-name]')).toHaveText(username);
 
   // --- change password ----------------------------------------------------------------------------
-  const oldToken = await storedToken(page);
+  const oldToken = await storedSessionToken(page);
   await visible(page, '.cell-change-password').click();
-  await expectRoute(page, 'change-password');
+  await expectRoute(page, 'change-password/index');
   await fill(page, 'currentPassword', 'wrong-password-1');
   await fill(page, 'newPassword', password2);
   await fill(page, 'confirmPassword', password2);
@@ -195,11 +153,11 @@ test('register, log out, log in, change password, recover username, reset passwo
   await shot(page, '08-change-password-error');
   await fill(page, 'currentPassword', password1);
   await press(page, 'change-password');
-  await expectRoute(page, 'mine');
+  await expectRoute(page, 'mine/index');
   await expect(visible(page, '[data-testid=mine-name]')).toHaveText(username);
 
   // The session from before the change is gone; the new one works.
-  const newToken = await storedToken(page);
+  const newToken = await storedSessionToken(page);
   expect(newToken).not.toBe(oldToken);
   const withOld = await request.get('/api/me', { headers: { Authorization: `Bearer ${oldToken}` } });
   expect(withOld.status()).toBe(401);
@@ -215,10 +173,10 @@ test('register, log out, log in, change password, recover username, reset passwo
 
   // --- recover the username -------------------------------------------------------------------------
   await visible(page, '.link-find-username').click();
-  await expectRoute(page, 'find-username');
+  await expectRoute(page, 'find-username/index');
   await fill(page, 'phone', phone);
-  lastSentAt = await sendCode(page, lastSentAt);
-  await fill(page, 'smsCode', await smsCodeFromApi(request, phone, lastSentAt));
+  const findSent = await sendCode(page, request, phone, 'find_username', registerSent);
+  await fill(page, 'smsCode', await smsCode(request, phone, findSent.askedAt));
   await press(page, 'find-username');
   const found = visible(page, '.found-username');
   await expect(found).toHaveCount(1);
@@ -230,10 +188,10 @@ test('register, log out, log in, change password, recover username, reset passwo
 
   // --- reset the password by SMS ------------------------------------------------------------------------
   await press(page, 'found-forgot-password');
-  await expectRoute(page, 'forgot-password');
+  await expectRoute(page, 'forgot-password/index');
   await fill(page, 'phone', phone);
-  lastSentAt = await sendCode(page, lastSentAt);
-  await fill(page, 'smsCode', await smsCodeFromApi(request, phone, lastSentAt));
+  const resetSent = await sendCode(page, request, phone, 'reset_password', findSent);
+  await fill(page, 'smsCode', await smsCode(request, phone, resetSent.askedAt));
   await fill(page, 'newPassword', password3);
   await fill(page, 'confirmPassword', password3);
   await shot(page, '11-forgot-password-sms');
@@ -243,7 +201,7 @@ test('register, log out, log in, change password, recover username, reset passwo
 
   // --- log in with the new password ------------------------------------------------------------------------
   await login(page, username, password3);
-  await expectRoute(page, 'mine');
+  await expectRoute(page, 'mine/index');
   await expect(visible(page, '[data-testid=mine-name]')).toHaveText(username);
   await shot(page, '12-mine-after-reset');
 
@@ -256,7 +214,7 @@ test('the other account pages render; repeated failed sign-ins bring the captcha
   await shot(page, 'login');
 
   // After LOGIN_CAPTCHA_AFTER (3) failures the server asks for the captcha, shown as an image.
-  await fill(page, 'login', `nobody${randomDigits(8)}`);
+  await fill(page, 'login', `nobody${digits(8)}`);
   await fill(page, 'password', 'Wrong-pass-1');
   for (let i = 0; i < 3; i++) {
     await press(page, 'login');

@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { devices, expect, request as playwrightRequest, test, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { expect, request as playwrightRequest, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import jsQR from 'jsqr';
 import { Client } from 'pg';
-import { CHILDREN_RULES_VERSION, PRIVACY_POLICY_VERSION } from '../domain/api/auth';
-import { birthDateForAge, makeResidentId } from '../domain/identity/resident-id.fixtures';
+import { DATABASE_URL, mobile, shot as shotInto, signedInPage, smsCode, visible } from './support/helpers';
+import { activateTeacher, importSchool, newChild, newSchool, registerFamily, submitChild, waitForStatus, type School, type Session } from './support/world';
 
 /**
  * The electronic card, the communication card and the staff verification in
@@ -27,52 +22,9 @@ import { birthDateForAge, makeResidentId } from '../domain/identity/resident-id.
  */
 
 const SHOTS = 'test-results/ecard';
-const ROOT = path.resolve(__dirname, '..');
-const DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_e2e';
-const SESSION_KEY = 'educard.session';
+const shot = (page: Page, name: string) => shotInto(page, SHOTS, name);
 /** server/services/ecard/ecard-token.ts EXPIRY_GRACE_S: a token this little past its expiry still verifies. */
 const EXPIRY_GRACE_S = 5;
-
-const run = promisify(execFile);
-
-function digits(n: number): string {
-  let out = '';
-  for (let i = 0; i < n; i++) out += String(randomInt(10));
-  return out;
-}
-
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
-const GIVEN = ['子涵', '欣怡', '梓轩', '雨桐', '浩然', '思远', '一诺', '嘉怡', '宇轩', '可馨'];
-const pick = <T>(list: readonly T[]): T => list[randomInt(list.length)]!;
-
-function childResidentId(): string {
-  return makeResidentId({ province: '32', area: String(randomInt(100, 10_000)).padStart(4, '0'), birthDate: birthDateForAge(9, new Date(), -randomInt(1, 300)), sequence: randomInt(0, 1000) });
-}
-
-function adultResidentId(): string {
-  return makeResidentId({ province: '32', area: String(randomInt(100, 10_000)).padStart(4, '0'), birthDate: birthDateForAge(38, new Date(), -randomInt(1, 300)), sequence: randomInt(0, 1000) });
-}
-
-function mobile(): string {
-  return `139${digits(8)}`;
-}
-
-function csv(rows: string[][]): string {
-  return `${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
-}
-
-async function runTool(script: string, file: string): Promise<void> {
-  try {
-    await run(process.execPath, ['--import', 'tsx', script, file], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL, LOG_LEVEL: 'warn' },
-      timeout: 60_000,
-    });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${script} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
-}
 
 async function sql(text: string, values: unknown[]): Promise<void> {
   const client = new Client({ connectionString: DATABASE_URL });
@@ -84,183 +36,39 @@ async function sql(text: string, values: unknown[]): Promise<void> {
   }
 }
 
-async function json<T = Record<string, unknown>>(res: Awaited<ReturnType<APIRequestContext['get']>>, status: number): Promise<T> {
-  const body = (await res.json().catch(() => ({}))) as T;
-  expect(res.status(), `${res.url()} → ${JSON.stringify(body)}`).toBe(status);
-  return body;
-}
-
-/** Newest SMS code sent to the phone at or after `since`, read from GET /api/dev/inbox. */
-async function smsCode(api: APIRequestContext, phone: string, since: number): Promise<string> {
-  let code: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const body = await json<{ sms: Array<{ at: string; phone: string; text: string; params?: { code?: string } }> }>(await api.get(`/api/dev/inbox?phone=${phone}&limit=10`), 200);
-        const fresh = body.sms.filter((m) => m.phone === phone && Date.parse(m.at) >= since - 1000);
-        code = fresh[0]?.params?.code ?? /\d{6}/.exec(fresh[0]?.text ?? '')?.[0];
-        return code;
-      },
-      { timeout: 10_000 },
-    )
-    .toMatch(/^\d{6}$/);
-  return code!;
-}
-
-async function sendAndReadCode(api: APIRequestContext, phone: string, purpose: string): Promise<string> {
-  const since = Date.now();
-  await json(await api.post('/api/auth/sms-codes', { data: { phone, purpose } }), 200);
-  return smsCode(api, phone, since);
-}
-
 interface World {
-  school: { code: string; name: string; id: string };
+  school: School;
   student: { id: string; name: string; cardNumber: string };
-  family: { token: string; accountId: string };
+  family: Session;
   staff: { token: string; name: string };
 }
 
 /** School, class and head teacher; registry row; family with an approved student; the teacher's account. */
 async function buildWorld(api: APIRequestContext): Promise<World> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecard-e2e-'));
-  const school = { code: `7${digits(9)}`, name: `南京市鼓楼区第${randomInt(2, 60)}实验小学` };
-  const teacher = { name: pick(SURNAMES) + pick(GIVEN), phone: mobile() };
-  const child = { name: pick(SURNAMES) + pick(GIVEN), residentId: childResidentId() };
-
-  const teachersFile = path.join(dir, 'teachers.csv');
-  fs.writeFileSync(
-    teachersFile,
-    csv([
-      ['姓名', '手机号', '身份证号', '学校标识码', '学校名称', '任教班级', '班主任班级'],
-      [teacher.name, teacher.phone, adultResidentId(), school.code, school.name, '三年级2班', '三年级2班'],
-    ]),
-  );
-  await runTool('tools/teachers-import.ts', teachersFile);
-
-  const sex = Number(child.residentId[16]) % 2 === 1 ? '男' : '女';
-  const birth = `${child.residentId.slice(6, 10)}-${child.residentId.slice(10, 12)}-${child.residentId.slice(12, 14)}`;
-  const registryFile = path.join(dir, 'registry.csv');
-  fs.writeFileSync(
-    registryFile,
-    csv([
-      ['学籍号', '姓名', '身份证号', '性别', '出生日期', '学校标识码', '学校名称', '年级', '班级', '学籍状态'],
-      [`G${child.residentId}`, child.name, child.residentId, sex, birth, school.code, school.name, '三年级', '2班', '在籍'],
-    ]),
-  );
-  await runTool('tools/registry-import.ts', registryFile);
-  fs.rmSync(dir, { recursive: true, force: true });
-
-  // The family registers (SMS code from the dev inbox) and submits data matching the registry.
-  const familyPhone = mobile();
-  const session = await json<{ token: string; account: { id: string } }>(
-    await api.post('/api/auth/register', {
-      data: {
-        identity: 'parent',
-        phone: familyPhone,
-        smsCode: await sendAndReadCode(api, familyPhone, 'register'),
-        username: `ec${digits(10)}`,
-        password: `Card-${digits(6)}a`,
-        agreement: { privacyPolicyVersion: PRIVACY_POLICY_VERSION, childrenRulesVersion: CHILDREN_RULES_VERSION, agreed: true },
-        channel: 'h5',
-      },
-    }),
-    201,
-  );
-  const auth = { Authorization: `Bearer ${session.token}` };
-  const schools = await json<{ items: Array<{ id: string; code: string }> }>(await api.get(`/api/schools?q=${school.code}`, { headers: auth }), 200);
-  const schoolId = schools.items.find((s) => s.code === school.code)!.id;
-  const classes = await json<{ items: Array<{ id: string; name: string }> }>(await api.get(`/api/schools/${schoolId}/classes?grade=P3`, { headers: auth }), 200);
-  const classId = classes.items.find((c) => c.name === '2班')!.id;
-  const created = await json<{ id: string }>(await api.post('/api/students', { headers: auth, data: {} }), 201);
-  await json(
-    await api.post(`/api/students/${created.id}/submissions`, {
-      headers: auth,
-      data: {
-        personal: { name: child.name, residentId: child.residentId },
-        school: { schoolId, grade: 'P3', classId },
-        guardians: [{ name: pick(SURNAMES) + pick(GIVEN), relation: 'mother', residentId: adultResidentId(), phone: familyPhone, address: '江苏省南京市鼓楼区中山路 1 号' }],
-        consent: { agreed: true, policyVersion: PRIVACY_POLICY_VERSION, guardianIndex: 0 },
-      },
-    }),
-    201,
-  );
-  let cardNumber = '';
-  await expect
-    .poll(
-      async () => {
-        const detail = await json<{ status: string; card: { number: string } | null }>(await api.get(`/api/students/${created.id}`, { headers: auth }), 200);
-        cardNumber = detail.card?.number ?? '';
-        return detail.status;
-      },
-      { timeout: 20_000, message: 'the registry match approves the submission' },
-    )
-    .toBe('approved');
-
+  const school = newSchool();
+  const child = newChild();
+  const teacher = await importSchool(school, '2班', [{ child, className: '2班' }]);
+  // The family registers (SMS code from the dev inbox) and submits data matching the registry: the registry match approves it.
+  const family = await registerFamily(api);
+  const { studentId } = await submitChild(api, family, school, child, '2班');
+  const student = await waitForStatus(api, family, studentId, 'approved');
   // The head teacher activates the imported account with an SMS code.
-  const staff = await json<{ token: string }>(
-    await api.post('/api/auth/teacher-activation', {
-      data: {
-        phone: teacher.phone,
-        smsCode: await sendAndReadCode(api, teacher.phone, 'activate_teacher'),
-        username: `t${digits(10)}`,
-        password: `Teach-${digits(6)}b`,
-        channel: 'h5',
-      },
-    }),
-    200,
-  );
+  const staff = await activateTeacher(api, teacher);
   return {
-    school: { ...school, id: schoolId },
-    student: { id: created.id, name: child.name, cardNumber },
-    family: { token: session.token, accountId: session.account.id },
+    school,
+    student: { id: studentId, name: child.name, cardNumber: student.card?.number ?? '' },
+    family: { token: family.token, accountId: family.accountId },
     staff: { token: staff.token, name: teacher.name },
   };
 }
 
-/** The visible one of a selector (Taro H5 keeps visited pages in the DOM, hidden). */
-function visible(page: Page, selector: string): Locator {
-  return page.locator(selector).filter({ visible: true });
-}
-
-/** A full-page screenshot (Taro H5 scrolls inside the page element, so the viewport is stretched meanwhile). */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(350); // let page transitions settle
-  const height = await page.evaluate(() => {
-    const pages = Array.from(document.querySelectorAll<HTMLElement>('.taro_page')).filter((el) => el.offsetParent !== null || getComputedStyle(el).display !== 'none');
-    const current = pages[pages.length - 1];
-    return Math.max(current?.scrollHeight ?? 0, document.documentElement.scrollHeight);
-  });
-  const size = page.viewportSize()!;
-  const tall = height > size.height;
-  if (tall) await page.setViewportSize({ width: size.width, height: Math.min(height + 60, 5000) });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, style: '.taro__toast { display: none !important; }' });
-  if (tall) await page.setViewportSize(size);
-}
-
-/** A phone-sized browser context signed in with the session token (as the login page stores it). */
-async function signedInPage(browser: Browser, token: string): Promise<Page> {
-  const { defaultBrowserType: _ignored, ...phone } = devices['iPhone 13'];
-  const context = await browser.newContext({ ...phone, baseURL: test.info().project.use.baseURL, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  await context.addInitScript(
-    ([key, value]) => {
-      if (!window.localStorage.getItem(key)) window.localStorage.setItem(key, JSON.stringify({ data: value }));
-    },
-    [SESSION_KEY, token] as const,
-  );
-  const page = await context.newPage();
-  watchProblems(page);
-  return page;
-}
-
 const problems: string[] = [];
-function watchProblems(page: Page): void {
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
-}
 
-/** Decodes the QR image on the page (drawn into a canvas in the page, decoded here with jsQR). */
+/**
+ * Decodes the QR image on the page (drawn into a canvas in the page, decoded here with jsQR). The
+ * pixels cross over as one base64 string: as an array of numbers they took seconds (over 20 s on a
+ * loaded machine), past expect.poll's timeout.
+ */
 async function decodeQr(image: Locator): Promise<string | undefined> {
   const pixels = await image.evaluate(async (node) => {
     const img = node.tagName === 'IMG' ? (node as HTMLImageElement) : node.querySelector('img')!;
@@ -273,9 +81,12 @@ async function decodeQr(image: Locator): Promise<string | undefined> {
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, size, size);
     ctx.drawImage(img, 0, 0, size, size);
-    return { size, data: Array.from(ctx.getImageData(0, 0, size, size).data) };
+    const rgba = ctx.getImageData(0, 0, size, size).data;
+    let binary = '';
+    for (let i = 0; i < rgba.length; i += 0x8000) binary += String.fromCharCode(...rgba.subarray(i, i + 0x8000));
+    return { size, rgba: btoa(binary) };
   });
-  return jsQR(Uint8ClampedArray.from(pixels.data), pixels.size, pixels.size)?.data;
+  return jsQR(new Uint8ClampedArray(Buffer.from(pixels.rgba, 'base64')), pixels.size, pixels.size)?.data;
 }
 
 function tokenExpiry(token: string): number {
@@ -308,7 +119,7 @@ test.describe.serial('electronic card', () => {
 
   test("an approved student's card shows a QR whose token verifies on the staff page, and reads expired after its lifetime", async ({ browser }) => {
     test.setTimeout(60_000);
-    const family = await signedInPage(browser, world.family.token);
+    const family = await signedInPage(browser, world.family.token, problems);
     // The card page's timers run on a clock the test moves (no sleeping for the 30 s refresh).
     await family.clock.install();
 
@@ -349,7 +160,7 @@ test.describe.serial('electronic card', () => {
     await expect.poll(() => decodeQr(qr)).toBe(next.token);
 
     // The staff page: 有效 with the masked name, school and class.
-    const staff = await signedInPage(browser, world.staff.token);
+    const staff = await signedInPage(browser, world.staff.token, problems);
     await staff.goto('/#/pages/verify/index');
     await expect(visible(staff, '.btn-verify')).toBeVisible({ timeout: 10_000 });
     await shot(staff, '03-verify-empty');
@@ -403,7 +214,7 @@ test.describe.serial('electronic card', () => {
 
   test('the communication card: bind an existing number by SMS code; in H5 an order waits for payment in WeChat', async ({ browser }) => {
     test.setTimeout(60_000);
-    const family = await signedInPage(browser, world.family.token);
+    const family = await signedInPage(browser, world.family.token, problems);
     await family.goto(`/#/pages/comm-card/index?studentId=${world.student.id}`);
     await expect(visible(family, '[data-testid=comm-options]')).toBeVisible({ timeout: 10_000 });
     await expect(visible(family, '.comm-intro')).toContainText('自愿选用');
@@ -443,12 +254,12 @@ test.describe.serial('electronic card', () => {
   });
 
   test('a revoked card verifies as 已注销 and the family card shows 已注销 without a QR', async ({ browser }) => {
-    const family = await signedInPage(browser, world.family.token);
+    const family = await signedInPage(browser, world.family.token, problems);
     await family.goto(`/#/pages/ecard/index?studentId=${world.student.id}`);
     const token = (await family.locator('[data-testid=ecard-token]').filter({ hasText: 'EC1.' }).last().textContent({ timeout: 10_000 }))!.trim();
 
     await sql('update students set card_revoked_at = now() where id = $1', [world.student.id]);
-    const staff = await signedInPage(browser, world.staff.token);
+    const staff = await signedInPage(browser, world.staff.token, problems);
     await staff.goto('/#/pages/verify/index');
     await visible(staff, '.input-token textarea').fill(token);
     await visible(staff, '.btn-verify').click();

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { expect, test, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
-import { birthDateForAge, makeResidentId } from '../domain/identity/resident-id.fixtures';
+import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { digits, expectRoute, fill, mobile, press, randomName, residentIdOfAge, shot as shotInto, signInWithPassword, smsCode, storedSessionToken, visible, watchProblems } from './support/helpers';
+import { activateTeacher, importSchool, newChild, newSchool, type Child } from './support/world';
 
 /**
  * The identity authentication flow in the H5 build against the real system
@@ -22,149 +20,15 @@ import { birthDateForAge, makeResidentId } from '../domain/identity/resident-id.
  */
 
 const SHOTS = 'test-results/profiles';
-const ROOT = path.resolve(__dirname, '..');
-const DATABASE_URL = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_e2e';
-
-function randomDigits(n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += Math.floor(Math.random() * 10);
-  return s;
-}
-
-function randomInt(min: number, maxExclusive: number): number {
-  return min + Math.floor(Math.random() * (maxExclusive - min));
-}
-
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林'];
-const GIVEN = ['子', '涵', '浩', '宇', '欣', '怡', '梓', '轩', '若', '汐', '一', '诺', '思', '远', '嘉', '明', '雨', '晨', '佳', '琪'];
-
-function randomName(): string {
-  return SURNAMES[randomInt(0, SURNAMES.length)]! + GIVEN[randomInt(0, GIVEN.length)]! + GIVEN[randomInt(0, GIVEN.length)]!;
-}
-
-function randomPhone(): string {
-  return `13${randomInt(5, 10)}${randomDigits(8)}`;
-}
-
-/** A child of 9 (under 14: the guardian's consent is needed). */
-function childResidentId(): string {
-  return makeResidentId({
-    province: '11',
-    area: String(randomInt(100, 10_000)).padStart(4, '0'),
-    birthDate: birthDateForAge(9, new Date(), -randomInt(10, 300)),
-    sequence: randomInt(0, 1000),
-  });
-}
-
-function adultResidentId(age: number): string {
-  return makeResidentId({
-    province: '11',
-    area: String(randomInt(100, 10_000)).padStart(4, '0'),
-    birthDate: birthDateForAge(age, new Date(), -randomInt(10, 300)),
-    sequence: randomInt(0, 1000),
-  });
-}
-
-function sexOf(id: string): string {
-  return Number(id[16]) % 2 === 1 ? '男' : '女';
-}
-
-function birthOf(id: string): string {
-  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
-}
-
-interface Child {
-  name: string;
-  residentId: string;
-}
-
-/** Runs one of the operators' command-line tools against the e2e database. */
-function runTool(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        DATABASE_URL,
-        REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} did not finish in time\n${output}`));
-    }, 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-/** The visible one of a selector (Taro H5 keeps visited pages in the DOM, hidden). */
-function visible(page: Page, selector: string): Locator {
-  return page.locator(selector).filter({ visible: true });
-}
-
-async function fill(page: Page, field: string, value: string): Promise<void> {
-  const input = visible(page, `.input-${field} input`);
-  await input.fill(value);
-  await expect(input).toHaveValue(value);
-}
-
-/** NutUI buttons: click the button element (its text span does not receive the click in H5). */
-async function press(page: Page, name: string): Promise<void> {
-  await visible(page, `.btn-${name}`).click();
-}
-
-async function expectRoute(page: Page, route: string): Promise<void> {
-  await expect(page).toHaveURL(new RegExp(`#/pages/${route}`));
-}
-
-/** A screenshot of the whole current page (Taro H5 scrolls inside the page element: stretch the viewport meanwhile). */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(400);
-  const height = await page.evaluate(() => {
-    const pages = Array.from(document.querySelectorAll<HTMLElement>('.taro_page')).filter((el) => el.offsetParent !== null || getComputedStyle(el).display !== 'none');
-    const current = pages[pages.length - 1];
-    return Math.max(current?.scrollHeight ?? 0, document.documentElement.scrollHeight);
-  });
-  const size = page.viewportSize()!;
-  const tall = height > size.height;
-  if (tall) await page.setViewportSize({ width: size.width, height: Math.min(height + 60, 5000) });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, style: '.taro__toast { display: none !important; }' });
-  if (tall) await page.setViewportSize(size);
-}
-
-/** The newest SMS code sent to the phone after `since` (GET /api/dev/inbox). */
-async function smsCode(request: APIRequestContext, phone: string, since: number): Promise<string> {
-  let code: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const res = await request.get(`/api/dev/inbox?phone=${phone}&limit=10`);
-        const body = (await res.json()) as { sms: Array<{ at: string; phone: string; text: string; params?: { code?: string } }> };
-        const fresh = body.sms.filter((m) => m.phone === phone && Date.parse(m.at) >= since - 1000);
-        code = fresh[0]?.params?.code ?? /\d{6}/.exec(fresh[0]?.text ?? '')?.[0];
-        return code;
-      },
-      { timeout: 10_000 },
-    )
-    .toMatch(/^\d{6}$/);
-  return code!;
-}
+const shot = (page: Page, name: string) => shotInto(page, SHOTS, name);
+/** GB/T 2260 code of 北京市, where the school is: the children's and guardians' IDs are issued there. */
+const BEIJING = '11';
 
 /** A parent registers in the UI (home → 注册账号) and lands on 我的. */
 async function registerParent(page: Page, request: APIRequestContext, options: { shots?: boolean } = {}) {
-  const phone = randomPhone();
-  const username = `pa${randomDigits(9)}`;
-  const password = `Card-${randomDigits(6)}a`;
+  const phone = mobile();
+  const username = `pa${digits(9)}`;
+  const password = `Card-${digits(6)}a`;
   await page.goto('/');
   await press(page, 'home-register');
   await expectRoute(page, 'register/index');
@@ -228,75 +92,27 @@ async function fillProfile(page: Page, input: ProfileInput, options: { shots?: b
   await visible(page, '.checkbox-consent').click();
 }
 
-async function newParentPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  return context.newPage();
-}
-
-const school = { code: `6${randomDigits(9)}`, name: `东城区实验小学${randomDigits(5)}` };
-const childMatch: Child = { name: randomName(), residentId: childResidentId() };
-const childWrongClass: Child = { name: randomName(), residentId: childResidentId() };
-const teacher = {
-  name: randomName(),
-  phone: randomPhone(),
-  residentId: adultResidentId(36),
-  username: `ht${randomDigits(9)}`,
-  password: `Teach-${randomDigits(6)}b`,
-};
+const school = newSchool('东城区实验小学');
+const childMatch = newChild(BEIJING);
+const childWrongClass = newChild(BEIJING);
+/** The head teacher of 三年级2班, with the credentials chosen at activation. */
+let teacher: { username: string; password: string };
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ request }) => {
   test.setTimeout(150_000);
   fs.mkdirSync(SHOTS, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'educard-e2e-'));
-  try {
-    // The registry (学籍库): one child in 三年级2班, the other in 三年级1班, and a classmate in each.
-    const rows = [
-      [childMatch, '2班'],
-      [childWrongClass, '1班'],
-      [{ name: randomName(), residentId: childResidentId() }, '1班'],
-      [{ name: randomName(), residentId: childResidentId() }, '2班'],
-    ] as const;
-    const registry = [
-      '学籍号,姓名,身份证号,性别,出生日期,学校标识码,学校名称,年级,班级,学籍状态',
-      ...rows.map(([c, cls]) =>
-        [`G${c.residentId}`, c.name, c.residentId, sexOf(c.residentId), birthOf(c.residentId), school.code, school.name, '三年级', cls, '在籍'].join(','),
-      ),
-    ].join('\r\n');
-    fs.writeFileSync(path.join(dir, 'registry.csv'), `${registry}\r\n`);
-    const imported = await runTool('tools/registry-import.ts', [path.join(dir, 'registry.csv'), '--report', path.join(dir, 'registry-report.csv')]);
-    expect(imported.code, imported.output).toBe(0);
-
-    // The head teacher of 三年级2班.
-    const teachers = [
-      '姓名,手机号,身份证号,学校标识码,学校名称,任教班级,班主任班级',
-      [teacher.name, teacher.phone, teacher.residentId, school.code, school.name, '三年级2班', '三年级2班'].join(','),
-    ].join('\r\n');
-    fs.writeFileSync(path.join(dir, 'teachers.csv'), `${teachers}\r\n`);
-    const teachersImported = await runTool('tools/teachers-import.ts', [path.join(dir, 'teachers.csv')]);
-    expect(teachersImported.code, teachersImported.output).toBe(0);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-
+  // The registry (学籍库): one child in 三年级2班, the other in 三年级1班, and a classmate in each; the head teacher of 三年级2班.
+  const imported = await importSchool(school, '2班', [
+    { child: childMatch, className: '2班' },
+    { child: childWrongClass, className: '1班' },
+    { child: newChild(BEIJING), className: '1班' },
+    { child: newChild(BEIJING), className: '2班' },
+  ]);
   // The teacher activates the account (SMS code from the development inbox).
-  const sentAt = Date.now();
-  const sent = await request.post('/api/auth/sms-codes', { data: { phone: teacher.phone, purpose: 'activate_teacher' } });
-  expect(sent.status(), await sent.text()).toBeLessThan(300);
-  const code = await smsCode(request, teacher.phone, sentAt);
-  const activated = await request.post('/api/auth/teacher-activation', {
-    data: { phone: teacher.phone, smsCode: code, username: teacher.username, password: teacher.password },
-  });
-  expect(activated.status(), await activated.text()).toBe(200);
+  teacher = await activateTeacher(request, imported);
 });
-
-function watchProblems(page: Page, problems: string[]): void {
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
-  });
-}
 
 test('a profile that matches the registry is approved within seconds, with a card number', async ({ page, request }) => {
   test.setTimeout(120_000);
@@ -329,7 +145,7 @@ test('a profile that matches the registry is approved within seconds, with a car
       child: childMatch,
       schoolName: school.name,
       className: '2班',
-      guardian: { name: randomName(), residentId: adultResidentId(38), phone: randomPhone() },
+      guardian: { name: randomName(), residentId: residentIdOfAge(38, BEIJING), phone: mobile() },
     },
     { shots: true },
   );
@@ -364,7 +180,7 @@ test('a profile that matches the registry is approved within seconds, with a car
   await page.locator('.taro-model__confirm').filter({ visible: true }).click();
   await expect(idRow).toContainText(childMatch.residentId);
   await press(page, 'edit-contact');
-  const newPhone = randomPhone();
+  const newPhone = mobile();
   await fill(page, 'contact-guardians-0-phone', newPhone);
   await shot(page, '09-archive-contact');
   await press(page, 'save-contact');
@@ -400,7 +216,7 @@ test('a wrong class goes to the head teacher, is returned with a reason, correct
     child: childWrongClass,
     schoolName: school.name,
     className: '2班',
-    guardian: { name: randomName(), residentId: adultResidentId(41), phone: randomPhone() },
+    guardian: { name: randomName(), residentId: residentIdOfAge(41, BEIJING), phone: mobile() },
   });
   await press(page, 'submit-profile');
   await expectRoute(page, 'status/index');
@@ -415,9 +231,7 @@ test('a wrong class goes to the head teacher, is returned with a reason, correct
   const teacherPage = await (await browser.newContext()).newPage();
   watchProblems(teacherPage, problems);
   await teacherPage.goto('/#/pages/login/index');
-  await fill(teacherPage, 'login', teacher.username);
-  await fill(teacherPage, 'password', teacher.password);
-  await press(teacherPage, 'login');
+  await signInWithPassword(teacherPage, teacher.username, teacher.password);
   await expectRoute(teacherPage, 'mine/index');
   await expect(visible(teacherPage, '.cell-reviews')).toContainText('待审核');
   await visible(teacherPage, '.cell-reviews').click();
@@ -460,7 +274,7 @@ test('a wrong class goes to the head teacher, is returned with a reason, correct
   await shot(teacherPage, '17-review-returned');
 
   // A second decision on the same version loses: 409 → 已被其他老师处理.
-  const token = await teacherPage.evaluate(() => JSON.parse(window.localStorage.getItem('educard.session') ?? '{}').data as string);
+  const token = await storedSessionToken(teacherPage);
   const late = await request.post(`/api/reviews/${versionId}/approve`, { headers: { Authorization: `Bearer ${token}` } });
   expect(late.status()).toBe(409);
 

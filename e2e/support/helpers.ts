@@ -3,12 +3,14 @@ import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { devices, expect, test, type APIRequestContext, type APIResponse, type Browser, type Locator, type Page } from '@playwright/test';
+import { loadConfig, type Config } from '../../config';
 import { birthDateForAge, makeResidentId } from '../../domain/identity/resident-id.fixtures';
 
 /**
  * Helpers shared by the browser tests: Taro H5 specifics (visible pages,
- * full-page screenshots), the development inbox (SMS codes), the operators'
- * command-line tools, and random test people.
+ * form fields, full-page screenshots, signing in), the development inbox (SMS
+ * codes), the operators' command-line tools, the server's configuration, and
+ * random test people.
  */
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -61,6 +63,15 @@ export function csv(rows: string[][]): string {
 
 // ---- the system ---------------------------------------------------------------------------
 
+/**
+ * The configuration the server under test runs with: the environment playwright.config.ts gives
+ * its webServer, read by the server's own loader (config/index.ts, defaults included). A setting
+ * such as SMS_RESEND_INTERVAL_S is thus set in one place only. In a test or hook (reads test.info()).
+ */
+export function serverConfig(): Config {
+  return loadConfig({ ...process.env, ...test.info().config.webServer?.env });
+}
+
 /** Runs one of the operators' command-line tools (tools/*.ts) against the e2e database. */
 export async function runTool(script: string, args: string[]): Promise<void> {
   try {
@@ -112,6 +123,13 @@ export function visible(page: Page, selector: string): Locator {
   return page.locator(selector).filter({ visible: true });
 }
 
+/** Types into the form field `.input-<field>` and checks that it holds the value. */
+export async function fill(page: Page, field: string, value: string): Promise<void> {
+  const input = visible(page, `.input-${field} input`);
+  await input.fill(value);
+  await expect(input).toHaveValue(value);
+}
+
 /** NutUI buttons: click the button element (its text span does not receive the click in H5). */
 export async function press(page: Page, name: string): Promise<void> {
   await visible(page, `.btn-${name}`).click();
@@ -142,6 +160,21 @@ export function watchProblems(page: Page, problems: string[]): void {
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(msg.text());
   });
+}
+
+/** On the sign-in page (登录): types the username or phone and the password, then taps 登录. */
+export async function signInWithPassword(page: Page, loginName: string, password: string): Promise<void> {
+  await fill(page, 'login', loginName);
+  await fill(page, 'password', password);
+  await press(page, 'login');
+}
+
+/** The session token the login flow stored in the page's localStorage. */
+export async function storedSessionToken(page: Page): Promise<string> {
+  const raw = await page.evaluate((key) => window.localStorage.getItem(key), SESSION_KEY);
+  const token = raw ? (JSON.parse(raw) as { data?: unknown }).data : undefined;
+  expect(typeof token).toBe('string');
+  return token as string;
 }
 
 /** A phone-sized browser context signed in with the session token (as the login page stores it). */

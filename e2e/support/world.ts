@@ -39,12 +39,19 @@ export interface Session {
   accountId: string;
 }
 
+/** A student as GET /api/students/:id shows it to the family (the fields the tests read). */
+export interface StudentDetail {
+  status: string;
+  card: { number: string } | null;
+}
+
 export function newSchool(prefix = '南京市鼓楼区实验小学'): School {
   return { code: `7${digits(9)}`, name: `${prefix}${digits(5)}` };
 }
 
-export function newChild(): Child {
-  return { name: randomName(), residentId: residentIdOfAge(9) };
+/** A child of 9 (under 14: the guardian's consent is needed), with an ID of the province (GB/T 2260 code). */
+export function newChild(province?: string): Child {
+  return { name: randomName(), residentId: residentIdOfAge(9, province) };
 }
 
 /** Imports a head teacher of 三年级<className> (who also teaches it) and the registry rows, all of grade 三年级. */
@@ -76,21 +83,23 @@ export async function importSchool(school: School, headOf: string, rows: Registr
   return teacher;
 }
 
-/** The imported teacher activates the account with an SMS code. */
-export async function activateTeacher(api: APIRequestContext, teacher: ImportedTeacher): Promise<Session> {
+/** The imported teacher activates the account with an SMS code; the session and the credentials chosen (to sign in with later). */
+export async function activateTeacher(api: APIRequestContext, teacher: ImportedTeacher): Promise<Session & { username: string; password: string }> {
+  const username = `t${digits(10)}`;
+  const password = `Teach-${digits(6)}b`;
   const session = await json<{ token: string; account: { id: string } }>(
     await api.post('/api/auth/teacher-activation', {
       data: {
         phone: teacher.phone,
         smsCode: await sendAndReadCode(api, teacher.phone, 'activate_teacher'),
-        username: `t${digits(10)}`,
-        password: `Teach-${digits(6)}b`,
+        username,
+        password,
         channel: 'h5',
       },
     }),
     200,
   );
-  return { token: session.token, accountId: session.account.id };
+  return { token: session.token, accountId: session.account.id, username, password };
 }
 
 /** A parent registers (SMS code from the dev inbox). */
@@ -142,12 +151,17 @@ export async function submitChild(
   return { studentId: created.id, versionId: submitted.versionId };
 }
 
-/** Waits until the student reaches the status (e.g. approved by the registry match, within seconds). */
-export async function waitForStatus(api: APIRequestContext, family: Session, studentId: string, status: string): Promise<void> {
+/** Waits until the student reaches the status (e.g. approved by the registry match, within seconds); the student as then read. */
+export async function waitForStatus(api: APIRequestContext, family: Session, studentId: string, status: string): Promise<StudentDetail> {
+  let student: StudentDetail | undefined;
   await expect
     .poll(
-      async () => (await json<{ status: string }>(await api.get(`/api/students/${studentId}`, { headers: { Authorization: `Bearer ${family.token}` } }), 200)).status,
+      async () => {
+        student = await json<StudentDetail>(await api.get(`/api/students/${studentId}`, { headers: { Authorization: `Bearer ${family.token}` } }), 200);
+        return student.status;
+      },
       { timeout: 20_000, message: `student ${studentId} reaches ${status}` },
     )
     .toBe(status);
+  return student!;
 }
