@@ -128,6 +128,12 @@ export const VARIABLES = {
     devDefault: '30000',
   },
   MATCH_CONCURRENCY: { schema: int(1, 200), description: 'Registry-match jobs processed at once per worker process.', devDefault: '20' },
+  MATCH_BATCH_SIZE: {
+    schema: int(1, 1000),
+    description:
+      'Registry-match jobs decided together in one transaction (1: one transaction per job). The worker then takes up to three times this many jobs at once (at least MATCH_CONCURRENCY): two batches deciding while the next fills.',
+    devDefault: '100',
+  },
   MATCH_STUCK_AFTER_S: {
     schema: int(10, 86_400),
     description: 'The sweeper re-enqueues a submitted or matching profile version unchanged for this many seconds (its match job was lost).',
@@ -373,6 +379,11 @@ export const VARIABLES = {
     devDefault: '50',
   },
   NOTIFY_CONCURRENCY: { schema: int(1, 200), description: 'Notification deliveries processed at once per worker process.', devDefault: '10' },
+  NOTIFY_BATCH_SIZE: {
+    schema: int(1, 1000),
+    description: 'Notification rows per delivery job of a notice fan-out (loaded together; their sends share the NOTIFY_CONCURRENCY send slots of the worker).',
+    devDefault: '100',
+  },
   NOTIFY_QUOTA_RETRY_MS: {
     schema: int(100, 86_400_000),
     description: 'First back-off after WeChat answers 45009 (quota reached); doubles per attempt, at most 6 hours.',

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     { name: 'connections', run: () => closeContext(ctx) },
   ]);
   ctx.logger.info(
-    { database: ctx.database.kind, queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY },
+    { database: ctx.database.kind, queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
     'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, sweeper, semester-reset, reminders, cleanup)',
   );
 }

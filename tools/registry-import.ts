@@ -113,12 +113,14 @@ async function main(argv: string[]): Promise<number> {
 
   const defaultReport = path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.report.csv`);
   const reportPath = args.values.report ?? null;
-  // Only what the import needs (database and PII keys): no queues, Redis or messaging clients.
+  // Only what the import needs (database and PII keys): no queues, Redis or messaging clients. Three
+  // connections: two the import writes on in turns (COPY of one chunk while the other merges), one for the
+  // batch record.
   const settings = config();
   const database = await openDatabase({
     databaseUrl: settings.DATABASE_URL,
     pgliteDataDir: settings.PGLITE_DATA_DIR,
-    poolMax: 2,
+    poolMax: 3,
     applicationName: 'educard-registry-import',
   });
   const ctx = { db: database.db, pii: piiCipherFromConfig(settings) };

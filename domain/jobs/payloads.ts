@@ -50,6 +50,22 @@ export type PaymentReconcileJob = z.infer<typeof PaymentReconcileJobSchema>;
 export const NotificationJobSchema = z.object({ notificationId: z.uuid() });
 export type NotificationJob = z.infer<typeof NotificationJobSchema>;
 
+/** Most notification rows one batch job carries. */
+export const MAX_NOTIFICATION_BATCH = 1000;
+
+/**
+ * notifications, batched: deliver many notification rows in one job (the
+ * notice fan-out). Job id `notification-batch-<hash of the ids>`; a row that
+ * must wait (45009, WeChat unavailable, a claim held elsewhere) is handed on
+ * to its own `notification-<id>` job.
+ */
+export const NotificationBatchJobSchema = z.object({ notificationIds: z.array(z.uuid()).min(1).max(MAX_NOTIFICATION_BATCH) });
+export type NotificationBatchJob = z.infer<typeof NotificationBatchJobSchema>;
+
+/** What the notifications queue carries: one row or a batch of rows. */
+export const NotificationsQueueJobSchema = z.union([NotificationJobSchema, NotificationBatchJobSchema]);
+export type NotificationsQueueJob = z.infer<typeof NotificationsQueueJobSchema>;
+
 /**
  * notices-fanout: resolve the recipients of a notice and enqueue their
  * messages (written by POST /api/notices); with reminderId, remind its unread
@@ -69,7 +85,7 @@ export interface JobPayloads {
   reminders: RemindersJob;
   cleanup: CleanupJob;
   'payment-reconcile': PaymentReconcileJob;
-  notifications: NotificationJob;
+  notifications: NotificationsQueueJob;
   'notices-fanout': NoticeFanoutJob;
   digests: DigestJob;
 }
@@ -81,7 +97,7 @@ export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> 
   reminders: RemindersJobSchema,
   cleanup: CleanupJobSchema,
   'payment-reconcile': PaymentReconcileJobSchema,
-  notifications: NotificationJobSchema,
+  notifications: NotificationsQueueJobSchema,
   'notices-fanout': NoticeFanoutJobSchema,
   digests: DigestJobSchema,
 };

@@ -230,6 +230,23 @@ describe('never twice', () => {
   });
 });
 
+describe('never twice after a time-out', () => {
+  test('When a subscribe send gets no answer in time, then it is recorded failed (outcome unknown) and not re-sent: WeChat may have taken it', async () => {
+    const family = await h.recipient({ role: 'parent', mp: true, oa: true, grants: { [cfg().WECHAT_SUBSCRIBE_REVIEW_RESULT]: 2 } });
+    // Longer than the client's 5 s time-out: WeChat handles it, the answer comes too late.
+    h.fake.inject({ path: SUBSCRIBE, touser: family.wechatMpOpenid!, delayMs: 6_000 });
+    const id = await h.notification(family.id, 'review.approved', approved());
+
+    const rows = await deliver(id);
+
+    expect(statuses(rows)).toEqual(['subscribe:failed']);
+    expect(rows[0]!.errmsg).toContain('outcome unknown');
+    // One request reached WeChat; none after it, on this channel or another.
+    expect(h.fake.calls({ path: SUBSCRIBE }).filter((c) => (c.body as { touser?: string }).touser === family.wechatMpOpenid)).toHaveLength(1);
+    expect(h.fake.messages({ touser: family.wechatOaOpenid! })).toHaveLength(0);
+  });
+});
+
 describe('relay of undispatched rows', () => {
   test('When notification rows are written without a job (the semester bulk insert), then the relay queues each once', async () => {
     const family = await h.recipient({ role: 'parent', oa: true });

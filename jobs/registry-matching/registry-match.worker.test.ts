@@ -108,6 +108,58 @@ describe('registry-match worker', () => {
     });
   });
 
+  describe('with a worker deciding in batches', () => {
+    let batching: RegistryMatchWorker;
+
+    beforeAll(() => {
+      batching = startRegistryMatchWorker(ctx, { batchSize: 10 });
+    });
+
+    afterAll(async () => {
+      await batching.close();
+    });
+
+    test('When several jobs arrive together, then each job completes with the result of its own version', async () => {
+      const school = await buildSchool(ctx.db);
+      const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id });
+      const approved = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
+      await buildRegistryRecord(ctx, registryRowFor(approved));
+      const mismatched = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, name: '孙悟空', withOutbox: false });
+      await buildRegistryRecord(ctx, registryRowFor(mismatched, { name: '孙悟饭' }));
+      const unknown = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
+      const versions = [approved, mismatched, unknown];
+      const queue = ctx.queues['registry-match'];
+
+      await queue.addBulk(versions.map((b) => ({ name: 'registry-match', data: { profileVersionId: b.version.id }, opts: { jobId: `batch-${b.version.id}` } })));
+      const jobs = await Promise.all(versions.map((b) => finishedJob(`batch-${b.version.id}`)));
+
+      expect(jobs.map((j) => j.returnvalue)).toEqual([
+        expect.objectContaining({ changed: true, outcome: 'matched', status: 'approved' }),
+        expect.objectContaining({ changed: true, outcome: 'mismatch', status: 'pending_review', assignedReviewerId: teacher.id }),
+        expect.objectContaining({ changed: true, outcome: 'not_found', status: 'pending_review', assignedReviewerId: teacher.id }),
+      ]);
+    });
+
+    test('When a snapshot cannot be decrypted, then only its job fails, once and for good', async () => {
+      const good = await buildSubmittedVersion(ctx, { withOutbox: false });
+      const broken = await buildSubmittedVersion(ctx, { withOutbox: false });
+      const sealed = broken.version.piiCipher;
+      const tampered = sealed.slice(0, -2) + (sealed.at(-2) === 'A' ? 'B' : 'A') + sealed.at(-1);
+      await ctx.db.update(profileVersions).set({ piiCipher: tampered }).where(eq(profileVersions.id, broken.version.id));
+      const queue = ctx.queues['registry-match'];
+
+      await queue.addBulk(
+        [good, broken].map((b) => ({ name: 'registry-match', data: { profileVersionId: b.version.id }, opts: { jobId: `snapshot-${b.version.id}` } })),
+      );
+      const [goodJob, brokenJob] = await Promise.all([finishedJob(`snapshot-${good.version.id}`), finishedJob(`snapshot-${broken.version.id}`)]);
+
+      expect(goodJob.returnvalue).toMatchObject({ changed: true, outcome: 'not_found', status: 'pending_review' });
+      expect(await brokenJob.isFailed()).toBe(true);
+      expect(brokenJob.attemptsMade).toBe(1);
+      expect(await statusOf(broken.version.id)).toBe('submitted');
+    });
+  });
+
   test('When the stored snapshot cannot be decrypted, then the processor gives up for good', async () => {
     const built = await buildSubmittedVersion(ctx, { withOutbox: false });
     // Flip one character of the sealed body: AES-GCM no longer authenticates it.

@@ -3,6 +3,14 @@
  * registry-match queue and runs the use case (server/services/registry-matching).
  * Thin on purpose: validation of the job, error classification and logging.
  *
+ * With MATCH_BATCH_SIZE > 1 (the default) the jobs running at once hand their
+ * version ids to a MatchBatcher, and one transaction decides a batch of them
+ * (server/services/registry-matching-batch.ts; each job still gets its own
+ * version's result or error). The worker then takes up to
+ * (BATCHES_IN_FLIGHT + 1) × MATCH_BATCH_SIZE jobs at once (at least
+ * MATCH_CONCURRENCY): the batches in flight, plus the next one filling.
+ * MATCH_BATCH_SIZE=1 runs one transaction per job (matchProfileVersion).
+ *
  * - Invalid job data, or a snapshot that cannot be decrypted, will never
  *   succeed: UnrecoverableError (no retries).
  * - Anything else (database unavailable, lock timeout) is retried with the
@@ -15,16 +23,39 @@ import type { AppContext } from '../../server/context';
 import { createRedis } from '../../server/redis';
 import { ProfileSnapshotError } from '../../server/services/profile-snapshot';
 import { matchProfileVersion, type RegistryMatchResult } from '../../server/services/registry-matching';
+import { matchProfileVersions } from '../../server/services/registry-matching-batch';
+import { MatchBatcher } from './match-batcher';
 
 export type RegistryMatchWorkerContext = Pick<AppContext, 'config' | 'db' | 'pii' | 'logger'>;
 
-/** The job handler, usable without BullMQ (tests, a command-line re-run). */
-export function registryMatchProcessor(ctx: RegistryMatchWorkerContext) {
+/** Batches deciding at once per worker process (each holds one database connection). */
+export const BATCHES_IN_FLIGHT = 2;
+/** Longest wait of a job for others to share its batch. */
+export const BATCH_WAIT_MS = 10;
+
+/** The batcher of a worker process: batches of `batchSize` decided by matchProfileVersions. */
+export function createMatchBatcher(ctx: RegistryMatchWorkerContext, batchSize: number): MatchBatcher {
+  const log = ctx.logger.child({ queue: QUEUE_NAMES.registryMatch });
+  return new MatchBatcher(
+    (ids) =>
+      matchProfileVersions(ctx, ids, {
+        onFallback: (err, versionIds) => log.warn({ err, versions: versionIds.length }, 'registry match batch failed; matching its versions one by one'),
+      }),
+    { maxBatch: batchSize, maxWaitMs: BATCH_WAIT_MS, maxInFlight: BATCHES_IN_FLIGHT },
+  );
+}
+
+/**
+ * The job handler, usable without BullMQ (tests, a command-line re-run). With a batcher the version is decided in
+ * a batch with the other jobs' versions; without, alone.
+ */
+export function registryMatchProcessor(ctx: RegistryMatchWorkerContext, batcher?: MatchBatcher) {
+  const match = batcher ? (id: string) => batcher.match(id) : (id: string) => matchProfileVersion(ctx, id);
   return async function processRegistryMatch(job: Pick<Job<RegistryMatchJob>, 'data' | 'id'>): Promise<RegistryMatchResult> {
     const parsed = RegistryMatchJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid registry-match job data: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     try {
-      const result = await matchProfileVersion(ctx, parsed.data.profileVersionId);
+      const result = await match(parsed.data.profileVersionId);
       ctx.logger.debug({ jobId: job.id, profileVersionId: parsed.data.profileVersionId, result }, 'registry match done');
       return result;
     } catch (err) {
@@ -42,13 +73,16 @@ export interface RegistryMatchWorker {
 
 export function startRegistryMatchWorker(
   ctx: RegistryMatchWorkerContext,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; batchSize?: number } = {},
 ): RegistryMatchWorker {
+  const batchSize = options.batchSize ?? ctx.config.MATCH_BATCH_SIZE;
+  const batcher = batchSize > 1 ? createMatchBatcher(ctx, batchSize) : undefined;
+  const concurrency = options.concurrency ?? Math.max(ctx.config.MATCH_CONCURRENCY, batcher ? (BATCHES_IN_FLIGHT + 1) * batchSize : 0);
   const connection = createRedis(ctx.config.REDIS_URL, 'worker');
-  const worker = new Worker<RegistryMatchJob, RegistryMatchResult>(QUEUE_NAMES.registryMatch, registryMatchProcessor(ctx), {
+  const worker = new Worker<RegistryMatchJob, RegistryMatchResult>(QUEUE_NAMES.registryMatch, registryMatchProcessor(ctx, batcher), {
     connection,
     prefix: ctx.config.QUEUE_PREFIX,
-    concurrency: options.concurrency ?? ctx.config.MATCH_CONCURRENCY,
+    concurrency,
     lockDuration: ctx.config.WORKER_LOCK_MS,
     stalledInterval: ctx.config.WORKER_LOCK_MS,
   });
@@ -64,7 +98,9 @@ export function startRegistryMatchWorker(
   return {
     worker,
     close: async () => {
+      // worker.close() waits for the jobs in progress, which wait for their batches.
       await worker.close();
+      await batcher?.drain();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

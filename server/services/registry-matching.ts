@@ -20,19 +20,25 @@
  * nothing. The whole decision — version, student, audit row, and later the
  * notification outbox rows — is one transaction, with the student and version
  * rows locked (student first, the order every review write uses).
+ *
+ * matchProfileVersion decides one version. The worker decides many at once
+ * with matchProfileVersions (registry-matching-batch.ts), which uses the same
+ * steps below — compareWithRegistry, decideAfterComparison, approveVersions,
+ * findReviewers, sendToReviewers — on sets of versions, and falls back to
+ * matchProfileVersion when a batch fails as a whole.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { compactIdentifier } from '../../domain/text/normalize';
 import { diffKeyFields, type KeyField } from '../../domain/profile/key-fields';
 import { maskResidentId } from '../../domain/masking';
 import { normalizeResidentId } from '../../domain/identity/resident-id';
 import { transition, type MatchReviewReason, type ReviewState } from '../../domain/review/state-machine';
 import type { AppContext } from '../context';
-import type { Tx } from '../db/client';
+import { rowsOf, type Tx } from '../db/client';
 import { accounts, auditLog, classes, profileVersions, registryRecords, schools, students } from '../db/schema';
 import { openProfilePii, readProfileData } from './profile-snapshot';
-import { reviewDetailPagePath, writeNotification } from './notifications/notifications';
-import { SYSTEM_ACTOR, approveVersion, currentVersionIs, residentIdApprovedElsewhere, type ProfileVersionRow } from './review-approval';
+import { reviewDetailPagePath, writeNotifications } from './notifications/notifications';
+import { SYSTEM_ACTOR, approveVersion, residentIdApprovedElsewhere, type ProfileVersionRow } from './review-approval';
 
 /** 学籍状态 of a student who is simply enrolled; anything else is transient for matching. */
 export const REGISTRY_STATUS_ENROLLED = '在籍';
@@ -152,7 +158,7 @@ export function compareWithRegistry(submitted: SubmittedKeyFields, candidates: r
 }
 
 /** Statuses in which a version waits for the registry match. */
-const AWAITING_MATCH: readonly string[] = ['submitted', 'matching'];
+export const AWAITING_MATCH: readonly string[] = ['submitted', 'matching'];
 
 /** Match one profile version against the registry and record the decision (see the module comment). */
 export async function matchProfileVersion(ctx: MatchContext, profileVersionId: string): Promise<RegistryMatchResult> {
@@ -167,84 +173,157 @@ export async function matchProfileVersion(ctx: MatchContext, profileVersionId: s
     if (!version) return { changed: false, reason: 'version_not_found' };
     if (!AWAITING_MATCH.includes(version.status)) return { changed: false, reason: 'not_awaiting_match', status: version.status };
 
-    const matching =
-      version.status === 'matching' ? 'matching' : transition(version.status as ReviewState, { type: 'start_matching' });
+    const matching = startMatching(version);
     const submitted = await submittedKeyFields(ctx, tx, version);
-    const candidates = await tx
-      .select({
-        registryId: registryRecords.id,
-        name: registryRecords.name,
-        schoolCode: registryRecords.schoolCode,
-        grade: registryRecords.grade,
-        className: registryRecords.className,
-        registryStatus: registryRecords.registryStatus,
-      })
-      .from(registryRecords)
-      .where(eq(registryRecords.residentIdIndex, ctx.pii.blindIndex('resident_id', submitted.residentId)));
+    const candidates = await registryCandidates(tx, [ctx.pii.blindIndex('resident_id', submitted.residentId)]);
     const comparison = compareWithRegistry(submitted, candidates);
+    await recordComparisons(tx, [{ versionId: version.id, comparison }]);
 
-    await tx
-      .update(profileVersions)
-      .set({
-        matchOutcome: comparison.outcome,
-        matchDiff: comparison.diff,
-        matchedRegistryId: comparison.registryId,
-      })
-      .where(eq(profileVersions.id, version.id));
-
-    // The registry confirms the child, but the ID is already authenticated under another student (another
-    // account, or a second entry of the same family): a person decides (they can only return it — approving
-    // answers 409 ID_ALREADY_APPROVED — but they can tell the family why, and the school can sort it out).
     const idTaken = comparison.outcome === 'matched' && (await residentIdApprovedElsewhere(tx, version));
-    if (comparison.outcome === 'matched' && !idTaken) {
-      const status = await approveVersion(tx, { ...version, status: matching }, SYSTEM_ACTOR, {
-        detail: { outcome: comparison.outcome },
-      });
-      return {
-        changed: true,
-        outcome: comparison.outcome,
-        status,
-        assignedReviewerId: null,
-        matchedRegistryId: comparison.registryId,
-      };
+    const decision = decideAfterComparison(comparison, idTaken);
+    if (decision.kind === 'approve') {
+      const status = await approveVersion(tx, { ...version, status: matching }, SYSTEM_ACTOR, AUTO_APPROVAL_AUDIT);
+      return approvedResult(status, comparison);
     }
-
-    // The state machine knows three reasons for a person to review; a taken ID travels as 'mismatch' (the
-    // account does not match the registry's child) while match_outcome keeps what the registry said ('matched').
-    const reason: MatchReviewReason = comparison.outcome === 'matched' ? 'mismatch' : comparison.outcome;
-    const status = transition(matching, { type: 'match_needs_review', reason });
-    const reviewerId = await findReviewer(tx, version);
-    await sendToReviewer(tx, version, status, reviewerId, {
-      outcome: idTaken ? 'id_already_approved' : reason,
-      diffFields: comparison.diff?.map((d) => d.field) ?? [],
-    });
-    return {
-      changed: true,
-      outcome: idTaken ? 'matched' : reason,
-      status,
-      assignedReviewerId: reviewerId,
-      matchedRegistryId: comparison.registryId,
-      ...(idTaken ? { idAlreadyApproved: true as const } : {}),
-    };
+    const status = transition(matching, { type: 'match_needs_review', reason: decision.reason });
+    const [reviewerId = null] = await findReviewers(tx, [version]);
+    await sendToReviewers(tx, [{ version, status, reviewerId, detail: decision.detail }]);
+    return sentToReviewerResult(status, reviewerId, comparison, decision);
   });
 }
 
+/** The state a version awaiting the match is matched in (a version left in `matching` by an interrupted run stays there). */
+export function startMatching(version: Pick<ProfileVersionRow, 'status'>): ReviewState {
+  return version.status === 'matching' ? 'matching' : transition(version.status as ReviewState, { type: 'start_matching' });
+}
+
+/** What the match does after comparing: approve, or send to a person (and why). */
+export type MatchDecision =
+  | { kind: 'approve' }
+  | {
+      kind: 'review';
+      /** The state machine's reason; a taken ID travels as 'mismatch'. */
+      reason: MatchReviewReason;
+      idTaken: boolean;
+      /** Audit detail and review.waiting notification data. */
+      detail: ReviewerDetail;
+    };
+
+export interface ReviewerDetail {
+  outcome: MatchReviewReason | 'id_already_approved';
+  diffFields: MatchDiffField[];
+}
+
+/**
+ * The decision after the comparison. The registry confirms the child, but the ID is already authenticated under
+ * another student (another account, or a second entry of the same family): a person decides (they can only return
+ * it — approving answers 409 ID_ALREADY_APPROVED — but they can tell the family why, and the school can sort it
+ * out). The state machine knows three reasons for a person to review; a taken ID travels as 'mismatch' (the
+ * account does not match the registry's child) while match_outcome keeps what the registry said ('matched').
+ */
+export function decideAfterComparison(comparison: RegistryComparison, idTaken: boolean): MatchDecision {
+  if (comparison.outcome === 'matched' && !idTaken) return { kind: 'approve' };
+  const reason: MatchReviewReason = comparison.outcome === 'matched' ? 'mismatch' : comparison.outcome;
+  return {
+    kind: 'review',
+    reason,
+    idTaken,
+    detail: { outcome: idTaken ? 'id_already_approved' : reason, diffFields: comparison.diff?.map((d) => d.field) ?? [] },
+  };
+}
+
+/** The audit detail of an automatic approval. */
+export const AUTO_APPROVAL_AUDIT = { detail: { outcome: 'matched' } } as const;
+
+export function approvedResult(status: ReviewState, comparison: RegistryComparison): RegistryMatchResult {
+  return { changed: true, outcome: comparison.outcome, status, assignedReviewerId: null, matchedRegistryId: comparison.registryId };
+}
+
+export function sentToReviewerResult(
+  status: ReviewState,
+  reviewerId: string | null,
+  comparison: RegistryComparison,
+  decision: Extract<MatchDecision, { kind: 'review' }>,
+): RegistryMatchResult {
+  return {
+    changed: true,
+    outcome: decision.idTaken ? 'matched' : decision.reason,
+    status,
+    assignedReviewerId: reviewerId,
+    matchedRegistryId: comparison.registryId,
+    ...(decision.idTaken ? { idAlreadyApproved: true as const } : {}),
+  };
+}
+
 async function submittedKeyFields(ctx: MatchContext, tx: Tx, version: ProfileVersionRow): Promise<SubmittedKeyFields> {
-  const pii = openProfilePii(ctx.pii, version.piiCipher);
-  const data = readProfileData(version.data);
   const [school] = version.schoolId
     ? await tx.select({ code: schools.code }).from(schools).where(eq(schools.id, version.schoolId))
     : [];
   const [klass] = version.classId
     ? await tx.select({ name: classes.name }).from(classes).where(eq(classes.id, version.classId))
     : [];
+  return keyFieldsOf(ctx, version, { schoolCode: school?.code ?? null, className: klass?.name ?? null });
+}
+
+/**
+ * The key fields of a version in the registry's terms, given its school's code and its class's name. Decrypts the
+ * snapshot: throws ProfileSnapshotError when it cannot be read.
+ */
+export function keyFieldsOf(
+  ctx: Pick<MatchContext, 'pii'>,
+  version: Pick<ProfileVersionRow, 'piiCipher' | 'data' | 'grade'>,
+  place: { schoolCode: string | null; className: string | null },
+): SubmittedKeyFields {
+  const pii = openProfilePii(ctx.pii, version.piiCipher);
+  const data = readProfileData(version.data);
   return {
     name: data.personal.name,
     residentId: normalizeResidentId(pii.studentResidentId),
-    schoolCode: school?.code ?? null,
+    schoolCode: place.schoolCode,
     grade: version.grade,
-    className: klass?.name ?? null,
+    className: place.className,
   };
+}
+
+/** The registry rows of the given resident ID blind indexes (one statement), with the index each was found by. */
+export async function registryCandidates(
+  tx: Tx,
+  residentIdIndexes: readonly string[],
+): Promise<(RegistryCandidate & { residentIdIndex: string })[]> {
+  if (residentIdIndexes.length === 0) return [];
+  return tx
+    .select({
+      registryId: registryRecords.id,
+      residentIdIndex: registryRecords.residentIdIndex,
+      name: registryRecords.name,
+      schoolCode: registryRecords.schoolCode,
+      grade: registryRecords.grade,
+      className: registryRecords.className,
+      registryStatus: registryRecords.registryStatus,
+    })
+    .from(registryRecords)
+    .where(
+      residentIdIndexes.length === 1
+        ? eq(registryRecords.residentIdIndex, residentIdIndexes[0]!)
+        : inArray(registryRecords.residentIdIndex, [...new Set(residentIdIndexes)]),
+    );
+}
+
+/** Store what the registry said (match_outcome, match_diff, matched_registry_id) of each version, in one statement. */
+export async function recordComparisons(tx: Tx, rows: readonly { versionId: string; comparison: RegistryComparison }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = rows.map(({ versionId, comparison }) => ({
+    id: versionId,
+    match_outcome: comparison.outcome,
+    match_diff: comparison.diff,
+    matched_registry_id: comparison.registryId,
+  }));
+  await tx.execute(sql`
+    update profile_versions v
+       set match_outcome = u.match_outcome, match_diff = u.match_diff, matched_registry_id = u.matched_registry_id
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+           as u(id uuid, match_outcome text, match_diff jsonb, matched_registry_id uuid)
+     where v.id = u.id`);
 }
 
 /** The class's head teacher (when active), else the longest-standing active administrator of the school, else nobody. */
@@ -252,57 +331,88 @@ export async function findReviewer(
   tx: Tx,
   version: Pick<ProfileVersionRow, 'classId' | 'schoolId'>,
 ): Promise<string | null> {
-  if (version.classId) {
-    const [head] = await tx
-      .select({ id: accounts.id })
-      .from(classes)
-      .innerJoin(accounts, eq(accounts.id, classes.headTeacherId))
-      .where(and(eq(classes.id, version.classId), eq(accounts.status, 'active')));
-    if (head) return head.id;
-  }
-  if (version.schoolId) {
-    const [admin] = await tx
-      .select({ id: accounts.id })
-      .from(accounts)
-      .where(and(eq(accounts.schoolId, version.schoolId), eq(accounts.role, 'school_admin'), eq(accounts.status, 'active')))
-      .orderBy(asc(accounts.createdAt), asc(accounts.id))
-      .limit(1);
-    if (admin) return admin.id;
-  }
-  return null;
+  const [reviewerId = null] = await findReviewers(tx, [version]);
+  return reviewerId;
 }
 
-/** pending_review: assign the reviewer, follow on the student, audit. Notifications to the reviewer join here (outbox). */
-async function sendToReviewer(
+/** findReviewer for many versions in one statement; the reviewer of each, in order. */
+export async function findReviewers(
   tx: Tx,
-  version: ProfileVersionRow,
-  status: ReviewState,
-  reviewerId: string | null,
-  detail: { outcome: MatchReviewReason | 'id_already_approved'; diffFields: MatchDiffField[] },
-): Promise<void> {
-  await tx
-    .update(profileVersions)
-    .set({ status, assignedReviewerId: reviewerId, statusChangedAt: sql`now()` })
-    .where(eq(profileVersions.id, version.id));
-  await tx
-    .update(students)
-    .set({ status, updatedAt: sql`now()` })
-    .where(and(eq(students.id, version.studentId), currentVersionIs(version.id)));
-  await tx.insert(auditLog).values({
-    actorAccountId: null,
-    actorRole: 'system',
-    action: 'review.sent_to_teacher',
-    subjectType: 'profile_version',
-    subjectId: version.id,
-    detail: { studentId: version.studentId, assignedReviewerId: reviewerId, ...detail },
-  });
-  if (reviewerId) {
-    await writeNotification(tx, {
-      accountId: reviewerId,
-      kind: 'review.waiting',
-      dedupKey: `review.waiting:${version.id}`,
-      data: { versionId: version.id, studentId: version.studentId, outcome: detail.outcome, diffFields: detail.diffFields },
-      pagePath: reviewDetailPagePath(version.id),
-    });
-  }
+  versions: readonly Pick<ProfileVersionRow, 'classId' | 'schoolId'>[],
+): Promise<(string | null)[]> {
+  if (versions.length === 0) return [];
+  const places = versions.map((v, i) => ({ ord: i, class_id: v.classId, school_id: v.schoolId }));
+  const result = await tx.execute(sql`
+    select p.ord, coalesce(head.id, admin.id) as "reviewerId"
+      from jsonb_to_recordset(${JSON.stringify(places)}::jsonb) as p(ord int, class_id uuid, school_id uuid)
+      left join classes c on c.id = p.class_id
+      left join ${accounts} head on head.id = c.head_teacher_id and head.status = 'active'
+      left join lateral (
+        select a.id from ${accounts} a
+         where head.id is null and a.school_id = p.school_id and a.role = 'school_admin' and a.status = 'active'
+         order by a.created_at asc, a.id asc
+         limit 1
+      ) admin on true`);
+  const reviewerOf = new Map(rowsOf<{ ord: number; reviewerId: string | null }>(result).map((r) => [Number(r.ord), r.reviewerId]));
+  return versions.map((_, i) => reviewerOf.get(i) ?? null);
+}
+
+export interface SendToReviewer {
+  version: Pick<ProfileVersionRow, 'id' | 'studentId'>;
+  status: ReviewState;
+  reviewerId: string | null;
+  detail: ReviewerDetail;
+}
+
+/**
+ * pending_review: assign the reviewer, follow on the student, audit, and the review.waiting notification row to
+ * the reviewer (the notification relay delivers it as the teacher's digest). One statement per table for any
+ * number of versions (of distinct students).
+ */
+export async function sendToReviewers(tx: Tx, items: readonly SendToReviewer[]): Promise<void> {
+  if (items.length === 0) return;
+  const rows = items.map((item) => ({
+    version_id: item.version.id,
+    student_id: item.version.studentId,
+    status: item.status,
+    reviewer_id: item.reviewerId,
+  }));
+  const json = JSON.stringify(rows);
+  await tx.execute(sql`
+    update profile_versions v
+       set status = u.status, assigned_reviewer_id = u.reviewer_id, status_changed_at = now()
+      from jsonb_to_recordset(${json}::jsonb) as u(version_id uuid, student_id uuid, status text, reviewer_id uuid)
+     where v.id = u.version_id`);
+  await tx.execute(sql`
+    update students s
+       set status = u.status, updated_at = now()
+      from jsonb_to_recordset(${json}::jsonb) as u(version_id uuid, student_id uuid, status text, reviewer_id uuid)
+     where s.id = u.student_id
+       and (s.current_version_id is null or s.current_version_id = u.version_id) -- currentVersionIs, per row`);
+  await tx.insert(auditLog).values(
+    items.map((item) => ({
+      actorAccountId: null,
+      actorRole: 'system',
+      action: 'review.sent_to_teacher',
+      subjectType: 'profile_version',
+      subjectId: item.version.id,
+      detail: { studentId: item.version.studentId, assignedReviewerId: item.reviewerId, ...item.detail },
+    })),
+  );
+  await writeNotifications(
+    tx,
+    items.flatMap((item) =>
+      item.reviewerId
+        ? [
+            {
+              accountId: item.reviewerId,
+              kind: 'review.waiting' as const,
+              dedupKey: `review.waiting:${item.version.id}`,
+              data: { versionId: item.version.id, studentId: item.version.studentId, outcome: item.detail.outcome, diffFields: item.detail.diffFields },
+              pagePath: reviewDetailPagePath(item.version.id),
+            },
+          ]
+        : [],
+    ),
+  );
 }

@@ -7,7 +7,8 @@
  *
  * 1. the state machine moves the version to `approved`;
  * 2. the student follows (status, approved_version_id, the approved ID's blind
- *    index, the class) when the version is its latest one;
+ *    index, the class, the current semester's reconfirmation mark) when the
+ *    version is its latest one;
  * 3. at the student's first approval the education card number is issued from
  *    card_number_seq (domain/card/card-number.ts); later approvals (a key-field
  *    change, a semester reconfirmation) keep the card;
@@ -22,17 +23,21 @@
  * the same error (the transaction is then aborted: the caller must let it roll
  * back). The HTTP layer answers 409 ID_ALREADY_APPROVED; the registry match
  * sends such a version to a person instead (see registry-matching.ts).
+ *
+ * approveVersions does all of this for many versions (of distinct students)
+ * in a fixed number of statements — the registry match decides in batches —
+ * and approveVersion is approveVersions of one, so both share every rule.
  */
-import { and, eq, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { formatCardNumber, EDUCARD_PROVINCE_CODE } from '../../domain/card/card-number';
 import { AppError } from '../../domain/errors';
 import { maskName } from '../../domain/masking';
-import { transition, type ReviewState } from '../../domain/review/state-machine';
+import { TRANSITIONS, transition, type ReviewState } from '../../domain/review/state-machine';
 import { chinaDate } from '../../domain/time/calendar-date';
 import type { DbOrTx, Tx } from '../db/client';
 import { auditLog, profileVersions, students, type AccountRole } from '../db/schema';
-import { studentStatusPagePath, writeNotification } from './notifications/notifications';
-import { markReconfirmed } from './semesters/reconfirmed';
+import { studentStatusPagePath, writeNotifications } from './notifications/notifications';
+import { currentSemester } from './semesters/semesters';
 
 export type ProfileVersionRow = typeof profileVersions.$inferSelect;
 
@@ -66,21 +71,37 @@ export async function residentIdApprovedElsewhere(
   db: DbOrTx,
   version: Pick<ProfileVersionRow, 'studentId' | 'residentIdIndex'>,
 ): Promise<boolean> {
-  const [row] = await db
-    .select({ id: students.id })
+  return (await residentIdsApprovedElsewhere(db, [version])).has(version.residentIdIndex);
+}
+
+/**
+ * residentIdApprovedElsewhere for many versions in one statement: the blind
+ * indexes of `versions` whose ID another student (not the version's own) holds
+ * an approved version of.
+ */
+export async function residentIdsApprovedElsewhere(
+  db: DbOrTx,
+  versions: readonly Pick<ProfileVersionRow, 'studentId' | 'residentIdIndex'>[],
+): Promise<Set<string>> {
+  if (versions.length === 0) return new Set();
+  const holders = await db
+    .select({ id: students.id, residentIdIndex: students.residentIdIndex })
     .from(students)
-    .where(
-      and(
-        eq(students.residentIdIndex, version.residentIdIndex),
-        isNotNull(students.approvedVersionId),
-        ne(students.id, version.studentId),
-      ),
-    )
-    .limit(1);
-  return row !== undefined;
+    .where(and(inArray(students.residentIdIndex, unique(versions.map((v) => v.residentIdIndex))), isNotNull(students.approvedVersionId)));
+  const taken = new Set<string>();
+  for (const v of versions) {
+    if (holders.some((h) => h.residentIdIndex === v.residentIdIndex && h.id !== v.studentId)) taken.add(v.residentIdIndex);
+  }
+  return taken;
 }
 
 export type ApprovableVersion = Pick<ProfileVersionRow, 'id' | 'studentId' | 'status' | 'residentIdIndex' | 'classId' | 'data'>;
+
+export interface ApprovalAudit {
+  detail?: Record<string, unknown>;
+  ip?: string | null;
+  requestId?: string | null;
+}
 
 /**
  * Approve `version` (whose `status` is its current state: `matching` for the
@@ -88,17 +109,34 @@ export type ApprovableVersion = Pick<ProfileVersionRow, 'id' | 'studentId' | 'st
  * Returns the new state. Throws ReviewTransitionError (409) when the state
  * machine refuses, IdAlreadyApprovedError (409) when the ID is taken.
  */
-export async function approveVersion(
-  tx: Tx,
-  version: ApprovableVersion,
-  by: ReviewActor,
-  audit: { detail?: Record<string, unknown>; ip?: string | null; requestId?: string | null } = {},
-): Promise<ReviewState> {
-  const status = transition(version.status as ReviewState, {
-    type: by.kind === 'system' ? 'match_approved' : 'teacher_approve',
-  });
-  if (await residentIdApprovedElsewhere(tx, version)) throw new IdAlreadyApprovedError();
+export async function approveVersion(tx: Tx, version: ApprovableVersion, by: ReviewActor, audit: ApprovalAudit = {}): Promise<ReviewState> {
+  const [status] = await approveVersions(tx, [version], by, audit);
+  return status!;
+}
 
+/**
+ * approveVersion for many versions of distinct students at once, with a fixed
+ * number of statements (the registry match decides in batches). All or
+ * nothing: any refusal throws (ReviewTransitionError, IdAlreadyApprovedError —
+ * after the pre-check the transaction is still usable, after the unique index
+ * refused it is aborted) and nothing of the call is kept by a caller that rolls
+ * back. Returns the new state of each version, in order.
+ */
+export async function approveVersions(
+  tx: Tx,
+  versions: readonly ApprovableVersion[],
+  by: ReviewActor,
+  audit: ApprovalAudit = {},
+): Promise<ReviewState[]> {
+  if (versions.length === 0) return [];
+  const event = by.kind === 'system' ? 'match_approved' : 'teacher_approve';
+  const statuses = versions.map((v) => transition(v.status as ReviewState, { type: event }));
+  const status = TRANSITIONS[event].to;
+  const studentIds = versions.map((v) => v.studentId);
+  if (new Set(studentIds).size !== studentIds.length) throw new Error('approveVersions takes one version per student');
+  if ((await residentIdsApprovedElsewhere(tx, versions)).size > 0) throw new IdAlreadyApprovedError();
+
+  const versionIds = versions.map((v) => v.id);
   await tx
     .update(profileVersions)
     .set({
@@ -107,76 +145,116 @@ export async function approveVersion(
       decidedAt: sql`now()`,
       ...(by.kind === 'account' ? { reviewedBy: by.accountId, reviewedAt: sql`now()` } : {}),
     })
-    .where(eq(profileVersions.id, version.id));
+    .where(inArray(profileVersions.id, versionIds));
 
-  const [student] = await tx
-    .select({ familyAccountId: students.familyAccountId, cardNumber: students.cardNumber })
+  const found = await tx
+    .select({
+      id: students.id,
+      familyAccountId: students.familyAccountId,
+      cardNumber: students.cardNumber,
+      currentVersionId: students.currentVersionId,
+    })
     .from(students)
-    .where(eq(students.id, version.studentId));
-  if (!student) throw new Error(`student ${version.studentId} of version ${version.id} not found`);
-
-  let cardNumber = student.cardNumber;
-  try {
-    const [updated] = await tx
-      .update(students)
-      .set({
-        status,
-        approvedVersionId: version.id,
-        residentIdIndex: version.residentIdIndex,
-        ...(version.classId ? { classId: version.classId } : {}),
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(students.id, version.studentId), currentVersionIs(version.id)))
-      .returning({ id: students.id });
-    if (updated && !cardNumber) {
-      cardNumber = await issueCardNumber(tx);
-      await tx
-        .update(students)
-        .set({ cardNumber, cardIssuedAt: sql`now()`, cardRevokedAt: null })
-        .where(eq(students.id, version.studentId));
-    }
-    // An approval of the latest version confirms the school information for the current semester.
-    if (updated) await markReconfirmed(tx, version.studentId);
-  } catch (err) {
-    if (isUniqueViolation(err, APPROVED_RESIDENT_ID_INDEX)) throw new IdAlreadyApprovedError({ cause: err });
-    throw err;
+    .where(inArray(students.id, studentIds));
+  const studentOf = new Map(found.map((s) => [s.id, s]));
+  for (const v of versions) {
+    if (!studentOf.has(v.studentId)) throw new Error(`student ${v.studentId} of version ${v.id} not found`);
   }
 
-  await tx.insert(auditLog).values({
-    actorAccountId: by.kind === 'account' ? by.accountId : null,
-    actorRole: by.kind === 'account' ? by.role : 'system',
-    action: by.kind === 'system' ? 'review.auto_matched' : 'review.approved',
-    subjectType: 'profile_version',
-    subjectId: version.id,
-    ip: audit.ip ?? null,
-    requestId: audit.requestId ?? null,
-    detail: { studentId: version.studentId, cardIssued: cardNumber !== student.cardNumber, ...audit.detail },
+  // The student follows its latest version only (currentVersionIs); the rows are locked by the caller, so
+  // which students follow — and which of them get their first card — is known before the update.
+  const follows = versions.filter((v) => {
+    const current = studentOf.get(v.studentId)!.currentVersionId;
+    return current === null || current === v.id;
   });
+  const firstCards = follows.filter((v) => !studentOf.get(v.studentId)!.cardNumber);
+  const issued = await issueCardNumbers(tx, firstCards.length);
+  const cardOf = new Map(firstCards.map((v, i) => [v.studentId, issued[i]!]));
 
-  const name = (version.data as { personal?: { name?: unknown } } | null)?.personal?.name;
-  await writeNotification(tx, {
-    accountId: student.familyAccountId,
-    kind: 'review.approved',
-    dedupKey: `review.approved:${version.id}`,
-    pagePath: studentStatusPagePath(version.studentId),
-    data: {
-      studentId: version.studentId,
-      versionId: version.id,
-      studentNameMasked: typeof name === 'string' ? maskName(name) : null,
-      cardNumber,
-      automatic: by.kind === 'system',
-    },
-  });
-  return status;
+  if (follows.length > 0) {
+    // An approval of the latest version confirms the school information for the current semester.
+    const semester = await currentSemester(tx);
+    const rows = follows.map((v) => ({
+      student_id: v.studentId,
+      version_id: v.id,
+      resident_id_index: v.residentIdIndex,
+      class_id: v.classId,
+      card_number: cardOf.get(v.studentId) ?? null,
+    }));
+    try {
+      await tx.execute(sql`
+        update students s
+           set status = ${status},
+               approved_version_id = u.version_id,
+               resident_id_index = u.resident_id_index,
+               class_id = coalesce(u.class_id, s.class_id),
+               card_number = coalesce(u.card_number, s.card_number),
+               card_issued_at = case when u.card_number is null then s.card_issued_at else now() end,
+               card_revoked_at = case when u.card_number is null then s.card_revoked_at else null end,
+               reconfirmed_semester_id = coalesce(${semester?.id ?? null}::uuid, s.reconfirmed_semester_id),
+               updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+               as u(student_id uuid, version_id uuid, resident_id_index text, class_id uuid, card_number text)
+         where s.id = u.student_id
+           and (s.current_version_id is null or s.current_version_id = u.version_id) -- currentVersionIs, per row`);
+    } catch (err) {
+      if (isUniqueViolation(err, APPROVED_RESIDENT_ID_INDEX)) throw new IdAlreadyApprovedError({ cause: err });
+      throw err;
+    }
+  }
+
+  await tx.insert(auditLog).values(
+    versions.map((v) => ({
+      actorAccountId: by.kind === 'account' ? by.accountId : null,
+      actorRole: by.kind === 'account' ? by.role : 'system',
+      action: by.kind === 'system' ? 'review.auto_matched' : 'review.approved',
+      subjectType: 'profile_version',
+      subjectId: v.id,
+      ip: audit.ip ?? null,
+      requestId: audit.requestId ?? null,
+      detail: { studentId: v.studentId, cardIssued: cardOf.has(v.studentId), ...audit.detail },
+    })),
+  );
+
+  await writeNotifications(
+    tx,
+    versions.map((v) => {
+      const student = studentOf.get(v.studentId)!;
+      const name = (v.data as { personal?: { name?: unknown } } | null)?.personal?.name;
+      return {
+        accountId: student.familyAccountId,
+        kind: 'review.approved' as const,
+        dedupKey: `review.approved:${v.id}`,
+        pagePath: studentStatusPagePath(v.studentId),
+        data: {
+          studentId: v.studentId,
+          versionId: v.id,
+          studentNameMasked: typeof name === 'string' ? maskName(name) : null,
+          cardNumber: cardOf.get(v.studentId) ?? student.cardNumber,
+          automatic: by.kind === 'system',
+        },
+      };
+    }),
+  );
+  return statuses;
 }
 
 /** The next education card number (nextval: never reused, even when the transaction rolls back). */
 export async function issueCardNumber(tx: DbOrTx, now: Date = new Date()): Promise<string> {
-  const result = await tx.execute<{ seq: string }>(sql`select nextval('card_number_seq')::text as seq`);
+  const [number] = await issueCardNumbers(tx, 1, now);
+  return number!;
+}
+
+/** `count` education card numbers from one statement (one nextval per number; see issueCardNumber). */
+export async function issueCardNumbers(tx: DbOrTx, count: number, now: Date = new Date()): Promise<string[]> {
+  if (count <= 0) return [];
+  const result = await tx.execute<{ seq: string }>(
+    sql`select nextval('card_number_seq')::text as seq from generate_series(1, ${count}::int)`,
+  );
   const rows = (result as unknown as { rows?: { seq: string }[] }).rows ?? (result as unknown as { seq: string }[]);
-  const seq = rows[0]?.seq;
-  if (!seq) throw new Error('card_number_seq returned nothing');
-  return formatCardNumber(BigInt(seq), { province: EDUCARD_PROVINCE_CODE, year: chinaDate(now).year });
+  if (rows.length !== count) throw new Error(`card_number_seq returned ${rows.length} of ${count} numbers`);
+  const year = chinaDate(now).year;
+  return rows.map((r) => formatCardNumber(BigInt(r.seq), { province: EDUCARD_PROVINCE_CODE, year }));
 }
 
 /**
@@ -186,4 +264,8 @@ export async function issueCardNumber(tx: DbOrTx, now: Date = new Date()): Promi
  */
 export function currentVersionIs(versionId: string) {
   return or(isNull(students.currentVersionId), eq(students.currentVersionId, versionId));
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
 }

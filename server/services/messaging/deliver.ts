@@ -1,7 +1,8 @@
 /**
- * Delivering one notification row (issue #5 §1–2): over the official-account
- * template message, the mini-program subscribe message or SMS, in the order of
- * the recipient's role, with one message_deliveries row per channel tried.
+ * Delivering notification rows (issue #5 §1–2, issue #7): over the
+ * official-account template message, the mini-program subscribe message or
+ * SMS, in the order of the recipient's role, with one message_deliveries row
+ * per channel tried.
  *
  *   teachers (teacher, school_admin): template → subscribe → SMS
  *   families (parent, student):       subscribe → template → SMS
@@ -16,7 +17,9 @@
  * - 45009 (quota reached) → queued with next_attempt_at; the job is delayed
  *   with exponential back-off (RetryLaterError), never a fallback;
  * - WeChat unavailable (network, 5xx) / SMS provider busy → queued; the job
- *   throws and BullMQ retries with its back-off;
+ *   throws and BullMQ retries with its back-off; but a subscribe message whose
+ *   request timed out (WeChat may have taken it and answered late) → failed,
+ *   outcome unknown, not re-sent (it has no client_msg_id; at most once);
  * - 47003 (a value breaks its rule: our formatting bug), 40037, 41030 and every
  *   other errcode → failed with the errcode, no fallback: sending the same
  *   content elsewhere would hide the bug and may reach the person twice.
@@ -29,39 +32,37 @@
  * delivery id; WeChat keeps one message per openid and id for ~10 minutes);
  * subscribe messages and SMS have no such key, so the row is marked failed
  * (at most once) instead of risking a second message.
+ *
+ * Many rows at once (`deliverNotifications`, the notice fan-out's batch jobs;
+ * one row is a batch of one): the notifications, recipients, earlier delivery
+ * rows and grants are loaded in four statements; the sends go through the
+ * process's send pipeline (slots, rate limit, claims in waves) and their
+ * outcomes through the delivery recorder (multi-row writes with the grant and
+ * notice side effects). A row that must wait comes back as `retry`: the
+ * single-row job throws (RetryLaterError or the error), the batch job hands
+ * it on to a job of its own.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { AccountRole } from '../../../domain/api/auth';
-import { formatMessageData, type MessageData } from '../../../domain/messaging/fields';
 import { messageContent, type MessageContent } from '../../../domain/messaging/messages';
-import type { AppContext } from '../../context';
-import { accounts, messageDeliveries, noticeRecipients, notifications, wechatOaUsers } from '../../db/schema';
-import { callWechat, createWechatApi, WechatApiError, WechatUnavailableError, type WechatApi } from '../../integrations/wechat';
+import { messageDeliveries, notifications } from '../../db/schema';
+import { WechatApiError, WechatUnavailableError } from '../../integrations/wechat';
 import { SmsSendError } from '../../integrations/sms';
-import { phoneOf } from '../accounts/account-view';
-import { availableGrants, clearGrants, consumeGrant } from './grants';
-import { templatesOf } from './templates';
+import { loadRecipients, prepareAttempt, routeFor, type Attempt, type Channel, type MessagingContext, type Recipient } from './channels';
+import { CLAIM_LEASE_MS, DeliveryRecorder, skipDeliveries, type DeliveryRecord, type DeliveryRow, type SkipRow } from './delivery-rows';
+import { grantKey, unusedGrantsOf } from './grants';
+import { sendPipelineOf, type SendPipeline, type SendResult } from './send-pipeline';
 
-export type Channel = 'template' | 'subscribe' | 'sms';
-export type DeliveryRow = typeof messageDeliveries.$inferSelect;
-
-export type MessagingContext = Pick<AppContext, 'config' | 'db' | 'pii' | 'logger' | 'redis' | 'sms'>;
+export { FAMILY_ROUTE, messagingWechatApi, routeFor, TEACHER_ROUTE, type Channel, type MessagingContext } from './channels';
+export { CLAIM_LEASE_MS, type DeliveryRow } from './delivery-rows';
 
 /** Errcodes after which the next channel is tried. */
 export const FALLBACK_ERRCODES: ReadonlySet<number> = new Set([43004, 43101, 40003]);
 /** Daily quota reached: retry later, same channel. */
 export const QUOTA_ERRCODE = 45009;
-/** A claim (status sending) older than this belongs to a worker that stopped mid-send. */
-export const CLAIM_LEASE_MS = 60_000;
 /** Longest 45009 back-off. */
 export const MAX_QUOTA_BACKOFF_MS = 6 * 3600_000;
-
-export const TEACHER_ROUTE: readonly Channel[] = ['template', 'subscribe', 'sms'];
-export const FAMILY_ROUTE: readonly Channel[] = ['subscribe', 'template', 'sms'];
-
-export function routeFor(role: AccountRole): readonly Channel[] {
-  return role === 'teacher' || role === 'school_admin' ? TEACHER_ROUTE : FAMILY_ROUTE;
-}
+/** Errcodes worth retrying on the same channel: tokens still refused after callWechat's refresh, system busy. */
+export const TRANSIENT_ERRCODES: ReadonlySet<number> = new Set([-1, 40001, 42001, 40014]);
 
 /** The job should run again after delayMs (45009, or another worker holds the claim); not a failure. */
 export class RetryLaterError extends Error {
@@ -84,312 +85,289 @@ export type DeliveryOutcome =
   | { outcome: 'missing' }
   | { outcome: 'not_sent'; reason: string };
 
-const apis = new WeakMap<object, WechatApi>();
+/**
+ * Not finished: try again later. `later`: after `delayMs`, no attempt spent
+ * (45009, a claim held elsewhere). `after_error`: the attempt counts (WeChat
+ * unavailable, a token still refused, a database fault); `attempts` is the
+ * number of sends made so far.
+ */
+export type RetryResult =
+  | { outcome: 'retry'; retry: 'later'; reason: string; delayMs: number }
+  | { outcome: 'retry'; retry: 'after_error'; reason: string; error: unknown; attempts: number };
 
-/** The WeChat transport of this context (built once: shared tokens, refresh single-flight). */
-export function messagingWechatApi(ctx: MessagingContext): WechatApi {
-  let api = apis.get(ctx);
-  if (!api) {
-    api = createWechatApi(ctx.config, { redis: ctx.redis, logger: ctx.logger });
-    apis.set(ctx, api);
+export type DeliveryResult = DeliveryOutcome | RetryResult;
+
+const recorders = new WeakMap<object, DeliveryRecorder>();
+
+function recorderOf(ctx: MessagingContext): DeliveryRecorder {
+  let recorder = recorders.get(ctx);
+  if (!recorder) {
+    recorder = new DeliveryRecorder(ctx);
+    recorders.set(ctx, recorder);
   }
-  return api;
-}
-
-interface Recipient {
-  id: string;
-  role: AccountRole;
-  status: string;
-  mpOpenid: string | null;
-  oaOpenid: string | null;
-  /** Known from wechat_oa_users to have unfollowed the official account. */
-  oaUnfollowed: boolean;
-  phoneCipher: string | null;
-}
-
-async function loadRecipient(ctx: MessagingContext, accountId: string): Promise<Recipient | undefined> {
-  const [row] = await ctx.db
-    .select({
-      id: accounts.id,
-      role: accounts.role,
-      status: accounts.status,
-      mpOpenid: accounts.wechatMpOpenid,
-      oaOpenid: accounts.wechatOaOpenid,
-      linkedOaOpenid: wechatOaUsers.oaOpenid,
-      linkedSubscribed: wechatOaUsers.subscribed,
-      phoneCipher: accounts.phoneCipher,
-    })
-    .from(accounts)
-    .leftJoin(wechatOaUsers, eq(wechatOaUsers.unionid, accounts.wechatUnionid))
-    .where(eq(accounts.id, accountId));
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    role: row.role,
-    status: row.status,
-    mpOpenid: row.mpOpenid,
-    oaOpenid: row.oaOpenid ?? row.linkedOaOpenid,
-    oaUnfollowed: row.linkedSubscribed === false && (row.oaOpenid === null || row.oaOpenid === row.linkedOaOpenid),
-    phoneCipher: row.phoneCipher,
-  };
-}
-
-interface Attempt {
-  channel: Channel;
-  templateId: string | null;
-  pagePath: string | null;
-  fields: MessageData | Record<string, string | number> | null;
-  send: (deliveryId: string) => Promise<string | null>;
-}
-
-/** What the channel would send, or why it cannot (skipped). */
-async function prepare(
-  ctx: MessagingContext,
-  channel: Channel,
-  recipient: Recipient,
-  content: MessageContent,
-  pagePath: string | null,
-): Promise<Attempt | { impossible: string; templateId: string | null }> {
-  const templates = templatesOf(ctx.config, content.group);
-  const api = messagingWechatApi(ctx);
-  switch (channel) {
-    case 'template': {
-      if (!recipient.oaOpenid) return { impossible: 'no official-account openid', templateId: templates.template };
-      if (recipient.oaUnfollowed) return { impossible: 'does not follow the official account', templateId: templates.template };
-      const data = formatMessageData(content.fields, 'template');
-      const touser = recipient.oaOpenid;
-      return {
-        channel,
-        templateId: templates.template,
-        pagePath,
-        fields: data,
-        send: async (deliveryId) => {
-          const answer = await callWechat<{ msgid?: unknown }>(api, {
-            method: 'POST',
-            path: '/cgi-bin/message/template/send',
-            token: 'oa',
-            body: {
-              touser,
-              template_id: templates.template,
-              ...(pagePath ? { miniprogram: { appid: ctx.config.WECHAT_MP_APPID, pagepath: pagePath } } : {}),
-              client_msg_id: deliveryId,
-              data,
-            },
-          });
-          return answer.msgid === undefined ? null : String(answer.msgid);
-        },
-      };
-    }
-    case 'subscribe': {
-      if (!recipient.mpOpenid) return { impossible: 'no mini-program openid', templateId: templates.subscribe };
-      if ((await availableGrants(ctx.db, recipient.id, templates.subscribe)) <= 0) {
-        return { impossible: 'no unused subscribe grant', templateId: templates.subscribe };
-      }
-      const data = formatMessageData(content.fields, 'subscribe');
-      const touser = recipient.mpOpenid;
-      return {
-        channel,
-        templateId: templates.subscribe,
-        pagePath,
-        fields: data,
-        send: async () => {
-          const answer = await callWechat<{ msgid?: unknown }>(api, {
-            method: 'POST',
-            path: '/cgi-bin/message/subscribe/send',
-            token: 'mp',
-            body: {
-              touser,
-              template_id: templates.subscribe,
-              ...(pagePath ? { page: pagePath } : {}),
-              miniprogram_state: ctx.config.WECHAT_MINIPROGRAM_STATE,
-              lang: 'zh_CN',
-              data,
-            },
-          });
-          await consumeGrant(ctx.db, recipient.id, templates.subscribe).catch((err: unknown) => ctx.logger.warn({ err }, 'could not use up the subscribe grant'));
-          return answer.msgid === undefined ? null : String(answer.msgid);
-        },
-      };
-    }
-    case 'sms': {
-      const phone = recipient.phoneCipher ? phoneOf(ctx, recipient) : null;
-      if (!phone) return { impossible: 'no phone number', templateId: content.sms.template };
-      return {
-        channel,
-        templateId: content.sms.template,
-        pagePath: null,
-        fields: content.sms.params,
-        send: async () => {
-          await ctx.sms.send({ ...content.sms, phone } as Parameters<typeof ctx.sms.send>[0]);
-          return null;
-        },
-      };
-    }
-  }
-}
-
-async function record(ctx: MessagingContext, id: string, set: Partial<typeof messageDeliveries.$inferInsert>): Promise<void> {
-  await ctx.db
-    .update(messageDeliveries)
-    .set({ ...set, updatedAt: sql`now()` })
-    .where(eq(messageDeliveries.id, id));
-}
-
-async function skip(
-  ctx: MessagingContext,
-  base: { notificationId: string; accountId: string; channel: Channel },
-  detail: { templateId: string | null; errmsg: string; errcode?: number | null },
-): Promise<void> {
-  await ctx.db
-    .insert(messageDeliveries)
-    .values({ ...base, status: 'skipped', templateId: detail.templateId, errmsg: detail.errmsg, errcode: detail.errcode ?? null })
-    .onConflictDoUpdate({
-      target: [messageDeliveries.notificationId, messageDeliveries.channel],
-      set: { status: 'skipped', errmsg: detail.errmsg, errcode: detail.errcode ?? null, updatedAt: sql`now()` },
-      setWhere: sql`${messageDeliveries.status} = 'queued'`,
-    });
-}
-
-/** Claim the channel's row for one send; undefined when another worker holds a fresh claim or the row moved on. */
-async function claim(
-  ctx: MessagingContext,
-  base: { notificationId: string; accountId: string; channel: Channel },
-  attempt: Attempt,
-): Promise<DeliveryRow | undefined> {
-  const values = {
-    templateId: attempt.templateId,
-    pagePath: attempt.pagePath,
-    fields: attempt.fields,
-  };
-  const [row] = await ctx.db
-    .insert(messageDeliveries)
-    .values({ ...base, ...values, status: 'sending', attempts: 1 })
-    .onConflictDoUpdate({
-      target: [messageDeliveries.notificationId, messageDeliveries.channel],
-      set: { ...values, status: 'sending', attempts: sql`${messageDeliveries.attempts} + 1`, updatedAt: sql`now()`, nextAttemptAt: null },
-      setWhere: sql`${messageDeliveries.status} = 'queued' or (${messageDeliveries.status} = 'sending' and ${messageDeliveries.updatedAt} < now() - make_interval(secs => ${CLAIM_LEASE_MS / 1000}))`,
-    })
-    .returning();
-  return row;
+  return recorder;
 }
 
 function quotaBackoffMs(ctx: MessagingContext, attempts: number): number {
   return Math.min(MAX_QUOTA_BACKOFF_MS, ctx.config.NOTIFY_QUOTA_RETRY_MS * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Deliver one notification row; see the module comment. Throws RetryLaterError, WechatUnavailableError or a retryable SmsSendError to be retried. */
-export async function deliverNotification(ctx: MessagingContext, notificationId: string): Promise<DeliveryOutcome> {
-  const [notification] = await ctx.db.select().from(notifications).where(eq(notifications.id, notificationId));
-  if (!notification) return { outcome: 'missing' };
-  if (notification.kind === 'review.waiting') return { outcome: 'digest', teacherId: notification.accountId };
+const retryLater = (delayMs: number, reason: string): RetryResult => ({ outcome: 'retry', retry: 'later', reason, delayMs });
+const retryAfterError = (error: unknown, attempts: number): RetryResult => ({ outcome: 'retry', retry: 'after_error', reason: errorText(error), error, attempts });
 
-  const content = messageContent(notification.kind, notification.data as Record<string, unknown>, notification.createdAt);
-  if (!content) return { outcome: 'not_sent', reason: `kind ${notification.kind} is not sent as a message` };
-  const [recipient, existing] = await Promise.all([
-    loadRecipient(ctx, notification.accountId),
-    ctx.db.select().from(messageDeliveries).where(eq(messageDeliveries.notificationId, notificationId)),
-  ]);
-  if (!recipient) return { outcome: 'missing' };
-  if (recipient.status === 'disabled') return { outcome: 'not_sent', reason: 'account disabled' };
-
-  const byChannel = new Map(existing.map((d) => [d.channel, d]));
-  const log = ctx.logger.child({ notificationId, kind: notification.kind });
-
-  for (const channel of routeFor(recipient.role)) {
-    const base = { notificationId, accountId: recipient.id, channel };
-    const previous = byChannel.get(channel);
-    if (previous?.status === 'sent') return { outcome: 'sent', channel, deliveryId: previous.id };
-    if (previous?.status === 'failed') return { outcome: 'failed', channel, errcode: previous.errcode };
-    if (previous?.status === 'skipped') continue;
-    if (previous?.status === 'queued' && previous.nextAttemptAt && previous.nextAttemptAt.getTime() > Date.now()) {
-      // Another job of the same notification is waiting out a 45009 back-off: so does this one.
-      throw new RetryLaterError(previous.nextAttemptAt.getTime() - Date.now(), 'waiting for the quota back-off');
-    }
-    if (previous?.status === 'sending') {
-      const age = Date.now() - previous.updatedAt.getTime();
-      if (age < CLAIM_LEASE_MS) throw new RetryLaterError(CLAIM_LEASE_MS - age + 1_000, 'another worker is sending this message');
-      if (channel !== 'template') {
-        await record(ctx, previous.id, { status: 'failed', errmsg: 'outcome unknown: the worker stopped during the send; not re-sent (at most once)' });
-        log.warn({ channel, deliveryId: previous.id }, 'message outcome unknown after a worker stopped mid-send; not re-sent');
-        return { outcome: 'failed', channel, errcode: null };
-      }
-    }
-
-    const attempt = await prepare(ctx, channel, recipient, content, notification.pagePath);
-    if ('impossible' in attempt) {
-      await skip(ctx, base, { templateId: attempt.templateId, errmsg: attempt.impossible });
-      continue;
-    }
-    const row = await claim(ctx, base, attempt);
-    if (!row) throw new RetryLaterError(5_000, 'the delivery row is claimed by another worker');
-    if (row.attempts > ctx.config.NOTIFY_MAX_ATTEMPTS) {
-      await record(ctx, row.id, { status: 'failed', errmsg: `gave up after ${row.attempts - 1} attempts: ${row.errmsg ?? ''}`.slice(0, 500) });
-      return { outcome: 'failed', channel, errcode: row.errcode };
-    }
-
-    let msgid: string | null;
-    try {
-      msgid = await attempt.send(row.id);
-    } catch (err) {
-      if (err instanceof WechatApiError) {
-        if (FALLBACK_ERRCODES.has(err.errcode)) {
-          await record(ctx, row.id, { status: 'skipped', errcode: err.errcode, errmsg: err.errmsg.slice(0, 500) });
-          if (err.errcode === 43101 && attempt.templateId) await clearGrants(ctx.db, recipient.id, attempt.templateId);
-          log.info({ channel, errcode: err.errcode }, 'channel refused; trying the next one');
-          continue;
-        }
-        if (err.errcode === QUOTA_ERRCODE) {
-          const delayMs = quotaBackoffMs(ctx, row.attempts);
-          await record(ctx, row.id, {
-            status: 'queued',
-            errcode: err.errcode,
-            errmsg: err.errmsg.slice(0, 500),
-            nextAttemptAt: new Date(Date.now() + delayMs),
-          });
-          log.warn({ channel, delayMs }, 'WeChat quota reached (45009); retrying later');
-          throw new RetryLaterError(delayMs, 'WeChat quota reached (45009)');
-        }
-        if (TRANSIENT_ERRCODES.has(err.errcode)) {
-          await record(ctx, row.id, { status: 'queued', errcode: err.errcode, errmsg: err.errmsg.slice(0, 500) });
-          throw err;
-        }
-        await record(ctx, row.id, { status: 'failed', errcode: err.errcode, errmsg: err.errmsg.slice(0, 500) });
-        log.error({ channel, errcode: err.errcode, errmsg: err.errmsg }, 'message refused permanently');
-        return { outcome: 'failed', channel, errcode: err.errcode };
-      }
-      if (err instanceof WechatUnavailableError || (err instanceof SmsSendError && err.retryable)) {
-        await record(ctx, row.id, { status: 'queued', errmsg: err.message.slice(0, 500) });
-        throw err;
-      }
-      if (err instanceof SmsSendError) {
-        await record(ctx, row.id, { status: 'failed', errmsg: `${err.providerCode}: ${err.message}`.slice(0, 500) });
-        return { outcome: 'failed', channel, errcode: null };
-      }
-      // Unknown fault (database, bug): leave the row claimable and let the queue retry.
-      await record(ctx, row.id, { status: 'queued', errmsg: String((err as Error)?.message ?? err).slice(0, 500) }).catch(() => undefined);
-      throw err;
-    }
-    // Sent: from here on nothing may make the row claimable again. Should this write fail, the
-    // row stays `sending`; a retry after the lease re-sends only template messages (same client_msg_id).
-    await record(ctx, row.id, { status: 'sent', sentAt: new Date(), providerMessageId: msgid, errcode: null, errmsg: null });
-    await markNoticeDelivered(ctx, notification.kind, notification.data as Record<string, unknown>, recipient.id).catch((err: unknown) =>
-      log.warn({ err }, 'could not mark the notice recipient delivered'),
-    );
-    log.debug({ channel, deliveryId: row.id }, 'message sent');
-    return { outcome: 'sent', channel, deliveryId: row.id };
-  }
-  return { outcome: 'undeliverable' };
+/** The request went out but no answer came within the client's timeout (WeChat may still have acted on it). */
+function isTimeout(err: WechatUnavailableError): boolean {
+  const cause = err.cause as { name?: unknown } | undefined;
+  return cause?.name === 'TimeoutError';
 }
 
-/** Errcodes worth retrying on the same channel: tokens still refused after callWechat's refresh, system busy. */
-export const TRANSIENT_ERRCODES: ReadonlySet<number> = new Set([-1, 40001, 42001, 40014]);
+function errorText(err: unknown): string {
+  return String((err as Error)?.message ?? err).slice(0, 500);
+}
 
-async function markNoticeDelivered(ctx: MessagingContext, kind: string, data: Record<string, unknown>, accountId: string): Promise<void> {
-  if (kind !== 'notice.published' || typeof data.noticeId !== 'string') return;
-  await ctx.db
-    .update(noticeRecipients)
-    .set({ deliveredAt: sql`now()` })
-    .where(and(eq(noticeRecipients.noticeId, data.noticeId), eq(noticeRecipients.accountId, accountId), sql`${noticeRecipients.deliveredAt} is null`));
+/** One notification on its way along its route. */
+interface Delivery {
+  notification: typeof notifications.$inferSelect;
+  content: MessageContent;
+  recipient: Recipient;
+  route: readonly Channel[];
+  /** Index in route of the channel to look at next. */
+  position: number;
+  /** The rows of earlier jobs, by channel. */
+  earlier: Map<Channel, DeliveryRow>;
+}
+
+/** Deliver one notification row; see the module comment. Throws RetryLaterError, WechatUnavailableError or a retryable SmsSendError to be retried. */
+export async function deliverNotification(ctx: MessagingContext, notificationId: string): Promise<DeliveryOutcome> {
+  const result = (await deliverNotifications(ctx, [notificationId])).get(notificationId)!;
+  if (result.outcome !== 'retry') return result;
+  if (result.retry === 'after_error') throw result.error;
+  throw new RetryLaterError(result.delayMs, result.reason);
+}
+
+/** Deliver many notification rows together; one result per id. Rejects only when the database fails outside a send (the job is retried). */
+export async function deliverNotifications(ctx: MessagingContext, notificationIds: readonly string[]): Promise<Map<string, DeliveryResult>> {
+  const results = new Map<string, DeliveryResult>();
+  const ids = [...new Set(notificationIds)];
+  if (ids.length === 0) return results;
+
+  const rows = await ctx.db.select().from(notifications).where(inArray(notifications.id, ids));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const pending: { notification: typeof notifications.$inferSelect; content: MessageContent }[] = [];
+  for (const id of ids) {
+    const notification = byId.get(id);
+    if (!notification) results.set(id, { outcome: 'missing' });
+    else if (notification.kind === 'review.waiting') results.set(id, { outcome: 'digest', teacherId: notification.accountId });
+    else {
+      const content = messageContent(notification.kind, notification.data as Record<string, unknown>, notification.createdAt);
+      if (content) pending.push({ notification, content });
+      else results.set(id, { outcome: 'not_sent', reason: `kind ${notification.kind} is not sent as a message` });
+    }
+  }
+  if (pending.length === 0) return results;
+
+  const accountIds = [...new Set(pending.map((p) => p.notification.accountId))];
+  const [recipients, earlierRows, grants] = await Promise.all([
+    loadRecipients(ctx, accountIds),
+    ctx.db
+      .select()
+      .from(messageDeliveries)
+      .where(
+        inArray(
+          messageDeliveries.notificationId,
+          pending.map((p) => p.notification.id),
+        ),
+      ),
+    unusedGrantsOf(ctx.db, accountIds),
+  ]);
+  const earlierOf = new Map<string, Map<Channel, DeliveryRow>>();
+  for (const row of earlierRows) {
+    const map = earlierOf.get(row.notificationId) ?? new Map<Channel, DeliveryRow>();
+    map.set(row.channel, row);
+    earlierOf.set(row.notificationId, map);
+  }
+
+  let round: Delivery[] = [];
+  for (const { notification, content } of pending) {
+    const recipient = recipients.get(notification.accountId);
+    if (!recipient) results.set(notification.id, { outcome: 'missing' });
+    else if (recipient.status === 'disabled') results.set(notification.id, { outcome: 'not_sent', reason: 'account disabled' });
+    else round.push({ notification, content, recipient, route: routeFor(recipient.role), position: 0, earlier: earlierOf.get(notification.id) ?? new Map() });
+  }
+
+  const walker = new RouteWalker(ctx, grants, results);
+  while (round.length > 0) round = await walker.round(round);
+  return results;
+}
+
+/** One pass over the deliveries still on their way: each moves to its next channel, and all those sends go out together. */
+class RouteWalker {
+  private readonly pipeline: SendPipeline;
+  private readonly recorder: DeliveryRecorder;
+
+  constructor(
+    private readonly ctx: MessagingContext,
+    /** Unused grants per grantKey, counted down as sends are planned. */
+    private readonly grants: Map<string, number>,
+    private readonly results: Map<string, DeliveryResult>,
+  ) {
+    this.pipeline = sendPipelineOf(ctx);
+    this.recorder = recorderOf(ctx);
+  }
+
+  /** Resolves with the deliveries that fell back to their next channel. */
+  async round(deliveries: Delivery[]): Promise<Delivery[]> {
+    const skips: SkipRow[] = [];
+    const records: DeliveryRecord[] = [];
+    const sends: { delivery: Delivery; attempt: Attempt }[] = [];
+    for (const delivery of deliveries) {
+      const attempt = this.nextAttempt(delivery, skips, records);
+      if (attempt) sends.push({ delivery, attempt });
+    }
+    await skipDeliveries(this.ctx, skips);
+    await this.recorder.record(records);
+
+    const fallbacks: Delivery[] = [];
+    const settled = await Promise.allSettled(
+      sends.map(async ({ delivery, attempt }) => {
+        const { notification, recipient } = delivery;
+        const result = await this.pipeline.send({ notificationId: notification.id, accountId: recipient.id, channel: attempt.channel, attempt });
+        const next = this.outcomeOf(delivery, attempt, result);
+        if (next.record) {
+          const written = this.recorder.record([next.record]);
+          // A fault we do not know: the row stays claimable whether or not this write lands; the retry decides.
+          await (next.result?.outcome === 'retry' && next.result.retry === 'after_error' ? written.catch(() => undefined) : written);
+        }
+        if (next.result) this.results.set(notification.id, next.result);
+        else fallbacks.push({ ...delivery, position: delivery.route.indexOf(attempt.channel) + 1 });
+      }),
+    );
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    return fallbacks;
+  }
+
+  /** Walk the route from the delivery's position: the attempt to send, or undefined with its result set. */
+  private nextAttempt(delivery: Delivery, skips: SkipRow[], records: DeliveryRecord[]): Attempt | undefined {
+    const { notification, recipient, content, route, earlier } = delivery;
+    const set = (result: DeliveryResult) => {
+      this.results.set(notification.id, result);
+      return undefined;
+    };
+    const now = Date.now();
+    for (let i = delivery.position; i < route.length; i += 1) {
+      const channel = route[i]!;
+      const previous = earlier.get(channel);
+      if (previous?.status === 'sent') return set({ outcome: 'sent', channel, deliveryId: previous.id });
+      if (previous?.status === 'failed') return set({ outcome: 'failed', channel, errcode: previous.errcode });
+      if (previous?.status === 'skipped') continue;
+      if (previous?.status === 'queued' && previous.nextAttemptAt && previous.nextAttemptAt.getTime() > now) {
+        // Another job of the same notification is waiting out a 45009 back-off: so does this one.
+        return set(retryLater(previous.nextAttemptAt.getTime() - now, 'waiting for the quota back-off'));
+      }
+      if (previous?.status === 'sending') {
+        const age = now - previous.updatedAt.getTime();
+        if (age < CLAIM_LEASE_MS) return set(retryLater(CLAIM_LEASE_MS - age + 1_000, 'another worker is sending this message'));
+        if (channel !== 'template') {
+          records.push({
+            deliveryId: previous.id,
+            status: 'failed',
+            errcode: previous.errcode,
+            errmsg: 'outcome unknown: the worker stopped during the send; not re-sent (at most once)',
+          });
+          this.ctx.logger.warn({ notificationId: notification.id, channel, deliveryId: previous.id }, 'message outcome unknown after a worker stopped mid-send; not re-sent');
+          return set({ outcome: 'failed', channel, errcode: null });
+        }
+      }
+      const attempt = prepareAttempt(this.ctx, channel, recipient, content, notification.pagePath, (templateId) => (this.grants.get(grantKey(recipient.id, templateId)) ?? 0) > 0);
+      if ('impossible' in attempt) {
+        skips.push({ notificationId: notification.id, accountId: recipient.id, channel, templateId: attempt.templateId, errmsg: attempt.impossible });
+        continue;
+      }
+      if (attempt.grantTemplateId) this.adjustGrant(recipient.id, attempt.grantTemplateId, -1);
+      return attempt;
+    }
+    return set({ outcome: 'undeliverable' });
+  }
+
+  private adjustGrant(accountId: string, templateId: string, by: number | 'reset'): void {
+    const key = grantKey(accountId, templateId);
+    this.grants.set(key, by === 'reset' ? 0 : Math.max(0, (this.grants.get(key) ?? 0) + by));
+  }
+
+  /** What a send's result means: the row's record, and the delivery's result (none: fall back to the next channel). */
+  private outcomeOf(delivery: Delivery, attempt: Attempt, sent: SendResult): { record?: DeliveryRecord; result?: DeliveryResult } {
+    const { notification, recipient } = delivery;
+    const { channel } = attempt;
+    const log = this.ctx.logger;
+    const about = { notificationId: notification.id, kind: notification.kind, channel };
+    if (sent.kind !== 'sent' && attempt.grantTemplateId) this.adjustGrant(recipient.id, attempt.grantTemplateId, +1);
+    switch (sent.kind) {
+      case 'not_claimed':
+        return { result: retryLater(5_000, 'the delivery row is claimed by another worker') };
+      case 'not_started':
+        return { result: retryAfterError(sent.error, 0) };
+      case 'gave_up':
+        return {
+          record: { deliveryId: sent.row.id, status: 'failed', errcode: sent.row.errcode, errmsg: `gave up after ${sent.row.attempts - 1} attempts: ${sent.row.errmsg ?? ''}` },
+          result: { outcome: 'failed', channel, errcode: sent.row.errcode },
+        };
+      case 'sent': {
+        const data = notification.data as Record<string, unknown>;
+        log.debug({ ...about, deliveryId: sent.row.id }, 'message sent');
+        return {
+          record: {
+            deliveryId: sent.row.id,
+            status: 'sent',
+            errcode: null,
+            errmsg: null,
+            providerMessageId: sent.msgid,
+            ...(attempt.grantTemplateId ? { useGrant: { accountId: recipient.id, templateId: attempt.grantTemplateId } } : {}),
+            ...(notification.kind === 'notice.published' && typeof data.noticeId === 'string' ? { noticeDelivered: { noticeId: data.noticeId, accountId: recipient.id } } : {}),
+          },
+          result: { outcome: 'sent', channel, deliveryId: sent.row.id },
+        };
+      }
+      case 'error':
+        break;
+    }
+    const { row, error: err } = sent;
+    if (err instanceof WechatApiError) {
+      const base = { deliveryId: row.id, errcode: err.errcode, errmsg: err.errmsg };
+      if (FALLBACK_ERRCODES.has(err.errcode)) {
+        log.info({ ...about, errcode: err.errcode }, 'channel refused; trying the next one');
+        if (err.errcode === 43101 && attempt.templateId) {
+          this.adjustGrant(recipient.id, attempt.templateId, 'reset');
+          return { record: { ...base, status: 'skipped', clearGrants: { accountId: recipient.id, templateId: attempt.templateId } } };
+        }
+        return { record: { ...base, status: 'skipped' } };
+      }
+      if (err.errcode === QUOTA_ERRCODE) {
+        const delayMs = quotaBackoffMs(this.ctx, row.attempts);
+        log.warn({ ...about, delayMs }, 'WeChat quota reached (45009); retrying later');
+        return { record: { ...base, status: 'queued', nextAttemptAt: new Date(Date.now() + delayMs) }, result: retryLater(delayMs, 'WeChat quota reached (45009)') };
+      }
+      if (TRANSIENT_ERRCODES.has(err.errcode)) return { record: { ...base, status: 'queued' }, result: retryAfterError(err, row.attempts) };
+      log.error({ ...about, errcode: err.errcode, errmsg: err.errmsg }, 'message refused permanently');
+      return { record: { ...base, status: 'failed' }, result: { outcome: 'failed', channel, errcode: err.errcode } };
+    }
+    if (err instanceof WechatUnavailableError && channel !== 'template' && isTimeout(err)) {
+      // WeChat may have taken the message and answered late: without a client_msg_id, re-sending could deliver it twice.
+      log.warn({ ...about, deliveryId: row.id }, 'WeChat did not answer in time; outcome unknown, not re-sent');
+      return {
+        record: { deliveryId: row.id, status: 'failed', errcode: null, errmsg: 'outcome unknown: WeChat did not answer in time; not re-sent (at most once)' },
+        result: { outcome: 'failed', channel, errcode: null },
+      };
+    }
+    if (err instanceof WechatUnavailableError || (err instanceof SmsSendError && err.retryable)) {
+      return { record: { deliveryId: row.id, status: 'queued', errcode: null, errmsg: errorText(err) }, result: retryAfterError(err, row.attempts) };
+    }
+    if (err instanceof SmsSendError) {
+      return { record: { deliveryId: row.id, status: 'failed', errcode: null, errmsg: `${err.providerCode}: ${err.message}` }, result: { outcome: 'failed', channel, errcode: null } };
+    }
+    // Unknown fault (database, bug): leave the row claimable and let the queue retry.
+    return { record: { deliveryId: row.id, status: 'queued', errcode: null, errmsg: errorText(err) }, result: retryAfterError(err, row.attempts) };
+  }
 }
 
 /** The job gave up (final attempt failed): rows still queued or sending become failed. */

@@ -1,9 +1,11 @@
 /**
  * One-time subscribe-message grants (DOMAIN.md §1b): each `accept` of
  * wx.requestSubscribeMessage lets us send one message of that template to the
- * account's mini-program openid. Stored as a count per account and template.
+ * account's mini-program openid. Stored as a count per account and template;
+ * a sent subscribe message uses one up and a 43101 answer resets the count
+ * (both written with the delivery's outcome, see delivery-rows.ts).
  */
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AccountRole } from '../../../domain/api/auth';
 import { MAX_SUBSCRIBE_IDS_PER_CALL, SUBSCRIBE_RESULTS, type SubscribeResult, type SubscriptionsResponse } from '../../../domain/messaging/subscriptions';
 import type { TemplateGroup } from '../../../domain/messaging/messages';
@@ -51,28 +53,18 @@ export async function recordSubscribeResults(
   return { recorded };
 }
 
-export async function availableGrants(db: DbOrTx, accountId: string, templateId: string): Promise<number> {
-  const [row] = await db
-    .select({ available: subscriptionGrants.available })
+/** Unused grants per `<accountId>:<templateId>` of these accounts (absent: none), in one statement. */
+export async function unusedGrantsOf(db: DbOrTx, accountIds: readonly string[]): Promise<Map<string, number>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await db
+    .select({ accountId: subscriptionGrants.accountId, templateId: subscriptionGrants.templateId, available: subscriptionGrants.available })
     .from(subscriptionGrants)
-    .where(and(eq(subscriptionGrants.accountId, accountId), eq(subscriptionGrants.templateId, templateId)));
-  return row?.available ?? 0;
+    .where(and(inArray(subscriptionGrants.accountId, [...accountIds]), gt(subscriptionGrants.available, 0)));
+  return new Map(rows.map((r) => [grantKey(r.accountId, r.templateId), r.available]));
 }
 
-/** One grant used by a sent message (never below 0). */
-export async function consumeGrant(db: DbOrTx, accountId: string, templateId: string): Promise<void> {
-  await db
-    .update(subscriptionGrants)
-    .set({ available: sql`${subscriptionGrants.available} - 1`, updatedAt: sql`now()` })
-    .where(and(eq(subscriptionGrants.accountId, accountId), eq(subscriptionGrants.templateId, templateId), gt(subscriptionGrants.available, 0)));
-}
-
-/** WeChat answered 43101 (refused, cancelled or used up): what we counted is wrong; start again from 0. */
-export async function clearGrants(db: DbOrTx, accountId: string, templateId: string): Promise<void> {
-  await db
-    .update(subscriptionGrants)
-    .set({ available: 0, updatedAt: sql`now()` })
-    .where(and(eq(subscriptionGrants.accountId, accountId), eq(subscriptionGrants.templateId, templateId)));
+export function grantKey(accountId: string, templateId: string): string {
+  return `${accountId}:${templateId}`;
 }
 
 /** The account's grants per template, and the ids its pages should request. */

@@ -8,13 +8,18 @@
  *   1. one transaction: insert notice_recipients (ON CONFLICT DO NOTHING) and
  *      one notification row per account (kind notice.published, dedup key
  *      notice.published:<noticeId>:<accountId>, ON CONFLICT DO NOTHING);
- *   2. the batch's notification rows not yet dispatched are added with
- *      addBulk, job id notification-<id>, then marked dispatched.
+ *   2. in a second transaction, the batch's notification rows not yet
+ *      dispatched are locked (for update skip locked, like the relay of
+ *      undispatched rows, so a row is queued by one of them only), added with
+ *      addBulk as delivery jobs of NOTIFY_BATCH_SIZE rows each (job id
+ *      notification-batch-<hash of the ids>, see messaging/batch-jobs.ts),
+ *      then marked dispatched.
  * A restart anywhere (mid-batch, between the commit and the add, after the
  * add) re-runs batches whose inserts are no-ops and whose adds reuse the same
  * job ids; rows committed but never added are also picked up by the relay of
- * undispatched notifications. So nobody is missed and nobody is queued twice;
- * delivery itself is idempotent per notification and channel.
+ * undispatched notifications (as `notification-<id>` jobs). So nobody is
+ * missed; a row queued by both is still sent once, since delivery claims the
+ * row of (notification, channel) before each send.
  *
  * A reminder (reminderId) does the same over the notice's recipients still
  * unread, with kind notice.reminder and dedup key per reminder and account.
@@ -24,7 +29,7 @@ import type { NoticeFanoutJob } from '../../../domain/jobs/payloads';
 import { noticeDetailPage } from '../../../domain/messaging/messages';
 import type { AppContext } from '../../context';
 import { classes, noticeClasses, noticeRecipients, notices, notifications, students } from '../../db/schema';
-import { notificationJobId } from '../../queues/queues';
+import { notificationBatchJobs } from '../messaging/batch-jobs';
 import { classLabel } from './notices';
 
 export type FanoutContext = Pick<AppContext, 'db' | 'config' | 'queues' | 'logger'>;
@@ -101,16 +106,20 @@ export async function fanOutNotice(ctx: FanoutContext, job: NoticeFanoutJob, opt
     });
     await options.afterCommit?.(batch);
 
-    const pending = await ctx.db
-      .select({ id: notifications.id })
-      .from(notifications)
-      .where(and(inArray(notifications.dedupKey, keys), isNull(notifications.dispatchedAt)));
-    if (pending.length > 0) {
+    // Like the relay of undispatched rows: rows it holds at this moment are skipped (it queues them), and it
+    // skips the rows held here, so no row is queued both as part of a batch and on a job of its own.
+    result.queued += await ctx.db.transaction(async (tx) => {
+      const pending = await tx
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(and(inArray(notifications.dedupKey, keys), isNull(notifications.dispatchedAt)))
+        .for('update', { skipLocked: true });
+      if (pending.length === 0) return 0;
       const ids = pending.map((p) => p.id);
-      await ctx.queues.notifications.addBulk(ids.map((id) => ({ name: 'notification', data: { notificationId: id }, opts: { jobId: notificationJobId(id) } })));
-      await ctx.db.update(notifications).set({ dispatchedAt: sql`now()` }).where(inArray(notifications.id, ids));
-      result.queued += ids.length;
-    }
+      await ctx.queues.notifications.addBulk(notificationBatchJobs(ids, ctx.config.NOTIFY_BATCH_SIZE));
+      await tx.update(notifications).set({ dispatchedAt: sql`now()` }).where(inArray(notifications.id, ids));
+      return ids.length;
+    });
     result.batches = batch;
     cursor = targets[targets.length - 1]!.key;
     await options.onBatch?.({ batch, cursor, recipients: result.recipients });

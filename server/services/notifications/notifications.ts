@@ -56,6 +56,17 @@ export async function writeNotification(tx: DbOrTx, input: NotificationInput): P
   return rows.length > 0;
 }
 
+/** writeNotification for many rows in one statement (batch writers); returns how many were inserted. */
+export async function writeNotifications(tx: DbOrTx, inputs: readonly NotificationInput[]): Promise<number> {
+  if (inputs.length === 0) return 0;
+  const rows = await tx
+    .insert(notifications)
+    .values([...inputs])
+    .onConflictDoNothing({ target: notifications.dedupKey })
+    .returning({ id: notifications.id });
+  return rows.length;
+}
+
 /** The family's status page of one student: where review decisions lead. */
 export function studentStatusPagePath(studentId: string): string {
   return `pages/status/index?studentId=${studentId}`;

@@ -283,6 +283,67 @@ describe('importRegistryFile', () => {
     expect(stored!.name).toBe(renamed);
   });
 
+  test('When a file spans many chunks, then new rows are inserted, changed rows updated, equal rows left alone, and the counts add up', async () => {
+    const school = randomSchool();
+    const stored = Array.from({ length: 40 }, (_, i) => randomRegistryRow(school, { 班级: `${(i % 4) + 1}班` }));
+    const first = await importBytes(utf8(registryCsv(stored)), { batchSize: 7 });
+    expect(first).toMatchObject({ inserted: 40, updated: 0, unchanged: 0, classesCreated: 4 });
+    const before = new Map((await recordsOf(school.code)).map((r) => [r.studentNumberIndex, r]));
+
+    // every 5th stored row changes its status, 30 new rows, one of them in a new class; 11 chunks of 7 rows
+    const changedAt = new Set([0, 5, 10, 15, 20, 25, 30, 35]);
+    const next = [
+      ...stored.map((row, i) => (changedAt.has(i) ? { ...row, 学籍状态: '休学' } : row)),
+      ...Array.from({ length: 30 }, (_, i) => randomRegistryRow(school, { 班级: i === 29 ? '9班' : '1班' })),
+    ];
+    const second = await importBytes(utf8(registryCsv(next)), { batchSize: 7 });
+
+    expect(second).toMatchObject({ rowsValid: 70, inserted: 30, updated: 8, unchanged: 32, classesCreated: 1, schoolsCreated: 0 });
+    const after = await recordsOf(school.code);
+    expect(after).toHaveLength(70);
+    for (const [i, row] of stored.entries()) {
+      const record = after.find((r) => r.studentNumberIndex === ctx.pii.blindIndex('student_number', row.学籍号))!;
+      const was = before.get(record.studentNumberIndex)!;
+      if (changedAt.has(i)) {
+        expect(record).toMatchObject({ registryStatus: '休学', batchId: second.batchId, id: was.id, residentIdIndex: was.residentIdIndex });
+        expect(record.updatedAt.getTime()).toBeGreaterThan(was.updatedAt.getTime());
+        expect(ctx.pii.decrypt(record.residentIdCipher, RESIDENT_ID_CONTEXT)).toBe(row.身份证号);
+      } else {
+        expect(record).toEqual(was);
+      }
+    }
+    const [batch] = await ctx.db.select().from(registryBatches).where(eq(registryBatches.id, second.batchId!));
+    expect(batch).toMatchObject({ rowsInserted: 30, rowsUpdated: 8, rowsUnchanged: 32 });
+  });
+
+  test('When a dry run spans many chunks, then it counts what an import would do and changes nothing', async () => {
+    const school = randomSchool();
+    const stored = Array.from({ length: 12 }, () => randomRegistryRow(school));
+    await importBytes(utf8(registryCsv(stored)));
+    const before = await recordsOf(school.code);
+    const batchesBefore = await ctx.db.$count(registryBatches);
+    const next = [...stored.map((row, i) => (i < 3 ? { ...row, 姓名: `${row.姓名}新` } : row)), ...Array.from({ length: 9 }, () => randomRegistryRow(school, { 年级: '初一' }))];
+
+    const dry = await importBytes(utf8(registryCsv(next)), { dryRun: true, batchSize: 4 });
+
+    expect(dry).toMatchObject({ batchId: null, rowsValid: 21, inserted: 9, updated: 3, unchanged: 9, schoolsCreated: 0, classesCreated: 1 });
+    expect(await recordsOf(school.code)).toEqual(before);
+    expect(await ctx.db.$count(registryBatches)).toBe(batchesBefore);
+  });
+
+  test('When text fields hold backslashes (even a whole "\\N"), then they are stored exactly as validated', async () => {
+    const school = { code: randomSchool().code, name: '测试\\学校\t分校' };
+    const row = randomRegistryRow(school, { 学籍状态: '\\N' });
+
+    const result = await importBytes(utf8(registryCsv([row])));
+
+    expect(result).toMatchObject({ inserted: 1, problemCount: 0 });
+    // the tab was a space after validation (runs of white space are one space in a school name)
+    expect(await recordByNumber(row.学籍号)).toMatchObject({ schoolName: '测试\\学校 分校', registryStatus: '\\N' });
+    const second = await importBytes(utf8(registryCsv([row])));
+    expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+  });
+
   test('When the CSV breaks off (an unclosed quote), then the rows read before it are imported and readError says where', async () => {
     const school = randomSchool();
     const rows = Array.from({ length: 300 }, () => randomRegistryRow(school));

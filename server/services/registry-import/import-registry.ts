@@ -5,9 +5,10 @@
  * The story: stream the file row by row (import/csv-reader.ts, import/xlsx-reader.ts;
  * memory does not grow with the file apart from 32 bytes per row for the
  * duplicate checks); find the header row; validate every row with the shared
- * domain rules (registry-row.ts); write the valid rows in batches
- * (registry-writer.ts: upsert by 学籍号, nothing written for rows that did not
- * change); record the run in registry_batches.
+ * domain rules (registry-row.ts); write the valid rows in chunks of `batchSize`
+ * rows (registry-writer.ts: COPY into a staging table while the file is read,
+ * then one set-based upsert by 学籍号 per chunk, nothing written for rows that
+ * did not change); record the run in registry_batches.
  *
  * Partial imports, on purpose: unlike the teachers import (all or nothing), a
  * registry file is large and operators expect its good rows to be imported and
@@ -22,8 +23,8 @@
  *
  * A file that cannot be used at all (not CSV or XLSX, a required column
  * missing, no header) imports nothing and throws RegistryFileError. A file that
- * breaks off in the middle (malformed CSV, undecodable bytes) keeps the batches
- * written before; the result's `readError` says where reading stopped.
+ * breaks off in the middle (malformed CSV, undecodable bytes) keeps the rows
+ * read before (their chunk is written); the result's `readError` says where reading stopped.
  */
 import { once } from 'node:events';
 import path from 'node:path';
@@ -45,20 +46,12 @@ import {
   validateRegistryRow,
   type RegistryColumnKey,
 } from './registry-row';
-import {
-  RegistryBatchWriter,
-  STUDENT_NUMBER_INDEX_KIND,
-  addCounts,
-  emptyCounts,
-  prepareRow,
-  type PreparedRow,
-  type WriteCounts,
-} from './registry-writer';
+import { RegistryWriter, STUDENT_NUMBER_INDEX_KIND, emptyCounts, prepareRow } from './registry-writer';
 
 export type RegistryImportContext = Pick<AppContext, 'db' | 'pii'>;
 
-export const DEFAULT_BATCH_SIZE = 1_000;
-export const MAX_BATCH_SIZE = 10_000;
+export const DEFAULT_BATCH_SIZE = 50_000;
+export const MAX_BATCH_SIZE = 100_000;
 /** Rows above the header that may hold a title (e.g. "XX区学籍信息导出"). */
 const MAX_HEADER_ROW = 5;
 
@@ -77,7 +70,7 @@ export interface ImportRegistryOptions {
   fileName: string;
   /** Validate and count, write nothing (no batch record either). */
   dryRun?: boolean;
-  /** Rows per transaction; default 1,000. */
+  /** Rows per transaction; default 50,000. */
   batchSize?: number;
   /** Who ran it (registry_batches.imported_by). */
   importedBy?: string | null;
@@ -249,8 +242,7 @@ export async function importRegistryFile(
         .returning({ id: registryBatches.id });
       result.batchId = batch!.id;
     }
-    const writer = new RegistryBatchWriter(ctx, { batchId: result.batchId, dryRun });
-    const totals: WriteCounts = emptyCounts();
+    const writer = await RegistryWriter.open(ctx, { batchId: result.batchId, dryRun, chunkSize: batchSize });
     const studentNumbers = new FingerprintTable();
     const residentIds = new FingerprintTable();
     const schoolNames = new Map<string, string>();
@@ -263,88 +255,76 @@ export async function importRegistryFile(
       await openReport()?.write([String(problem.row), problem.column || '（文件）', problem.message, LEVEL_LABELS[problem.level]]);
     };
 
-    // one batch is written while the next is read and validated
-    let inflight: Promise<void> | null = null;
-    let writeFailure: unknown = null;
-    const flush = async (batch: PreparedRow[]) => {
-      if (inflight) await inflight;
-      if (writeFailure) throw writeFailure;
-      if (batch.length === 0) return;
-      inflight = writer.write(batch, schoolNames).then(
-        (counts) => addCounts(totals, counts),
-        (err: unknown) => {
-          writeFailure = err;
-        },
-      );
-    };
-
-    let pending: PreparedRow[] = [];
     const fingerprint = (blindIndex: string) => Buffer.from(blindIndex, 'base64url');
-    try {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const { rowNumber, cells } = next.value;
-        if (isBlank(cells)) continue;
-        result.rowsRead += 1;
-        const cell = (key: RegistryColumnKey) => {
-          const at = columns.get(key);
-          return at ? cells[at.index] : undefined;
-        };
-        const validation = validateRegistryRow(rowNumber, cell, { now });
-        const problems: { key: RegistryColumnKey; message: string; level: ProblemLevel }[] = validation.ok
-          ? []
-          : validation.problems.map((p) => ({ ...p, level: 'error' as const }));
-        const studentNumber = validation.ok ? validation.value.studentNumber : validation.partial.studentNumber;
-        let studentNumberIndex: string | undefined;
-        if (studentNumber) {
-          studentNumberIndex = ctx.pii.blindIndex(STUDENT_NUMBER_INDEX_KIND, studentNumber);
-          const first = studentNumbers.firstRowOrAdd(fingerprint(studentNumberIndex), rowNumber);
-          if (first) problems.push({ key: 'studentNumber', message: `与第 ${first} 行的学籍号重复`, level: 'error' });
-        }
-        if (validation.ok && problems.length === 0) {
-          const prepared = prepareRow(ctx.pii, validation.value, studentNumberIndex);
-          const firstId = residentIds.firstRowOrAdd(fingerprint(prepared.residentIdIndex), rowNumber);
-          if (firstId) {
-            problems.push({
-              key: 'residentId',
-              message: `与第 ${firstId} 行的身份证号相同而学籍号不同，两行均已导入，请核实`,
-              level: 'warning',
-            });
+    // the rows: validated here, written by the writer while the next ones are read
+    const readRows = async () => {
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+          const { rowNumber, cells } = next.value;
+          if (isBlank(cells)) continue;
+          result.rowsRead += 1;
+          const cell = (key: RegistryColumnKey) => {
+            const at = columns.get(key);
+            return at ? cells[at.index] : undefined;
+          };
+          const validation = validateRegistryRow(rowNumber, cell, { now });
+          const problems: { key: RegistryColumnKey; message: string; level: ProblemLevel }[] = validation.ok
+            ? []
+            : validation.problems.map((p) => ({ ...p, level: 'error' as const }));
+          const studentNumber = validation.ok ? validation.value.studentNumber : validation.partial.studentNumber;
+          let studentNumberIndex: string | undefined;
+          if (studentNumber) {
+            studentNumberIndex = ctx.pii.blindIndex(STUDENT_NUMBER_INDEX_KIND, studentNumber);
+            const first = studentNumbers.firstRowOrAdd(fingerprint(studentNumberIndex), rowNumber);
+            if (first) problems.push({ key: 'studentNumber', message: `与第 ${first} 行的学籍号重复`, level: 'error' });
           }
-          const knownName = schoolNames.get(prepared.schoolCode);
-          if (knownName === undefined) {
-            schoolNames.set(prepared.schoolCode, prepared.schoolName);
-            schoolFirstRow.set(prepared.schoolCode, rowNumber);
-          } else if (knownName !== prepared.schoolName) {
-            problems.push({
-              key: 'schoolName',
-              message: `学校标识码 ${prepared.schoolCode} 在第 ${schoolFirstRow.get(prepared.schoolCode)} 行的学校名称是"${knownName}"，学校名称以第一次出现的为准`,
-              level: 'warning',
-            });
+          if (validation.ok && problems.length === 0) {
+            const prepared = prepareRow(ctx.pii, validation.value, studentNumberIndex);
+            const firstId = residentIds.firstRowOrAdd(fingerprint(prepared.residentIdIndex), rowNumber);
+            if (firstId) {
+              problems.push({
+                key: 'residentId',
+                message: `与第 ${firstId} 行的身份证号相同而学籍号不同，两行均已导入，请核实`,
+                level: 'warning',
+              });
+            }
+            const knownName = schoolNames.get(prepared.schoolCode);
+            if (knownName === undefined) {
+              schoolNames.set(prepared.schoolCode, prepared.schoolName);
+              schoolFirstRow.set(prepared.schoolCode, rowNumber);
+            } else if (knownName !== prepared.schoolName) {
+              problems.push({
+                key: 'schoolName',
+                message: `学校标识码 ${prepared.schoolCode} 在第 ${schoolFirstRow.get(prepared.schoolCode)} 行的学校名称是"${knownName}"，学校名称以第一次出现的为准`,
+                level: 'warning',
+              });
+            }
+            const wait = writer.add(prepared);
+            if (wait) await wait;
+            result.rowsValid += 1;
+          } else {
+            result.rowsRejected += 1;
           }
-          pending.push(prepared);
-          result.rowsValid += 1;
-        } else {
-          result.rowsRejected += 1;
+          problems.sort((a, b) => COLUMN_ORDER.get(a.key)! - COLUMN_ORDER.get(b.key)!);
+          for (const p of problems) await emit({ row: rowNumber, column: headerOf(p.key), message: p.message, level: p.level });
         }
-        problems.sort((a, b) => COLUMN_ORDER.get(a.key)! - COLUMN_ORDER.get(b.key)!);
-        for (const p of problems) await emit({ row: rowNumber, column: headerOf(p.key), message: p.message, level: p.level });
-        if (pending.length >= batchSize) {
-          await flush(pending);
-          pending = [];
-        }
+        finishedReading = true;
+      } catch (err) {
+        if (!(err instanceof FileReadError)) throw err;
+        result.readError = { row: err.row, column: '', message: err.message, level: 'error' };
+        await emit(result.readError);
       }
-      finishedReading = true;
+    };
+    try {
+      await readRows();
+      Object.assign(result, await writer.finish());
     } catch (err) {
-      if (!(err instanceof FileReadError)) throw err;
-      result.readError = { row: err.row, column: '', message: err.message, level: 'error' };
-      await emit(result.readError);
+      await writer.abandon(err);
+      throw err;
     }
-    await flush(pending);
-    await flush([]);
 
-    Object.assign(result, totals);
     result.encoding = info.encoding;
     result.sheetName = info.sheetName;
     result.fileSha256 = finishedReading ? await tap.digest() : null;

@@ -1,24 +1,39 @@
 /**
- * Writing validated registry rows, one batch (default 1,000 rows) per
- * transaction:
+ * Writing validated registry rows, one chunk (default 50,000 rows) per
+ * transaction, on sessions of the import's own (import-session.ts):
  *
- * 1. one look-up of the batch's 学籍号 blind indexes: rows whose content hash
- *    equals the stored one are unchanged and cost nothing more (no encryption,
- *    no write, updated_at kept);
- * 2. the schools and classes the batch names that this import has not met
+ * 1. the chunk's rows are encrypted in Node and streamed with COPY into the
+ *    session's temporary staging table while the file is still being read;
+ * 2. the schools and classes the chunk names that this import has not met
  *    yet: schools upserted by code (the name updated when it changed), classes
  *    created per (school, grade, class name);
- * 3. the other rows encrypted and upserted with one INSERT … SELECT FROM
- *    unnest(…) ON CONFLICT (student_number_index) DO UPDATE … WHERE the content
- *    hash differs, so a row changed concurrently since step 1 is still counted
- *    right; (xmax = 0) tells an insert from an update.
+ * 3. one INSERT … SELECT … ON CONFLICT (student_number_index) DO UPDATE … WHERE
+ *    the content hash differs moves the chunk into registry_records: new rows
+ *    inserted, changed rows updated, equal rows untouched (updated_at kept);
+ *    it returns how many it inserted and updated, the rest are unchanged
+ *    (registry-staging.ts).
  *
- * A dry run does the look-ups only and counts what a real run would do.
+ * Two sessions take turns: while one merges its chunk (PostgreSQL's work),
+ * the reader parses, validates, hashes and encrypts the next chunk and COPYs it
+ * into the other. Merges run one after the other in file order, each under the
+ * import's advisory lock, so two imports at once never interleave their writes.
+ *
+ * A dry run stages the rows too (without ciphers: nothing is encrypted) and
+ * counts what a real run would do; it writes nothing that outlives the
+ * transaction.
  */
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context';
-import { rowsOf, type DbOrTx } from '../../db/client';
+import { openImportSessions, type CopySink, type ImportSession } from './import-session';
 import type { RegistryRow } from './registry-row';
+import {
+  COUNT_STAGED_CHANGES,
+  CREATE_STAGING_TABLE,
+  MERGE_STAGED_ROWS,
+  PREFER_INDEX_PROBES,
+  STAGING_COPY_TARGET,
+  stagingLine,
+} from './registry-staging';
+import { ChunkStructure, RegistryStructure } from './registry-structure';
 
 /** PII contexts and blind-index kinds of registry rows (the matcher looks rows up by the same kinds). */
 export const STUDENT_NUMBER_CONTEXT = 'registry_records.student_number';
@@ -28,8 +43,13 @@ export const RESIDENT_ID_INDEX_KIND = 'resident_id';
 /** Blind-index kind of the content hash: keyed, because an unkeyed hash of an ID number could be brute-forced. */
 export const CONTENT_HASH_KIND = 'registry_content';
 
-/** Serialises the write of batches of concurrent imports (two files naming the same rows or schools). */
-const BATCH_LOCK = sql`select pg_advisory_xact_lock(hashtext('educard.registry-import'))`;
+/** Serialises the writes of concurrent imports (two files naming the same rows or schools). */
+const IMPORT_LOCK = `select pg_advisory_xact_lock(hashtext('educard.registry-import'))`;
+
+/** Session pairs take turns (see the module comment); more would only queue behind the merge. */
+const SESSIONS = 2;
+/** COPY text is handed to the connection in pieces of about this many characters. */
+const COPY_PIECE = 64 * 1024;
 
 export type RegistryWriterContext = Pick<AppContext, 'db' | 'pii'>;
 
@@ -51,10 +71,6 @@ export interface WriteCounts {
 
 export function emptyCounts(): WriteCounts {
   return { inserted: 0, updated: 0, unchanged: 0, schoolsCreated: 0, schoolsRenamed: 0, classesCreated: 0 };
-}
-
-export function addCounts(into: WriteCounts, more: WriteCounts): void {
-  for (const key of Object.keys(into) as (keyof WriteCounts)[]) into[key] += more[key];
 }
 
 /** The row's indexes and content hash (HMACs under the blind-index key). */
@@ -79,207 +95,184 @@ export function prepareRow(pii: AppContext['pii'], row: RegistryRow, studentNumb
   };
 }
 
-const textArray = (values: readonly (string | null)[]) => sql`${sql.param(values)}::text[]`;
+export interface RegistryWriterOptions {
+  batchId: string | null;
+  dryRun: boolean;
+  /** Rows per transaction. */
+  chunkSize: number;
+}
 
-export class RegistryBatchWriter {
-  /** Schools met by this import: code → id (null in a dry run for a school that does not exist yet). */
-  private readonly schoolIds = new Map<string, string | null>();
-  /** Classes met by this import, as 'schoolCode/grade/name'. */
-  private readonly classesSeen = new Set<string>();
+/** One session with its staging table, and the chunk it holds. */
+class StagingLane {
+  /** Settles when the lane's last chunk is merged (or failed). */
+  idle: Promise<void> = Promise.resolve();
+  copy: CopySink | null = null;
+  inTransaction = false;
+  rows = 0;
+  structure = new ChunkStructure();
 
-  constructor(
+  constructor(readonly session: ImportSession) {}
+
+  /** Opens the chunk's transaction and its COPY; a slow reader must not trip the statement timeout. */
+  async begin(): Promise<void> {
+    await this.session.query('begin');
+    this.inTransaction = true;
+    await this.session.query('set local statement_timeout = 0');
+    this.copy = this.session.copyFrom(STAGING_COPY_TARGET);
+    this.rows = 0;
+    this.structure = new ChunkStructure();
+  }
+}
+
+export class RegistryWriter {
+  private readonly counts = emptyCounts();
+  private readonly structure = new RegistryStructure();
+  private readonly lanes: StagingLane[];
+  private next = 0;
+  private current: StagingLane | null = null;
+  private pending = '';
+  private lastMerge: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+
+  private constructor(
     private readonly ctx: RegistryWriterContext,
-    private readonly options: { batchId: string | null; dryRun: boolean },
-  ) {}
+    private readonly options: RegistryWriterOptions,
+    sessions: ImportSession[],
+  ) {
+    this.lanes = sessions.map((s) => new StagingLane(s));
+  }
+
+  /** Opens the import's sessions and their staging tables. */
+  static async open(ctx: RegistryWriterContext, options: RegistryWriterOptions): Promise<RegistryWriter> {
+    const sessions = await openImportSessions(ctx.db, SESSIONS);
+    try {
+      for (const session of sessions) await session.query(CREATE_STAGING_TABLE);
+    } catch (err) {
+      for (const session of sessions) session.release(true);
+      throw err;
+    }
+    return new RegistryWriter(ctx, options, sessions);
+  }
 
   /**
-   * Writes one batch. `schoolNames` gives the name each school code has in the
-   * file (its first occurrence), used when the school is created or renamed.
+   * Adds a row to the current chunk. Returns a promise only when the caller
+   * must wait (a chunk being started, the connection's buffer full); it
+   * rejects when an earlier chunk failed.
    */
-  async write(rows: readonly PreparedRow[], schoolNames: ReadonlyMap<string, string>): Promise<WriteCounts> {
-    const counts = emptyCounts();
-    if (rows.length === 0) return counts;
-    const stored = await this.storedHashes(rows.map((r) => r.studentNumberIndex));
-    const changed = rows.filter((r) => stored.get(r.studentNumberIndex) !== r.contentHash);
-    counts.unchanged = rows.length - changed.length;
-
-    if (this.options.dryRun) {
-      for (const row of changed) {
-        if (stored.has(row.studentNumberIndex)) counts.updated += 1;
-        else counts.inserted += 1;
-      }
-      await this.dryRunStructure(rows, schoolNames, counts);
-      return counts;
-    }
-
-    await this.ctx.db.transaction(async (tx) => {
-      await tx.execute(BATCH_LOCK);
-      // A batch's commit does not wait for its WAL flush: the synchronous update of the batch record at the
-      // end flushes all of them (WAL is sequential), and a batch lost to a crash before that is simply
-      // imported again by the next run (the import is idempotent).
-      await tx.execute(sql`set local synchronous_commit = off`);
-      await this.ensureSchools(tx, rows, schoolNames, counts);
-      await this.ensureClasses(tx, rows, counts);
-      if (changed.length === 0) return;
-      const written = await this.upsert(tx, changed);
-      counts.inserted += written.inserted;
-      counts.updated += written.updated;
-      counts.unchanged += changed.length - written.inserted - written.updated;
-    });
-    return counts;
-  }
-
-  private async storedHashes(indexes: readonly string[]): Promise<Map<string, string | null>> {
-    const result = await this.ctx.db.execute(sql`
-      select student_number_index as "index", content_hash as "hash"
-      from registry_records where student_number_index = any(${textArray(indexes)})`);
-    return new Map(rowsOf<{ index: string; hash: string | null }>(result).map((r) => [r.index, r.hash]));
-  }
-
-  private newSchools(rows: readonly PreparedRow[], schoolNames: ReadonlyMap<string, string>) {
-    const codes = [...new Set(rows.map((r) => r.schoolCode))].filter((code) => !this.schoolIds.has(code));
-    return { codes, names: codes.map((code) => schoolNames.get(code) ?? rows.find((r) => r.schoolCode === code)!.schoolName) };
-  }
-
-  private newClasses(rows: readonly PreparedRow[]) {
-    const fresh = new Map<string, { schoolCode: string; grade: string; name: string }>();
-    for (const r of rows) {
-      const key = `${r.schoolCode}/${r.grade}/${r.className}`;
-      if (!this.classesSeen.has(key) && !fresh.has(key)) fresh.set(key, { schoolCode: r.schoolCode, grade: r.grade, name: r.className });
-    }
-    return fresh;
-  }
-
-  private async ensureSchools(
-    tx: DbOrTx,
-    rows: readonly PreparedRow[],
-    schoolNames: ReadonlyMap<string, string>,
-    counts: WriteCounts,
-  ): Promise<void> {
-    const { codes, names } = this.newSchools(rows, schoolNames);
-    if (codes.length === 0) return;
-    const written = rowsOf<{ id: string; code: string; inserted: boolean }>(
-      await tx.execute(sql`
-        insert into schools (code, name)
-        select * from unnest(${textArray(codes)}, ${textArray(names)})
-        on conflict (code) do update set name = excluded.name, updated_at = now()
-          where schools.name is distinct from excluded.name
-        returning id, code, (xmax = 0) as inserted`),
-    );
-    for (const s of written) {
-      this.schoolIds.set(s.code, s.id);
-      if (s.inserted) counts.schoolsCreated += 1;
-      else counts.schoolsRenamed += 1;
-    }
-    const rest = codes.filter((code) => !this.schoolIds.has(code));
-    if (rest.length > 0) {
-      const found = rowsOf<{ id: string; code: string }>(
-        await tx.execute(sql`select id, code from schools where code = any(${textArray(rest)})`),
-      );
-      for (const s of found) this.schoolIds.set(s.code, s.id);
-    }
-  }
-
-  private async ensureClasses(
-    tx: DbOrTx,
-    rows: readonly PreparedRow[],
-    counts: WriteCounts,
-  ): Promise<void> {
-    const fresh = this.newClasses(rows);
-    if (fresh.size === 0) return;
-    const list = [...fresh.values()];
-    const created = rowsOf<{ id: string }>(
-      await tx.execute(sql`
-        insert into classes (school_id, grade, name)
-        select * from unnest(${sql.param(list.map((c) => this.schoolIds.get(c.schoolCode)!))}::uuid[],
-                             ${textArray(list.map((c) => c.grade))}, ${textArray(list.map((c) => c.name))})
-        on conflict (school_id, grade, name) do nothing
-        returning id`),
-    );
-    counts.classesCreated += created.length;
-    for (const key of fresh.keys()) this.classesSeen.add(key);
-  }
-
-  private async upsert(
-    tx: DbOrTx,
-    rows: readonly PreparedRow[],
-  ): Promise<{ inserted: number; updated: number }> {
+  add(row: PreparedRow): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.current) return this.startChunk().then(() => this.add(row));
+    const lane = this.current;
     const { pii } = this.ctx;
-    const column = <T extends string | null>(pick: (r: PreparedRow) => T) => textArray(rows.map(pick));
-    const result = await tx.execute(sql`
-      insert into registry_records (
-        student_number_cipher, student_number_index, name, resident_id_cipher, resident_id_index,
-        sex, birth_date, school_code, school_name, grade, class_name, registry_status, content_hash, batch_id)
-      select n_cipher, n_index, name, id_cipher, id_index, sex, birth_date::date, school_code, school_name,
-             grade, class_name, status, content_hash, ${this.options.batchId}::uuid
-      from unnest(
-        ${column((r) => pii.encrypt(r.studentNumber, STUDENT_NUMBER_CONTEXT))},
-        ${column((r) => r.studentNumberIndex)},
-        ${column((r) => r.name)},
-        ${column((r) => pii.encrypt(r.residentId, RESIDENT_ID_CONTEXT))},
-        ${column((r) => r.residentIdIndex)},
-        ${column((r) => r.sex)},
-        ${column((r) => r.birthDate)},
-        ${column((r) => r.schoolCode)},
-        ${column((r) => r.schoolName)},
-        ${column((r) => r.grade)},
-        ${column((r) => r.className)},
-        ${column((r) => r.registryStatus)},
-        ${column((r) => r.contentHash)}
-      ) as v(n_cipher, n_index, name, id_cipher, id_index, sex, birth_date, school_code, school_name,
-             grade, class_name, status, content_hash)
-      on conflict (student_number_index) do update set
-        student_number_cipher = excluded.student_number_cipher,
-        name = excluded.name,
-        resident_id_cipher = excluded.resident_id_cipher,
-        resident_id_index = excluded.resident_id_index,
-        sex = excluded.sex,
-        birth_date = excluded.birth_date,
-        school_code = excluded.school_code,
-        school_name = excluded.school_name,
-        grade = excluded.grade,
-        class_name = excluded.class_name,
-        registry_status = excluded.registry_status,
-        content_hash = excluded.content_hash,
-        batch_id = excluded.batch_id,
-        updated_at = now()
-      where registry_records.content_hash is distinct from excluded.content_hash
-      returning (xmax = 0) as inserted`);
-    const returned = rowsOf<{ inserted: boolean }>(result);
-    const inserted = returned.filter((r) => r.inserted).length;
-    return { inserted, updated: returned.length - inserted };
+    const encrypt = !this.options.dryRun;
+    this.pending += stagingLine({
+      studentNumberCipher: encrypt ? pii.encrypt(row.studentNumber, STUDENT_NUMBER_CONTEXT) : null,
+      studentNumberIndex: row.studentNumberIndex,
+      name: row.name,
+      residentIdCipher: encrypt ? pii.encrypt(row.residentId, RESIDENT_ID_CONTEXT) : null,
+      residentIdIndex: row.residentIdIndex,
+      sex: row.sex,
+      birthDate: row.birthDate,
+      schoolCode: row.schoolCode,
+      schoolName: row.schoolName,
+      grade: row.grade,
+      className: row.className,
+      registryStatus: row.registryStatus,
+      contentHash: row.contentHash,
+    });
+    this.structure.note(lane.structure, row.schoolCode, row.schoolName, row.grade, row.className);
+    lane.rows += 1;
+    if (lane.rows >= this.options.chunkSize) return this.sealChunk();
+    if (this.pending.length >= COPY_PIECE) return this.flushPending();
+    return undefined;
   }
 
-  /** Dry run: which schools would be created or renamed, which classes created. */
-  private async dryRunStructure(rows: readonly PreparedRow[], schoolNames: ReadonlyMap<string, string>, counts: WriteCounts): Promise<void> {
-    const { codes, names } = this.newSchools(rows, schoolNames);
-    if (codes.length > 0) {
-      const found = rowsOf<{ id: string; code: string; name: string }>(
-        await this.ctx.db.execute(sql`select id, code, name from schools where code = any(${textArray(codes)})`),
-      );
-      const byCode = new Map(found.map((s) => [s.code, s]));
-      codes.forEach((code, i) => {
-        const school = byCode.get(code);
-        this.schoolIds.set(code, school?.id ?? null);
-        if (!school) counts.schoolsCreated += 1;
-        else if (school.name !== names[i]) counts.schoolsRenamed += 1;
-      });
+  /** Merges the last chunk, waits for every merge and gives the sessions back. */
+  async finish(): Promise<WriteCounts> {
+    if (this.current) await this.sealChunk();
+    await this.lastMerge;
+    if (this.failure) throw this.failure;
+    for (const lane of this.lanes) lane.session.release(false);
+    return { ...this.counts };
+  }
+
+  /** After a failure anywhere: open transactions rolled back, sessions discarded. Never throws. */
+  async abandon(reason: unknown): Promise<void> {
+    this.failure ??= reason;
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    for (const lane of this.lanes) {
+      await lane.copy?.abort(error).catch(() => undefined);
+      await lane.idle.catch(() => undefined);
+      if (lane.inTransaction) await lane.session.query('rollback').catch(() => undefined);
+      lane.session.release(true);
     }
-    const fresh = this.newClasses(rows);
-    if (fresh.size === 0) return;
-    const known = [...new Set([...fresh.values()].map((c) => this.schoolIds.get(c.schoolCode)).filter((id): id is string => !!id))];
-    const existing = new Set<string>();
-    if (known.length > 0) {
-      const found = rowsOf<{ code: string; grade: string; name: string }>(
-        await this.ctx.db.execute(sql`
-          select s.code, c.grade, c.name from classes c join schools s on s.id = c.school_id
-          where c.school_id = any(${sql.param(known)}::uuid[])`),
-      );
-      for (const c of found) existing.add(`${c.code}/${c.grade}/${c.name}`);
+  }
+
+  private async startChunk(): Promise<void> {
+    const lane = this.lanes[this.next]!;
+    this.next = (this.next + 1) % this.lanes.length;
+    await lane.idle;
+    if (this.failure) throw this.failure;
+    await lane.begin();
+    this.current = lane;
+  }
+
+  private async flushPending(): Promise<void> {
+    const text = this.pending;
+    this.pending = '';
+    await this.current!.copy!.write(text);
+  }
+
+  /**
+   * Queues the current chunk's merge after the merges before it. Its COPY is
+   * ended only then: until its turn the session is still copying rather than
+   * idle in a transaction.
+   */
+  private async sealChunk(): Promise<void> {
+    const lane = this.current!;
+    await this.flushPending();
+    this.current = null;
+    const previous = this.lastMerge;
+    const merged = (async () => {
+      await previous;
+      if (this.failure) throw this.failure;
+      await lane.copy!.end();
+      lane.copy = null;
+      await this.mergeChunk(lane);
+    })();
+    // the failure is kept for add() and finish(); the chain itself must not reject unhandled
+    const settled = merged.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    lane.idle = settled;
+    this.lastMerge = settled;
+  }
+
+  private async mergeChunk(lane: StagingLane): Promise<void> {
+    const { session } = lane;
+    await session.query('set local statement_timeout to default');
+    if (this.options.dryRun) {
+      await this.structure.count(session, lane.structure, this.counts);
+      const [changes] = await session.query<{ inserted: number; updated: number }>(COUNT_STAGED_CHANGES);
+      this.addRowCounts(lane.rows, changes!);
+    } else {
+      await session.query(IMPORT_LOCK);
+      // A chunk's commit does not wait for its WAL flush: the synchronous update of the batch record at the
+      // end flushes all of them (WAL is sequential), and a chunk lost to a crash before that is simply
+      // imported again by the next run (the import is idempotent).
+      await session.query('set local synchronous_commit = off');
+      for (const statement of PREFER_INDEX_PROBES) await session.query(statement);
+      await this.structure.write(session, lane.structure, this.counts);
+      const [written] = await session.query<{ inserted: number; updated: number }>(MERGE_STAGED_ROWS, [this.options.batchId]);
+      this.addRowCounts(lane.rows, written!);
     }
-    for (const key of fresh.keys()) {
-      if (!existing.has(key)) counts.classesCreated += 1;
-      this.classesSeen.add(key);
-    }
+    await session.query('commit');
+    lane.inTransaction = false;
+  }
+
+  private addRowCounts(rows: number, changes: { inserted: number; updated: number }): void {
+    this.counts.inserted += changes.inserted;
+    this.counts.updated += changes.updated;
+    this.counts.unchanged += rows - changes.inserted - changes.updated;
   }
 }

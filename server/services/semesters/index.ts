@@ -1,5 +1,4 @@
-/** Semesters: opening, the reset to reconfirm_required, reminders, and recording a reconfirmation. */
+/** Semesters: opening, the reset to reconfirm_required, reminders (an approval records the reconfirmation: review-approval.ts). */
 export * from './semesters';
 export * from './reset';
 export * from './reminders';
-export { markReconfirmed } from './reconfirmed';

@@ -4,7 +4,6 @@ import { createScratchTestContext } from '../../test/scratch-database';
 import type { TestContext } from '../../test/context';
 import { buildRegistryRecord, buildSchool, buildSubmittedVersion, registryRowFor } from '../../test/factories';
 import { matchProfileVersion } from '../registry-matching';
-import { markReconfirmed } from './reconfirmed';
 import { resetSemester } from './reset';
 import { currentSemester, openSemester } from './semesters';
 
@@ -32,10 +31,9 @@ async function studentRow(id: string) {
 }
 
 describe('semesters on a whole database', () => {
-  test('When no semester was ever opened, then markReconfirmed writes nothing and answers null', async () => {
+  test('When no semester was ever opened, then an approval records no reconfirmation', async () => {
     const built = await approvedStudent();
     expect(await currentSemester(ctx.db)).toBeNull();
-    expect(await markReconfirmed(ctx.db, built.student.id)).toBeNull();
     expect((await studentRow(built.student.id)).reconfirmedSemesterId).toBeNull();
   });
 
@@ -54,11 +52,12 @@ describe('semesters on a whole database', () => {
 
   test('When the whole reset runs, then it completes the semester once; a reconfirmed student is not moved', async () => {
     const moved = await approvedStudent();
-    const reconfirmed = await approvedStudent();
     const opened = await openSemester(ctx, { name: '2027-2028学年第一学期', deadline: '2099-09-30' });
     if (!opened.created) throw new Error('expected a new semester');
-    expect(await markReconfirmed(ctx.db, reconfirmed.student.id)).toBe(opened.semester.id);
-    expect(await markReconfirmed(ctx.db, reconfirmed.student.id)).toBe(opened.semester.id); // idempotent
+    // Approved once the semester is open: the approval records the reconfirmation for it.
+    const reconfirmed = await approvedStudent();
+    expect((await studentRow(reconfirmed.student.id)).reconfirmedSemesterId).toBe(opened.semester.id);
+    expect((await studentRow(moved.student.id)).reconfirmedSemesterId).not.toBe(opened.semester.id);
 
     const result = await resetSemester(ctx, opened.semester.id, { batchSize: 1 });
     const again = await resetSemester(ctx, opened.semester.id);

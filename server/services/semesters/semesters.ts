@@ -6,9 +6,10 @@
  *   again is a no-op that says so) and, in the same transaction, the outbox
  *   row of its reset job (semester-reset, see reset.ts).
  * - `currentSemester` is the latest semester opened (by opened_at).
- * - `markReconfirmed` records that a student's school information is
- *   confirmed for the current semester: the approval path calls it (see
- *   reconfirmed.ts).
+ * - Any approval of a student's latest version (the family's reconfirmation,
+ *   a correction, a first submission) records the current semester in
+ *   students.reconfirmed_semester_id (review-approval.ts, approveVersions); the
+ *   reset and the reminders skip such students.
  *
  * The deadline is a China calendar date; families may reconfirm until the end
  * of that day (23:59:59.999 UTC+8), stored as that instant in UTC.
