@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logging/logger';
 import type { Redis } from '../../redis';
 import { WechatApiError, WechatUnavailableError } from './wechat-client';
+import { wechatHttpRequest, type WechatHttpAnswer } from './wechat-http';
 
 export type TokenKind = 'mp' | 'oa';
 
@@ -108,21 +109,20 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
   async function fetchStableToken(app: AppCredentials): Promise<{ token: string; ttlS: number }> {
     const api = 'cgi-bin/stable_token';
-    let response: Response;
+    let response: WechatHttpAnswer;
     try {
-      response = await fetch(new URL('/cgi-bin/stable_token', options.apiBase), {
+      response = await wechatHttpRequest(new URL('/cgi-bin/stable_token', options.apiBase), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credential', appid: app.appid, secret: app.secret, force_refresh: false }),
-        signal: AbortSignal.timeout(timeoutMs),
+        body: { grant_type: 'client_credential', appid: app.appid, secret: app.secret, force_refresh: false },
+        timeoutMs,
       });
     } catch (err) {
       throw new WechatUnavailableError(api, err);
     }
-    if (!response.ok) throw new WechatUnavailableError(api, new Error(`HTTP ${response.status}`));
+    if (response.status < 200 || response.status > 299) throw new WechatUnavailableError(api, new Error(`HTTP ${response.status}`));
     let body: { access_token?: unknown; expires_in?: unknown; errcode?: unknown; errmsg?: unknown };
     try {
-      body = (await response.json()) as typeof body;
+      body = JSON.parse(response.body) as typeof body;
     } catch (err) {
       throw new WechatUnavailableError(api, err);
     }

@@ -11,6 +11,7 @@
 import type { Logger } from '../../logging/logger';
 import type { AccessTokens, TokenKind } from './access-token';
 import { WechatApiError, WechatUnavailableError, type WechatClient, type WechatPhone, type WechatSession } from './wechat-client';
+import { wechatHttpRequest, type WechatHttpAnswer } from './wechat-http';
 
 /** Errcodes that mean "this access token is no longer good": refresh and retry once. */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 42001, 40014]);
@@ -62,27 +63,21 @@ async function send(api: WechatApi, name: string, request: WechatRequest, token:
   const url = new URL(request.path, api.apiBase);
   for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
   if (token) url.searchParams.set('access_token', token);
-  let response: Response;
+  let response: WechatHttpAnswer;
   try {
-    response = await fetch(url, {
-      method: request.method,
-      headers: request.body === undefined ? {} : { 'content-type': 'application/json' },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(api.timeoutMs ?? 5_000),
-    });
+    response = await wechatHttpRequest(url, { method: request.method, body: request.body, timeoutMs: api.timeoutMs ?? 5_000 });
   } catch (err) {
     // The URL carries the secret or the token: never put it in the error or the log.
     api.logger.warn({ api: name, reason: errorName(err) }, 'WeChat did not answer');
     throw new WechatUnavailableError(name, err);
   }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
+  if (response.status < 200 || response.status > 299) {
     api.logger.warn({ api: name, status: response.status }, 'WeChat answered with an HTTP error');
     throw new WechatUnavailableError(name, new Error(`HTTP ${response.status}`));
   }
   let parsed: unknown;
   try {
-    parsed = await response.json();
+    parsed = JSON.parse(response.body);
   } catch (err) {
     api.logger.warn({ api: name, reason: errorName(err) }, 'WeChat answered with something other than JSON');
     throw new WechatUnavailableError(name, err);
