@@ -8,7 +8,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { messageDeliveries } from '../../server/db/schema';
 import { notificationJobId } from '../../server/queues/queues';
 import { NOTIFICATION_BATCH_JOB_NAME, notificationBatchJobId } from '../../server/services/messaging/batch-jobs';
-import { createMessagingHarness, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { createMessagingHarness, notificationJobSettled, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
 import { buildAccount } from '../../server/test/factories';
 import type { BatchOutcome } from './deliver-batch';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
@@ -33,16 +33,7 @@ const cfg = () => h.ctx.config;
 const approved = { studentId: '00000000-0000-4000-8000-000000000001', studentNameMasked: '王**', cardNumber: 'JY3226000001234X' };
 const statuses = (rows: { channel: string; status: string; errcode: number | null }[]) => rows.map((r) => `${r.channel}:${r.status}${r.errcode ? `:${r.errcode}` : ''}`);
 
-async function settled(jobId: string, timeoutMs = 20_000): Promise<string> {
-  return waitFor(
-    async () => {
-      const state = await h.ctx.queues.notifications.getJobState(jobId);
-      return state === 'completed' || state === 'failed' ? state : undefined;
-    },
-    timeoutMs,
-    `job ${jobId}`,
-  );
-}
+const settled = (jobId: string, timeoutMs = 20_000) => notificationJobSettled(h, jobId, timeoutMs);
 
 /** Queue one batch job of these rows and wait for it; resolves with its summary. */
 async function runBatch(notificationIds: string[], jobId = notificationBatchJobId(notificationIds)): Promise<BatchOutcome> {

@@ -6,7 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { accounts, messageDeliveries, notifications, profileVersions } from '../../server/db/schema';
 import { notificationJobId } from '../../server/queues/queues';
 import { readDevInbox } from '../../server/integrations/sms';
-import { createMessagingHarness, OA_APPID, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { createMessagingHarness, notificationJobSettled, OA_APPID, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
 import { buildAccount, buildSubmittedVersion } from '../../server/test/factories';
 import { relayNotificationsOnce } from './notification-relay';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
@@ -35,16 +35,7 @@ async function enqueue(notificationId: string, jobId = notificationJobId(notific
   return jobId;
 }
 
-async function settled(jobId: string, timeoutMs = 10_000): Promise<string> {
-  return waitFor(
-    async () => {
-      const state = await h.ctx.queues.notifications.getJobState(jobId);
-      return state === 'completed' || state === 'failed' ? state : undefined;
-    },
-    timeoutMs,
-    `job ${jobId}`,
-  );
-}
+const settled = (jobId: string, timeoutMs = 10_000) => notificationJobSettled(h, jobId, timeoutMs);
 
 async function deliver(notificationId: string): Promise<Awaited<ReturnType<MessagingHarness['deliveries']>>> {
   await settled(await enqueue(notificationId));

@@ -1,9 +1,8 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { auditLog, notifications, profileVersions, students } from '../db/schema';
 import { createTestContext, type TestContext } from '../test/context';
 import {
   buildAccount,
-  buildClass,
   buildRegistryRecord,
   buildSchool,
   buildSubmittedVersion,

@@ -91,6 +91,18 @@ export async function createMessagingHarness(env: Partial<Record<VariableName, s
   };
 }
 
+/** Wait until a job of the notifications queue has completed or failed; resolves with that state. */
+export function notificationJobSettled(h: MessagingHarness, jobId: string, timeoutMs = 10_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const state = await h.ctx.queues.notifications.getJobState(jobId);
+      return state === 'completed' || state === 'failed' ? state : undefined;
+    },
+    timeoutMs,
+    `job ${jobId}`,
+  );
+}
+
 /** Poll until `check` returns a value other than undefined/false, or fail after timeoutMs. */
 export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

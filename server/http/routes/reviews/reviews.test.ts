@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { isValidCardNumber } from '../../../../domain/card/card-number';
 import { auditLog, profileVersions, students } from '../../../db/schema';
-import { buildClass, buildSchool, type Class, type School } from '../../../test/factories';
+import { buildClass, type Class, type School } from '../../../test/factories';
 import { createProfileHarness, registryFor, submissionBody, type ProfileHarness } from '../students/profile-test-support';
 
 jest.setTimeout(20_000);
