@@ -3,7 +3,8 @@
  * `npm start`: run the whole system on a fresh clone with embedded defaults.
  *
  * Plain Node, no dependencies (it runs before `npm install`):
- *   1. installs the npm dependencies when they are missing;
+ *   1. installs the npm dependencies when they are missing, then goes on under Node 24
+ *      (scripts/node-runtime.mjs: the pinned binary when the machine's node is older);
  *   2. builds the H5 web app when it is missing;
  *   3. finds Redis (REDIS_URL, default 127.0.0.1:6379), or starts `redis-server`
  *      as a child process when none answers and one is on PATH;
@@ -16,6 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REQUIRED_MAJOR, nodeMajor, runOnProjectNode } from './node-runtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -42,14 +44,16 @@ function stopChildren() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 11)) fail(`Node.js 20.11 or newer is required (this is ${process.version}).`);
+// npm itself may run on the machine's older Node; npm 10 or newer installs this lockfile.
+if (nodeMajor() < 18) fail(`Node.js ${REQUIRED_MAJOR} is required (this is ${process.version}; even npm needs Node 18 to install it).`);
 
 // 1. Dependencies. `npm ci` cannot be used (see docs/ARCHITECTURE.md): npm install honours the lockfile.
 const needed = ['tsx', 'koa', 'bullmq', '@electric-sql/pglite', '@tarojs/cli'];
 if (needed.some((p) => !fs.existsSync(path.join(root, 'node_modules', p, 'package.json')))) {
   run(npm, ['install', '--no-audit', '--no-fund'], 'Installing npm dependencies (first start only)');
 }
+await runOnProjectNode(root, fileURLToPath(import.meta.url));
+say(`Node ${process.version}`);
 
 // 2. The web build.
 const h5Dir = path.resolve(root, process.env.H5_DIST_DIR ?? 'miniprogram/dist/h5');

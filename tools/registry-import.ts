@@ -13,6 +13,8 @@
  * 1 the file could not be read (not CSV/XLSX, a required column missing, broken
  * off mid-way) or the import failed, 2 wrong arguments.
  */
+// First: re-runs the process with a small young generation (peak RSS is part of this tool's contract).
+import './small-young-generation';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
