@@ -132,6 +132,8 @@ export const CardActionRequestSchema = z.strictObject({
   reason: z
     .string({ error: '请填写原因' })
     .transform((v) => removeControlCharacters(v).trim())
+    // A lone UTF-16 surrogate is no text (and PostgreSQL's jsonb refuses it in the audit row).
+    .refine((v) => !/\p{Cs}/u.test(v), { message: '原因含有无法识别的字符' })
     .refine((v) => codePointLength(v) >= MIN_CARD_ACTION_REASON_LENGTH && codePointLength(v) <= MAX_CARD_ACTION_REASON_LENGTH, {
       message: `原因应为 ${MIN_CARD_ACTION_REASON_LENGTH}–${MAX_CARD_ACTION_REASON_LENGTH} 个字`,
     }),

@@ -179,7 +179,7 @@ describe('revoking and reissuing a card', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ECARD_ALREADY_REVOKED');
     // No reason, an empty one, unknown fields: 400 with the field.
-    for (const body of [{}, { reason: ' ' }, { reason: '学生离校', extra: 1 }]) {
+    for (const body of [{}, { reason: ' ' }, { reason: '学生离校', extra: 1 }, { reason: '学生\ud800离校' }, { reason: '长'.repeat(201) }]) {
       const bad = await h.api.post(`/api/students/${holder.student.id}/ecard/revocation`, body, operator.token);
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('VALIDATION_FAILED');
