@@ -191,10 +191,16 @@ test.describe.serial('electronic card', () => {
       const body = route.request().postDataJSON() as Record<string, unknown>;
       await route.continue({ postData: JSON.stringify({ ...body, at }) });
     });
+    // The card already shows 有效 from the scan above: wait for each answer, or the next click lands while the page is still busy.
+    const verified = () => staff.waitForResponse((res) => res.url().endsWith('/api/ecard/verify') && res.request().method() === 'POST');
+    let answered = verified();
     await visible(staff, '.btn-verify').click();
+    expect((await (await answered).json()).result).toBe('valid');
     await expect(result).toHaveAttribute('data-result', 'valid');
     at = new Date((expiry + EXPIRY_GRACE_S + 1) * 1000).toISOString();
+    answered = verified();
     await visible(staff, '.btn-verify').click();
+    await answered;
     await expect(result).toHaveAttribute('data-result', 'expired');
     await expect(visible(staff, '[data-testid=verify-result-title]')).toHaveText('已过期');
     await expect(visible(staff, '[data-testid=verify-result-reason]')).toContainText('过期');
