@@ -243,6 +243,11 @@ export const VARIABLES = {
     description: 'Lifetime of an electronic-card QR token in seconds (the page refreshes it before it runs out).',
     devDefault: '60',
   },
+  ECARD_VERIFY_PER_MINUTE: {
+    schema: int(1, 10_000),
+    description: 'Card verifications one staff account may make per minute (POST /api/ecard/verify; a gate scans about one student a second at most).',
+    devDefault: '60',
+  },
   WECHATPAY_API_BASE: {
     schema: z.url(),
     description: 'Base URL of the WeChat Pay APIv3 (https://api.mch.weixin.qq.com/ in production; a local fake in development and tests).',

@@ -87,7 +87,10 @@ export const ERROR_CATALOG = {
 
   // the electronic card (电子卡)
   ECARD_NOT_ISSUED: { status: 409, message: '学生尚未完成认证，电子教育卡还未发放' },
-  ECARD_REVOKED: { status: 409, message: '该电子教育卡已注销，如有疑问请联系学校' },
+  ECARD_REVOKED: { status: 409, message: '该电子教育卡已撤销，如有疑问请联系学校' },
+  ECARD_ALREADY_REVOKED: { status: 409, message: '该电子教育卡已经撤销' },
+  ECARD_NOT_REVOKED: { status: 409, message: '该电子教育卡未撤销，无需补发' },
+  ECARD_NOT_REISSUABLE: { status: 409, message: '该学生当前没有有效的身份认证，不能补发电子教育卡' },
 
   // the communication card (通讯卡) and WeChat Pay
   PRODUCT_NOT_FOUND: { status: 400, message: '所选通讯卡产品不存在或已下架' },

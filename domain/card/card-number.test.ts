@@ -5,6 +5,7 @@ import {
   MAX_CARD_SEQUENCE,
   formatCardNumber,
   isValidCardNumber,
+  maskCardNumber,
   mod11_2CheckChar,
   normalizeCardNumber,
   parseCardNumber,
@@ -89,5 +90,12 @@ describe('isValidCardNumber', () => {
     }
     expect(isValidCardNumber(undefined as unknown as string)).toBe(false);
     expect(normalizeCardNumber(` ${valid.slice(0, 6).toLowerCase()} ${valid.slice(6)} `)).toBe(valid);
+  });
+
+  it('masks a card number for verifiers: prefix and province, then the last four', () => {
+    const valid = formatCardNumber(11, { province: '32', year: 2026 });
+    expect(maskCardNumber(valid)).toBe(`JY32********${valid.slice(-4)}`);
+    expect(maskCardNumber(valid)).toHaveLength(valid.length);
+    expect(maskCardNumber('JY32')).toBe('****');
   });
 });

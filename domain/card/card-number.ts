@@ -80,3 +80,13 @@ export function parseCardNumber(s: string): { province: string; year2: string; s
   const m = CARD_NUMBER.exec(s)!;
   return { province: m[1]!, year2: m[2]!, sequence: Number(m[3]) };
 }
+
+/**
+ * A card number as verifiers see it: the prefix and province, then the last
+ * four characters (JY32********0116). Anything not shaped like a card number
+ * is masked whole.
+ */
+export function maskCardNumber(cardNumber: string): string {
+  if (cardNumber.length <= 8) return '*'.repeat(cardNumber.length);
+  return `${cardNumber.slice(0, 4)}${'*'.repeat(cardNumber.length - 8)}${cardNumber.slice(-4)}`;
+}

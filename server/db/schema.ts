@@ -197,6 +197,14 @@ export const students = pgTable(
      * key-field change after approval does not revoke it (the approved version stays).
      */
     cardRevokedAt: timestamp('card_revoked_at', { withTimezone: true }),
+    /** Why the card was revoked (the family reads it on the card page); null while it is valid. */
+    cardRevokedReason: text('card_revoked_reason'),
+    /**
+     * The card reference sealed into QR tokens (server/services/ecard): random,
+     * never shown, replaced when the card is reissued (the old one goes to
+     * retired_cards, so its tokens verify as revoked).
+     */
+    cardRef: uuid('card_ref').notNull().unique().defaultRandom(),
     residentIdIndex: text('resident_id_index'),
     /** The semester whose school information the family last confirmed. */
     reconfirmedSemesterId: uuid('reconfirmed_semester_id'),
@@ -210,6 +218,26 @@ export const students = pgTable(
     // One resident ID is authenticated under one account at most (a second gets 409 ID_ALREADY_APPROVED).
     uniqueIndex('students_approved_resident_id_uq').on(t.residentIdIndex).where(sql`approved_version_id is not null`),
   ],
+);
+
+/**
+ * Cards replaced by a reissue: the old card reference and number stay known,
+ * so a token of the old card verifies as revoked (not as an unknown card).
+ */
+export const retiredCards = pgTable(
+  'retired_cards',
+  {
+    cardRef: uuid('card_ref').primaryKey(),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => students.id),
+    cardNumber: text('card_number').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }).notNull(),
+    revokedReason: text('revoked_reason'),
+    retiredAt: timestamp('retired_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('retired_cards_student_idx').on(t.studentId)],
 );
 
 /** Sequence of education card numbers (教育卡号): numbers are never reused, even after a rollback. */

@@ -184,9 +184,32 @@ const MATRIX: Record<string, Entry> = {
   // electronic card
   'GET /api/ecard/public-key': { expect: all(200) },
   'POST /api/ecard/verify': {
-    // Staff of any school verify a card at a gate (the answer is masked); families may not.
+    // Staff of any school verify a card at a gate (details only for the card's own school); families may not.
     expect: { ...signedIn(200), parent: STAFF_DENIED, student: STAFF_DENIED },
     body: () => ({ token: 'not-a-card-token' }),
+  },
+  'POST /api/students/:studentId/ecard/revocation': {
+    ownership: 'student',
+    // S1 and S3 are both of school A: its admin and the operator revoke either; another school's admin learns nothing (404).
+    expect: {
+      ...familyStudent(STAFF_DENIED, STAFF_DENIED),
+      schoolAdmin: [200, 200],
+      otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      operator: [200, 200],
+    },
+    isolate: true,
+    body: () => ({ reason: '学生已转学' }),
+  },
+  'POST /api/students/:studentId/ecard/reissue': {
+    ownership: 'student',
+    // The callers allowed reach the use case: the card is valid, nothing to reissue.
+    expect: {
+      ...familyStudent(STAFF_DENIED, STAFF_DENIED),
+      schoolAdmin: ['409:ECARD_NOT_REVOKED', '409:ECARD_NOT_REVOKED'],
+      otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      operator: ['409:ECARD_NOT_REVOKED', '409:ECARD_NOT_REVOKED'],
+    },
+    body: () => ({ reason: '补发新卡' }),
   },
 
   // the head teacher's review

@@ -12,8 +12,12 @@
  * The key id is the first 8 characters of base64url(SHA-256(SPKI DER)): derived
  * from the key, so it needs no configuration and a rotation changes it.
  * ECARD_PREVIOUS_PUBLIC_KEYS keeps retired public keys published and accepted.
+ *
+ * The sealing key (AES-256-GCM) that hides the card reference inside a token is
+ * derived from the signing key (HKDF-SHA256 of its 32-byte seed), so it needs
+ * no configuration of its own, never leaves the server, and rotates with it.
  */
-import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
 import type { Config } from '../../../config';
 
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows (RFC 8410). */
@@ -28,6 +32,8 @@ export interface EcardPublicKey {
 export interface EcardKeys {
   kid: string;
   privateKey: KeyObject;
+  /** AES-256 key sealing the card reference of the current key's tokens. */
+  sealKey: Buffer;
   /** Current key first, then the previous ones. */
   publicKeys: EcardPublicKey[];
   byKid: Map<string, EcardPublicKey>;
@@ -42,6 +48,16 @@ export function ecardKid(publicKey: KeyObject): string {
 export function ed25519FromSeed(seed: Buffer): KeyObject {
   if (seed.length !== 32) throw new RangeError('an Ed25519 seed is 32 bytes');
   return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/** The AES-256 key that seals card references, derived from the Ed25519 private key. */
+export function ecardSealKey(privateKey: KeyObject): Buffer {
+  const der = privateKey.export({ type: 'pkcs8', format: 'der' });
+  if (der.length !== ED25519_PKCS8_PREFIX.length + 32 || !der.subarray(0, ED25519_PKCS8_PREFIX.length).equals(ED25519_PKCS8_PREFIX)) {
+    throw new Error('ECARD_SIGNING_KEY: unexpected Ed25519 PKCS#8 encoding');
+  }
+  const seed = der.subarray(ED25519_PKCS8_PREFIX.length);
+  return Buffer.from(hkdfSync('sha256', seed, 'educard/ecard', 'ecard-ref-seal/v1', 32));
 }
 
 function readPrivateKey(value: string): KeyObject {
@@ -72,5 +88,5 @@ export function ecardKeysFromConfig(config: Pick<Config, 'ECARD_SIGNING_KEY' | '
     const previousKid = ecardKid(key);
     if (!publicKeys.some((k) => k.kid === previousKid)) publicKeys.push({ kid: previousKid, key, current: false });
   }
-  return { kid, privateKey, publicKeys, byKid: new Map(publicKeys.map((k) => [k.kid, k])) };
+  return { kid, privateKey, sealKey: ecardSealKey(privateKey), publicKeys, byKid: new Map(publicKeys.map((k) => [k.kid, k])) };
 }

@@ -6,7 +6,7 @@ import FormNotice from '../../components/FormNotice'
 import QrCode from '../../components/QrCode'
 import { formatCardNumber } from '../../services/ecard'
 import { PAGES, openPage, pageParam, withQuery } from '../../services/navigation'
-import { formatChinaDate } from '../../utils/format'
+import { formatChinaDate, formatChinaDateTime } from '../../utils/format'
 import { useEcard } from './useEcard'
 import './index.scss'
 
@@ -28,7 +28,17 @@ function QrPanel({ state }: { state: ReturnType<typeof useEcard> }) {
     const revoked = view.status === 'revoked'
     return (
       <View className='ecard-qr ecard-qr--empty' data-testid='ecard-no-qr'>
-        <Text className='ecard-qr__empty-title'>{revoked ? '电子教育卡已注销' : '电子教育卡尚未发放'}</Text>
+        <Text className='ecard-qr__empty-title'>{revoked ? '电子教育卡已撤销' : '电子教育卡尚未发放'}</Text>
+        {revoked && view.revokedReason && (
+          <Text className='ecard-qr__revoked-reason' data-testid='ecard-revoked-reason'>
+            撤销原因：{view.revokedReason}
+          </Text>
+        )}
+        {revoked && view.revokedAt && (
+          <Text className='ecard-qr__revoked-at' data-testid='ecard-revoked-at'>
+            撤销时间：{formatChinaDateTime(view.revokedAt)}
+          </Text>
+        )}
         <Text className='ecard-qr__empty-desc'>
           {revoked ? '该卡已不能用于身份核验。如有疑问，请联系学校或教育卡管理中心。' : '学生身份认证通过后将自动发放电子教育卡，届时可在此出示二维码。'}
         </Text>

@@ -71,7 +71,7 @@ export default function CardEntries({ account }: { account: AccountView | undefi
         const name = student.nameMasked ?? '学生'
         const query = { studentId: student.id }
         return [
-          entry(`ecard-${student.id}`, `${name} · 电子卡`, student.card?.valid ? '出示二维码' : '已注销', () =>
+          entry(`ecard-${student.id}`, `${name} · 电子卡`, student.card?.valid ? '出示二维码' : '已撤销', () =>
             void openPage(withQuery(PAGES.ecard, query)),
           ),
           entry(`comm-card-${student.id}`, `${name} · 通讯卡`, '自愿选用', () => void openPage(withQuery(PAGES.commCard, query))),

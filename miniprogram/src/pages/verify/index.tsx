@@ -18,7 +18,7 @@ const isWeapp = process.env.TARO_ENV === 'weapp'
 const RESULT_TITLES: Record<EcardVerifyResult, string> = {
   valid: '有效',
   expired: '已过期',
-  revoked: '已注销',
+  revoked: '已撤销',
   invalid: '无效',
 }
 
@@ -53,6 +53,11 @@ function ResultCard({ result }: { result: EcardVerifyResponse }) {
           </Text>
         </View>
       </View>
+      {result.result === 'valid' && result.scope === 'state_only' && (
+        <Text className='verify-result__scope' data-testid='verify-scope'>
+          非本校学生的电子教育卡：仅显示核验结果，不显示学生信息。
+        </Text>
+      )}
       {shown.length > 0 && (
         <View className='verify-result__rows'>
           {shown.map(([key, label, value]) => (
@@ -71,7 +76,7 @@ function ResultCard({ result }: { result: EcardVerifyResponse }) {
 
 /**
  * 卡片验证 (teachers, school administrators, operators): scan (weapp) or paste
- * the QR text of an electronic card; the server answers 有效 / 已过期 / 已注销 /
+ * the QR text of an electronic card; the server answers 有效 / 已过期 / 已撤销 /
  * 无效 with the reason and the masked holder.
  */
 export default function VerifyPage() {
@@ -151,7 +156,7 @@ export default function VerifyPage() {
         <Textarea
           className='verify-input__textarea input-token'
           value={token}
-          placeholder='EC1.开头的二维码文本'
+          placeholder='EC2.开头的二维码文本'
           maxlength={512}
           autoHeight={false}
           onInput={(e) => {

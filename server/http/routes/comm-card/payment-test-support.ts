@@ -45,7 +45,7 @@ export interface PaymentHarness {
   now(): number;
   advance(ms: number): void;
   /** A parent (or another role) with a real session; family accounts get a mini-program openid unless `openid: null`. */
-  account(role?: AccountRole, options?: { openid?: string | null }): Promise<{ id: string; token: string; openid: string | null }>;
+  account(role?: AccountRole, options?: { openid?: string | null; schoolId?: string }): Promise<{ id: string; token: string; openid: string | null }>;
   /** A student of the family, approved with an issued card (unless `card: false`). */
   cardHolder(familyAccountId: string, options?: { card?: boolean }): Promise<BuiltSubmission & { cardNumber: string | null }>;
   /** Send a bind_phone (or other) SMS code through the API and read it from the dev inbox. */
@@ -116,7 +116,7 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
     },
     async account(role = 'parent', opts = {}) {
       const openid = opts.openid === undefined ? (role === 'parent' || role === 'student' ? `o${randomBytes(12).toString('base64url')}` : null) : opts.openid;
-      const row = await buildAccount(ctx.db, { role, wechatMpOpenid: openid });
+      const row = await buildAccount(ctx.db, { role, wechatMpOpenid: openid, ...(opts.schoolId ? { schoolId: opts.schoolId } : {}) });
       const session = await createSession(ctx.db, ctx, { accountId: row.id, channel: 'weapp', meta });
       return { id: row.id, token: session.token, openid };
     },

@@ -17,7 +17,8 @@ afterAll(async () => {
 async function cardAndStaff() {
   const parent = await h.account('parent');
   const student = await h.cardHolder(parent.id);
-  const teacher = await h.account('teacher');
+  // A teacher of the card's own school: the verifier who sees the masked details.
+  const teacher = await h.account('teacher', { schoolId: student.school.id });
   const card = await h.api.get(`/api/students/${student.student.id}/ecard`, parent.token);
   expect(card.status).toBe(200);
   return { parent, student, teacher, card: card.body };
@@ -37,8 +38,9 @@ describe('GET /api/students/:studentId/ecard', () => {
     });
     // The latest semester opened (other tests open some in the shared database), else the school year.
     expect(card.validity.length).toBeGreaterThan(0);
-    expect(card.token).toMatch(/^EC1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    expect(card.token.length).toBeLessThan(200);
+    expect(card.token).toMatch(/^EC2\.[A-Za-z0-9_-]{8}\.\d+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(card.token.length).toBeLessThanOrEqual(180); // QR version 9-M
+    expect(card).toMatchObject({ revokedAt: null, revokedReason: null });
     expect(Date.parse(card.tokenExpiresAt) - h.now()).toBeLessThanOrEqual(60_000);
   });
 
@@ -55,11 +57,12 @@ describe('GET /api/students/:studentId/ecard', () => {
 });
 
 describe('POST /api/ecard/verify', () => {
-  it('When staff scan a fresh token, Then valid with the masked name, school, grade and class', async () => {
+  it('When staff of the school scan a fresh token, Then valid with the masked name, school, grade, class and card number', async () => {
     const { student, teacher, card } = await cardAndStaff();
     const res = await h.api.post('/api/ecard/verify', { token: card.token }, teacher.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ result: 'valid', reasonCode: 'valid', school: student.school.name, class: student.klass.name, cardNumber: student.cardNumber });
+    expect(res.body).toMatchObject({ result: 'valid', reasonCode: 'valid', scope: 'details', school: student.school.name, class: student.klass.name });
+    expect(res.body.cardNumber).toBe(`${student.cardNumber!.slice(0, 4)}********${student.cardNumber!.slice(-4)}`);
     expect(res.body.maskedName).toBe(student.name[0] + '*'.repeat([...student.name].length - 1));
     expect(res.body.grade).toBeTruthy();
     expect(await h.auditCount('ecard.verified', student.student.id)).toBe(1);
@@ -73,46 +76,48 @@ describe('POST /api/ecard/verify', () => {
     expect(res.body.reason).toContain('过期');
   });
 
-  it('When the payload or signature was changed, Then invalid (bad signature); garbage is malformed', async () => {
-    const { teacher, card, student } = await cardAndStaff();
-    const [prefix, payload, signature] = card.token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), e: Math.floor(h.now() / 1000) + 40 })).toString('base64url');
-    const tampered = await h.api.post('/api/ecard/verify', { token: `${prefix}.${forgedPayload}.${signature}` }, teacher.token);
-    expect(tampered.body).toMatchObject({ result: 'invalid', reasonCode: 'bad_signature', maskedName: null });
+  it('When the expiry, the sealed reference or the signature was changed, Then invalid (bad signature); garbage and the old EC1 format are malformed', async () => {
+    const { teacher, card } = await cardAndStaff();
+    const [prefix, kid, expiry, sealed, signature] = card.token.split('.');
+    const later = await h.api.post('/api/ecard/verify', { token: [prefix, kid, Number(expiry) + 30, sealed, signature].join('.') }, teacher.token);
+    expect(later.body).toMatchObject({ result: 'invalid', reasonCode: 'bad_signature', scope: 'state_only', maskedName: null });
+    const i = Math.floor(sealed.length / 2);
+    const otherSealed = `${sealed.slice(0, i)}${sealed[i] === 'A' ? 'B' : 'A'}${sealed.slice(i + 1)}`;
+    expect((await h.api.post('/api/ecard/verify', { token: [prefix, kid, expiry, otherSealed, signature].join('.') }, teacher.token)).body.reasonCode).toBe('bad_signature');
     const flipped = signature.startsWith('A') ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
-    expect((await h.api.post('/api/ecard/verify', { token: `${prefix}.${payload}.${flipped}` }, teacher.token)).body.reasonCode).toBe('bad_signature');
+    expect((await h.api.post('/api/ecard/verify', { token: [prefix, kid, expiry, sealed, flipped].join('.') }, teacher.token)).body.reasonCode).toBe('bad_signature');
     expect((await h.api.post('/api/ecard/verify', { token: 'hello world' }, teacher.token)).body).toMatchObject({ result: 'invalid', reasonCode: 'malformed' });
-    void student;
+    const ec1 = `EC1.${Buffer.from(JSON.stringify({ c: 'JY32260000000011', e: Number(expiry), k: kid })).toString('base64url')}.${signature}`;
+    expect((await h.api.post('/api/ecard/verify', { token: ec1 }, teacher.token)).body).toMatchObject({ result: 'invalid', reasonCode: 'malformed' });
   });
 
   it('When the key id is unknown, Then invalid with unknown_key', async () => {
     const { teacher, card } = await cardAndStaff();
-    const [prefix, payload, signature] = card.token.split('.');
-    const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), k: 'zzzzzzzz' })).toString('base64url');
-    const res = await h.api.post('/api/ecard/verify', { token: `${prefix}.${other}.${signature}` }, teacher.token);
+    const [prefix, , expiry, sealed, signature] = card.token.split('.');
+    const res = await h.api.post('/api/ecard/verify', { token: [prefix, 'zzzzzzzz', expiry, sealed, signature].join('.') }, teacher.token);
     expect(res.body).toMatchObject({ result: 'invalid', reasonCode: 'unknown_key' });
   });
 
   it('When the card was revoked, Then a still-fresh token verifies as revoked, and the family gets no new token', async () => {
     const { parent, student, teacher, card } = await cardAndStaff();
-    expect(await h.ctx.db.transaction((tx) => revokeCard(tx, student.student.id, '学生离校'))).toBe(true);
-    expect(await h.ctx.db.transaction((tx) => revokeCard(tx, student.student.id, '学生离校'))).toBe(false);
+    expect((await h.ctx.db.transaction((tx) => revokeCard(tx, { studentId: student.student.id, reason: '学生离校', actor: null }))).revoked).toBe(true);
+    expect((await h.ctx.db.transaction((tx) => revokeCard(tx, { studentId: student.student.id, reason: '学生离校', actor: null }))).revoked).toBe(false);
     const res = await h.api.post('/api/ecard/verify', { token: card.token }, teacher.token);
-    expect(res.body).toMatchObject({ result: 'revoked', reasonCode: 'revoked', cardNumber: student.cardNumber });
+    expect(res.body).toMatchObject({ result: 'revoked', reasonCode: 'revoked', scope: 'state_only', cardNumber: null, maskedName: null });
     const again = await h.api.get(`/api/students/${student.student.id}/ecard`, parent.token);
-    expect(again.body).toMatchObject({ status: 'revoked', token: null });
+    expect(again.body).toMatchObject({ status: 'revoked', statusLabel: '已撤销', revokedReason: '学生离校', token: null });
     const [row] = await h.ctx.db.select().from(students).where(eq(students.id, student.student.id));
     expect(row!.cardRevokedAt).not.toBeNull();
     expect(await h.auditCount('ecard.revoked', student.student.id)).toBe(1);
   });
 
   it('When a test outside production asks as of a later instant (`at`), Then expired without moving the clock', async () => {
-    const { teacher, card, student } = await cardAndStaff();
+    const { teacher, card } = await cardAndStaff();
     const expiresAt = Date.parse(card.tokenExpiresAt);
     const later = new Date(expiresAt + 60_000).toISOString();
     const expired = await h.api.post('/api/ecard/verify', { token: card.token, at: later }, teacher.token);
     expect(expired.status).toBe(200);
-    expect(expired.body).toMatchObject({ result: 'expired', reasonCode: 'expired', cardNumber: student.cardNumber });
+    expect(expired.body).toMatchObject({ result: 'expired', reasonCode: 'expired', cardNumber: null });
     // Inside the lifetime (and without `at`) the same token is still valid: the server's clock did not move.
     const inside = await h.api.post('/api/ecard/verify', { token: card.token, at: new Date(expiresAt - 1_000).toISOString() }, teacher.token);
     expect(inside.body.result).toBe('valid');
@@ -133,13 +138,13 @@ describe('POST /api/ecard/verify', () => {
   });
 
   it('When a parent or nobody calls verify, Then 403 / 401; school admins and operators may', async () => {
-    const { parent, card } = await cardAndStaff();
+    const { parent, card, student } = await cardAndStaff();
     expect((await h.api.post('/api/ecard/verify', { token: card.token }, parent.token)).status).toBe(403);
     expect((await h.api.post('/api/ecard/verify', { token: card.token })).status).toBe(401);
-    for (const role of ['school_admin', 'operator'] as const) {
-      const staff = await h.account(role);
-      expect((await h.api.post('/api/ecard/verify', { token: card.token }, staff.token)).body.result).toBe('valid');
-    }
+    const admin = await h.account('school_admin', { schoolId: student.school.id });
+    expect((await h.api.post('/api/ecard/verify', { token: card.token }, admin.token)).body).toMatchObject({ result: 'valid', scope: 'details' });
+    const operator = await h.account('operator');
+    expect((await h.api.post('/api/ecard/verify', { token: card.token }, operator.token)).body).toMatchObject({ result: 'valid', scope: 'state_only' });
   });
 });
 
@@ -150,11 +155,13 @@ describe('GET /api/ecard/public-key', () => {
     expect(res.status).toBe(200);
     const [key] = res.body.keys;
     expect(key.jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: key.kid });
-    const [prefix, payload, signature] = card.token.split('.');
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    expect(claims.k).toBe(key.kid);
-    expect(claims.e).toBeGreaterThan(h.now() / 1000);
-    const message = Buffer.from(`${prefix}.${payload}`);
+    // Offline: the key id and the expiry are in clear; the signature covers everything before the last dot.
+    const [kid, expiry] = card.token.split('.').slice(1, 3);
+    expect(kid).toBe(key.kid);
+    expect(Number(expiry)).toBeGreaterThan(h.now() / 1000);
+    const signed = card.token.slice(0, card.token.lastIndexOf('.'));
+    const signature = card.token.slice(card.token.lastIndexOf('.') + 1);
+    const message = Buffer.from(signed);
     expect(verify(null, message, createPublicKey(key.pem), Buffer.from(signature, 'base64url'))).toBe(true);
     expect(verify(null, message, createPublicKey({ key: key.jwk, format: 'jwk' }), Buffer.from(signature, 'base64url'))).toBe(true);
   });

@@ -1,4 +1,4 @@
 import type { AnyRoute } from '../../route';
-import { getEcardPublicKey, getStudentEcardRoute, postEcardVerify } from './ecard.route';
+import { getEcardPublicKey, getStudentEcardRoute, postEcardReissue, postEcardRevocation, postEcardVerify } from './ecard.route';
 
-export const ecardRoutes: AnyRoute[] = [getStudentEcardRoute, getEcardPublicKey, postEcardVerify];
+export const ecardRoutes: AnyRoute[] = [getStudentEcardRoute, getEcardPublicKey, postEcardVerify, postEcardRevocation, postEcardReissue];
