@@ -19,6 +19,19 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/**
+ * TRUST_PROXY: how many reverse proxies stand in front of the API (Koa's
+ * `maxIpsCount`). The old boolean spellings stay readable: false is 0, and true
+ * (which used to trust the leftmost, client-written entry) is read as 1 proxy.
+ */
+const proxyHops = z
+  .string()
+  .trim()
+  .transform((v) => (v === 'false' ? '0' : v === 'true' ? '1' : v))
+  .pipe(z.string().regex(/^\d{1,2}$/, 'must be the number of reverse proxies in front of the API (0-10)'))
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(10));
+
 /** A JSON document in a variable, parsed and checked against `schema`. */
 const jsonOf = <T extends z.ZodType>(schema: T) =>
   z
@@ -52,6 +65,43 @@ export type CommCardProductConfig = z.output<typeof commCardProduct>;
 const DEV_PII_KEY = 'dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE=';
 const DEV_BLIND_INDEX_KEY = 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVz';
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production';
+/** The public development SESSION_SECRET: production refuses it and anything derived from it (the e-card key). */
+export const DEVELOPMENT_SESSION_SECRET = DEV_SESSION_SECRET;
+
+/** Hosts that only this machine reaches: where the development fakes listen. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+function urlHost(value: string): string {
+  try {
+    return new URL(value.includes('://') ? value : `https://${value}`).hostname;
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * What production refuses besides the secrets: the development fakes' base URLs
+ * (a loopback or *.localhost host, or plain http) for WeChat, WeChat Pay and
+ * Tencent SMS, and the development SMS provider (its codes land in a Redis
+ * inbox instead of a phone).
+ */
+function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.SMS_PROVIDER === 'dev') problems.push('SMS_PROVIDER: dev (the development inbox) is refused in production: set SMS_PROVIDER=tencent and the TENCENT_* variables');
+  const bases: [VariableName, string][] = [
+    ['WECHAT_API_BASE', config.WECHAT_API_BASE],
+    ['WECHATPAY_API_BASE', config.WECHATPAY_API_BASE],
+    ['TENCENT_SMS_ENDPOINT', config.TENCENT_SMS_ENDPOINT],
+  ];
+  for (const [name, value] of bases) {
+    if (isLoopbackHost(urlHost(value))) problems.push(`${name}: ${value} is a local development fake; production needs the real service`);
+    else if (value.startsWith('http://')) problems.push(`${name}: plain http:// is refused in production`);
+  }
+  return problems;
+}
 
 interface VariableSpec {
   schema: z.ZodType;
@@ -85,10 +135,17 @@ export const VARIABLES = {
     schema: z.string().min(1).optional(),
     description: 'Append log lines to this file instead of standard output (the test run captures its logs there for the PII scan).',
   },
-  TRUST_PROXY: {
+  ALLOW_DEV_ON_PUBLIC_HOST: {
     schema: bool,
-    description: 'Trust X-Forwarded-* headers (true only behind a reverse proxy).',
+    description:
+      'Outside production only: let a development or test server bind a non-loopback HOST. Its dev inbox, development WeChat codes and derived e-card key still answer loopback peers only.',
     devDefault: 'false',
+  },
+  TRUST_PROXY: {
+    schema: proxyHops,
+    description:
+      'Number of reverse proxies in front of the API (0 = none: X-Forwarded-* ignored). The client IP is the entry that many places from the right of X-Forwarded-For, so a forged leftmost entry changes nothing; the API port must be reachable only through them. Legacy: false = 0, true = 1.',
+    devDefault: '0',
   },
   CORS_ORIGINS: {
     schema: list,
@@ -469,8 +526,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config = out as Config;
-  if (production && !config.WECHATPAY_PLATFORM_CERTS && !config.WECHATPAY_PUBLIC_KEYS) {
-    throw new ConfigError(['NODE_ENV=production requires WECHATPAY_PUBLIC_KEYS or WECHATPAY_PLATFORM_CERTS (or both, while migrating)']);
+  if (production) {
+    const refused = productionProblems(config);
+    if (!config.WECHATPAY_PLATFORM_CERTS && !config.WECHATPAY_PUBLIC_KEYS) {
+      refused.push('NODE_ENV=production requires WECHATPAY_PUBLIC_KEYS or WECHATPAY_PLATFORM_CERTS (or both, while migrating)');
+    }
+    if (refused.length > 0) throw new ConfigError(refused);
   }
   const keyIds = parseKeyRing(config.PII_ENCRYPTION_KEYS).map((k) => k.id);
   if (!keyIds.includes(config.PII_CURRENT_KEY_ID)) {

@@ -52,6 +52,8 @@ export const ERROR_CATALOG = {
   SCHOOL_INVALID: { status: 400, message: '请选择学校' },
   GRADE_INVALID: { status: 400, message: '请选择年级' },
   CLASS_INVALID: { status: 400, message: '请选择班级' },
+  TEXT_INVALID_UNICODE: { status: 400, message: '内容含有无效的字符（不完整的编码），请删除后重新输入' },
+  TEXT_BIDI_CONTROL: { status: 400, message: '内容不能包含文字方向控制字符，请删除后重新输入' },
 
   // accounts and sign-in
   SMS_CODE_FORMAT: { status: 400, message: '请输入 6 位数字验证码' },

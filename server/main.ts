@@ -4,6 +4,7 @@
  */
 import { config, ConfigError } from '../config';
 import { closeContext, createContext } from './context';
+import { UnsafeDeploymentError } from './http/deployment';
 import { startApi } from './http/server';
 import { onShutdownSignal } from './lifecycle/shutdown';
 
@@ -18,6 +19,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof UnsafeDeploymentError ? err.message : err);
   process.exit(1);
 });

@@ -8,6 +8,7 @@
 import { config, ConfigError } from '../config';
 import { closeContext, createContext } from '../server/context';
 import { migrateDatabase } from '../server/db/migrate';
+import { developmentModeNotice, UnsafeDeploymentError } from '../server/http/deployment';
 import { startApi } from '../server/http/server';
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { startWorkers } from '../jobs/main';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   ctx.logger.info({ url: api.url, database: where }, 'EduCard is running');
   // The one line a person starting it looks for.
   const lines = [`EduCard 教育卡 is running at ${api.url}  (API: ${api.url}/api/health, database: ${where})`];
+  const notice = developmentModeNotice(cfg);
+  if (notice) lines.push(notice);
   if (fakes?.wechatUrl) lines.push(`Fake WeChat server (development): ${fakes.wechatUrl}; SMS codes and messages: ${api.url}/#/pages/dev-inbox/index`);
   if (seedSummary) process.stdout.write(`\n  The database was empty: demo data seeded (npm run demo:seed).\n  ${seedSummary.split('\n').join('\n  ')}\n`);
   if (fakePay?.url) lines.push(`Fake WeChat Pay (development): ${fakePay.url}  (pay an order: POST ${fakePay.url}__fake/pay-and-notify {"outTradeNo"})`);
@@ -53,6 +56,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof UnsafeDeploymentError ? err.message : err);
   process.exit(1);
 });

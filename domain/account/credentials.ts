@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { type ErrorCode, errorMessage } from '../errors';
 import { normalizePhone } from '../contact/phone';
-import { codePointLength, removeZeroWidth, toHalfWidth } from '../text/normalize';
+import { codePointLength, removeInvisibleFormatting, toHalfWidth } from '../text/normalize';
 import { parsedStringSchema } from '../validation/field-schema';
 import { type ParseResult, fail, ok } from '../validation/result';
 import { COMMON_PASSWORDS } from './common-passwords';
@@ -23,7 +23,7 @@ const COMMON_PASSWORD_SET: ReadonlySet<string> = new Set(COMMON_PASSWORDS);
 
 /** Trims and turns full-width letters and digits into ASCII; keeps the case as typed. */
 export function normalizeUsername(input: string): string {
-  return removeZeroWidth(toHalfWidth(input)).trim();
+  return removeInvisibleFormatting(toHalfWidth(input)).trim();
 }
 
 /** The case-insensitive key of a username, for uniqueness and look-ups. */

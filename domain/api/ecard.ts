@@ -92,7 +92,7 @@ export const EcardPublicKeysSchema = z.object({
 export type EcardPublicKeys = z.infer<typeof EcardPublicKeysSchema>;
 
 // POST /api/ecard/verify
-export const EcardVerifyRequestSchema = z.object({
+export const EcardVerifyRequestSchema = z.strictObject({
   /** The scanned or pasted QR text. */
   token: z.string().trim().min(1).max(512),
 });

@@ -20,7 +20,8 @@
 import { z } from 'zod';
 import { errorMessage } from '../errors';
 import { GRADES } from '../profile/schemas';
-import { codePointLength, removeZeroWidth } from '../text/normalize';
+import { codePointLength } from '../text/normalize';
+import { freeTextSchema } from '../validation/field-schema';
 import { isRealCalendarDate } from '../time/calendar-date';
 
 export const NOTICE_TYPES = ['通知', '作业'] as const;
@@ -33,21 +34,23 @@ export const NOTICE_PAGE_SIZE = 20;
 export const MAX_NOTICE_PAGE_SIZE = 50;
 export const MAX_RECEIPTS_PAGE_SIZE = 200;
 
-/** Control characters other than line breaks and tabs are dropped; \r\n becomes \n. */
+/**
+ * After the free-text rule (freeTextSchema: zero-width stripped, bidirectional
+ * controls refused), control characters other than line breaks and tabs are
+ * dropped; \r\n becomes \n.
+ */
 function cleanText(value: string): string {
-  return removeZeroWidth(value)
+  return value
     .replace(/\r\n?/g, '\n')
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }
 
-export const NoticeTitleSchema = z
-  .string({ error: '请填写标题' })
+export const NoticeTitleSchema = freeTextSchema('请填写标题')
   .transform((v) => cleanText(v).replace(/\s+/g, ' ').trim())
   .refine((v) => v.length > 0, '请填写标题')
   .refine((v) => codePointLength(v) <= MAX_NOTICE_TITLE_LENGTH, `标题不能超过 ${MAX_NOTICE_TITLE_LENGTH} 个字`);
 
-export const NoticeBodySchema = z
-  .string({ error: '请填写内容' })
+export const NoticeBodySchema = freeTextSchema('请填写内容')
   .transform((v) => cleanText(v).trim())
   .refine((v) => v.length > 0, '请填写内容')
   .refine((v) => codePointLength(v) <= MAX_NOTICE_BODY_LENGTH, `内容不能超过 ${MAX_NOTICE_BODY_LENGTH} 个字`);

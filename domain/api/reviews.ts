@@ -12,6 +12,7 @@ import { errorMessage } from '../errors';
 import { GRADES } from '../profile/schemas';
 import { MAX_RETURN_REASON_LENGTH, MIN_RETURN_REASON_LENGTH, REVIEW_STATES } from '../review/state-machine';
 import { codePointLength, removeControlCharacters } from '../text/normalize';
+import { freeTextSchema } from '../validation/field-schema';
 import { MAX_PAGE_SIZE, PageQuerySchema } from './profiles';
 
 /** The statuses a reviewer filters by: 待审核 / 已退回 / 已通过. */
@@ -128,8 +129,7 @@ export const ReviewDetailSchema = z.object({
 export const ReturnReviewRequestSchema = z
   .strictObject({
     reasonPreset: z.enum(RETURN_REASON_PRESETS, { error: '请选择退回原因' }),
-    reasonText: z
-      .string()
+    reasonText: freeTextSchema('请填写退回原因')
       .transform((v) => removeControlCharacters(v, { keepLineBreaks: true }).trim())
       .pipe(z.string().max(MAX_RETURN_REASON_LENGTH))
       .optional(),

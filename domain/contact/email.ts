@@ -4,7 +4,7 @@
  * most 254 characters, local part at most 64. Trimmed; the domain is lower-cased
  * (the local part is kept as typed: it may be case-sensitive).
  */
-import { removeZeroWidth, toHalfWidth } from '../text/normalize';
+import { removeInvisibleFormatting, toHalfWidth } from '../text/normalize';
 import { optionalParsedStringSchema, parsedStringSchema } from '../validation/field-schema';
 import { type ParseResult, fail, ok } from '../validation/result';
 
@@ -16,7 +16,7 @@ const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[
 
 /** Trims, turns full-width characters (＠, ．, letters) into ASCII and lower-cases the domain. */
 export function normalizeEmail(input: string): string {
-  const email = removeZeroWidth(toHalfWidth(input)).trim();
+  const email = removeInvisibleFormatting(toHalfWidth(input)).trim();
   const at = email.lastIndexOf('@');
   if (at < 0) return email;
   return email.slice(0, at) + '@' + email.slice(at + 1).toLowerCase();

@@ -3,7 +3,7 @@
  * 19x including 192 China Broadcasting). Input may carry the country code
  * (+86, 0086, or 86 before 11 digits), spaces, dashes and full-width digits.
  */
-import { removeZeroWidth, toHalfWidth } from '../text/normalize';
+import { removeInvisibleFormatting, toHalfWidth } from '../text/normalize';
 import { optionalParsedStringSchema, parsedStringSchema } from '../validation/field-schema';
 import { type ParseResult, fail, ok } from '../validation/result';
 
@@ -13,7 +13,7 @@ const COUNTRY_PREFIX = /^(?:\+86|0086|86)(\d{11})$/;
 
 /** Removes separators and a country code; the result is not necessarily valid. */
 export function normalizePhone(input: string): string {
-  const compact = removeZeroWidth(toHalfWidth(input)).replace(SEPARATORS, '');
+  const compact = removeInvisibleFormatting(toHalfWidth(input)).replace(SEPARATORS, '');
   const national = COUNTRY_PREFIX.exec(compact);
   return national ? national[1]! : compact;
 }

@@ -17,7 +17,7 @@ export const MAX_SUBSCRIBE_IDS_PER_CALL = 3;
  * The success object of wx.requestSubscribeMessage: `{ errMsg, [templateId]: result }`.
  * Keys that are not templates (errMsg) and unknown template ids are ignored.
  */
-export const RecordSubscriptionsRequestSchema = z.object({
+export const RecordSubscriptionsRequestSchema = z.strictObject({
   results: z.record(z.string().min(1).max(128), z.string().max(64)).refine((r) => Object.keys(r).length <= 20, '最多 20 项'),
 });
 export type RecordSubscriptionsRequest = z.infer<typeof RecordSubscriptionsRequestSchema>;

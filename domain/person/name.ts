@@ -7,7 +7,7 @@
  * to U+00B7; whitespace runs to one space; spaces around a dot or next to a Han
  * character removed (Han names are never written with spaces, "张 三" is 张三).
  */
-import { codePointLength, removeZeroWidth, toHalfWidth } from '../text/normalize';
+import { checkFreeText, codePointLength, removeZeroWidth, toHalfWidth } from '../text/normalize';
 import { parsedStringSchema } from '../validation/field-schema';
 import { type ParseResult, fail, ok } from '../validation/result';
 
@@ -48,6 +48,10 @@ function hasValidStructure(name: string): boolean {
 
 /** Characters are checked before the length, so "张3" and "3" both explain the digit. */
 export function parsePersonName(input: string): ParseResult<string> {
+  if (typeof input === 'string') {
+    const text = checkFreeText(input);
+    if (!text.ok) return text;
+  }
   const name = typeof input === 'string' ? normalizePersonName(input) : '';
   if (name === '') return fail('REQUIRED');
   if (!NAME_CHARS.test(name) || !hasValidStructure(name)) return fail('NAME_CHARS');

@@ -1,7 +1,8 @@
 /**
  * Zod schemas of the student profile, shared by the mini-program (form
  * validation) and the server (request validation). Outputs are normalised
- * (IDs upper-case, phones as 11 digits, names with U+00B7 dots, …).
+ * (IDs upper-case, phones as 11 digits, names with U+00B7 dots, …). Every
+ * object is strict: an unknown field is refused at its path (SECURITY.md).
  *
  * Checks that depend on today's date (student and guardian ages, the under-14
  * consent rule) read `clock()` at parse time; the factories take a clock for
@@ -13,7 +14,7 @@ import { optionalEmailSchema } from '../contact/email';
 import { optionalPhoneSchema, phoneSchema } from '../contact/phone';
 import { residentIdSchema } from '../identity/resident-id';
 import { personNameSchema } from '../person/name';
-import { codePointLength, removeControlCharacters, removeZeroWidth } from '../text/normalize';
+import { checkFreeText, codePointLength, removeControlCharacters } from '../text/normalize';
 import { parsedStringSchema } from '../validation/field-schema';
 import { type ParseResult, fail, ok } from '../validation/result';
 import { requiresGuardianConsent } from './guardian-consent';
@@ -73,7 +74,9 @@ export const MAX_ADDRESS_LENGTH = 120;
 export const MAX_POLICY_VERSION_LENGTH = 64;
 
 export function parseAddress(input: string): ParseResult<string> {
-  const address = typeof input === 'string' ? removeControlCharacters(removeZeroWidth(input)).trim() : '';
+  const text = typeof input === 'string' ? checkFreeText(input) : ok('');
+  if (!text.ok) return text;
+  const address = removeControlCharacters(text.value).trim();
   if (address === '') return fail('REQUIRED');
   return codePointLength(address) > MAX_ADDRESS_LENGTH ? fail('ADDRESS_LENGTH') : ok(address);
 }
@@ -86,7 +89,7 @@ function idSchema(code: 'SCHOOL_INVALID' | 'CLASS_INVALID') {
 }
 
 export function personalInfoSchema(options: ProfileSchemaOptions = {}) {
-  return z.object({
+  return z.strictObject({
     name: personNameSchema,
     residentId: residentIdSchema('student', options),
     phone: optionalPhoneSchema,
@@ -94,14 +97,14 @@ export function personalInfoSchema(options: ProfileSchemaOptions = {}) {
   });
 }
 
-export const SchoolInfoSchema = z.object({
+export const SchoolInfoSchema = z.strictObject({
   schoolId: idSchema('SCHOOL_INVALID'),
   grade: z.enum(GRADES, { error: errorMessage('GRADE_INVALID') }),
   classId: idSchema('CLASS_INVALID'),
 });
 
 export function guardianSchema(options: ProfileSchemaOptions = {}) {
-  return z.object({
+  return z.strictObject({
     name: personNameSchema,
     relation: z.enum(GUARDIAN_RELATIONS, { error: errorMessage('GUARDIAN_RELATION_INVALID') }),
     residentId: residentIdSchema('guardian', options),
@@ -116,7 +119,7 @@ export function guardiansSchema(options: ProfileSchemaOptions = {}) {
 }
 
 /** The guardian's consent to processing the child's data; guardianIndex points into `guardians`. */
-export const GuardianConsentSchema = z.object({
+export const GuardianConsentSchema = z.strictObject({
   agreed: z.literal(true, { error: errorMessage('GUARDIAN_CONSENT_REQUIRED') }),
   policyVersion: z
     .string({ error: errorMessage('REQUIRED') })
@@ -168,7 +171,7 @@ function submissionIssues(
 export function profileSubmissionSchema(options: ProfileSchemaOptions = {}) {
   const clock = options.clock ?? (() => new Date());
   return z
-    .object({
+    .strictObject({
       personal: personalInfoSchema(options),
       school: SchoolInfoSchema,
       guardians: guardiansSchema(options),
@@ -202,7 +205,7 @@ function withoutBlankFields(value: unknown): unknown {
  * rules and the consent wait for the submission (consent is given when submitting).
  */
 export function profileDraftSchema(options: ProfileSchemaOptions = {}) {
-  return z.object({
+  return z.strictObject({
     personal: z.preprocess(withoutBlankFields, personalInfoSchema(options).partial()).optional(),
     school: z.preprocess(withoutBlankFields, SchoolInfoSchema.partial()).optional(),
     guardians: z

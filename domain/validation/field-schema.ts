@@ -1,6 +1,22 @@
 import { z } from 'zod';
 import { type ErrorCode, errorMessage } from '../errors';
+import { checkFreeText } from '../text/normalize';
 import type { ParseResult } from './result';
+
+/**
+ * A free-text string (a notice title, a return reason, …) under the one rule of
+ * checkFreeText: zero-width characters stripped, bidirectional controls and
+ * unpaired surrogates refused with their Chinese message. Chain the field's own
+ * clean-up and limits after it.
+ */
+export function freeTextSchema(typeMessage: string) {
+  return z.string({ error: typeMessage }).transform((input, ctx) => {
+    const result = checkFreeText(input);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: errorMessage(result.code), params: { code: result.code } });
+    return z.NEVER;
+  });
+}
 
 /**
  * Wraps a domain parser as a zod schema: the input string is normalised by the

@@ -16,11 +16,14 @@ import { securityHeaders } from './middlewares/security-headers';
 import { staticH5 } from './middlewares/static-h5';
 import type { AnyRoute, RequestState } from './route';
 import { authenticate } from './authenticate';
+import { developmentGuard } from './deployment';
 import { routesFor } from './routes';
 import { parseInput } from './validate';
 
 export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesFor(app.config)): Koa<RequestState> {
-  const koa = new Koa<RequestState>({ proxy: app.config.TRUST_PROXY });
+  // Trust exactly TRUST_PROXY proxies: ctx.ip is that many entries from the right of X-Forwarded-For.
+  const hops = app.config.TRUST_PROXY;
+  const koa = new Koa<RequestState>({ proxy: hops > 0, maxIpsCount: hops });
   koa.silent = true;
   const router = new Router<RequestState>();
   for (const route of routes) {
@@ -42,6 +45,7 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
   // Routes that verify a signature over their exact body read it themselves.
   const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
   koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
+  koa.use(developmentGuard(app.config));
   koa.use(router.routes());
   koa.use(async function apiNotFound(ctx, next) {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AppContext } from '../context';
 import { createApp } from './app';
+import { assertSafeDeployment, developmentModeNotice } from './deployment';
 
 export interface RunningApi {
   server: http.Server;
@@ -10,13 +11,16 @@ export interface RunningApi {
 }
 
 export async function startApi(app: AppContext, options: { port?: number; host?: string } = {}): Promise<RunningApi> {
+  const port = options.port ?? app.config.PORT;
+  const host = options.host ?? app.config.HOST;
+  assertSafeDeployment(app.config, host);
+  const notice = developmentModeNotice(app.config);
+  if (notice) app.logger.warn({ nodeEnv: app.config.NODE_ENV, host }, notice);
   const koa = createApp(app);
   const server = http.createServer(koa.callback());
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  const port = options.port ?? app.config.PORT;
-  const host = options.host ?? app.config.HOST;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -27,10 +27,58 @@ export function maskSensitiveText(text: string): string {
 function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskSensitiveText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
+  if (value instanceof Error) return maskDeep(serializeError(value), depth + 1);
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  return out;
+}
+
+/** Properties of an error (node, pg, drizzle, WeChat, AppError) that never hold a value of the request. */
+const SAFE_ERROR_STRINGS = new Set(['severity', 'routine', 'constraint', 'table', 'column', 'schema', 'dataType', 'syscall', 'address', 'errmsg', 'type']);
+/**
+ * Never logged: drizzle's `params` (every bound value of the statement: names,
+ * addresses, ciphertexts), PostgreSQL's `detail` ("Key (x)=(value) already
+ * exists", "Token "…" is invalid") and `where` ("JSON data, line 1: …"), and
+ * anything else that is not on the list above.
+ */
+const MAX_QUERY_LOGGED = 2000;
+
+/** The message of an error without the values it quotes. */
+function safeErrorMessage(err: Record<string, unknown>, message: string): string {
+  // DrizzleQueryError: "Failed query: <sql>\nparams: <every bound value>".
+  let text = message.replace(/\nparams:[\s\S]*$/, '');
+  const code = typeof err.code === 'string' ? err.code : '';
+  // PostgreSQL data exceptions (22…) and integrity violations (23…) quote the offending value.
+  if (/^2[23][0-9A-Z]{3}$/.test(code) && typeof err.severity === 'string') text = text.replace(/"[^"]*"/g, '"…"');
+  return text;
+}
+
+/**
+ * The `err` serializer of every log line: type, message (without quoted values
+ * or bound parameters), stack frames, the safe fields above, the SQL text of a
+ * failed query (placeholders, not values) and the causes, recursively.
+ */
+export function serializeError(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) {
+    if (value === null || typeof value !== 'object') return value;
+    return depth > 4 ? '[object]' : { type: 'non-error', keys: Object.keys(value).slice(0, 20) };
+  }
+  const err = value as Error & Record<string, unknown>;
+  const type = err.constructor?.name ?? err.name ?? 'Error';
+  const message = safeErrorMessage(err, String(err.message ?? ''));
+  const frames = typeof err.stack === 'string' ? err.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  const out: Record<string, unknown> = { type, message, stack: [`${type}: ${message}`, ...frames].join('\n') };
+  // Logged as errorCode: the redaction of `code` (SMS codes, at any depth) would hide the SQLSTATE.
+  if (typeof err.code === 'string' || typeof err.code === 'number') out.errorCode = err.code;
+  for (const [key, field] of Object.entries(err)) {
+    if (key === 'code' || key === 'cause' || key === 'errors' || key === 'message' || key === 'stack') continue;
+    if (typeof field === 'number' || typeof field === 'boolean') out[key] = field;
+    else if (typeof field === 'string' && SAFE_ERROR_STRINGS.has(key)) out[key] = field;
+    else if (key === 'query' && typeof field === 'string') out.query = field.slice(0, MAX_QUERY_LOGGED);
+  }
+  if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
+  if (Array.isArray(err.errors) && depth < 4) out.errors = err.errors.slice(0, 5).map((e: unknown) => serializeError(e, depth + 1));
   return out;
 }
 
@@ -73,8 +121,9 @@ export function createLogger(options: { level: string; name?: string; file?: str
           method.apply(this, masked);
         },
       },
-      // Error messages and stacks are masked too (a driver error quotes the statement's parameters).
-      serializers: { err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) },
+      // Errors lose every bound parameter and quoted value (serializeError); what remains is masked too.
+      // (formatters.log runs first and has already serialized an Error at any key, `err` included.)
+      serializers: { err: (err: unknown) => maskDeep(err instanceof Error ? serializeError(err) : err) },
     },
     destination ?? (options.file ? fileDestination(options.file) : undefined),
   ));

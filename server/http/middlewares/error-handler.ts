@@ -17,19 +17,25 @@ function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 /**
- * PostgreSQL refusing a value of the request itself (a NUL character in text,
- * a character the encoding cannot hold): bad input that slipped past a schema,
- * answered 400 rather than 500 (and still logged, so the schema gets fixed).
+ * PostgreSQL refusing a value of the request itself: every data exception
+ * (class 22: 22P02 invalid text representation, 22021 a character the encoding
+ * cannot hold, 22001 too long, 22003 out of range, 22007/22008 bad dates,
+ * 22P05 untranslatable, …) and 54000 (a value past a size limit, e.g. an index
+ * row too large). Bad input that slipped past a schema: answered 400 rather
+ * than 500, and still logged (without the values) so the schema gets fixed.
  */
-const DB_BAD_INPUT_CODES = new Set(['22021', '22P05']);
+const DB_BAD_INPUT_CODE = /^(22[0-9A-Z]{3}|54000)$/;
 
-function isDatabaseBadInput(err: unknown): boolean {
+export function isDatabaseBadInput(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DB_BAD_INPUT_CODES.has(code)) return true;
+    if (typeof code === 'string' && DB_BAD_INPUT_CODE.test(code) && (e as { severity?: unknown }).severity !== undefined) return true;
   }
   return false;
 }
+
+/** The `fields` of a 400 for a value the database refused: the part of the request it came from. */
+const DB_BAD_INPUT_FIELDS = { body: '提交的内容中有无法保存的值（字符无效、过长或超出范围），请检查后重试' };
 
 /** Translate anything thrown below into an AppError; report what is unexpected. */
 export function toAppError(err: unknown): AppError {
@@ -40,7 +46,7 @@ export function toAppError(err: unknown): AppError {
   if (status === 415 || type === 'encoding.unsupported') return new AppError('UNSUPPORTED_MEDIA_TYPE');
   if (status === 405) return new AppError('METHOD_NOT_ALLOWED');
   if (isDatabaseUnavailable(err)) return new AppError('SERVICE_UNAVAILABLE', { cause: err });
-  if (isDatabaseBadInput(err)) return new AppError('VALIDATION_FAILED', { cause: err });
+  if (isDatabaseBadInput(err)) return new AppError('VALIDATION_FAILED', { cause: err, fields: DB_BAD_INPUT_FIELDS });
   return new AppError('INTERNAL', { cause: err });
 }
 

@@ -18,7 +18,7 @@
  * no configuration of its own, never leaves the server, and rotates with it.
  */
 import { createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
-import type { Config } from '../../../config';
+import { DEVELOPMENT_SESSION_SECRET, type Config } from '../../../config';
 
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows (RFC 8410). */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -74,11 +74,30 @@ function readPublicKey(value: string): KeyObject {
   return key;
 }
 
+/** The development key: derived from a SESSION_SECRET, so anyone who knows that secret can sign cards with it. */
+export function derivedEcardKey(sessionSecret: string): KeyObject {
+  return ed25519FromSeed(createHmac('sha256', sessionSecret).update('educard/ecard-signing-key/v1').digest());
+}
+
+/** True when the e-card tokens of this configuration are signed with a key derived from SESSION_SECRET (development). */
+export function usesDerivedEcardKey(config: Pick<Config, 'ECARD_SIGNING_KEY'>): boolean {
+  return !config.ECARD_SIGNING_KEY;
+}
+
 export function ecardKeysFromConfig(config: Pick<Config, 'ECARD_SIGNING_KEY' | 'ECARD_PREVIOUS_PUBLIC_KEYS' | 'SESSION_SECRET' | 'NODE_ENV'>): EcardKeys {
   let privateKey: KeyObject;
   if (config.ECARD_SIGNING_KEY) privateKey = readPrivateKey(config.ECARD_SIGNING_KEY);
   else if (config.NODE_ENV === 'production') throw new Error('ECARD_SIGNING_KEY is required in production');
-  else privateKey = ed25519FromSeed(createHmac('sha256', config.SESSION_SECRET).update('educard/ecard-signing-key/v1').digest());
+  else privateKey = derivedEcardKey(config.SESSION_SECRET);
+
+  if (config.NODE_ENV === 'production') {
+    // Production never signs with, nor accepts, a key derived from a SESSION_SECRET (the public development one above all).
+    const derivedKids = new Set([DEVELOPMENT_SESSION_SECRET, config.SESSION_SECRET].map((secret) => ecardKid(createPublicKey(derivedEcardKey(secret)))));
+    if (derivedKids.has(ecardKid(createPublicKey(privateKey)))) throw new Error('ECARD_SIGNING_KEY is a development key derived from SESSION_SECRET: generate a real one');
+    for (const value of config.ECARD_PREVIOUS_PUBLIC_KEYS) {
+      if (derivedKids.has(ecardKid(readPublicKey(value)))) throw new Error('ECARD_PREVIOUS_PUBLIC_KEYS holds a development key derived from SESSION_SECRET');
+    }
+  }
 
   const current = createPublicKey(privateKey);
   const kid = ecardKid(current);

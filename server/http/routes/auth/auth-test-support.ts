@@ -1,8 +1,8 @@
 /**
  * Shared set-up of the accounts API tests: a real context on the test
  * database and Redis under a prefix of its own (so rate-limit keys never
- * collide between test files), TRUST_PROXY on so each test can speak from its
- * own client IP (X-Forwarded-For), the development SMS provider (codes are read
+ * collide between test files), TRUST_PROXY=1 (one proxy) so each test can speak
+ * from its own client IP (a one-entry X-Forwarded-For), the development SMS provider (codes are read
  * back from its Redis inbox), a known captcha text, and the fake WeChat server
  * (tools/fake-wechat) on a port of its own, reached by the real WeChat client
  * over HTTP; it accepts the development codes `dev:<openid>[:<unionid>]` and
@@ -77,7 +77,7 @@ export async function createHarness(options: { routes?: readonly AnyRoute[] } = 
   const appSecrets = { wxtest00000000mp: 'test-mp-secret', wxtest00000000oa: 'test-oa-secret' };
   const fakeWechat = await startFakeWechat({ port: 0, appSecrets });
   const ctx = await createTestContext({
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: '1',
     SMS_PROVIDER: 'dev',
     WECHAT_API_BASE: fakeWechat.url,
     WECHAT_MP_APPID: 'wxtest00000000mp',

@@ -72,7 +72,7 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const ctx = await createTestContext({
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: '1',
     SMS_PROVIDER: 'dev',
     PUBLIC_BASE_URL: baseUrl,
     WECHAT_MP_APPID: TEST_MP_APPID,

@@ -8,7 +8,9 @@
  *
  * Development only: routesFor() leaves this route out of the route table when
  * NODE_ENV is production, so it does not exist there (404, and absent from
- * /api/openapi.json). Its access is 'public' because it is how a developer or
+ * /api/openapi.json). Outside production it answers loopback peers only (the
+ * TCP socket's address, never X-Forwarded-For: server/http/deployment.ts), 404
+ * to anyone else. Its access is 'public' because it is how a developer or
  * an end-to-end test reads the SMS code needed to register or sign in in the
  * first place (there is no account yet to authorise), and because the dev SMS
  * provider — the only one that writes this inbox — is itself refused in
