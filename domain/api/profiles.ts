@@ -60,6 +60,12 @@ export const StudentSummarySchema = z.object({
   /** 张* — from the latest version, else from the draft; null when no name was entered yet. */
   nameMasked: z.string().nullable(),
   card: CardViewSchema.nullable(),
+  /**
+   * The student holds a valid card (domain/card/card-holder.ts): class notices,
+   * the e-card and the card's data follow this, not `status`, which is the
+   * review status of the latest version (a change may be pending or returned).
+   */
+  hasValidCard: z.boolean(),
   latestVersion: VersionSummarySchema.nullable(),
   hasDraft: z.boolean(),
   createdAt: isoDate,

@@ -19,6 +19,7 @@ import {
   type TimelineEntry,
   type TimelineStep,
 } from '../../../domain/api/profiles';
+import { hasValidCard } from '../../../domain/card/card-holder';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
 import { REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/state-machine';
@@ -78,6 +79,7 @@ function presentSummary({ student, version, draftData }: SummaryRow): StudentSum
     statusLabel: statusLabel(student.status),
     nameMasked: name ? maskName(name) : null,
     card: presentCard(student),
+    hasValidCard: hasValidCard(student),
     latestVersion: version ? presentVersionSummary(version) : null,
     hasDraft: draftData !== null && draftData !== undefined,
     createdAt: student.createdAt.toISOString(),
