@@ -123,6 +123,7 @@ export type ProfileAuditAction =
   | 'profile.reveal_resident_id'
   | 'profile.reveal_for_edit'
   | 'profile.contact_updated'
+  | 'profile.change_withdrawn'
   | 'review.view'
   | 'review.returned'
   | 'review.approve_refused';

@@ -161,7 +161,16 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
   const [registry] = version.matchedRegistryId
     ? await ctx.db.select().from(registryRecords).where(eq(registryRecords.id, version.matchedRegistryId))
     : [];
-  const [student] = await ctx.db.select({ cardNumber: students.cardNumber }).from(students).where(eq(students.id, version.studentId));
+  const [student] = await ctx.db
+    .select({ cardNumber: students.cardNumber, cardIssuedAt: students.cardIssuedAt })
+    .from(students)
+    .where(eq(students.id, version.studentId));
+  // An info change only when the card existed before this version was submitted (not issued by approving it).
+  const priorCard = student?.cardNumber && student.cardIssuedAt && student.cardIssuedAt < version.submittedAt ? student.cardNumber : null;
+  const [{ submission } = { submission: 1 }] = await ctx.db
+    .select({ submission: sql<number>`count(*) filter (where not ${profileVersions.contactOnly})::int` })
+    .from(profileVersions)
+    .where(and(eq(profileVersions.studentId, version.studentId), sql`${profileVersions.version} <= ${version.version}`));
   const differing = new Set(MatchDiffSchema.parse(version.matchDiff ?? []).map((d) => d.field));
 
   let registryResidentId: string | null = null;
@@ -190,6 +199,7 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
       submitted: values[field][0],
       registry: values[field][1],
       differs: differing.has(field),
+      registryOnly: field === 'registryStatus',
     }));
 
   await writeAudit(ctx.db, meta, {
@@ -220,7 +230,8 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
       phoneMasked: maskPhone(g.phone),
     })),
     residentIdApprovedElsewhere: await residentIdApprovedElsewhere(ctx.db, version),
-    cardNumber: student?.cardNumber ?? null,
+    cardNumber: priorCard,
+    submission: Math.max(1, Number(submission)),
     actions: version.status === 'pending_review' ? (['approve', 'return'] as const).slice() : [],
   };
 }
