@@ -140,6 +140,8 @@ export const TimelineEntrySchema = z.object({
   at: isoDate,
   versionId: z.uuid(),
   version: z.number().int(),
+  /** 第 N 次提交 of the version (contact edits not counted). */
+  submission: z.number().int(),
   /** 已退回: the teacher's reason; 已通过: 学籍比对自动通过 or 班主任审核通过. */
   note: z.string().nullable(),
   /** The newest entry: where the student's profile stands now. */

@@ -49,6 +49,11 @@ export function submitProfile(studentId: string, profile: ProfileSubmission) {
   return api.post(`/api/students/${enc(studentId)}/submissions`, profile, SubmissionResponseSchema)
 }
 
+/** Take back a key-field change in review, or keep the current data after a return; the card stays valid. */
+export function withdrawChange(studentId: string) {
+  return api.post(`/api/students/${enc(studentId)}/change/withdraw`, {}, StudentDetailSchema)
+}
+
 export function updateContact(studentId: string, body: UpdateContactRequest) {
   return api.patch(`/api/students/${enc(studentId)}/contact`, body, StudentDetailSchema)
 }

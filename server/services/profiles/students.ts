@@ -155,8 +155,9 @@ export function buildTimeline(
   sentToTeacherAt: ReadonlyMap<string, Date>,
 ): TimelineEntry[] {
   const entries: Omit<TimelineEntry, 'current'>[] = [];
+  const submissions = submissionNumbers(versions);
   const push = (v: VersionRow, step: TimelineStep, at: Date, note: string | null = null) =>
-    entries.push({ step, label: TIMELINE_STEP_LABELS[step], at: at.toISOString(), versionId: v.id, version: v.version, note });
+    entries.push({ step, label: TIMELINE_STEP_LABELS[step], at: at.toISOString(), versionId: v.id, version: v.version, submission: submissions.get(v.id) ?? 1, note });
   for (const v of versions) {
     if (v.contactOnly) {
       push(v, 'contact_updated', v.submittedAt);

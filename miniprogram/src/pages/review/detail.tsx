@@ -121,7 +121,7 @@ export default function ReviewDetailPage() {
           <StatusTag status={detail.status} label={detail.statusLabel} />
         </View>
         <Text className='review-head__meta'>
-          第 {detail.version} 次提交 · {formatChinaDateTime(detail.submittedAt)}
+          第 {detail.submission} 次提交 · {formatChinaDateTime(detail.submittedAt)}
         </Text>
         {detail.matchOutcomeLabel && (
           <Text className='review-head__outcome' data-testid='match-outcome'>
@@ -159,7 +159,11 @@ export default function ReviewDetailPage() {
               <Text>{f.label}</Text>
               {f.differs && <Text className='compare__tag'>不一致</Text>}
             </View>
-            <Text className='compare__value compare__value--submitted'>{f.submitted ?? '—'}</Text>
+            {f.registryOnly ? (
+              <Text className='compare__value compare__value--submitted compare__value--na'>无需家长填写</Text>
+            ) : (
+              <Text className='compare__value compare__value--submitted'>{f.submitted ?? '—'}</Text>
+            )}
             <Text className='compare__value compare__value--registry'>{f.registry ?? '—'}</Text>
           </View>
         ))}

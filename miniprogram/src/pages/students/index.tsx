@@ -16,6 +16,9 @@ import './index.scss'
 
 /** One line under the name: what the family should do or expect next. */
 function nextStep(student: StudentSummary): string {
+  if (changeOnValidCard(student)) {
+    return student.status === 'returned' ? '教育卡有效；信息变更被退回，可修改或保留现有信息' : '教育卡有效；信息变更审核中'
+  }
   switch (student.status) {
     case 'draft':
       return student.hasDraft ? '草稿已保存，继续填写后提交审核' : '尚未填写，点击开始填写信息'
@@ -33,6 +36,11 @@ function nextStep(student: StudentSummary): string {
     default:
       return ''
   }
+}
+
+/** A key-field change in review or returned while the card stays valid: the student shows as 已认证. */
+function changeOnValidCard(student: StudentSummary): boolean {
+  return student.hasValidCard && student.status !== 'approved' && student.status !== 'reconfirm_required'
 }
 
 /**
@@ -106,7 +114,11 @@ export default function StudentsPage() {
                   <View className='student-card__main'>
                     <View className='student-card__line'>
                       <Text className='student-card__name'>{student.nameMasked ?? '未填写姓名'}</Text>
-                      <StatusTag status={student.status} label={student.statusLabel} />
+                      {changeOnValidCard(student) ? (
+                        <StatusTag status='approved' label='已认证' />
+                      ) : (
+                        <StatusTag status={student.status} label={student.statusLabel} />
+                      )}
                     </View>
                     <Text className='student-card__next'>{nextStep(student)}</Text>
                   </View>
