@@ -195,6 +195,9 @@ export const StudentDetailSchema = StudentSummarySchema.extend({
 });
 export type StudentDetail = z.infer<typeof StudentDetailSchema>;
 
+// DELETE /api/students/:studentId (a student never submitted)
+export const DeleteStudentResponseSchema = z.object({ studentId: z.uuid(), deleted: z.literal(true) });
+
 // POST /api/students/:studentId/change/withdraw → StudentDetail
 export const WithdrawChangeRequestSchema = z.strictObject({}).optional();
 

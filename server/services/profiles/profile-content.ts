@@ -117,6 +117,7 @@ export interface Actor {
 
 export type ProfileAuditAction =
   | 'student.created'
+  | 'student.deleted'
   | 'profile.draft_saved'
   | 'profile.submitted'
   | 'profile.duplicate_id_attempt'

@@ -146,6 +146,23 @@ export async function createStudent(ctx: Pick<AppContext, 'db'>, actor: Actor, m
   return presentSummary({ student, version: null, draftData: null });
 }
 
+/**
+ * Delete a student never submitted (status draft, no version): its draft goes
+ * with it. Anything submitted stays (409): versions are the audit trail.
+ */
+export async function deleteDraftStudent(ctx: Pick<AppContext, 'db'>, actor: Actor, studentId: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const student = await loadOwnStudent(tx, actor.id, studentId, { forUpdate: true });
+    const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(profileVersions).where(eq(profileVersions.studentId, student.id));
+    if (student.status !== 'draft' || student.currentVersionId !== null || Number(n) > 0) {
+      throw new AppError('CONFLICT', { message: '已提交过的学生不能删除' });
+    }
+    await tx.delete(profileDrafts).where(eq(profileDrafts.studentId, student.id));
+    await tx.delete(students).where(eq(students.id, student.id));
+    await writeAudit(tx, meta, { actor, action: 'student.deleted', subject: { type: 'student', id: student.id } });
+  });
+}
+
 /** Audit actions that mark steps of the timeline. */
 const TIMELINE_AUDIT_ACTIONS = ['review.sent_to_teacher'];
 

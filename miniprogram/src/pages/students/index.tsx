@@ -10,7 +10,7 @@ import { toAppError } from '../../hooks/useFormErrors'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { PAGES, openPage, withQuery } from '../../services/navigation'
-import { createStudent, listStudents } from '../../services/profiles'
+import { createStudent, deleteDraftStudent, listStudents } from '../../services/profiles'
 import { formatChinaDate } from '../../utils/format'
 import './index.scss'
 
@@ -76,6 +76,23 @@ export default function StudentsPage() {
     }
   })
 
+  const remove = async (student: StudentSummary) => {
+    const { confirm } = await Taro.showModal({
+      title: '删除学生',
+      content: `删除${student.nameMasked ? `“${student.nameMasked}”` : '该学生'}及其未提交的草稿？`,
+      confirmText: '删除',
+      confirmColor: '#fa5151',
+    })
+    if (!confirm) return
+    try {
+      await deleteDraftStudent(student.id)
+      void Taro.showToast({ title: '已删除', icon: 'success' })
+      void load()
+    } catch (err) {
+      void Taro.showToast({ title: toAppError(err).message, icon: 'none', duration: 2500 })
+    }
+  }
+
   const open = (student: StudentSummary) => {
     const target = student.status === 'draft' ? PAGES.profileForm : PAGES.status
     void openPage(withQuery(target, { studentId: student.id }))
@@ -133,6 +150,18 @@ export default function StudentsPage() {
                   </View>
                   {student.latestVersion && (
                     <Text className='student-card__date'>{formatChinaDate(student.latestVersion.submittedAt)}提交</Text>
+                  )}
+                  {student.status === 'draft' && !student.latestVersion && (
+                    <Text
+                      className='student-card__delete'
+                      data-testid='delete-student'
+                      onClick={(e) => {
+                        e.stopPropagation()
+                        void remove(student)
+                      }}
+                    >
+                      删除
+                    </Text>
                   )}
                 </View>
               </View>

@@ -6,6 +6,7 @@
  */
 import {
   CreateStudentRequestSchema,
+  DeleteStudentResponseSchema,
   GetDraftResponseSchema,
   ListStudentsQuerySchema,
   ListStudentsResponseSchema,
@@ -21,7 +22,7 @@ import {
 import { FAMILY_ROLES } from '../../../../domain/api/auth';
 import { ProfileDraftSchema, ProfileSubmissionSchema } from '../../../../domain/profile/schemas';
 import { getDraft, saveDraft } from '../../../services/profiles/drafts';
-import { createStudent, getStudentDetail, listStudents } from '../../../services/profiles/students';
+import { createStudent, deleteDraftStudent, getStudentDetail, listStudents } from '../../../services/profiles/students';
 import { submitProfile } from '../../../services/profiles/submit-profile';
 import { updateContact } from '../../../services/profiles/update-contact';
 import { withdrawChange } from '../../../services/profiles/withdraw-change';
@@ -184,5 +185,24 @@ export const postWithdrawChange = defineRoute({
     const detail = await withdrawChange(app, actorOf(auth), input.params.studentId, requestMeta(koa));
     noStore(koa);
     koa.body = detail;
+  },
+});
+
+export const deleteStudent = defineRoute({
+  method: 'delete',
+  path: '/api/students/:studentId',
+  operationId: 'deleteDraftStudent',
+  summary: 'Delete a student that was never submitted (a draft), with its draft',
+  tags,
+  access,
+  params: StudentIdParamsSchema,
+  responses: {
+    200: { description: 'Deleted', schema: DeleteStudentResponseSchema },
+    404: { description: 'NOT_FOUND' },
+    409: { description: 'CONFLICT: already submitted (versions are kept)' },
+  },
+  handler: async ({ koa, app, auth, input }) => {
+    await deleteDraftStudent(app, actorOf(auth), input.params.studentId, requestMeta(koa));
+    koa.body = { studentId: input.params.studentId, deleted: true };
   },
 });

@@ -50,6 +50,25 @@ describe('GET/POST /api/students', () => {
     expect(res.body.items[0]).toMatchObject({ status: 'draft', statusLabel: '草稿', nameMasked: null, card: null, latestVersion: null, hasDraft: false });
   });
 
+  test('When a draft student is deleted, then it and its draft are gone; a submitted student cannot be deleted', async () => {
+    const parent = await h.family();
+    const studentId = await newStudent(parent.token);
+    expect((await h.api.put(`/api/students/${studentId}/draft`, parent.token, { personal: { name: '王小明' } })).status).toBe(200);
+
+    const res = await h.api.delete(`/api/students/${studentId}`, parent.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ studentId, deleted: true });
+    expect(await h.ctx.db.select().from(students).where(eq(students.id, studentId))).toEqual([]);
+    expect(await h.ctx.db.select().from(profileDrafts).where(eq(profileDrafts.studentId, studentId))).toEqual([]);
+    expect((await h.api.get('/api/students', parent.token)).body.total).toBe(0);
+    expect(await h.auditActions(studentId)).toContain('student.deleted');
+
+    const s = await submitted();
+    const refused = await h.api.delete(`/api/students/${s.studentId}`, s.family.token);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('已提交过的学生不能删除');
+  });
+
   test('When a student account adds a second student, then 409 STUDENT_ACCOUNT_SINGLE', async () => {
     const student = await h.family('student');
     await newStudent(student.token);
@@ -377,6 +396,12 @@ describe('after approval (电子档案)', () => {
     expect(review.body.timeline.map((e: { label: string }) => e.label)).toEqual(['已提交', '比对中', '已通过', '已提交', '比对中', '待班主任审核']);
     const contact = await h.api.patch(`/api/students/${s.studentId}/contact`, s.family.token, { personal: { phone: randomMobile() } });
     expect(contact.status).toBe(409);
+  });
+
+  test('When an approved profile is opened for a correction, then the guardian consent given to the current rules is carried over', async () => {
+    const s = await approved();
+    const draft = await h.api.get(`/api/students/${s.studentId}/draft`, s.family.token);
+    expect(draft.body).toMatchObject({ source: 'latest_version', draft: { consent: { agreed: true, policyVersion: '2026-09-01', guardianIndex: 0 } } });
   });
 
   test('When a key change waits for the head teacher, then the family sees the valid card with its data and the change, and can withdraw it', async () => {
