@@ -11,6 +11,7 @@ import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { PAGES, openPage, withQuery } from '../../services/navigation'
 import { createStudent, deleteDraftStudent, listStudents } from '../../services/profiles'
+import { useSession } from '../../services/session'
 import { formatChinaDate } from '../../utils/format'
 import './index.scss'
 
@@ -50,6 +51,7 @@ function changeOnValidCard(student: StudentSummary): boolean {
  */
 export default function StudentsPage() {
   const signedIn = useRequireSignIn()
+  const studentAccount = useSession().account?.role === 'student'
   const [students, setStudents] = useState<StudentSummary[]>()
   const [error, setError] = useState<string>()
 
@@ -100,7 +102,10 @@ export default function StudentsPage() {
 
   return (
     <View className='page students-page'>
-      <PageHeader title='我的学生' desc='为孩子填写信息、查看审核进度和电子教育卡' />
+      <PageHeader
+        title={studentAccount ? '我的认证' : '我的学生'}
+        desc={studentAccount ? '填写本人信息、查看审核进度和电子教育卡' : '为孩子填写信息、查看审核进度和电子教育卡'}
+      />
       {!students ? (
         <PageState loading error={error} onRetry={() => void load()} />
       ) : (
@@ -170,7 +175,9 @@ export default function StudentsPage() {
           <SubmitButton name='add-student' loading={adding} onClick={add}>
             添加学生
           </SubmitButton>
-          <Text className='tips'>一个家长账号最多可添加 10 名学生；学生本人注册的账号只能添加自己。</Text>
+          <Text className='tips'>
+            {studentAccount ? '学生本人注册的账号只能添加自己。' : '一个家长账号最多可添加 10 名学生；学生本人注册的账号只能添加自己。'}
+          </Text>
         </>
       )}
     </View>
