@@ -128,6 +128,21 @@ export const ReviewDetailSchema = z.object({
   cardNumber: z.string().nullable(),
   /** 第 N 次提交: submissions of the student up to this version, contact edits not counted. */
   submission: z.number().int(),
+  /**
+   * The student's submission before this one (contact edits skipped): how it
+   * ended (returned with its reason, approved…) and what this one changed of
+   * the key fields (ID numbers masked). Null for a first submission.
+   */
+  previous: z
+    .object({
+      versionId: z.uuid(),
+      submission: z.number().int(),
+      status: z.enum(REVIEW_STATES),
+      statusLabel: z.string(),
+      reviewReason: z.string().nullable(),
+      changes: z.array(z.object({ field: z.enum(REVIEW_FIELDS), label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
+    })
+    .nullable(),
   /** What the caller may do now. */
   actions: z.array(z.enum(['approve', 'return'])),
 });
