@@ -92,6 +92,14 @@ test('a change in review, then returned, then kept: the card stays valid and the
   await expect(visible(page, `[data-testid=notice-item][data-notice-id="${during}"]`)).toBeVisible();
   await expect(visible(page, '[data-testid=notices-no-student]')).toHaveCount(0);
 
+  // The head teacher's review page: what changed since the approved submission, and that the card stays valid.
+  const teacherPage = await signedInPage(browser, teacher.token, problems);
+  await teacherPage.goto(`/#/pages/review/detail?id=${change.versionId}`);
+  await expect(visible(teacherPage, '[data-testid=review-previous]')).toContainText('已认证');
+  await expect(visible(teacherPage, '[data-testid=previous-change-name]')).toContainText(`${child.name} → ${child.name}改`);
+  await expect(visible(teacherPage, '.compare-registryStatus .compare__value--na')).toHaveText('无需家长填写');
+  await shot(teacherPage, '1b-teacher-review');
+
   // The head teacher returns the change.
   await json(await api.post(`/api/reviews/${change.versionId}/return`, { headers: auth(teacher), data: { reasonPreset: '姓名与学籍不一致' } }), 200);
   const afterReturn = await publish('返校安排');
