@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.PGLITE_DATA_DIR).toBe('.data/pglite');
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.PUBLIC_BASE_URL).toBe('http://127.0.0.1:3000');
+  });
+
+  it('derives the development PUBLIC_BASE_URL from PORT (WeChat Pay notify_url and links follow the port)', () => {
+    expect(loadConfig({ PORT: '3300' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:3300');
+    expect(loadConfig({ PORT: '3300', PUBLIC_BASE_URL: '' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:3300');
+    expect(loadConfig({ PORT: '3300', PUBLIC_BASE_URL: 'https://edu.example.cn' }).PUBLIC_BASE_URL).toBe('https://edu.example.cn');
   });
 
   it('in production names every missing secret in one message', () => {

@@ -110,6 +110,8 @@ interface VariableSpec {
   devDefault?: string;
   /** A secret: production refuses to start without it and never accepts the dev default. */
   secret?: boolean;
+  /** Default computed from the other variables (e.g. PUBLIC_BASE_URL follows PORT) when there is no devDefault. */
+  defaultFrom?: (env: Record<string, string | undefined>) => string;
 }
 
 /** The one table of environment variables. `.env.example` is generated from it (tools/env-example.ts). */
@@ -123,8 +125,9 @@ export const VARIABLES = {
   PORT: { schema: int(0, 65535), description: 'HTTP port of the API and the web build.', devDefault: '3000' },
   PUBLIC_BASE_URL: {
     schema: z.url(),
-    description: 'Public https origin of the service, used in links sent to people.',
-    devDefault: 'http://127.0.0.1:3000',
+    description:
+      'Public https origin of the service, used in links sent to people and in the WeChat Pay notify_url (default: http://127.0.0.1:<PORT>).',
+    defaultFrom: (env) => `http://127.0.0.1:${env.PORT || '3000'}`,
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -513,7 +516,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       missingSecrets.push(name);
       continue;
     }
-    const value = raw ?? spec.devDefault;
+    const value = raw ?? spec.devDefault ?? spec.defaultFrom?.(env);
     const parsed = spec.schema.safeParse(value);
     if (parsed.success) out[name] = parsed.data;
     else problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'} (${spec.description})`);

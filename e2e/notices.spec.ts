@@ -152,6 +152,9 @@ test('homework asking for confirmation: a parent reads and confirms it, the rece
   await expect(visible(teacherPage, '[data-testid=field-requiresConfirmation]')).toHaveAttribute('data-checked', 'true');
   await shot(teacherPage, '05-compose');
   await press(teacherPage, 'publish-notice');
+  // A confirmation step before it goes out to every family.
+  await expect(teacherPage.locator('.taro-modal__title').filter({ visible: true })).toHaveText('确认发布');
+  await teacherPage.locator('.taro-model__confirm').filter({ visible: true }).click();
 
   // Published → 通知回执: every family of the class reached, nobody has read it yet.
   await expectRoute(teacherPage, 'notice-receipts/index');

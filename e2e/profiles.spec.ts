@@ -293,7 +293,7 @@ test('a wrong class goes to the head teacher, is returned with a reason, correct
   await visible(page, '[data-testid=picker-class]').click();
   await visible(page, '.option-sheet__item').filter({ hasText: /^1班$/ }).click();
   await expect(visible(page, '.picker-class .picker-field__value')).toHaveText('1班');
-  await visible(page, '.checkbox-consent').click();
+  // The guardian's consent of the returned submission carries over: no re-ticking.
   await press(page, 'submit-profile');
 
   await expectRoute(page, 'status/index');

@@ -6,7 +6,7 @@
  *   GET  /api/notices/classes           teacher / school_admin: classes they may publish to
  *   POST /api/notices                   teacher / school_admin → 201 NoticeCreated
  *   GET  /api/notices/sent?page=        teacher / school_admin: their notices, with counts
- *   GET  /api/notices/mine?studentId=&page=   family: notices of their approved students' classes
+ *   GET  /api/notices/mine?studentId=&page=   family: notices of the classes of their students holding a valid card, one item per notice
  *   GET  /api/notices/:id               family: NoticeDetail (marks it read); author / school admin: with counts
  *   POST /api/notices/:id/confirm       family, when requiresConfirmation
  *   GET  /api/notices/:id/receipts?page=      author / school admin: read / confirmed / unread
@@ -33,6 +33,12 @@ export const MAX_NOTICE_CLASSES = 50;
 export const NOTICE_PAGE_SIZE = 20;
 export const MAX_NOTICE_PAGE_SIZE = 50;
 export const MAX_RECEIPTS_PAGE_SIZE = 200;
+/**
+ * A notice is still live — a family whose student gets a valid card later
+ * (approved, or moved into the class) receives it too — until its due date
+ * has passed (China calendar), or for this many days after publishing when it has none.
+ */
+export const NOTICE_LIVE_DAYS = 30;
 
 /**
  * After the free-text rule (freeTextSchema: zero-width stripped, bidirectional
@@ -100,12 +106,22 @@ const noticeBase = {
   classNames: z.array(z.string()),
 };
 
+/**
+ * Receipts of one notice, over its recipients who hold a valid card. The three
+ * lists are disjoint and add up: total = confirmed + read + unread; `read` is
+ * the 已读 list (opened, not confirmed), `opened` = read + confirmed (已读 x/total).
+ */
 export const ReceiptCountsSchema = z.object({
+  /** 应读 */
   total: z.number().int(),
+  /** Opened, not confirmed: the 已读 tab. */
   read: z.number().int(),
   confirmed: z.number().int(),
   unread: z.number().int(),
+  /** Opened at all (read + confirmed). */
+  opened: z.number().int(),
 });
+export type ReceiptCounts = z.infer<typeof ReceiptCountsSchema>;
 
 // GET /api/notices/mine
 export const MyNoticesQuerySchema = z.object({
@@ -114,11 +130,14 @@ export const MyNoticesQuerySchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(MAX_NOTICE_PAGE_SIZE).default(NOTICE_PAGE_SIZE),
 });
 
-/** One notice for one child of the family (a family with two children in the class sees it twice, once per child). */
+/**
+ * One notice for the family, once however many of its children it concerns
+ * (`students`: those children, masked). readAt / confirmedAt are set once it
+ * was opened / confirmed for every one of them (a child approved later adds an unread row).
+ */
 export const MyNoticeItemSchema = z.object({
   ...noticeBase,
-  studentId: z.uuid(),
-  studentNameMasked: z.string(),
+  students: z.array(z.object({ studentId: z.uuid(), studentNameMasked: z.string() })),
   readAt: z.string().nullable(),
   confirmedAt: z.string().nullable(),
 });

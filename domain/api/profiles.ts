@@ -60,6 +60,12 @@ export const StudentSummarySchema = z.object({
   /** 张* — from the latest version, else from the draft; null when no name was entered yet. */
   nameMasked: z.string().nullable(),
   card: CardViewSchema.nullable(),
+  /**
+   * The student holds a valid card (domain/card/card-holder.ts): class notices,
+   * the e-card and the card's data follow this, not `status`, which is the
+   * review status of the latest version (a change may be pending or returned).
+   */
+  hasValidCard: z.boolean(),
   latestVersion: VersionSummarySchema.nullable(),
   hasDraft: z.boolean(),
   createdAt: isoDate,
@@ -114,7 +120,7 @@ export const MaskedProfileSchema = z.object({
 });
 export type MaskedProfile = z.infer<typeof MaskedProfileSchema>;
 
-export const TIMELINE_STEPS = ['submitted', 'matching', 'pending_review', 'approved', 'returned', 'contact_updated'] as const;
+export const TIMELINE_STEPS = ['submitted', 'matching', 'pending_review', 'approved', 'returned', 'contact_updated', 'withdrawn'] as const;
 export type TimelineStep = (typeof TIMELINE_STEPS)[number];
 
 /** What the family reads in 审核进度: 已提交 → 比对中 → 待班主任审核 → 已通过 / 已退回. */
@@ -125,6 +131,7 @@ export const TIMELINE_STEP_LABELS: Readonly<Record<TimelineStep, string>> = {
   approved: '已通过',
   returned: '已退回',
   contact_updated: '联系方式已更新',
+  withdrawn: '已撤回变更',
 };
 
 export const TimelineEntrySchema = z.object({
@@ -133,6 +140,8 @@ export const TimelineEntrySchema = z.object({
   at: isoDate,
   versionId: z.uuid(),
   version: z.number().int(),
+  /** 第 N 次提交 of the version (contact edits not counted). */
+  submission: z.number().int(),
   /** 已退回: the teacher's reason; 已通过: 学籍比对自动通过 or 班主任审核通过. */
   note: z.string().nullable(),
   /** The newest entry: where the student's profile stands now. */
@@ -141,16 +150,43 @@ export const TimelineEntrySchema = z.object({
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 /** What the family may do next. */
-export const STUDENT_ACTIONS = ['submit', 'resubmit_key_change', 'reconfirm', 'edit_contact'] as const;
+export const STUDENT_ACTIONS = ['submit', 'resubmit_key_change', 'reconfirm', 'edit_contact', 'withdraw_change'] as const;
 
 export const StudentDetailSchema = StudentSummarySchema.extend({
   approvedVersionId: z.uuid().nullable(),
   latest: VersionSummarySchema.extend({
+    /** 第 N 次提交: submissions up to this version, contact edits not counted. */
+    submission: z.number().int(),
     decidedAt: isoDate.nullable(),
     /** The teacher's reason when the latest version was returned. */
     returnReason: z.string().nullable(),
+    /** The registry match's outcome: matched, or why a person reviews it (mismatch, not_found, transient_status = 借读或变动中). */
+    matchOutcome: z.string().nullable(),
     profile: MaskedProfileSchema,
   }).nullable(),
+  /**
+   * The data the valid card carries — the approved version — when the latest
+   * version is a key-field change not approved (yet); null otherwise (then
+   * `latest` is what the card carries, or there is no card).
+   */
+  approved: z
+    .object({ id: z.uuid(), version: z.number().int(), decidedAt: isoDate.nullable(), profile: MaskedProfileSchema })
+    .nullable(),
+  /**
+   * A key-field change on top of a valid card: in review (being matched or
+   * waiting for the head teacher) or returned (with the reason). The card stays
+   * valid either way; `withdraw_change` in `actions` when it can be withdrawn.
+   */
+  change: z
+    .object({
+      state: z.enum(['in_review', 'returned']),
+      versionId: z.uuid(),
+      submission: z.number().int(),
+      statusLabel: z.string(),
+      submittedAt: isoDate,
+      returnReason: z.string().nullable(),
+    })
+    .nullable(),
   /** Oldest first. */
   timeline: z.array(TimelineEntrySchema),
   actions: z.array(z.enum(STUDENT_ACTIONS)),
@@ -158,6 +194,12 @@ export const StudentDetailSchema = StudentSummarySchema.extend({
   revealed: z.object({ residentId: z.string() }).optional(),
 });
 export type StudentDetail = z.infer<typeof StudentDetailSchema>;
+
+// DELETE /api/students/:studentId (a student never submitted)
+export const DeleteStudentResponseSchema = z.object({ studentId: z.uuid(), deleted: z.literal(true) });
+
+// POST /api/students/:studentId/change/withdraw → StudentDetail
+export const WithdrawChangeRequestSchema = z.strictObject({}).optional();
 
 // PUT /api/students/:studentId/draft (body: ProfileDraftSchema)
 export const SaveDraftResponseSchema = z.object({ updatedAt: isoDate });

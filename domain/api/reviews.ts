@@ -96,6 +96,8 @@ export const ReviewFieldComparisonSchema = z.object({
   registry: z.string().nullable(),
   /** From the stored match diff: show highlighted. */
   differs: z.boolean(),
+  /** Only the registry knows it (学籍状态): families never fill it in, so there is no 家长填报 value to show. */
+  registryOnly: z.boolean(),
 });
 
 // GET /api/reviews/:versionId
@@ -119,8 +121,29 @@ export const ReviewDetailSchema = z.object({
   ),
   /** The student's ID is already authenticated under another account: approving would answer 409 ID_ALREADY_APPROVED. */
   residentIdApprovedElsewhere: z.boolean(),
-  /** The student already holds a card (a key-field change after approval): it stays valid whatever is decided here. */
+  /**
+   * The card the student held before this version was submitted (a key-field
+   * change after approval): it stays valid whatever is decided here. Null for
+   * a first submission, also once approving it has issued the student's first card.
+   */
   cardNumber: z.string().nullable(),
+  /** 第 N 次提交: submissions of the student up to this version, contact edits not counted. */
+  submission: z.number().int(),
+  /**
+   * The student's submission before this one (contact edits skipped): how it
+   * ended (returned with its reason, approved…) and what this one changed of
+   * the key fields (ID numbers masked). Null for a first submission.
+   */
+  previous: z
+    .object({
+      versionId: z.uuid(),
+      submission: z.number().int(),
+      status: z.enum(REVIEW_STATES),
+      statusLabel: z.string(),
+      reviewReason: z.string().nullable(),
+      changes: z.array(z.object({ field: z.enum(REVIEW_FIELDS), label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
+    })
+    .nullable(),
   /** What the caller may do now. */
   actions: z.array(z.enum(['approve', 'return'])),
 });

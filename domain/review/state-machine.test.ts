@@ -11,6 +11,7 @@ import {
   TRANSITIONS,
   allowedEvents,
   canTransition,
+  HISTORY_ONLY_STATES,
   isFinal,
   transition,
 } from './state-machine';
@@ -45,6 +46,7 @@ describe('the review state machine', () => {
       teacher_return: { from: ['pending_review'], to: 'returned' },
       semester_reset: { from: ['approved'], to: 'reconfirm_required' },
       reconfirm: { from: ['reconfirm_required'], to: 'submitted' },
+      family_withdraw: { from: ['pending_review', 'returned'], to: 'withdrawn' },
     });
   });
 
@@ -82,7 +84,8 @@ describe('the review state machine', () => {
       }
     }
     expect([...reached].sort()).toEqual([...REVIEW_STATES].sort());
-    for (const state of REVIEW_STATES) expect(allowedEvents(state).length).toBeGreaterThan(0);
+    // A withdrawn version is history: the student is back on its approved version, which moves on.
+    for (const state of REVIEW_STATES) expect(allowedEvents(state).length > 0).toBe(!HISTORY_ONLY_STATES.includes(state));
   });
 
   it('walks the returned-then-approved path', () => {
@@ -140,7 +143,7 @@ describe('the review state machine', () => {
 
   it('has a Chinese label for every state', () => {
     expect(REVIEW_STATES.map((s) => REVIEW_STATE_LABELS[s])).toEqual([
-      '草稿', '已提交', '比对中', '待班主任审核', '已退回', '已认证', '待重新确认',
+      '草稿', '已提交', '比对中', '待班主任审核', '已退回', '已认证', '待重新确认', '已撤回',
     ]);
   });
 

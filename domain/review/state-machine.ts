@@ -24,9 +24,14 @@
  * - `match_retry` (matching → submitted) lets the sweeper requeue a version
  *   whose matching job was lost or failed transiently.
  *
- * Nothing else is needed: a parent cannot withdraw a submission (it is
- * matched within seconds), and a teacher's decision is revised by a new
- * version, not by reopening the old one.
+ * - `family_withdraw` (pending_review or returned → withdrawn): a family whose
+ *   student holds a valid card takes back a key-field change waiting for the
+ *   head teacher, or keeps the current data after a return. The withdrawn
+ *   version stays as history (it is never the latest again) and the student
+ *   goes back to the approved version.
+ *
+ * A first submission cannot be withdrawn (it is matched within seconds), and
+ * a teacher's decision is revised by a new version, not by reopening the old one.
  */
 import { AppError, errorMessage } from '../errors';
 import { codePointLength } from '../text/normalize';
@@ -39,6 +44,7 @@ export const REVIEW_STATES = [
   'returned',
   'approved',
   'reconfirm_required',
+  'withdrawn',
 ] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];
 
@@ -50,6 +56,7 @@ export const REVIEW_STATE_LABELS: Readonly<Record<ReviewState, string>> = {
   returned: '已退回',
   approved: '已认证',
   reconfirm_required: '待重新确认',
+  withdrawn: '已撤回',
 };
 
 /** Why the registry match could not approve on its own. */
@@ -76,6 +83,7 @@ export const REVIEW_EVENTS = [
   'teacher_return',
   'semester_reset',
   'reconfirm',
+  'family_withdraw',
 ] as const;
 export type ReviewEventType = (typeof REVIEW_EVENTS)[number];
 
@@ -89,7 +97,8 @@ export type ReviewEvent =
   | { type: 'teacher_approve' }
   | { type: 'teacher_return'; reason: string }
   | { type: 'semester_reset' }
-  | { type: 'reconfirm' };
+  | { type: 'reconfirm' }
+  | { type: 'family_withdraw' };
 
 /** Every allowed transition: the event, the states it may happen in, and where it leads. */
 export const TRANSITIONS: Readonly<Record<ReviewEventType, { from: readonly ReviewState[]; to: ReviewState }>> = {
@@ -103,14 +112,19 @@ export const TRANSITIONS: Readonly<Record<ReviewEventType, { from: readonly Revi
   teacher_return: { from: ['pending_review'], to: 'returned' },
   semester_reset: { from: ['approved'], to: 'reconfirm_required' },
   reconfirm: { from: ['reconfirm_required'], to: 'submitted' },
+  family_withdraw: { from: ['pending_review', 'returned'], to: 'withdrawn' },
 };
 
 /**
  * States in which the latest version's review is decided: nothing is in
- * flight for a worker or a teacher. (Every state has a way out — a new version
- * or a semester reset — so "final" means decided, not terminal.)
+ * flight for a worker or a teacher. (Every state of a latest version has a way
+ * out — a new version or a semester reset — so "final" means decided, not
+ * terminal; `withdrawn` is history only, never a latest version's state.)
  */
 export const FINAL_REVIEW_STATES: readonly ReviewState[] = ['approved', 'returned'];
+
+/** States only ever held by a version that is no longer the student's latest. */
+export const HISTORY_ONLY_STATES: readonly ReviewState[] = ['withdrawn'];
 
 /** The transition is not allowed in the current state. */
 export class ReviewTransitionError extends AppError {

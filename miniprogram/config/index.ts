@@ -27,10 +27,11 @@ const compileInclude = [
  * from the shell (`TARO_APP_API_BASE=https://api.example.cn npm run build:weapp`)
  * or from miniprogram/.env.<mode>. The H5 build is served by the API itself, so it
  * always calls the same origin and ignores this value. The weapp default is the
- * local API for WeChat DevTools (with 「不校验合法域名」 ticked).
+ * local API for WeChat DevTools (with 「不校验合法域名」 ticked), on the PORT the
+ * API listens on (3000 unless PORT is set, as in config/index.ts).
  */
 const apiBase =
-  process.env.TARO_ENV === 'h5' ? '' : (process.env.TARO_APP_API_BASE ?? 'http://127.0.0.1:3000')
+  process.env.TARO_ENV === 'h5' ? '' : process.env.TARO_APP_API_BASE || `http://127.0.0.1:${process.env.PORT || '3000'}`
 
 export default defineConfig<'webpack5'>(async (merge) => {
   const baseConfig: UserConfigExport<'webpack5'> = {

@@ -155,6 +155,10 @@ const MATRIX: Record<string, Entry> = {
     expect: familyStudent(200),
     body: () => ({ personal: { email: `p${randomBytes(3).toString('hex')}@example.com` } }),
   },
+  // The world's student was submitted: it cannot be deleted (409) by its family; the others get what they get elsewhere.
+  'DELETE /api/students/:studentId': { ownership: 'student', expect: familyStudent('409:CONFLICT') },
+  // The world's student has no change to withdraw: its own family gets 409, everyone else what they get elsewhere.
+  'POST /api/students/:studentId/change/withdraw': { ownership: 'student', expect: familyStudent('409:CONFLICT') },
   'GET /api/students/:studentId/ecard': {
     ownership: 'student',
     // Any signed-in account may ask; only the student's own family gets an answer (404 for everyone else).

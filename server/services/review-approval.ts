@@ -14,7 +14,9 @@
  *    change, a semester reconfirmation) keep the card;
  * 4. the audit row ('review.auto_matched' or 'review.approved');
  * 5. the family's notification row (kind review.approved, with the card number),
- *    also for automatic approvals.
+ *    also for automatic approvals;
+ * 6. the class notices still live reach the student now holding a valid card
+ *    in its (possibly new) class (notices/catch-up.ts).
  *
  * One resident ID is authenticated under one student at most: the partial
  * unique index students_approved_resident_id_uq guarantees it. approveVersion
@@ -36,6 +38,7 @@ import { TRANSITIONS, transition, type ReviewState } from '../../domain/review/s
 import { chinaDate } from '../../domain/time/calendar-date';
 import type { DbOrTx, Tx } from '../db/client';
 import { auditLog, profileVersions, students, type AccountRole } from '../db/schema';
+import { addLiveNoticeRecipients } from './notices/catch-up';
 import { studentStatusPagePath, writeNotifications } from './notifications/notifications';
 import { currentSemester } from './semesters/semesters';
 
@@ -201,6 +204,7 @@ export async function approveVersions(
       if (isUniqueViolation(err, APPROVED_RESIDENT_ID_INDEX)) throw new IdAlreadyApprovedError({ cause: err });
       throw err;
     }
+    await addLiveNoticeRecipients(tx, follows.map((v) => v.studentId));
   }
 
   await tx.insert(auditLog).values(

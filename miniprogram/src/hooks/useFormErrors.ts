@@ -1,12 +1,13 @@
 import { useCallback, useState } from 'react'
-import Taro from '@tarojs/taro'
 import { AppError, type ErrorCode } from '../../../domain/errors'
 
 /**
  * Where an API error shows on a form. `fields` keys such as 'body.password' or
  * 'body.agreement.agreed' belong to the form field named by their first segment
  * after 'body' ('password', 'agreement'); a field the page does not have, or an
- * error without fields, becomes the general notice (and a toast).
+ * error without fields, becomes the general notice, which every page using this
+ * hook shows as a banner above its submit button. No toast besides: it said the
+ * same thing twice, and in H5 it lay over the button for 2.5 s swallowing taps.
  */
 
 /** Errors the server may send without `fields` that still belong to one field. */
@@ -69,7 +70,6 @@ export function useFormErrors<F extends string>(fields: readonly F[]): FormError
       const matched = Object.keys(next).length > 0
       const general = matched ? elsewhere[0] : elsewhere[0] && error.code === 'VALIDATION_FAILED' ? elsewhere[0] : error.message
       setNotice(general)
-      if (general) void Taro.showToast({ title: general, icon: 'none', duration: 2500 })
       return error
     },
     [fields],

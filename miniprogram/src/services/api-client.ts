@@ -163,6 +163,10 @@ function patch(path: string, body: unknown, schema?: ZodType): Promise<unknown> 
   return request('PATCH', path, body, schema).then((r) => r.data)
 }
 
+function del<S extends ZodType>(path: string, schema: S): Promise<output<S>> {
+  return request<output<S>>('DELETE', path, undefined, schema as ZodType<output<S>>).then((r) => r.data)
+}
+
 /**
  * Like `get`, but resolves with the status as well and treats the listed non-2xx
  * statuses as responses (their body must match the schema).
@@ -175,4 +179,4 @@ function getWithStatus<S extends ZodType>(
   return request<output<S>>('GET', path, undefined, schema as ZodType<output<S>>, options)
 }
 
-export const api = { get, post, put, patch, getWithStatus }
+export const api = { get, post, put, patch, delete: del, getWithStatus }

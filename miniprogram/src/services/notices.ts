@@ -1,6 +1,7 @@
 import {
   ConfirmNoticeResponseSchema,
   CreateNoticeRequestSchema,
+  type CreateNoticeRequest,
   MyNoticesResponseSchema,
   NOTICE_PAGE_SIZE,
   NoticeCreatedSchema,
@@ -42,8 +43,14 @@ export function listPublishableClasses() {
 }
 
 /** Checked with the shared schema first (VALIDATION_FAILED with body.* fields, like the server's). */
-export function publishNotice(form: unknown) {
+/**
+ * Validate the form with the shared schema (throws the field errors), ask the
+ * author to confirm — a published notice reaches every family at once — and
+ * publish; null when the author cancels.
+ */
+export async function publishNotice(form: unknown, confirm: (body: CreateNoticeRequest) => Promise<boolean>) {
   const body = checkForm(CreateNoticeRequestSchema, form)
+  if (!(await confirm(body))) return null
   return api.post('/api/notices', body, NoticeCreatedSchema)
 }
 

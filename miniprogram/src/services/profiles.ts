@@ -1,6 +1,7 @@
 import Taro from '@tarojs/taro'
 import { z } from 'zod'
 import {
+  DeleteStudentResponseSchema,
   GetDraftResponseSchema,
   ListClassesResponseSchema,
   ListStudentsResponseSchema,
@@ -47,6 +48,16 @@ export function saveDraft(studentId: string, draft: ProfileDraft) {
 
 export function submitProfile(studentId: string, profile: ProfileSubmission) {
   return api.post(`/api/students/${enc(studentId)}/submissions`, profile, SubmissionResponseSchema)
+}
+
+/** Delete a student never submitted (with its draft). */
+export function deleteDraftStudent(studentId: string) {
+  return api.delete(`/api/students/${enc(studentId)}`, DeleteStudentResponseSchema)
+}
+
+/** Take back a key-field change in review, or keep the current data after a return; the card stays valid. */
+export function withdrawChange(studentId: string) {
+  return api.post(`/api/students/${enc(studentId)}/change/withdraw`, {}, StudentDetailSchema)
 }
 
 export function updateContact(studentId: string, body: UpdateContactRequest) {

@@ -30,6 +30,17 @@ describe('WeChat Pay keys', () => {
     }
   });
 
+  it('When the connection is still being opened (a tool right after start-up), Then the development keys wait for it instead of failing', async () => {
+    const fresh = createRedis(process.env.REDIS_URL!, 'producer'); // no offline queue, like createContext's
+    try {
+      expect(fresh.status).not.toBe('ready');
+      const keys = await ensureDevWechatPayKeys(fresh, prefix);
+      expect(keys.apiV3Key).toHaveLength(32);
+    } finally {
+      fresh.disconnect();
+    }
+  });
+
   it('In production without keys, Then it refuses; a certificate filed under another serial is refused', async () => {
     const config = loadConfig({ ...process.env, NODE_ENV: 'development', QUEUE_PREFIX: prefix });
     await expect(loadWechatPayKeys({ ...config, NODE_ENV: 'production' }, redis)).rejects.toThrow(/required in production/);

@@ -106,6 +106,9 @@ describe('demo seed', () => {
     const text = formatDemoSeedSummary(first);
     expect(text).toContain(first.accounts[0]!.password!);
     expect(text).toContain(first.matchExamples[0]!.residentId);
+    // What happens to an approved example submitted again elsewhere: refused (409 ID_ALREADY_APPROVED), not a manual review.
+    expect(text).toContain('在其他账号再提交会被拒绝');
+    expect(text).not.toContain('转人工审核');
     expect(formatDemoSeedSummary(second)).not.toContain(first.accounts[0]!.password!);
   });
 

@@ -252,6 +252,6 @@ export function formatDemoSeedSummary(result: DemoSeedResult): string {
   for (const e of result.matchExamples) lines.push(`  ${describe(e)}`);
   lines.push('', `按下列信息提交，会转给班主任审核（学籍状态为${result.reviewExample.registryStatus}）：`);
   lines.push(`  ${describe(result.reviewExample)}`);
-  lines.push('', '（示范学生均为虚构；同一身份证号只能认证一次，已认证的示例再提交会转人工审核。）');
+  lines.push('', '（示范学生均为虚构；同一身份证号只能在一个账号下认证，已认证的示例在其他账号再提交会被拒绝：该身份证号已在其他账号下完成认证。）');
   return lines.join('\n');
 }

@@ -1,8 +1,9 @@
 /**
  * The notice fan-out (notices-fanout queue): every family account of the
- * approved students (approved_version_id set, card not revoked) of the
- * notice's classes gets a notice_recipients row per student and one message
- * per account.
+ * students of the notice's classes who hold a valid card (card-holders.ts:
+ * approved, not revoked — whatever a later change's review status) gets a
+ * notice_recipients row per student and one message per account. Students
+ * approved later get the notices still live through ./catch-up.ts.
  *
  * Batches of NOTICE_FANOUT_BATCH_SIZE students in id order (keyset). Per batch:
  *   1. one transaction: insert notice_recipients (ON CONFLICT DO NOTHING) and
@@ -29,6 +30,7 @@ import type { NoticeFanoutJob } from '../../../domain/jobs/payloads';
 import { noticeDetailPage } from '../../../domain/messaging/messages';
 import type { AppContext } from '../../context';
 import { classes, noticeClasses, noticeRecipients, notices, notifications, students } from '../../db/schema';
+import { holdsValidCard } from '../card-holders';
 import { notificationBatchJobs } from '../messaging/batch-jobs';
 import { classLabel } from './notices';
 
@@ -70,16 +72,8 @@ export async function fanOutNotice(ctx: FanoutContext, job: NoticeFanoutJob, opt
   const classNames = classRows.map((c) => classLabel(c.grade, c.name));
   const reminder = job.reminderId !== undefined;
   const kind = reminder ? 'notice.reminder' : 'notice.published';
-  const data = {
-    noticeId: notice.id,
-    title: notice.title,
-    type: notice.type,
-    dueDate: notice.dueDate ?? null,
-    requiresConfirmation: notice.requiresConfirmation,
-    classNames: classNames.length > 2 ? `${classNames.slice(0, 2).join('、')}等` : classNames.join('、'),
-    ...(reminder ? { reminderId: job.reminderId } : {}),
-  };
-  const dedupKey = (accountId: string) => (reminder ? `notice.reminder:${job.reminderId}:${accountId}` : `notice.published:${notice.id}:${accountId}`);
+  const data = { ...noticeMessageData(notice, classNames), ...(reminder ? { reminderId: job.reminderId } : {}) };
+  const dedupKey = (accountId: string) => (reminder ? `notice.reminder:${job.reminderId}:${accountId}` : publishedDedupKey(notice.id, accountId));
 
   let cursor = options.startAfter ?? null;
   const result: FanoutResult = { recipients: 0, queued: 0, batches: 0 };
@@ -130,12 +124,29 @@ export async function fanOutNotice(ctx: FanoutContext, job: NoticeFanoutJob, opt
   return result;
 }
 
+/** What the notice.published / notice.reminder message says of the notice. */
+export function noticeMessageData(notice: typeof notices.$inferSelect, classNames: string[]) {
+  return {
+    noticeId: notice.id,
+    title: notice.title,
+    type: notice.type,
+    dueDate: notice.dueDate ?? null,
+    requiresConfirmation: notice.requiresConfirmation,
+    classNames: classNames.length > 2 ? `${classNames.slice(0, 2).join('、')}等` : classNames.join('、'),
+  };
+}
+
+/** One notice.published message per notice and family account, whoever writes it (fan-out or catch-up). */
+export function publishedDedupKey(noticeId: string, accountId: string): string {
+  return `notice.published:${noticeId}:${accountId}`;
+}
+
 async function studentBatch(ctx: FanoutContext, noticeId: string, after: string | null, limit: number): Promise<Target[]> {
   const rows = await ctx.db
     .select({ studentId: students.id, accountId: students.familyAccountId, classId: students.classId })
     .from(students)
     .innerJoin(noticeClasses, and(eq(noticeClasses.classId, students.classId), eq(noticeClasses.noticeId, noticeId)))
-    .where(and(sql`${students.approvedVersionId} is not null`, isNull(students.cardRevokedAt), after ? gt(students.id, after) : undefined))
+    .where(and(holdsValidCard(), after ? gt(students.id, after) : undefined))
     .orderBy(asc(students.id))
     .limit(limit);
   return rows.map((r) => ({ key: r.studentId, ...r }));
@@ -145,7 +156,8 @@ async function unreadBatch(ctx: FanoutContext, noticeId: string, after: string |
   const rows = await ctx.db
     .select({ id: noticeRecipients.id, studentId: noticeRecipients.studentId, accountId: noticeRecipients.accountId, classId: noticeRecipients.classId })
     .from(noticeRecipients)
-    .where(and(eq(noticeRecipients.noticeId, noticeId), isNull(noticeRecipients.readAt), after ? gt(noticeRecipients.id, Number(after)) : undefined))
+    .innerJoin(students, eq(students.id, noticeRecipients.studentId))
+    .where(and(eq(noticeRecipients.noticeId, noticeId), isNull(noticeRecipients.readAt), holdsValidCard(), after ? gt(noticeRecipients.id, Number(after)) : undefined))
     .orderBy(asc(noticeRecipients.id))
     .limit(limit);
   return rows.map((r) => ({ key: String(r.id), studentId: r.studentId, accountId: r.accountId, classId: r.classId }));

@@ -5,8 +5,10 @@
  * - Publish: a teacher to classes they teach (teacher_classes) or head; a
  *   school administrator to any class of their school; otherwise 403. The
  *   notice, its classes and the fan-out outbox row commit together.
- * - Families see the notices fanned out to them (notice_recipients), per
- *   child; opening one marks it read, 确认 marks it confirmed (when required).
+ * - Families see the notices fanned out to them (notice_recipients) for their
+ *   children holding a valid card (card-holders.ts), one item per notice listing
+ *   the children; opening one marks it read, 确认 marks it confirmed (when required).
+ * - Receipts, counts and reminders are over the same recipients (valid card).
  * - The author (or the school administrator) sees read / confirmed / unread
  *   with masked names, and may remind the unread once per
  *   NOTICE_REMIND_INTERVAL_S (429 with Retry-After otherwise).
@@ -14,7 +16,7 @@
  */
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { AccountRole } from '../../../domain/api/auth';
-import type { CreateNoticeRequest, NoticeDetail, NoticeType } from '../../../domain/api/notices';
+import type { CreateNoticeRequest, NoticeDetail, NoticeType, ReceiptCounts } from '../../../domain/api/notices';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
 import { GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
@@ -22,6 +24,7 @@ import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, auditLog, classes, noticeClasses, noticeRecipients, noticeReminders, notices, profileVersions, students, teacherClasses } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
+import { holdsValidCard } from '../card-holders';
 import type { RequestMeta } from '../accounts/request-meta';
 
 export interface Actor {
@@ -156,18 +159,21 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const studentName = sql<string | null>`${profileVersions.data}->'personal'->>'name'`;
 const maskedOrDefault = (name: string | null) => (name ? maskName(name) : '学生');
 
-export async function receiptCounts(db: DbOrTx, noticeId: string) {
+/** The receipts of a notice, over its recipients holding a valid card: disjoint lists that add up (see ReceiptCountsSchema). */
+export async function receiptCounts(db: DbOrTx, noticeId: string): Promise<ReceiptCounts> {
   const [row] = await db
     .select({
       total: count(),
-      read: sql<number>`count(${noticeRecipients.readAt})::int`,
+      opened: sql<number>`count(${noticeRecipients.readAt})::int`,
       confirmed: sql<number>`count(${noticeRecipients.confirmedAt})::int`,
     })
     .from(noticeRecipients)
-    .where(eq(noticeRecipients.noticeId, noticeId));
+    .innerJoin(students, eq(students.id, noticeRecipients.studentId))
+    .where(and(eq(noticeRecipients.noticeId, noticeId), holdsValidCard()));
   const total = Number(row?.total ?? 0);
-  const read = Number(row?.read ?? 0);
-  return { total, read, confirmed: Number(row?.confirmed ?? 0), unread: total - read };
+  const opened = Number(row?.opened ?? 0);
+  const confirmed = Number(row?.confirmed ?? 0);
+  return { total, read: opened - confirmed, confirmed, unread: total - opened, opened };
 }
 
 /** The notice when the actor wrote it or administers its school; 404 otherwise. */
@@ -182,33 +188,74 @@ async function loadAuthoredNotice(db: DbOrTx, actor: Actor, noticeId: string, op
 
 // ---- families --------------------------------------------------------------------------------
 
+/**
+ * The family's notices, newest first, one item per notice listing the children
+ * it concerns (those holding a valid card); `studentId` keeps the notices of one child.
+ */
 export async function listMyNotices(ctx: NoticesContext, actor: Actor, query: { studentId?: string; page: number; pageSize: number }) {
-  const where = and(eq(noticeRecipients.accountId, actor.id), query.studentId ? eq(noticeRecipients.studentId, query.studentId) : undefined);
-  const [{ total } = { total: 0 }] = await ctx.db.select({ total: count() }).from(noticeRecipients).where(where);
-  const rows = await ctx.db
-    .select({ r: noticeRecipients, n: notices, author: accounts.displayName, name: studentName })
+  const where = and(
+    eq(noticeRecipients.accountId, actor.id),
+    holdsValidCard(),
+    query.studentId ? inArray(noticeRecipients.noticeId, ctx.db.select({ id: noticeRecipients.noticeId }).from(noticeRecipients).where(and(eq(noticeRecipients.accountId, actor.id), eq(noticeRecipients.studentId, query.studentId)))) : undefined,
+  );
+  const [{ total } = { total: 0 }] = await ctx.db
+    .select({ total: sql<number>`count(distinct ${noticeRecipients.noticeId})::int` })
     .from(noticeRecipients)
+    .innerJoin(students, eq(students.id, noticeRecipients.studentId))
+    .where(where);
+  const latest = sql<Date>`max(${noticeRecipients.createdAt})`;
+  const page = await ctx.db
+    .select({
+      n: notices,
+      author: accounts.displayName,
+      readAt: sql<string | null>`case when bool_and(${noticeRecipients.readAt} is not null) then max(${noticeRecipients.readAt}) end`,
+      confirmedAt: sql<string | null>`case when bool_and(${noticeRecipients.confirmedAt} is not null) then max(${noticeRecipients.confirmedAt}) end`,
+    })
+    .from(noticeRecipients)
+    .innerJoin(students, eq(students.id, noticeRecipients.studentId))
     .innerJoin(notices, eq(notices.id, noticeRecipients.noticeId))
     .innerJoin(accounts, eq(accounts.id, notices.authorId))
-    .innerJoin(students, eq(students.id, noticeRecipients.studentId))
-    .leftJoin(profileVersions, eq(profileVersions.id, students.approvedVersionId))
     .where(where)
-    .orderBy(desc(noticeRecipients.createdAt), desc(noticeRecipients.id))
+    .groupBy(notices.id, accounts.displayName)
+    .orderBy(desc(latest), desc(notices.id))
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize);
-  const classNames = await classNamesOf(ctx.db, [...new Set(rows.map((r) => r.n.id))]);
+  const ids = page.map((r) => r.n.id);
+  const classNames = await classNamesOf(ctx.db, ids);
+  const children = new Map<string, { studentId: string; studentNameMasked: string }[]>();
+  if (ids.length > 0) {
+    const rows = await ctx.db
+      .select({ noticeId: noticeRecipients.noticeId, studentId: noticeRecipients.studentId, name: studentName })
+      .from(noticeRecipients)
+      .innerJoin(students, eq(students.id, noticeRecipients.studentId))
+      .leftJoin(profileVersions, eq(profileVersions.id, students.approvedVersionId))
+      .where(and(eq(noticeRecipients.accountId, actor.id), inArray(noticeRecipients.noticeId, ids), holdsValidCard()))
+      .orderBy(asc(students.createdAt), asc(students.id));
+    for (const r of rows) children.set(r.noticeId, [...(children.get(r.noticeId) ?? []), { studentId: r.studentId, studentNameMasked: maskedOrDefault(r.name) }]);
+  }
+  const at = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
   return {
-    items: rows.map(({ r, n, author, name }) => ({
+    items: page.map(({ n, author, readAt, confirmedAt }) => ({
       ...presentBase(n, author, classNames.get(n.id) ?? []),
-      studentId: r.studentId,
-      studentNameMasked: maskedOrDefault(name),
-      readAt: iso(r.readAt),
-      confirmedAt: iso(r.confirmedAt),
+      students: children.get(n.id) ?? [],
+      readAt: at(readAt),
+      confirmedAt: at(confirmedAt),
     })),
     page: query.page,
     pageSize: query.pageSize,
     total: Number(total),
   };
+}
+
+/** The family's recipient rows of the notice, for its children holding a valid card. */
+async function familyRows(db: DbOrTx, actor: Actor, noticeId: string) {
+  return db
+    .select({ r: noticeRecipients, name: studentName })
+    .from(noticeRecipients)
+    .innerJoin(students, eq(students.id, noticeRecipients.studentId))
+    .leftJoin(profileVersions, eq(profileVersions.id, students.approvedVersionId))
+    .where(and(eq(noticeRecipients.noticeId, noticeId), eq(noticeRecipients.accountId, actor.id), holdsValidCard()))
+    .orderBy(asc(noticeRecipients.id));
 }
 
 /** Family: the notice (marked read now); author or school administrator: with the counts. */
@@ -220,18 +267,13 @@ export async function getNotice(ctx: NoticesContext, actor: Actor, noticeId: str
   const base = { ...presentBase(notice, author?.displayName ?? null, classNames), body: notice.body };
 
   if (!isStaff(actor)) {
+    const visible = await familyRows(ctx.db, actor, noticeId);
+    if (visible.length === 0) throw new AppError('NOT_FOUND');
     await ctx.db
       .update(noticeRecipients)
       .set({ readAt: sql`now()` })
-      .where(and(eq(noticeRecipients.noticeId, noticeId), eq(noticeRecipients.accountId, actor.id), isNull(noticeRecipients.readAt)));
-    const mine = await ctx.db
-      .select({ r: noticeRecipients, name: studentName })
-      .from(noticeRecipients)
-      .innerJoin(students, eq(students.id, noticeRecipients.studentId))
-      .leftJoin(profileVersions, eq(profileVersions.id, students.approvedVersionId))
-      .where(and(eq(noticeRecipients.noticeId, noticeId), eq(noticeRecipients.accountId, actor.id)))
-      .orderBy(asc(noticeRecipients.id));
-    if (mine.length === 0) throw new AppError('NOT_FOUND');
+      .where(and(inArray(noticeRecipients.id, visible.map(({ r }) => r.id)), isNull(noticeRecipients.readAt)));
+    const mine = await familyRows(ctx.db, actor, noticeId);
     return {
       ...base,
       viewer: 'family',
@@ -246,18 +288,13 @@ export async function getNotice(ctx: NoticesContext, actor: Actor, noticeId: str
 
 export async function confirmNotice(ctx: NoticesContext, actor: Actor, noticeId: string): Promise<{ confirmedAt: string }> {
   const [notice] = await ctx.db.select({ requiresConfirmation: notices.requiresConfirmation }).from(notices).where(eq(notices.id, noticeId));
-  const mine = notice
-    ? await ctx.db
-        .select({ confirmedAt: noticeRecipients.confirmedAt })
-        .from(noticeRecipients)
-        .where(and(eq(noticeRecipients.noticeId, noticeId), eq(noticeRecipients.accountId, actor.id)))
-    : [];
+  const mine = notice ? (await familyRows(ctx.db, actor, noticeId)).map(({ r }) => r) : [];
   if (!notice || mine.length === 0) throw new AppError('NOT_FOUND');
   if (!notice.requiresConfirmation) throw new AppError('CONFLICT', { message: '该通知无需家长确认' });
   const [updated] = await ctx.db
     .update(noticeRecipients)
     .set({ confirmedAt: sql`now()`, readAt: sql`coalesce(${noticeRecipients.readAt}, now())` })
-    .where(and(eq(noticeRecipients.noticeId, noticeId), eq(noticeRecipients.accountId, actor.id), isNull(noticeRecipients.confirmedAt)))
+    .where(and(inArray(noticeRecipients.id, mine.map((m) => m.id)), isNull(noticeRecipients.confirmedAt)))
     .returning({ confirmedAt: noticeRecipients.confirmedAt });
   const at = updated?.confirmedAt ?? mine.find((m) => m.confirmedAt)?.confirmedAt ?? new Date();
   return { confirmedAt: at.toISOString() };
@@ -310,7 +347,7 @@ export async function noticeReceipts(ctx: NoticesContext, actor: Actor, noticeId
       .leftJoin(profileVersions, eq(profileVersions.id, students.approvedVersionId))
       .innerJoin(accounts, eq(accounts.id, noticeRecipients.accountId))
       .leftJoin(classes, eq(classes.id, noticeRecipients.classId))
-      .where(and(eq(noticeRecipients.noticeId, noticeId), condition))
+      .where(and(eq(noticeRecipients.noticeId, noticeId), condition, holdsValidCard()))
       .orderBy(asc(classes.grade), asc(classes.name), asc(noticeRecipients.id))
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize);

@@ -12,6 +12,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { CHILDREN_RULES_VERSION } from '../../../domain/api/auth';
 import type { ProfileDraft } from '../../../domain/profile/schemas';
 import type { AppContext } from '../../context';
 import { profileDrafts, profileVersions } from '../../db/schema';
@@ -86,6 +87,13 @@ export async function saveDraft(
   return { updatedAt: row!.updatedAt.toISOString() };
 }
 
+/** The version's consent when it was given to the children's rules in force (CHILDREN_RULES_VERSION). */
+function consentOf(data: unknown): { agreed: true; policyVersion: string; guardianIndex: number } | null {
+  const consent = (data as { consent?: { agreed?: unknown; policyVersion?: unknown; guardianIndex?: unknown } } | null)?.consent;
+  if (!consent || consent.agreed !== true || consent.policyVersion !== CHILDREN_RULES_VERSION) return null;
+  return { agreed: true, policyVersion: CHILDREN_RULES_VERSION, guardianIndex: typeof consent.guardianIndex === 'number' ? consent.guardianIndex : 0 };
+}
+
 export async function getDraft(
   ctx: Pick<AppContext, 'db' | 'pii'>,
   actor: Actor,
@@ -117,6 +125,8 @@ export async function getDraft(
       },
       school: content.school,
       guardians: content.guardians,
+      // The guardian's consent to the current children's rules carries over to the correction (shown ticked, sent again).
+      ...(consentOf(version.data) ? { consent: consentOf(version.data) } : {}),
     },
     updatedAt: version.submittedAt.toISOString(),
   };

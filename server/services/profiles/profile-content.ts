@@ -117,12 +117,14 @@ export interface Actor {
 
 export type ProfileAuditAction =
   | 'student.created'
+  | 'student.deleted'
   | 'profile.draft_saved'
   | 'profile.submitted'
   | 'profile.duplicate_id_attempt'
   | 'profile.reveal_resident_id'
   | 'profile.reveal_for_edit'
   | 'profile.contact_updated'
+  | 'profile.change_withdrawn'
   | 'review.view'
   | 'review.returned'
   | 'review.approve_refused';

@@ -19,6 +19,7 @@ import {
   type TimelineEntry,
   type TimelineStep,
 } from '../../../domain/api/profiles';
+import { hasValidCard } from '../../../domain/card/card-holder';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
 import { REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/state-machine';
@@ -78,6 +79,7 @@ function presentSummary({ student, version, draftData }: SummaryRow): StudentSum
     statusLabel: statusLabel(student.status),
     nameMasked: name ? maskName(name) : null,
     card: presentCard(student),
+    hasValidCard: hasValidCard(student),
     latestVersion: version ? presentVersionSummary(version) : null,
     hasDraft: draftData !== null && draftData !== undefined,
     createdAt: student.createdAt.toISOString(),
@@ -144,6 +146,23 @@ export async function createStudent(ctx: Pick<AppContext, 'db'>, actor: Actor, m
   return presentSummary({ student, version: null, draftData: null });
 }
 
+/**
+ * Delete a student never submitted (status draft, no version): its draft goes
+ * with it. Anything submitted stays (409): versions are the audit trail.
+ */
+export async function deleteDraftStudent(ctx: Pick<AppContext, 'db'>, actor: Actor, studentId: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const student = await loadOwnStudent(tx, actor.id, studentId, { forUpdate: true });
+    const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(profileVersions).where(eq(profileVersions.studentId, student.id));
+    if (student.status !== 'draft' || student.currentVersionId !== null || Number(n) > 0) {
+      throw new AppError('CONFLICT', { message: '已提交过的学生不能删除' });
+    }
+    await tx.delete(profileDrafts).where(eq(profileDrafts.studentId, student.id));
+    await tx.delete(students).where(eq(students.id, student.id));
+    await writeAudit(tx, meta, { actor, action: 'student.deleted', subject: { type: 'student', id: student.id } });
+  });
+}
+
 /** Audit actions that mark steps of the timeline. */
 const TIMELINE_AUDIT_ACTIONS = ['review.sent_to_teacher'];
 
@@ -153,8 +172,9 @@ export function buildTimeline(
   sentToTeacherAt: ReadonlyMap<string, Date>,
 ): TimelineEntry[] {
   const entries: Omit<TimelineEntry, 'current'>[] = [];
+  const submissions = submissionNumbers(versions);
   const push = (v: VersionRow, step: TimelineStep, at: Date, note: string | null = null) =>
-    entries.push({ step, label: TIMELINE_STEP_LABELS[step], at: at.toISOString(), versionId: v.id, version: v.version, note });
+    entries.push({ step, label: TIMELINE_STEP_LABELS[step], at: at.toISOString(), versionId: v.id, version: v.version, submission: submissions.get(v.id) ?? 1, note });
   for (const v of versions) {
     if (v.contactOnly) {
       push(v, 'contact_updated', v.submittedAt);
@@ -165,7 +185,11 @@ export function buildTimeline(
     const sent = sentToTeacherAt.get(v.id);
     if (sent) push(v, 'pending_review', sent);
     else if (v.status === 'pending_review') push(v, 'pending_review', v.statusChangedAt);
-    if (v.status === 'returned') push(v, 'returned', v.decidedAt ?? v.statusChangedAt, v.reviewReason);
+    if (v.status === 'withdrawn') {
+      // Returned first (decided, with the reason) or taken back while waiting.
+      if (v.decidedAt && v.reviewReason) push(v, 'returned', v.decidedAt, v.reviewReason);
+      push(v, 'withdrawn', v.statusChangedAt, '已保留原有信息，教育卡继续有效');
+    } else if (v.status === 'returned') push(v, 'returned', v.decidedAt ?? v.statusChangedAt, v.reviewReason);
     else if (v.decidedAt) push(v, 'approved', v.decidedAt, v.reviewedBy ? '班主任审核通过' : '学籍比对自动通过');
   }
   return entries.map((e, i) => ({ ...e, current: i === entries.length - 1 }));
@@ -190,7 +214,30 @@ export function studentActions(student: StudentRow): StudentDetail['actions'] {
       break;
   }
   if (onApproved && (student.status === 'approved' || student.status === 'reconfirm_required')) actions.push('edit_contact');
+  if (changeState(student) !== null && WITHDRAWABLE_STATES.includes(student.status)) actions.push('withdraw_change');
   return actions;
+}
+
+/** A change the family may take back: waiting for the head teacher, or returned (keep the current data). */
+export const WITHDRAWABLE_STATES: readonly string[] = ['pending_review', 'returned'];
+
+/** A key-field change on top of a valid card (the latest version is not the approved one): in review or returned. */
+export function changeState(student: StudentRow): 'in_review' | 'returned' | null {
+  if (!hasValidCard(student) || student.currentVersionId === null || student.currentVersionId === student.approvedVersionId) return null;
+  if (student.status === 'returned') return 'returned';
+  if (student.status === 'submitted' || student.status === 'matching' || student.status === 'pending_review') return 'in_review';
+  return null;
+}
+
+/** 第 N 次提交 of each version: submissions counted, contact edits not. */
+export function submissionNumbers(versions: readonly Pick<VersionRow, 'id' | 'version' | 'contactOnly'>[]): Map<string, number> {
+  const out = new Map<string, number>();
+  let n = 0;
+  for (const v of [...versions].sort((a, b) => a.version - b.version)) {
+    if (!v.contactOnly) n += 1;
+    out.set(v.id, Math.max(n, 1));
+  }
+  return out;
 }
 
 /**
@@ -227,6 +274,10 @@ export async function getStudentDetail(
   const latest = versions.find((v) => v.id === student.currentVersionId) ?? versions.at(-1) ?? null;
   const content = latest ? openVersionContent(ctx.pii, latest) : null;
   const summary = presentSummary({ student, version: latest, draftData: draft?.data ?? null });
+  const submissions = submissionNumbers(versions);
+  const change = changeState(student);
+  const approved = change ? versions.find((v) => v.id === student.approvedVersionId) : undefined;
+  const approvedContent = approved ? openVersionContent(ctx.pii, approved) : null;
 
   const detail: StudentDetail = {
     ...summary,
@@ -235,9 +286,31 @@ export async function getStudentDetail(
       latest && content
         ? {
             ...presentVersionSummary(latest),
+            submission: submissions.get(latest.id) ?? 1,
             decidedAt: toIso(latest.decidedAt),
             returnReason: latest.status === 'returned' ? latest.reviewReason : null,
+            matchOutcome: latest.matchOutcome,
             profile: presentMaskedProfile(content, await schoolClassNames(ctx.db, latest.schoolId, latest.classId)),
+          }
+        : null,
+    approved:
+      approved && approvedContent
+        ? {
+            id: approved.id,
+            version: approved.version,
+            decidedAt: toIso(approved.decidedAt),
+            profile: presentMaskedProfile(approvedContent, await schoolClassNames(ctx.db, approved.schoolId, approved.classId)),
+          }
+        : null,
+    change:
+      change && latest
+        ? {
+            state: change,
+            versionId: latest.id,
+            submission: submissions.get(latest.id) ?? 1,
+            statusLabel: statusLabel(latest.status),
+            submittedAt: latest.submittedAt.toISOString(),
+            returnReason: change === 'returned' ? latest.reviewReason : null,
           }
         : null,
     timeline: buildTimeline(versions, sentToTeacherAt),

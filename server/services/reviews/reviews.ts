@@ -161,7 +161,16 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
   const [registry] = version.matchedRegistryId
     ? await ctx.db.select().from(registryRecords).where(eq(registryRecords.id, version.matchedRegistryId))
     : [];
-  const [student] = await ctx.db.select({ cardNumber: students.cardNumber }).from(students).where(eq(students.id, version.studentId));
+  const [student] = await ctx.db
+    .select({ cardNumber: students.cardNumber, cardIssuedAt: students.cardIssuedAt })
+    .from(students)
+    .where(eq(students.id, version.studentId));
+  // An info change only when the card existed before this version was submitted (not issued by approving it).
+  const priorCard = student?.cardNumber && student.cardIssuedAt && student.cardIssuedAt < version.submittedAt ? student.cardNumber : null;
+  const [{ submission } = { submission: 1 }] = await ctx.db
+    .select({ submission: sql<number>`count(*) filter (where not ${profileVersions.contactOnly})::int` })
+    .from(profileVersions)
+    .where(and(eq(profileVersions.studentId, version.studentId), sql`${profileVersions.version} <= ${version.version}`));
   const differing = new Set(MatchDiffSchema.parse(version.matchDiff ?? []).map((d) => d.field));
 
   let registryResidentId: string | null = null;
@@ -182,6 +191,7 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
     class: [names.className, registry?.className ?? null],
     registryStatus: [null, registry?.registryStatus ?? null],
   };
+  const previous = await previousSubmission(ctx, version, values);
   const fields = (Object.keys(values) as ReviewField[])
     .filter((field) => field !== 'registryStatus' || registry)
     .map((field) => ({
@@ -190,6 +200,7 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
       submitted: values[field][0],
       registry: values[field][1],
       differs: differing.has(field),
+      registryOnly: field === 'registryStatus',
     }));
 
   await writeAudit(ctx.db, meta, {
@@ -220,8 +231,49 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
       phoneMasked: maskPhone(g.phone),
     })),
     residentIdApprovedElsewhere: await residentIdApprovedElsewhere(ctx.db, version),
-    cardNumber: student?.cardNumber ?? null,
+    cardNumber: priorCard,
+    submission: Math.max(1, Number(submission)),
+    previous,
     actions: version.status === 'pending_review' ? (['approve', 'return'] as const).slice() : [],
+  };
+}
+
+/** The submission before `version` (contact edits skipped) and the key fields this one changed; null for a first one. */
+async function previousSubmission(
+  ctx: Pick<AppContext, 'db' | 'pii'>,
+  version: typeof profileVersions.$inferSelect,
+  current: Record<ReviewField, [string | null, string | null]>,
+) {
+  const [before] = await ctx.db
+    .select()
+    .from(profileVersions)
+    .where(and(eq(profileVersions.studentId, version.studentId), eq(profileVersions.contactOnly, false), sql`${profileVersions.version} < ${version.version}`))
+    .orderBy(desc(profileVersions.version))
+    .limit(1);
+  if (!before) return null;
+  const content = openVersionContent(ctx.pii, before);
+  const names = await schoolClassNames(ctx.db, before.schoolId, before.classId);
+  const then: Partial<Record<ReviewField, string | null>> = {
+    name: content.personal.name,
+    residentId: maskResidentId(content.personal.residentId),
+    school: names.schoolName || names.schoolCode ? `${names.schoolName ?? ''}${names.schoolCode ? `（${names.schoolCode}）` : ''}` : null,
+    grade: gradeLabel(before.grade) ?? before.grade,
+    class: names.className,
+  };
+  const changes = (Object.keys(then) as ReviewField[])
+    .filter((field) => then[field] !== current[field][0])
+    .map((field) => ({ field, label: REVIEW_FIELD_LABELS[field], before: then[field] ?? null, after: current[field][0] }));
+  const [{ submission } = { submission: 1 }] = await ctx.db
+    .select({ submission: sql<number>`count(*) filter (where not ${profileVersions.contactOnly})::int` })
+    .from(profileVersions)
+    .where(and(eq(profileVersions.studentId, version.studentId), sql`${profileVersions.version} <= ${before.version}`));
+  return {
+    versionId: before.id,
+    submission: Math.max(1, Number(submission)),
+    status: before.status as ReviewState,
+    statusLabel: stateLabel(before.status),
+    reviewReason: before.reviewReason,
+    changes,
   };
 }
 

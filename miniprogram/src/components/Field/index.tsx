@@ -2,8 +2,21 @@ import type { ReactNode } from 'react'
 import { Text, View } from '@tarojs/components'
 import { Input } from '@nutui/nutui-react-taro'
 import '@nutui/nutui-react-taro/dist/es/packages/input/style/css'
+import { toHalfWidth } from '../../../../domain/text/normalize'
 
 export type FieldType = 'text' | 'password' | 'number' | 'idcard' | 'digit'
+
+/** Fields of digits (ID numbers, phones, codes): what a Chinese input method types full-width becomes ASCII as typed. */
+const DIGIT_TYPES: ReadonlySet<FieldType> = new Set(['number', 'idcard', 'digit'])
+
+/**
+ * In a browser an <input type="number"> answers '' for full-width digits (０１３…),
+ * so they would vanish and the field read as empty: H5 takes them as text and
+ * converts them; the WeChat number keyboard types ASCII digits anyway.
+ */
+function inputType(type: FieldType): FieldType {
+  return process.env.TARO_ENV === 'h5' && (type === 'number' || type === 'digit') ? 'text' : type
+}
 
 interface Props {
   /** The form field name: classes `field-<name>` / `input-<name>` and data-testid for tests. */
@@ -50,12 +63,12 @@ export default function Field({
         <Input
           className={`field__input input-${name}`}
           name={name}
-          type={type}
+          type={inputType(type)}
           value={value}
           placeholder={placeholder}
           maxLength={maxLength}
           disabled={disabled}
-          onChange={onChange}
+          onChange={DIGIT_TYPES.has(type) ? (v: string) => onChange(toHalfWidth(v)) : onChange}
           clearable={false}
         />
         {extra && <View className='field__extra'>{extra}</View>}

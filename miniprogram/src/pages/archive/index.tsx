@@ -86,7 +86,8 @@ export default function ArchivePage() {
     )
   }
 
-  const profile = detail.latest?.profile
+  // The archive is the card's data: the approved version while a change is reviewed or returned.
+  const profile = detail.approved?.profile ?? detail.latest?.profile
   if (!detail.approvedVersionId || !profile) {
     return (
       <View className='page archive-page'>
@@ -124,7 +125,7 @@ export default function ArchivePage() {
       <View className='archive-card'>
         <View className='archive-card__top'>
           <Text className='archive-card__brand'>中小学教育卡</Text>
-          <StatusTag status={detail.status} label={detail.statusLabel} />
+          {detail.change ? <StatusTag status='approved' label='已认证' /> : <StatusTag status={detail.status} label={detail.statusLabel} />}
         </View>
         <Text className='archive-card__name' data-testid='archive-name'>
           {profile.personal.name}
@@ -146,7 +147,11 @@ export default function ArchivePage() {
         <FormNotice
           tone='info'
           testId='change-pending'
-          message={`关键信息修改${detail.statusLabel}：审核结束前，下方仍显示新提交的资料，电子教育卡继续有效。`}
+          message={
+            detail.change?.state === 'returned'
+              ? '关键信息修改被退回：电子档案和电子教育卡继续使用下方已认证的信息，可在审核进度中修改或保留现有信息。'
+              : `关键信息修改${detail.statusLabel}：审核结束前，电子档案和电子教育卡继续使用下方已认证的信息。`
+          }
         />
       )}
 

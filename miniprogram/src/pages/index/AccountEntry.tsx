@@ -15,7 +15,11 @@ export default function AccountEntry() {
           <Text className='account-entry__title'>{name ? `${name}，欢迎回来` : '欢迎回来'}</Text>
           {role === 'parent' || role === 'student' ? (
             <>
-              <Text className='account-entry__desc'>为学生填写信息、查看审核进度、电子教育卡和班级公告作业。</Text>
+              <Text className='account-entry__desc'>
+                {role === 'student'
+                  ? '填写本人信息、查看审核进度、电子教育卡和班级公告作业。'
+                  : '为孩子填写信息、查看审核进度、电子教育卡和班级公告作业。'}
+              </Text>
               <SubmitButton name='home-students' loading={false} onClick={() => void openPage(PAGES.students)}>
                 我的学生
               </SubmitButton>
@@ -25,7 +29,11 @@ export default function AccountEntry() {
             </>
           ) : role === 'teacher' || role === 'school_admin' ? (
             <>
-              <Text className='account-entry__desc'>审核本班学生的身份认证资料，发布班级通知和作业。</Text>
+              <Text className='account-entry__desc'>
+                {role === 'school_admin'
+                  ? '审核本校学生的身份认证资料，向本校班级发布通知和作业。'
+                  : '审核本班学生的身份认证资料，发布班级通知和作业。'}
+              </Text>
               <SubmitButton name='home-reviews' loading={false} onClick={() => void openPage(PAGES.reviews)}>
                 审核工作台
               </SubmitButton>

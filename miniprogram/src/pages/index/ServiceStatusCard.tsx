@@ -6,6 +6,7 @@ import '@nutui/nutui-react-taro/dist/es/packages/cellgroup/style/css'
 import '@nutui/nutui-react-taro/dist/es/packages/tag/style/css'
 import type { HealthResponse } from '../../../../domain/api/health'
 import type { ServiceHealth } from '../../services/health'
+import { formatChinaDateTime } from '../../utils/format'
 
 type DependencyCheck = HealthResponse['checks']['database']
 
@@ -43,12 +44,9 @@ function summaryOf(health: ServiceHealth | undefined): { tone: Tone; text: strin
   }
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n)
-}
-
+/** 14:03:27 in Asia/Shanghai, whatever the device's time zone. */
 function clock(d: Date): string {
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`
+  return formatChinaDateTime(d.toISOString()).slice(-8)
 }
 
 /**

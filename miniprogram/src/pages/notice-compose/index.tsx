@@ -86,14 +86,26 @@ export default function NoticeComposePage() {
   const [publishing, publish] = useSubmit(async () => {
     clear()
     try {
-      const created = await publishNotice({
-        type,
-        title,
-        body,
-        classIds,
-        dueDate: type === '作业' && dueDate ? dueDate : null,
-        requiresConfirmation,
-      })
+      const created = await publishNotice(
+        {
+          type,
+          title,
+          body,
+          classIds,
+          dueDate: type === '作业' && dueDate ? dueDate : null,
+          requiresConfirmation,
+        },
+        async (checked) => {
+          const names = classes?.filter((c) => checked.classIds.includes(c.id)).map((c) => c.label) ?? []
+          const { confirm } = await Taro.showModal({
+            title: '确认发布',
+            content: `将向${names.length > 3 ? `${names.slice(0, 3).join('、')}等 ${names.length} 个班级` : names.join('、')}已认证学生的家长发布${checked.type}“${checked.title}”${checked.requiresConfirmation ? '，并请家长确认' : ''}。发布后家长会立即收到微信消息。`,
+            confirmText: '发布',
+          })
+          return confirm
+        },
+      )
+      if (!created) return
       void Taro.showToast({ title: '已发布', icon: 'success' })
       await replacePage(withQuery(PAGES.noticeReceipts, { id: created.id }))
     } catch (err) {

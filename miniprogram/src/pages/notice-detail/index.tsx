@@ -135,7 +135,7 @@ export default function NoticeDetailPage() {
       {!family && notice.counts && (
         <View className='notice-author-counts' data-testid='notice-counts'>
           <Text>
-            已读 {notice.counts.read + notice.counts.confirmed}/{notice.counts.total}
+            已读 {notice.counts.opened}/{notice.counts.total}
             {notice.requiresConfirmation ? ` · 已确认 ${notice.counts.confirmed}` : ''} · 未读 {notice.counts.unread}
           </Text>
           <SubmitButton

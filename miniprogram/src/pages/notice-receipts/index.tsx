@@ -81,8 +81,9 @@ export default function NoticeReceiptsPage() {
     )
   }
 
-  const tabs: Tab[] = notice.requiresConfirmation ? ['confirmed', 'read', 'unread'] : ['read', 'unread', 'confirmed']
-  const current: Tab = tab ?? (notice.requiresConfirmation ? 'confirmed' : 'read')
+  // Without 家长需确认 nobody confirms: no 已确认 tab, and the page opens on 已读.
+  const tabs: Tab[] = notice.requiresConfirmation ? ['confirmed', 'read', 'unread'] : ['read', 'unread']
+  const current: Tab = tab && tabs.includes(tab) ? tab : tabs[0]!
   const lists: Record<Tab, Receipt[]> = { confirmed: receipts.confirmed, read: receipts.read, unread: receipts.unread }
   const counts: Record<Tab, number> = { confirmed: receipts.counts.confirmed, read: receipts.counts.read, unread: receipts.counts.unread }
   const rows = lists[current]
@@ -108,12 +109,14 @@ export default function NoticeReceiptsPage() {
             </Text>
             <Text className='receipts-counts__label'>应读</Text>
           </View>
-          <View className='receipts-counts__item'>
-            <Text className='receipts-counts__num receipts-counts__num--green' data-testid='count-confirmed'>
-              {receipts.counts.confirmed}
-            </Text>
-            <Text className='receipts-counts__label'>已确认</Text>
-          </View>
+          {notice.requiresConfirmation && (
+            <View className='receipts-counts__item'>
+              <Text className='receipts-counts__num receipts-counts__num--green' data-testid='count-confirmed'>
+                {receipts.counts.confirmed}
+              </Text>
+              <Text className='receipts-counts__label'>已确认</Text>
+            </View>
+          )}
           <View className='receipts-counts__item'>
             <Text className='receipts-counts__num' data-testid='count-read'>
               {receipts.counts.read}

@@ -16,20 +16,26 @@ import { ConfirmBadge, EmptyCard, TypeTag, dueText } from './parts'
 
 type Item = z.infer<typeof MyNoticeItemSchema>
 
-/** Students whose class notices reach the family: approved ones (also while a new semester asks to reconfirm). */
+/**
+ * Students whose class notices reach the family: those holding a valid card
+ * (the one rule of domain/card/card-holder.ts), also while a change of theirs
+ * is reviewed or was returned, or a new semester asks to reconfirm.
+ */
 function hasClass(student: StudentSummary): boolean {
-  return student.status === 'approved' || student.status === 'reconfirm_required'
+  return student.hasValidCard
 }
 
 /**
- * 公告作业 (family): one child at a time (a switcher when there are several),
- * newest first: type tag, title, date, due date of homework, unread dot,
- * 需确认 / 已确认. A tap opens the notice (which marks it read).
+ * 公告作业 (family): every notice of the family once, newest first, naming the
+ * children it concerns when there are several (a filter per child): type tag,
+ * title, date, due date of homework, unread dot, 需确认 / 已确认. A tap opens
+ * the notice (which marks it read for all of them).
  */
 export default function FamilyNotices() {
   const signedIn = useRequireSignIn()
   const router = useRouter()
   const [students, setStudents] = useState<StudentSummary[]>()
+  // undefined: all children's notices.
   const [studentId, setStudentId] = useState<string | undefined>(pageParam(router.params, 'studentId'))
   const [items, setItems] = useState<Item[]>()
   const [total, setTotal] = useState(0)
@@ -42,15 +48,15 @@ export default function FamilyNotices() {
     try {
       const list = (await listStudents()).items.filter(hasClass)
       setStudents(list)
-      const chosen = list.find((s) => s.id === wanted)?.id ?? list[0]?.id
+      const chosen = list.find((s) => s.id === wanted)?.id
       setStudentId(chosen)
-      if (!chosen) {
+      if (list.length === 0) {
         setItems([])
         setTotal(0)
         setError(undefined)
         return
       }
-      const result = await listMyNotices({ studentId: chosen })
+      const result = await listMyNotices(chosen ? { studentId: chosen } : {})
       setItems(result.items)
       setTotal(result.total)
       setPage(1)
@@ -71,7 +77,7 @@ export default function FamilyNotices() {
   })
   usePullDownRefresh(() => void load().finally(() => Taro.stopPullDownRefresh()))
 
-  const choose = (id: string) => {
+  const choose = (id: string | undefined) => {
     if (id === studentId) return
     setStudentId(id)
     setItems(undefined)
@@ -79,10 +85,10 @@ export default function FamilyNotices() {
   }
 
   const more = async () => {
-    if (!studentId || loadingMore) return
+    if (loadingMore) return
     setLoadingMore(true)
     try {
-      const result = await listMyNotices({ studentId, page: page + 1 })
+      const result = await listMyNotices({ ...(studentId ? { studentId } : {}), page: page + 1 })
       setItems((prev) => [...(prev ?? []), ...result.items])
       setTotal(result.total)
       setPage(page + 1)
@@ -93,13 +99,21 @@ export default function FamilyNotices() {
     }
   }
 
-  const open = (item: Item) => void openPage(withQuery(PAGES.noticeDetail, { id: item.id, studentId: item.studentId }))
+  const open = (item: Item) => void openPage(withQuery(PAGES.noticeDetail, { id: item.id }))
+  const several = (students?.length ?? 0) > 1
 
   return (
     <View className='page notices-page' data-testid='family-notices'>
       <PageHeader title='公告作业' desc='班级通知和作业，打开即视为已读' />
       {students && students.length > 1 && (
         <View className='child-switcher' data-testid='child-switcher'>
+          <View
+            className={`child-switcher__item${studentId === undefined ? ' child-switcher__item--active' : ''}`}
+            data-testid='child-option-all'
+            onClick={() => choose(undefined)}
+          >
+            <Text>全部</Text>
+          </View>
           {students.map((s) => (
             <View
               key={s.id}
@@ -128,7 +142,7 @@ export default function FamilyNotices() {
         <View className='notice-list' data-testid='notice-list'>
           {items.map((item) => (
             <View
-              key={`${item.id}-${item.studentId}`}
+              key={item.id}
               className={`notice-item${item.readAt ? '' : ' notice-item--unread'}`}
               data-testid='notice-item'
               data-notice-id={item.id}
@@ -149,6 +163,11 @@ export default function FamilyNotices() {
                 </Text>
                 <ConfirmBadge required={item.requiresConfirmation} confirmedAt={item.confirmedAt} />
               </View>
+              {several && item.students.length > 0 && (
+                <Text className='notice-item__children' data-testid='notice-children'>
+                  {item.students.map((s) => s.studentNameMasked).join('、')}
+                </Text>
+              )}
               {item.dueDate && (
                 <Text className='notice-item__due' data-testid='notice-due'>
                   {dueText(item.dueDate)}

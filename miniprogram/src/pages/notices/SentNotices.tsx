@@ -89,7 +89,7 @@ export default function SentNotices() {
               </Text>
               <View className='sent-item__counts' data-testid='sent-counts'>
                 <Text className='sent-item__count'>
-                  已读 <Text className='sent-item__num'>{item.counts.read + item.counts.confirmed}</Text>/{item.counts.total}
+                  已读 <Text className='sent-item__num'>{item.counts.opened}</Text>/{item.counts.total}
                 </Text>
                 {item.requiresConfirmation && (
                   <Text className='sent-item__count'>

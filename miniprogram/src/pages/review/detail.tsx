@@ -121,7 +121,7 @@ export default function ReviewDetailPage() {
           <StatusTag status={detail.status} label={detail.statusLabel} />
         </View>
         <Text className='review-head__meta'>
-          第 {detail.version} 次提交 · {formatChinaDateTime(detail.submittedAt)}
+          第 {detail.submission} 次提交 · {formatChinaDateTime(detail.submittedAt)}
         </Text>
         {detail.matchOutcomeLabel && (
           <Text className='review-head__outcome' data-testid='match-outcome'>
@@ -142,6 +142,28 @@ export default function ReviewDetailPage() {
         <FormNotice tone='info' message={`该学生已持有教育卡 ${detail.cardNumber}（本次为信息变更），无论审核结果如何，原卡继续有效。`} />
       )}
 
+      {detail.previous && (
+        <View className='review-previous' data-testid='review-previous'>
+          <Text className='review-previous__title'>
+            上次提交（第 {detail.previous.submission} 次）：{detail.previous.statusLabel}
+          </Text>
+          {detail.previous.reviewReason && (
+            <Text className='review-previous__reason' data-testid='previous-reason'>
+              退回原因：{detail.previous.reviewReason}
+            </Text>
+          )}
+          {detail.previous.changes.length === 0 ? (
+            <Text className='review-previous__none'>关键信息与上次提交相同</Text>
+          ) : (
+            detail.previous.changes.map((c) => (
+              <Text className='review-previous__change' key={c.field} data-testid={`previous-change-${c.field}`}>
+                {c.label}：{c.before ?? '—'} → {c.after ?? '—'}
+              </Text>
+            ))
+          )}
+        </View>
+      )}
+
       <View className='compare' data-testid='compare'>
         <View className='compare__row compare__row--head'>
           <Text className='compare__label'>项目</Text>
@@ -159,7 +181,11 @@ export default function ReviewDetailPage() {
               <Text>{f.label}</Text>
               {f.differs && <Text className='compare__tag'>不一致</Text>}
             </View>
-            <Text className='compare__value compare__value--submitted'>{f.submitted ?? '—'}</Text>
+            {f.registryOnly ? (
+              <Text className='compare__value compare__value--submitted compare__value--na'>无需家长填写</Text>
+            ) : (
+              <Text className='compare__value compare__value--submitted'>{f.submitted ?? '—'}</Text>
+            )}
             <Text className='compare__value compare__value--registry'>{f.registry ?? '—'}</Text>
           </View>
         ))}

@@ -10,7 +10,7 @@ import { toAppError } from '../../hooks/useFormErrors'
 import { usePolling } from '../../hooks/usePolling'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { PAGES, openPage, pageParam, withQuery } from '../../services/navigation'
-import { getStudent } from '../../services/profiles'
+import { getStudent, withdrawChange } from '../../services/profiles'
 import { formatChinaDateTime } from '../../utils/format'
 import './index.scss'
 
@@ -26,6 +26,7 @@ const FLOW_STEP: Record<StudentDetail['status'], number> = {
   returned: 2,
   approved: 4,
   reconfirm_required: 2,
+  withdrawn: 4,
 }
 
 /** The steps still ahead of the current version, shown grey. */
@@ -39,6 +40,74 @@ function upcoming(status: StudentDetail['status']): string[] {
     default:
       return []
   }
+}
+
+/** Why a person reviews it, in words true to the registry match's outcome. */
+function reviewCause(detail: StudentDetail): string {
+  switch (detail.latest?.matchOutcome) {
+    case 'transient_status':
+      return '学籍库显示该学生为借读或学籍变动中，需由班主任核对，结果会通过微信消息通知您'
+    case 'not_found':
+      return '学籍库中暂未找到该学生，已转交班主任核对，结果会通过微信消息通知您'
+    default:
+      return '填写的信息与学籍库不完全一致，已转交班主任核对，结果会通过微信消息通知您'
+  }
+}
+
+function CardNumber({ detail }: { detail: StudentDetail }) {
+  if (!detail.card) return null
+  return (
+    <View className='card-number-box' data-testid='card-number'>
+      <Text className='card-number-box__label'>教育卡号</Text>
+      <Text className='card-number-box__value'>{detail.card.number}</Text>
+    </View>
+  )
+}
+
+/**
+ * A key-field change on top of a valid card: the card first (valid, with the
+ * data it carries), then the change — in review, or returned with the reason —
+ * and what the family may do about it.
+ */
+function ChangeHero({ detail, studentId, onWithdraw, withdrawing }: { detail: StudentDetail; studentId: string; onWithdraw: () => void; withdrawing: boolean }) {
+  const change = detail.change!
+  const canWithdraw = detail.actions.includes('withdraw_change')
+  const returned = change.state === 'returned'
+  return (
+    <View className='status-hero status-hero--green' data-testid='status-hero' data-change={change.state}>
+      <View className='status-hero__icon'>
+        <Text>✓</Text>
+      </View>
+      <Text className='status-hero__title' data-testid='card-valid'>
+        电子教育卡有效
+      </Text>
+      <Text className='status-hero__desc'>教育卡使用已认证的信息，变更审核结果不影响卡的使用</Text>
+      <CardNumber detail={detail} />
+      <View className={`change-box change-box--${returned ? 'red' : 'orange'}`} data-testid='change-box'>
+        <Text className='change-box__title'>{returned ? '信息变更被退回' : `信息变更${change.statusLabel}`}</Text>
+        {returned ? (
+          <View className='return-reason' data-testid='return-reason'>
+            <Text className='return-reason__label'>退回原因</Text>
+            <Text className='return-reason__text'>{change.returnReason ?? '请核对信息后重新提交'}</Text>
+          </View>
+        ) : (
+          <Text className='change-box__desc'>
+            第 {change.submission} 次提交，{formatChinaDateTime(change.submittedAt)}。审核通过后教育卡将使用新信息。
+          </Text>
+        )}
+      </View>
+      {returned && (
+        <SubmitButton name='fix-and-resubmit' loading={false} onClick={() => void openPage(withQuery(PAGES.profileForm, { studentId }))}>
+          修改并重新提交
+        </SubmitButton>
+      )}
+      {canWithdraw && (
+        <SubmitButton name='withdraw-change' fill='outline' loading={withdrawing} onClick={onWithdraw}>
+          {returned ? '保留现有信息' : '撤回变更'}
+        </SubmitButton>
+      )}
+    </View>
+  )
 }
 
 function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: string }) {
@@ -60,7 +129,7 @@ function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: s
             <Text>…</Text>
           </View>
           <Text className='status-hero__title'>待班主任审核</Text>
-          <Text className='status-hero__desc'>填写的信息与学籍库不完全一致，已转交班主任核对，结果会通过微信消息通知您</Text>
+          <Text className='status-hero__desc'>{reviewCause(detail)}</Text>
         </View>
       )
     case 'returned':
@@ -86,12 +155,7 @@ function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: s
             <Text>✓</Text>
           </View>
           <Text className='status-hero__title'>已通过认证</Text>
-          {detail.card && (
-            <View className='card-number-box' data-testid='card-number'>
-              <Text className='card-number-box__label'>教育卡号</Text>
-              <Text className='card-number-box__value'>{detail.card.number}</Text>
-            </View>
-          )}
+          <CardNumber detail={detail} />
           <SubmitButton name='open-archive' loading={false} onClick={() => void openPage(withQuery(PAGES.archive, { studentId }))}>
             查看电子档案
           </SubmitButton>
@@ -158,6 +222,7 @@ export default function StatusPage() {
   const studentId = pageParam(router.params, 'studentId')
   const [detail, setDetail] = useState<StudentDetail>()
   const [error, setError] = useState<string>()
+  const [withdrawing, setWithdrawing] = useState(false)
 
   const load = async () => {
     if (!studentId || !signedIn) {
@@ -179,6 +244,27 @@ export default function StatusPage() {
   const matching = status === 'submitted' || status === 'matching'
   usePolling(load, matching ? FAST_REFRESH_MS : SLOW_REFRESH_MS, matching || status === 'pending_review')
 
+  const withdraw = async () => {
+    if (!studentId || !detail?.change || withdrawing) return
+    const returned = detail.change.state === 'returned'
+    const { confirm } = await Taro.showModal({
+      title: returned ? '保留现有信息' : '撤回信息变更',
+      content: returned ? '将放弃本次变更，继续使用已认证的信息，教育卡继续有效。' : '撤回后班主任不再审核本次变更，继续使用已认证的信息，教育卡继续有效。',
+      confirmText: returned ? '保留' : '撤回',
+    })
+    if (!confirm) return
+    setWithdrawing(true)
+    try {
+      setDetail(await withdrawChange(studentId))
+      void Taro.showToast({ title: returned ? '已保留现有信息' : '已撤回变更', icon: 'success' })
+    } catch (err) {
+      void Taro.showToast({ title: toAppError(err).message, icon: 'none' })
+      void load()
+    } finally {
+      setWithdrawing(false)
+    }
+  }
+
   if (!detail || !studentId) {
     return (
       <View className='page status-page'>
@@ -188,12 +274,15 @@ export default function StatusPage() {
   }
 
   // The current version's steps first; earlier versions below as history.
-  const currentVersionId = detail.timeline.at(-1)?.versionId
+  const currentVersionId = detail.latest?.id ?? detail.timeline.at(-1)?.versionId
   const current = detail.timeline.filter((e) => e.versionId === currentVersionId)
   const history = detail.timeline.filter((e) => e.versionId !== currentVersionId).reverse()
   const ahead = upcoming(detail.status)
-  const name = detail.latest?.profile.personal.name ?? detail.nameMasked ?? '未填写姓名'
-  const school = detail.latest?.profile.school
+  // With a change in review or returned, the header shows what the valid card carries (the approved data).
+  const shown = detail.approved?.profile ?? detail.latest?.profile
+  const name = shown?.personal.name ?? detail.nameMasked ?? '未填写姓名'
+  const school = shown?.school
+  const cardHeld = detail.change !== null && detail.hasValidCard
 
   return (
     <View
@@ -202,7 +291,7 @@ export default function StatusPage() {
       data-status={detail.status}
       data-version-id={detail.latest?.id ?? ''}
     >
-      <FlowSteps current={FLOW_STEP[detail.status]} failed={detail.status === 'returned'} />
+      <FlowSteps current={cardHeld ? 4 : FLOW_STEP[detail.status]} failed={!cardHeld && detail.status === 'returned'} />
 
       <View className='status-student'>
         <View className='status-student__main'>
@@ -214,14 +303,21 @@ export default function StatusPage() {
             </Text>
           ) : null}
         </View>
-        <StatusTag status={detail.status} label={detail.statusLabel} />
+        {cardHeld ? <StatusTag status='approved' label='已认证' /> : <StatusTag status={detail.status} label={detail.statusLabel} />}
       </View>
 
-      <StatusHero detail={detail} studentId={studentId} />
+      {cardHeld ? (
+        <ChangeHero detail={detail} studentId={studentId} onWithdraw={() => void withdraw()} withdrawing={withdrawing} />
+      ) : (
+        <StatusHero detail={detail} studentId={studentId} />
+      )}
 
       {current.length > 0 && (
         <View className='timeline' data-testid='timeline'>
-          <Text className='timeline__title'>审核进度{detail.latest ? `（第 ${detail.latest.version} 次提交）` : ''}</Text>
+          <Text className='timeline__title'>
+            {cardHeld ? '信息变更进度' : '审核进度'}
+            {detail.latest ? `（第 ${detail.latest.submission} 次提交）` : ''}
+          </Text>
           {current.map((entry, i) => (
             <TimelineItem key={`${entry.versionId}-${entry.step}`} entry={entry} last={i === current.length - 1 && ahead.length === 0} />
           ))}
@@ -248,7 +344,7 @@ export default function StatusPage() {
             <View className='history-row' key={`${entry.versionId}-${entry.step}`}>
               <Text className='history-row__time'>{formatChinaDateTime(entry.at)}</Text>
               <Text className='history-row__text'>
-                第 {entry.version} 次 · {entry.label}
+                第 {entry.submission} 次 · {entry.label}
                 {entry.note ? `：${entry.note}` : ''}
               </Text>
             </View>

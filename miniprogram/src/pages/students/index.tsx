@@ -10,12 +10,16 @@ import { toAppError } from '../../hooks/useFormErrors'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { PAGES, openPage, withQuery } from '../../services/navigation'
-import { createStudent, listStudents } from '../../services/profiles'
+import { createStudent, deleteDraftStudent, listStudents } from '../../services/profiles'
+import { useSession } from '../../services/session'
 import { formatChinaDate } from '../../utils/format'
 import './index.scss'
 
 /** One line under the name: what the family should do or expect next. */
 function nextStep(student: StudentSummary): string {
+  if (changeOnValidCard(student)) {
+    return student.status === 'returned' ? '教育卡有效；信息变更被退回，可修改或保留现有信息' : '教育卡有效；信息变更审核中'
+  }
   switch (student.status) {
     case 'draft':
       return student.hasDraft ? '草稿已保存，继续填写后提交审核' : '尚未填写，点击开始填写信息'
@@ -35,6 +39,11 @@ function nextStep(student: StudentSummary): string {
   }
 }
 
+/** A key-field change in review or returned while the card stays valid: the student shows as 已认证. */
+function changeOnValidCard(student: StudentSummary): boolean {
+  return student.hasValidCard && student.status !== 'approved' && student.status !== 'reconfirm_required'
+}
+
 /**
  * 我的学生: the family's students with their status and card number; 添加学生
  * creates one and opens its form; a tap opens 审核进度 (or the form while
@@ -42,6 +51,7 @@ function nextStep(student: StudentSummary): string {
  */
 export default function StudentsPage() {
   const signedIn = useRequireSignIn()
+  const studentAccount = useSession().account?.role === 'student'
   const [students, setStudents] = useState<StudentSummary[]>()
   const [error, setError] = useState<string>()
 
@@ -68,6 +78,23 @@ export default function StudentsPage() {
     }
   })
 
+  const remove = async (student: StudentSummary) => {
+    const { confirm } = await Taro.showModal({
+      title: '删除学生',
+      content: `删除${student.nameMasked ? `“${student.nameMasked}”` : '该学生'}及其未提交的草稿？`,
+      confirmText: '删除',
+      confirmColor: '#fa5151',
+    })
+    if (!confirm) return
+    try {
+      await deleteDraftStudent(student.id)
+      void Taro.showToast({ title: '已删除', icon: 'success' })
+      void load()
+    } catch (err) {
+      void Taro.showToast({ title: toAppError(err).message, icon: 'none', duration: 2500 })
+    }
+  }
+
   const open = (student: StudentSummary) => {
     const target = student.status === 'draft' ? PAGES.profileForm : PAGES.status
     void openPage(withQuery(target, { studentId: student.id }))
@@ -75,7 +102,10 @@ export default function StudentsPage() {
 
   return (
     <View className='page students-page'>
-      <PageHeader title='我的学生' desc='为孩子填写信息、查看审核进度和电子教育卡' />
+      <PageHeader
+        title={studentAccount ? '我的认证' : '我的学生'}
+        desc={studentAccount ? '填写本人信息、查看审核进度和电子教育卡' : '为孩子填写信息、查看审核进度和电子教育卡'}
+      />
       {!students ? (
         <PageState loading error={error} onRetry={() => void load()} />
       ) : (
@@ -106,7 +136,11 @@ export default function StudentsPage() {
                   <View className='student-card__main'>
                     <View className='student-card__line'>
                       <Text className='student-card__name'>{student.nameMasked ?? '未填写姓名'}</Text>
-                      <StatusTag status={student.status} label={student.statusLabel} />
+                      {changeOnValidCard(student) ? (
+                        <StatusTag status='approved' label='已认证' />
+                      ) : (
+                        <StatusTag status={student.status} label={student.statusLabel} />
+                      )}
                     </View>
                     <Text className='student-card__next'>{nextStep(student)}</Text>
                   </View>
@@ -122,6 +156,18 @@ export default function StudentsPage() {
                   {student.latestVersion && (
                     <Text className='student-card__date'>{formatChinaDate(student.latestVersion.submittedAt)}提交</Text>
                   )}
+                  {student.status === 'draft' && !student.latestVersion && (
+                    <Text
+                      className='student-card__delete'
+                      data-testid='delete-student'
+                      onClick={(e) => {
+                        e.stopPropagation()
+                        void remove(student)
+                      }}
+                    >
+                      删除
+                    </Text>
+                  )}
                 </View>
               </View>
             ))}
@@ -129,7 +175,9 @@ export default function StudentsPage() {
           <SubmitButton name='add-student' loading={adding} onClick={add}>
             添加学生
           </SubmitButton>
-          <Text className='tips'>一个家长账号最多可添加 10 名学生；学生本人注册的账号只能添加自己。</Text>
+          <Text className='tips'>
+            {studentAccount ? '学生本人注册的账号只能添加自己。' : '一个家长账号最多可添加 10 名学生；学生本人注册的账号只能添加自己。'}
+          </Text>
         </>
       )}
     </View>

@@ -132,9 +132,9 @@ describe('families read and confirm; the author sees receipts and reminds', () =
     const mine = await api.get('/api/notices/mine', tokens[0]!);
     expect(mine.status).toBe(200);
     expect(mine.body.items).toEqual([
-      expect.objectContaining({ id: noticeId, type: '作业', title: '周末数学练习', dueDate: '2026-10-12', requiresConfirmation: true, studentId: families[0]!.studentId, readAt: null, confirmedAt: null }),
+      expect.objectContaining({ id: noticeId, type: '作业', title: '周末数学练习', dueDate: '2026-10-12', requiresConfirmation: true, students: [expect.objectContaining({ studentId: families[0]!.studentId })], readAt: null, confirmedAt: null }),
     ]);
-    expect(mine.body.items[0].studentNameMasked).toBe(`${[...families[0]!.name][0]}${'*'.repeat([...families[0]!.name].length - 1)}`);
+    expect(mine.body.items[0].students[0].studentNameMasked).toBe(`${[...families[0]!.name][0]}${'*'.repeat([...families[0]!.name].length - 1)}`);
     expect(mine.body.items[0].authorName).toMatch(/^.老师$/);
 
     const detail = await api.get(`/api/notices/${noticeId}`, tokens[0]!);
@@ -152,7 +152,7 @@ describe('families read and confirm; the author sees receipts and reminds', () =
 
     const receipts = await api.get(`/api/notices/${noticeId}/receipts`, teacherToken);
     expect(receipts.status).toBe(200);
-    expect(receipts.body.counts).toEqual({ total: 4, read: 2, confirmed: 1, unread: 2 });
+    expect(receipts.body.counts).toEqual({ total: 4, read: 1, confirmed: 1, unread: 2, opened: 2 });
     expect(receipts.body.confirmed.map((r: { studentId: string }) => r.studentId)).toEqual([families[0]!.studentId]);
     expect(receipts.body.read.map((r: { studentId: string }) => r.studentId)).toEqual([families[1]!.studentId]);
     expect(receipts.body.unread.map((r: { studentId: string }) => r.studentId).sort()).toEqual([families[2]!.studentId, families[3]!.studentId].sort());
@@ -161,7 +161,7 @@ describe('families read and confirm; the author sees receipts and reminds', () =
     expect(receipts.body.complete).toBe(true);
 
     const authorView = await api.get(`/api/notices/${noticeId}`, teacherToken);
-    expect(authorView.body).toMatchObject({ viewer: 'author', counts: { total: 4, read: 2, confirmed: 1, unread: 2 } });
+    expect(authorView.body).toMatchObject({ viewer: 'author', counts: { total: 4, read: 1, confirmed: 1, unread: 2, opened: 2 } });
     const sent = await api.get('/api/notices/sent', teacherToken);
     expect(sent.body.items[0]).toMatchObject({ id: noticeId, counts: { total: 4, unread: 2 } });
   });

@@ -149,6 +149,9 @@ describe('the wrong-class flow', () => {
     expect(family.body.timeline.at(-1)).toMatchObject({ label: '已通过', note: '班主任审核通过' });
     const approvedList = await h.api.get('/api/reviews?status=approved', s.teacherB.token);
     expect(approvedList.body.items.map((i: { versionId: string }) => i.versionId)).toEqual([s.versionId]);
+    // The card was issued by this very approval: the review page does not call it an info change.
+    const detail = await h.api.get(`/api/reviews/${s.versionId}`, s.teacherB.token);
+    expect(detail.body).toMatchObject({ status: 'approved', cardNumber: null, submission: 1 });
   });
 });
 
@@ -252,6 +255,24 @@ describe('an approved card during a key-field change', () => {
     expect(returned.body.cardNumber).toBe(before.number);
     const after = await h.api.get(`/api/students/${studentId}`, family.token);
     expect(after.body).toMatchObject({ status: 'returned', approvedVersionId: first.body.versionId, card: { number: before.number, valid: true } });
+    // A real info change: the page names the card held before.
+    const detail = await h.api.get(`/api/reviews/${change.body.versionId}`, teacher.token);
+    expect(detail.body).toMatchObject({ cardNumber: before.number, submission: 2 });
+    // What changed since the previous submission, and how that one ended.
+    expect(detail.body.previous).toEqual({
+      versionId: first.body.versionId,
+      submission: 1,
+      status: 'approved',
+      statusLabel: '已认证',
+      reviewReason: null,
+      changes: [{ field: 'name', label: '姓名', before: body.personal.name, after: '改名字' }],
+    });
+
+    // Corrected again after the return: the teacher sees the earlier reason and what changed since.
+    const again = await h.api.post(`/api/students/${studentId}/submissions`, family.token, { ...body, personal: { ...body.personal, name: '又改名' } });
+    await h.relayAndMatch(again.body.versionId);
+    const next = await h.api.get(`/api/reviews/${again.body.versionId}`, teacher.token);
+    expect(next.body).toMatchObject({ submission: 3, previous: { status: 'returned', reviewReason: '姓名与学籍不一致', changes: [{ field: 'name', before: '改名字', after: '又改名' }] } });
   });
 });
 

@@ -1,4 +1,4 @@
 import type { AnyRoute } from '../../route';
-import { getStudent, getStudentDraft, listMyStudents, patchContact, postStudent, postSubmission, putDraft } from './students.route';
+import { deleteStudent, getStudent, getStudentDraft, listMyStudents, patchContact, postStudent, postSubmission, postWithdrawChange, putDraft } from './students.route';
 
-export const studentRoutes: AnyRoute[] = [listMyStudents, postStudent, getStudent, getStudentDraft, putDraft, postSubmission, patchContact];
+export const studentRoutes: AnyRoute[] = [listMyStudents, postStudent, getStudent, getStudentDraft, putDraft, postSubmission, patchContact, postWithdrawChange, deleteStudent];

@@ -52,6 +52,7 @@ function makeApi(app: ReturnType<ReturnType<typeof createApp>['callback']>) {
     post: (path: string, token?: string, body?: object) => send(request(app).post(path), token).send(body ?? {}),
     put: (path: string, token?: string, body?: object) => send(request(app).put(path), token).send(body ?? {}),
     patch: (path: string, token?: string, body?: object) => send(request(app).patch(path), token).send(body ?? {}),
+    delete: (path: string, token?: string) => send(request(app).delete(path), token),
   };
 }
 

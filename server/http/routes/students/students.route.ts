@@ -6,6 +6,7 @@
  */
 import {
   CreateStudentRequestSchema,
+  DeleteStudentResponseSchema,
   GetDraftResponseSchema,
   ListStudentsQuerySchema,
   ListStudentsResponseSchema,
@@ -16,13 +17,15 @@ import {
   StudentSummarySchema,
   SubmissionResponseSchema,
   UpdateContactRequestSchema,
+  WithdrawChangeRequestSchema,
 } from '../../../../domain/api/profiles';
 import { FAMILY_ROLES } from '../../../../domain/api/auth';
 import { ProfileDraftSchema, ProfileSubmissionSchema } from '../../../../domain/profile/schemas';
 import { getDraft, saveDraft } from '../../../services/profiles/drafts';
-import { createStudent, getStudentDetail, listStudents } from '../../../services/profiles/students';
+import { createStudent, deleteDraftStudent, getStudentDetail, listStudents } from '../../../services/profiles/students';
 import { submitProfile } from '../../../services/profiles/submit-profile';
 import { updateContact } from '../../../services/profiles/update-contact';
+import { withdrawChange } from '../../../services/profiles/withdraw-change';
 import { defineRoute, type AuthState } from '../../route';
 import { noStore, requestMeta } from '../auth/request-meta';
 
@@ -161,5 +164,45 @@ export const patchContact = defineRoute({
     await updateContact(app, actor, input.params.studentId, input.body, meta);
     noStore(koa);
     koa.body = await getStudentDetail(app, actor, input.params.studentId, { meta });
+  },
+});
+
+export const postWithdrawChange = defineRoute({
+  method: 'post',
+  path: '/api/students/:studentId/change/withdraw',
+  operationId: 'withdrawChange',
+  summary: 'Withdraw a key-field change waiting for review, or keep the current data after it was returned; the card stays valid',
+  tags,
+  access,
+  params: StudentIdParamsSchema,
+  body: WithdrawChangeRequestSchema,
+  responses: {
+    200: { description: 'The student back on its approved version', schema: StudentDetailSchema },
+    404: { description: 'NOT_FOUND' },
+    409: { description: 'CONFLICT: no change to withdraw (none, not on top of a valid card, or still being matched)' },
+  },
+  handler: async ({ koa, app, auth, input }) => {
+    const detail = await withdrawChange(app, actorOf(auth), input.params.studentId, requestMeta(koa));
+    noStore(koa);
+    koa.body = detail;
+  },
+});
+
+export const deleteStudent = defineRoute({
+  method: 'delete',
+  path: '/api/students/:studentId',
+  operationId: 'deleteDraftStudent',
+  summary: 'Delete a student that was never submitted (a draft), with its draft',
+  tags,
+  access,
+  params: StudentIdParamsSchema,
+  responses: {
+    200: { description: 'Deleted', schema: DeleteStudentResponseSchema },
+    404: { description: 'NOT_FOUND' },
+    409: { description: 'CONFLICT: already submitted (versions are kept)' },
+  },
+  handler: async ({ koa, app, auth, input }) => {
+    await deleteDraftStudent(app, actorOf(auth), input.params.studentId, requestMeta(koa));
+    koa.body = { studentId: input.params.studentId, deleted: true };
   },
 });

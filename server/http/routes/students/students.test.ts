@@ -50,6 +50,25 @@ describe('GET/POST /api/students', () => {
     expect(res.body.items[0]).toMatchObject({ status: 'draft', statusLabel: '草稿', nameMasked: null, card: null, latestVersion: null, hasDraft: false });
   });
 
+  test('When a draft student is deleted, then it and its draft are gone; a submitted student cannot be deleted', async () => {
+    const parent = await h.family();
+    const studentId = await newStudent(parent.token);
+    expect((await h.api.put(`/api/students/${studentId}/draft`, parent.token, { personal: { name: '王小明' } })).status).toBe(200);
+
+    const res = await h.api.delete(`/api/students/${studentId}`, parent.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ studentId, deleted: true });
+    expect(await h.ctx.db.select().from(students).where(eq(students.id, studentId))).toEqual([]);
+    expect(await h.ctx.db.select().from(profileDrafts).where(eq(profileDrafts.studentId, studentId))).toEqual([]);
+    expect((await h.api.get('/api/students', parent.token)).body.total).toBe(0);
+    expect(await h.auditActions(studentId)).toContain('student.deleted');
+
+    const s = await submitted();
+    const refused = await h.api.delete(`/api/students/${s.studentId}`, s.family.token);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('已提交过的学生不能删除');
+  });
+
   test('When a student account adds a second student, then 409 STUDENT_ACCOUNT_SINGLE', async () => {
     const student = await h.family('student');
     await newStudent(student.token);
@@ -377,6 +396,109 @@ describe('after approval (电子档案)', () => {
     expect(review.body.timeline.map((e: { label: string }) => e.label)).toEqual(['已提交', '比对中', '已通过', '已提交', '比对中', '待班主任审核']);
     const contact = await h.api.patch(`/api/students/${s.studentId}/contact`, s.family.token, { personal: { phone: randomMobile() } });
     expect(contact.status).toBe(409);
+  });
+
+  test('When an approved profile is opened for a correction, then the guardian consent given to the current rules is carried over', async () => {
+    const s = await approved();
+    const draft = await h.api.get(`/api/students/${s.studentId}/draft`, s.family.token);
+    expect(draft.body).toMatchObject({ source: 'latest_version', draft: { consent: { agreed: true, policyVersion: '2026-09-01', guardianIndex: 0 } } });
+  });
+
+  test('When a key change waits for the head teacher, then the family sees the valid card with its data and the change, and can withdraw it', async () => {
+    const s = await approved();
+    const otherClass = await buildClass(h.ctx.db, { schoolId: s.school.id, grade: s.klass.grade, headTeacherId: s.teacher.accountId });
+    const change = await h.api.post(`/api/students/${s.studentId}/submissions`, s.family.token, { ...s.body, school: { ...s.body.school, classId: otherClass.id } });
+    await h.relayAndMatch(change.body.versionId); // the registry still says the old class
+
+    const pending = await h.api.get(`/api/students/${s.studentId}`, s.family.token);
+    expect(pending.body).toMatchObject({
+      status: 'pending_review',
+      hasValidCard: true,
+      card: { number: s.cardNumber, valid: true },
+      approved: { id: s.versionId, profile: { school: { classId: s.klass.id } } },
+      change: { state: 'in_review', versionId: change.body.versionId, submission: 2, returnReason: null },
+      actions: ['withdraw_change'],
+    });
+
+    const withdrawn = await h.api.post(`/api/students/${s.studentId}/change/withdraw`, s.family.token);
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body).toMatchObject({ status: 'approved', hasValidCard: true, change: null, approved: null, latest: { id: s.versionId }, card: { number: s.cardNumber } });
+    expect(withdrawn.body.actions).toEqual(['resubmit_key_change', 'edit_contact']);
+    expect(withdrawn.body.timeline.map((e: { step: string }) => e.step)).toContain('withdrawn');
+    const [version] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, change.body.versionId));
+    expect(version!.status).toBe('withdrawn');
+    expect(await h.auditActions(change.body.versionId)).toContain('profile.change_withdrawn');
+    // The teacher can no longer decide it, and it is gone from the list.
+    expect((await h.api.post(`/api/reviews/${change.body.versionId}/approve`, s.teacher.token)).status).toBe(409);
+    const list = await h.api.get('/api/reviews?status=pending_review', s.teacher.token);
+    expect(JSON.stringify(list.body)).not.toContain(change.body.versionId);
+    // Nothing left to withdraw.
+    const again = await h.api.post(`/api/students/${s.studentId}/change/withdraw`, s.family.token);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe('没有可以撤回的信息变更');
+  });
+
+  test('When a key change was returned, then the card is still valid, the reason shown, and the family may keep its current data', async () => {
+    const s = await approved();
+    const otherClass = await buildClass(h.ctx.db, { schoolId: s.school.id, grade: s.klass.grade, headTeacherId: s.teacher.accountId });
+    const change = await h.api.post(`/api/students/${s.studentId}/submissions`, s.family.token, { ...s.body, school: { ...s.body.school, classId: otherClass.id } });
+    await h.relayAndMatch(change.body.versionId);
+    expect((await h.api.post(`/api/reviews/${change.body.versionId}/return`, s.teacher.token, { reasonPreset: '年级或班级填写错误' })).status).toBe(200);
+
+    const returned = await h.api.get(`/api/students/${s.studentId}`, s.family.token);
+    expect(returned.body).toMatchObject({
+      status: 'returned',
+      hasValidCard: true,
+      card: { valid: true },
+      approved: { id: s.versionId, profile: { school: { classId: s.klass.id } } },
+      change: { state: 'returned', returnReason: '年级或班级填写错误' },
+    });
+    expect(returned.body.actions).toEqual(['submit', 'withdraw_change']);
+
+    const kept = await h.api.post(`/api/students/${s.studentId}/change/withdraw`, s.family.token);
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ status: 'approved', change: null, latest: { id: s.versionId, profile: { school: { classId: s.klass.id } } } });
+    const labels = kept.body.timeline.map((e: { label: string }) => e.label);
+    expect(labels.slice(-2)).toEqual(['已退回', '已撤回变更']);
+  });
+
+  test('When nothing is pending, or the first submission waits for review, then withdraw answers 409', async () => {
+    const s = await approved();
+    expect((await h.api.post(`/api/students/${s.studentId}/change/withdraw`, s.family.token)).status).toBe(409);
+    const first = await submitted({ agreeing: false });
+    await h.relayAndMatch(first.versionId);
+    expect((await h.api.post(`/api/students/${first.studentId}/change/withdraw`, first.family.token)).status).toBe(409);
+  });
+
+  test('When the registry agrees on every field but says 借读, then the family is told why (not a mismatch) and the teacher sees 学籍状态 as registry-only', async () => {
+    const family = await h.family();
+    const { school, klass, teacher } = await h.schoolWithClass();
+    const studentId = await newStudent(family.token);
+    const body = submissionBody({ school, klass });
+    await registryFor(h, body, school, klass, { registryStatus: '借读' });
+    const res = await h.api.post(`/api/students/${studentId}/submissions`, family.token, body);
+    await h.relayAndMatch(res.body.versionId);
+
+    const detail = await h.api.get(`/api/students/${studentId}`, family.token);
+    expect(detail.body).toMatchObject({ status: 'pending_review', latest: { matchOutcome: 'transient_status' } });
+    const review = await h.api.get(`/api/reviews/${res.body.versionId}`, teacher.token);
+    const row = review.body.fields.find((f: { field: string }) => f.field === 'registryStatus');
+    expect(row).toMatchObject({ registryOnly: true, submitted: null, registry: '借读' });
+    expect(review.body.fields.filter((f: { registryOnly: boolean }) => !f.registryOnly).every((f: { differs: boolean }) => !f.differs)).toBe(true);
+  });
+
+  test('When contact edits come between submissions, then they are not counted as submissions (第 N 次提交)', async () => {
+    const s = await approved();
+    expect((await h.api.patch(`/api/students/${s.studentId}/contact`, s.family.token, { personal: { phone: randomMobile() } })).status).toBe(200);
+    const otherClass = await buildClass(h.ctx.db, { schoolId: s.school.id, grade: s.klass.grade, headTeacherId: s.teacher.accountId });
+    const change = await h.api.post(`/api/students/${s.studentId}/submissions`, s.family.token, { ...s.body, school: { ...s.body.school, classId: otherClass.id } });
+    expect(change.body.version).toBe(3);
+    await h.relayAndMatch(change.body.versionId);
+
+    const detail = await h.api.get(`/api/students/${s.studentId}`, s.family.token);
+    expect(detail.body.latest).toMatchObject({ version: 3, submission: 2 });
+    const review = await h.api.get(`/api/reviews/${change.body.versionId}`, s.teacher.token);
+    expect(review.body).toMatchObject({ version: 3, submission: 2 });
   });
 
   test('When a new semester asks to reconfirm, then unchanged key fields are a reconfirm, changed ones a submit', async () => {
