@@ -4,7 +4,7 @@ import { rowsOf } from '../../db/client';
 import { accounts, classes, schools, teacherClasses } from '../../db/schema';
 import { verifyPassword } from '../../security/passwords';
 import type { TestContext } from '../../test/context';
-import { buildSubmittedVersion } from '../../test/factories';
+import { buildAccount, buildSubmittedVersion } from '../../test/factories';
 import { createScratchTestContext } from '../../test/scratch-database';
 import { matchProfileVersion } from '../registry-matching';
 import { DEMO_CLASSES, DEMO_SCHOOL, generateDemoRegistry, schoolYearStart } from './demo-registry';
@@ -61,7 +61,14 @@ async function submit(example: DemoExample) {
     .select()
     .from(classes)
     .where(and(eq(classes.schoolId, school!.id), eq(classes.grade, 'P3'), eq(classes.name, example.className)));
+  // The family registered with the printed guardian phone (the evidence of the automatic approval).
+  const family = await buildAccount(ctx.db, {
+    role: 'parent',
+    phoneCipher: ctx.pii.encrypt(example.guardianPhone, 'accounts.phone'),
+    phoneIndex: ctx.pii.blindIndex('phone', example.guardianPhone),
+  });
   const built = await buildSubmittedVersion(ctx, {
+    family,
     school: school!,
     klass: klass!,
     grade: 'P3',
@@ -106,6 +113,7 @@ describe('demo seed', () => {
     const text = formatDemoSeedSummary(first);
     expect(text).toContain(first.accounts[0]!.password!);
     expect(text).toContain(first.matchExamples[0]!.residentId);
+    expect(text).toContain(`监护人手机号 ${first.matchExamples[0]!.guardianPhone}`);
     expect(formatDemoSeedSummary(second)).not.toContain(first.accounts[0]!.password!);
   });
 

@@ -11,6 +11,7 @@ const TONE: Record<ReviewState, 'grey' | 'blue' | 'orange' | 'red' | 'green'> = 
   returned: 'red',
   approved: 'green',
   reconfirm_required: 'orange',
+  disputed: 'orange',
 }
 
 interface Props {

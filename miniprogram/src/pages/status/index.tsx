@@ -26,6 +26,7 @@ const FLOW_STEP: Record<StudentDetail['status'], number> = {
   returned: 2,
   approved: 4,
   reconfirm_required: 2,
+  disputed: 2,
 }
 
 /** The steps still ahead of the current version, shown grey. */
@@ -35,6 +36,7 @@ function upcoming(status: StudentDetail['status']): string[] {
     case 'matching':
       return ['审核结果']
     case 'pending_review':
+    case 'disputed':
       return ['审核结果']
     default:
       return []
