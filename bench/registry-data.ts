@@ -5,7 +5,9 @@
  * exactly, differ from it, or name no row at all.
  *
  * Row i: resident ID 11 <area> <birth date> <sequence> (unique per i), 学籍号
- * G + ID, school (i / STUDENTS_PER_SCHOOL), grade P1–P6 and class 1–4 班 by i.
+ * G + ID, school (i / STUDENTS_PER_SCHOOL), grade P1–P6 and class 1–4 班 by i,
+ * 监护人1 with the phone guardianPhoneOf(i): the family that submits row i
+ * registers with that phone (bench/setup.ts), the evidence of its automatic approval.
  */
 import fs from 'node:fs';
 import { once } from 'node:events';
@@ -30,6 +32,13 @@ export interface BenchRegistryRow {
   grade: Grade;
   className: string;
   status: string;
+  guardianName: string;
+  guardianPhone: string;
+}
+
+/** 监护人1手机号 of row i: 138 and i in 8 digits (unique for i < 100,000,000). */
+export function guardianPhoneOf(i: number): string {
+  return `138${String(i).padStart(8, '0')}`;
 }
 
 /** Birth dates: children aged 9 to ~11.7 today (valid for the student age rule). */
@@ -90,14 +99,16 @@ export class BenchRegistry {
       grade,
       className: `${klass}班`,
       status: '在籍',
+      guardianName: nameOf(i + 7),
+      guardianPhone: guardianPhoneOf(i),
     };
   }
 }
 
-export const CSV_HEADER = '学籍号,姓名,身份证号,性别,出生日期,学校标识码,学校名称,年级,班级,学籍状态';
+export const CSV_HEADER = '学籍号,姓名,身份证号,性别,出生日期,学校标识码,学校名称,年级,班级,学籍状态,监护人1姓名,监护人1手机号';
 
 export function csvLine(r: BenchRegistryRow): string {
-  return [r.studentNumber, r.name, r.residentId, r.sex, r.birthDate, r.schoolCode, r.schoolName, GRADE_LABELS[r.grade], r.className, r.status].join(',');
+  return [r.studentNumber, r.name, r.residentId, r.sex, r.birthDate, r.schoolCode, r.schoolName, GRADE_LABELS[r.grade], r.className, r.status, r.guardianName, r.guardianPhone].join(',');
 }
 
 /** Write the registry as CSV (header + rows), streaming. */

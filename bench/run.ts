@@ -30,7 +30,8 @@ import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config';
 import type { Database } from '../server/db/client';
-import { BenchRegistry, writeRegistryCsv } from './registry-data';
+import { piiCipherFromConfig } from '../server/crypto/keys';
+import { BenchRegistry, guardianPhoneOf, writeRegistryCsv } from './registry-data';
 import { buildSubmission, createFamilies, databaseUrlFor, decisionCounts, dropDatabase, freshDatabase, schoolDirectory } from './setup';
 import { ROOT, RssSampler, freePort, httpOk, killAll, logHas, rssMb, runNode, startNode, waitFor, type Service } from './processes';
 import type { LoadRequest, LoadResult, LoadSpec } from './load-client';
@@ -209,7 +210,10 @@ async function startStack(fakeUrl: string): Promise<{ api: Service; worker: Serv
 async function benchRush(results: Results, registry: BenchRegistry, database: Database, stack: { api: Service; worker: Service; port: number }): Promise<void> {
   const cfg = loadConfig(serviceEnv());
   const started = Date.now();
-  const families = await createFamilies(database.db, cfg, SIZE.submissions);
+  const families = await createFamilies(database.db, cfg, SIZE.submissions, {
+    pii: piiCipherFromConfig(cfg),
+    phoneOf: (k) => guardianPhoneOf(Math.floor((k * registry.size) / SIZE.submissions)),
+  });
   const directory = await schoolDirectory(database.db);
   const kinds = { match: 0, mismatch: 0, not_found: 0 };
   const requests: LoadRequest[] = families.map((f, k) => {

@@ -11,6 +11,7 @@ import { GRADE_LABELS, type ProfileSubmissionInput } from '../domain/profile/sch
 import type { Config } from '../config';
 import { openDatabase, rowsOf, type Database, type Db } from '../server/db/client';
 import { migrateDatabase } from '../server/db/migrate';
+import type { PiiCipher } from '../server/crypto/pii';
 import { accounts, sessions, students } from '../server/db/schema';
 import { hashPassword } from '../server/security/passwords';
 import { newToken } from '../server/security/tokens';
@@ -54,7 +55,12 @@ export interface Family {
 }
 
 /** `count` parent accounts, each with a draft student and a live session. */
-export async function createFamilies(db: Db, cfg: Pick<Config, 'SESSION_SECRET'>, count: number): Promise<Family[]> {
+export async function createFamilies(
+  db: Db,
+  cfg: Pick<Config, 'SESSION_SECRET'>,
+  count: number,
+  phones?: { pii: PiiCipher; phoneOf: (k: number) => string },
+): Promise<Family[]> {
   const passwordHash = await hashPassword('Bench-Passw0rd!2024');
   const families: Family[] = [];
   const now = new Date();
@@ -66,7 +72,17 @@ export async function createFamilies(db: Db, cfg: Pick<Config, 'SESSION_SECRET'>
         .values(
           Array.from({ length: n }, (_, j) => {
             const username = `bench_${start + j}`;
-            return { role: 'parent' as const, username, usernameKey: username, passwordHash, displayName: nameOf(start + j), status: 'active' as const };
+            // The verified phone of family k: the guardian phone of the registry row it submits (guardian evidence).
+            const phone = phones?.phoneOf(start + j);
+            return {
+              role: 'parent' as const,
+              username,
+              usernameKey: username,
+              passwordHash,
+              displayName: nameOf(start + j),
+              status: 'active' as const,
+              ...(phone && phones ? { phoneCipher: phones.pii.encrypt(phone, 'accounts.phone'), phoneIndex: phones.pii.blindIndex('phone', phone) } : {}),
+            };
           }),
         )
         .returning({ id: accounts.id });

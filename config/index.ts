@@ -194,6 +194,12 @@ export const VARIABLES = {
       'Registry-match jobs decided together in one transaction (1: one transaction per job). The worker then takes up to three times this many jobs at once (at least MATCH_CONCURRENCY): two batches deciding while the next fills.',
     devDefault: '100',
   },
+  AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE: {
+    schema: bool,
+    description:
+      'Approve automatically a submission whose key fields equal a registry row that names no guardian phone (default false: such a row goes to the head teacher, 学籍库无监护人手机号). Never applies when the registry names other guardian phones.',
+    devDefault: 'false',
+  },
   MATCH_STUCK_AFTER_S: {
     schema: int(10, 86_400),
     description: 'The sweeper re-enqueues a submitted or matching profile version unchanged for this many seconds (its match job was lost).',

@@ -50,7 +50,7 @@ async function buildWorld(api: APIRequestContext): Promise<World> {
   const child = newChild();
   const teacher = await importSchool(school, '2班', [{ child, className: '2班' }]);
   // The family registers (SMS code from the dev inbox) and submits data matching the registry: the registry match approves it.
-  const family = await registerFamily(api);
+  const family = await registerFamily(api, child.guardianPhone!);
   const { studentId } = await submitChild(api, family, school, child, '2班');
   const student = await waitForStatus(api, family, studentId, 'approved');
   // The head teacher activates the imported account with an SMS code.

@@ -49,7 +49,7 @@ test.beforeAll(async () => {
   teacher = await activateTeacher(api, imported);
   families = [];
   for (const child of classmates) {
-    const family = await registerFamily(api);
+    const family = await registerFamily(api, child.guardianPhone!);
     const { studentId } = await submitChild(api, family, school, child, '2班');
     families.push({ ...family, studentId });
   }

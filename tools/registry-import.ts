@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { config, ConfigError } from '../config';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { openDatabase } from '../server/db/client';
+import { countApprovalsWithoutEvidence } from '../server/services/guardian-recheck';
 import { formatTable } from '../server/services/import/report';
 import {
   DEFAULT_BATCH_SIZE,
@@ -66,6 +67,7 @@ function formatResult(result: RegistryImportResult, file: string): string {
     `  rows read: ${result.rowsRead}`,
     `  imported:  ${result.rowsValid} (inserted ${result.inserted} / updated ${result.updated} / unchanged ${result.unchanged})`,
     `  rejected:  ${result.rowsRejected}`,
+    `  guardian phones: ${result.rowsWithGuardianPhone} rows${result.guardianRecheckQueued ? ' (approvals without guardian evidence will be re-checked in the background)' : ''}`,
     `  warnings:  ${result.warnings}`,
     `  schools:   ${result.schoolsCreated} created, ${result.schoolsRenamed} renamed; classes: ${result.classesCreated} created`,
     `  duration:  ${seconds.toFixed(1)} s (${rate} rows/s)`,
@@ -137,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       keepProblems: SHOWN_PROBLEMS,
     });
     console.log(formatResult(result, file));
+    // The operators' figure of the rollout: cards approved without guardian evidence (issue 12).
+    console.log(`无监护人手机号佐证的已认证学生（approvals without guardian evidence）：${await countApprovalsWithoutEvidence(ctx.db)}`);
     const written = reportPath ?? (result.problemCount > 0 ? defaultReport : null);
     if (result.problemCount > 0) {
       console.log(`\n发现 ${result.problemCount} 个问题（${result.rowsRejected} 行未导入，${result.warnings} 条提醒）：\n`);

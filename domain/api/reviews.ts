@@ -16,11 +16,12 @@ import { freeTextSchema } from '../validation/field-schema';
 import { MAX_PAGE_SIZE, PageQuerySchema } from './profiles';
 
 /** The statuses a reviewer filters by: 待审核 / 已退回 / 已通过. */
-export const REVIEW_LIST_STATUSES = ['pending_review', 'returned', 'approved'] as const;
+export const REVIEW_LIST_STATUSES = ['pending_review', 'disputed', 'returned', 'approved'] as const;
 export type ReviewListStatus = (typeof REVIEW_LIST_STATUSES)[number];
 
 export const REVIEW_LIST_STATUS_LABELS: Readonly<Record<ReviewListStatus, string>> = {
   pending_review: '待审核',
+  disputed: '身份申诉',
   returned: '已退回',
   approved: '已通过',
 };
@@ -45,6 +46,8 @@ export const ClassReviewCountsSchema = z.object({
   className: z.string(),
   /** Students whose latest version is in each status. */
   pendingReview: z.number().int(),
+  /** 身份申诉: the ID is approved under another account. */
+  disputed: z.number().int(),
   returned: z.number().int(),
   approved: z.number().int(),
 });
@@ -100,6 +103,50 @@ export const ReviewFieldComparisonSchema = z.object({
   registryOnly: z.boolean(),
 });
 
+/** How the account's verified phone compares with the registry's guardian phones. */
+export const GUARDIAN_EVIDENCE_OUTCOMES = ['match', 'mismatch', 'registry_has_none', 'no_registry'] as const;
+export type GuardianEvidenceOutcome = (typeof GUARDIAN_EVIDENCE_OUTCOMES)[number];
+
+export const GUARDIAN_EVIDENCE_LABELS: Readonly<Record<GuardianEvidenceOutcome, string>> = {
+  match: '账号手机号与学籍库监护人手机号一致',
+  mismatch: '监护人手机号与学籍库不一致',
+  registry_has_none: '学籍库无监护人手机号',
+  no_registry: '学籍库中未找到该学生',
+};
+
+/** The guardian evidence of one claim (phones masked): shown next to the field diff. */
+export const GuardianEvidenceSchema = z.object({
+  /** The submitting (or holding) account's verified phone, 138****5678; null when it has none. */
+  accountPhoneMasked: z.string().nullable(),
+  /** The guardians the registry names (监护人1/2). */
+  registryGuardians: z.array(
+    z.object({ nameMasked: z.string().nullable(), phoneMasked: z.string().nullable(), matchesAccount: z.boolean() }),
+  ),
+  outcome: z.enum(GUARDIAN_EVIDENCE_OUTCOMES),
+  label: z.string(),
+});
+export type GuardianEvidence = z.infer<typeof GuardianEvidenceSchema>;
+
+/** One side of a dispute (身份申诉), masked. */
+export const DisputeClaimSchema = z.object({
+  studentId: z.uuid(),
+  /** The claim's version: the holder's approved version, or the disputed submission. */
+  versionId: z.uuid(),
+  nameMasked: z.string(),
+  schoolName: z.string().nullable(),
+  className: z.string().nullable(),
+  submittedAt: z.string(),
+  guardianEvidence: GuardianEvidenceSchema,
+  /** What the holder's approval rested on (null for the claimant). */
+  approvalEvidence: z.string().nullable(),
+  approvalEvidenceLabel: z.string().nullable(),
+  /** The holder's card number (null for a claimant without a card). */
+  cardNumber: z.string().nullable(),
+});
+
+export const DISPUTE_DECISIONS = ['keep', 'transfer'] as const;
+export type DisputeDecision = (typeof DISPUTE_DECISIONS)[number];
+
 // GET /api/reviews/:versionId
 export const ReviewDetailSchema = z.object({
   versionId: z.uuid(),
@@ -119,7 +166,7 @@ export const ReviewDetailSchema = z.object({
   guardians: z.array(
     z.object({ name: z.string(), relationLabel: z.string(), residentIdMasked: z.string(), phoneMasked: z.string() }),
   ),
-  /** The student's ID is already authenticated under another account: approving would answer 409 ID_ALREADY_APPROVED. */
+  /** The student's ID is already authenticated under another account: it cannot be approved (a dispute decides). */
   residentIdApprovedElsewhere: z.boolean(),
   /**
    * The card the student held before this version was submitted (a key-field
@@ -144,9 +191,29 @@ export const ReviewDetailSchema = z.object({
       changes: z.array(z.object({ field: z.enum(REVIEW_FIELDS), label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
     })
     .nullable(),
-  /** What the caller may do now. */
-  actions: z.array(z.enum(['approve', 'return'])),
+  /** The submitting account's phone against the registry's guardian phones (masked). */
+  guardianEvidence: GuardianEvidenceSchema,
+  /** For an approved version: what the approval rested on (guardian_phone, none_allowed_by_setting, teacher, legacy). */
+  approvalEvidence: z.string().nullable(),
+  approvalEvidenceLabel: z.string().nullable(),
+  /** A dispute (status disputed): both claims side by side; null otherwise. */
+  dispute: z.object({ holder: DisputeClaimSchema.nullable(), claimant: DisputeClaimSchema }).nullable(),
+  /** What the caller may do now: approve / return (待审核), keep / transfer (身份申诉). */
+  actions: z.array(z.enum(['approve', 'return', 'keep', 'transfer'])),
 });
+
+// POST /api/reviews/:versionId/dispute
+export const DisputeDecisionRequestSchema = z.strictObject({
+  /** keep: the card stays with the account holding it, the claim is returned; transfer: the claim wins the card. */
+  decision: z.enum(DISPUTE_DECISIONS, { error: '请选择保留或转移' }),
+  /** Optional note for both families (2–200 characters when given). */
+  note: z
+    .string()
+    .transform((v) => removeControlCharacters(v, { keepLineBreaks: false }).trim())
+    .pipe(z.string().max(MAX_RETURN_REASON_LENGTH, { error: `说明不能超过 ${MAX_RETURN_REASON_LENGTH} 个字` }))
+    .optional(),
+});
+export type DisputeDecisionRequest = z.output<typeof DisputeDecisionRequestSchema>;
 
 // POST /api/reviews/:versionId/return
 export const ReturnReviewRequestSchema = z

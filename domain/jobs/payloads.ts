@@ -14,6 +14,7 @@ export const QUEUE_NAMES = {
   notifications: 'notifications',
   noticesFanout: 'notices-fanout',
   digests: 'digests',
+  guardianRecheck: 'guardian-recheck',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -78,6 +79,14 @@ export type NoticeFanoutJob = z.infer<typeof NoticeFanoutJobSchema>;
 export const DigestJobSchema = z.object({ teacherId: z.uuid() });
 export type DigestJob = z.infer<typeof DigestJobSchema>;
 
+/**
+ * guardian-recheck: after a registry import with guardian phones (written by the import), check the approvals
+ * that carry no guardian evidence against the registry: a guardian phone equal to the account's phone becomes
+ * their evidence, other phones send the student to the head teacher (the card stays valid meanwhile).
+ */
+export const GuardianRecheckJobSchema = z.object({ batchId: z.uuid() });
+export type GuardianRecheckJob = z.infer<typeof GuardianRecheckJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -88,6 +97,7 @@ export interface JobPayloads {
   notifications: NotificationsQueueJob;
   'notices-fanout': NoticeFanoutJob;
   digests: DigestJob;
+  'guardian-recheck': GuardianRecheckJob;
 }
 
 export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
@@ -100,4 +110,5 @@ export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> 
   notifications: NotificationsQueueJobSchema,
   'notices-fanout': NoticeFanoutJobSchema,
   digests: DigestJobSchema,
+  'guardian-recheck': GuardianRecheckJobSchema,
 };

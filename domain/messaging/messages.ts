@@ -15,6 +15,7 @@ export const MESSAGE_KINDS = [
   'review.digest',
   'review.approved',
   'review.returned',
+  'review.disputed',
   'reconfirm.required',
   'reconfirm.reminder',
   'notice.published',
@@ -93,6 +94,24 @@ export function messageContent(kind: string, data: Record<string, unknown>, at: 
         group: 'review_result',
         fields: { name1: student, phrase2: '已退回', thing3: reason, time4: at },
         sms: { template: 'review_returned', params: { student, reason: short(reason) } },
+      };
+    }
+    case 'review.disputed': {
+      // 身份申诉, to the family holding the card: filed (someone else claims the child), kept, transferred (revoked).
+      const phase = str(data.phase, 'filed');
+      const note =
+        phase === 'kept'
+          ? '申诉已处理，教育卡继续有效'
+          : phase === 'transferred'
+            ? '经学校核实，教育卡已撤销'
+            : '有他人申领该学生的教育卡，如非本人请联系学校';
+      return {
+        group: 'review_result',
+        fields: { name1: student, phrase2: '身份申诉', thing3: note, time4: at },
+        sms: {
+          template: 'notice',
+          params: { type: '身份申诉', title: short(`${student}：${phase === 'kept' ? '教育卡继续有效' : phase === 'transferred' ? '教育卡已撤销' : '有他人申领教育卡'}`) },
+        },
       };
     }
     case 'reconfirm.required':

@@ -47,6 +47,11 @@ describe('the review state machine', () => {
       semester_reset: { from: ['approved'], to: 'reconfirm_required' },
       reconfirm: { from: ['reconfirm_required'], to: 'submitted' },
       family_withdraw: { from: ['pending_review', 'returned'], to: 'withdrawn' },
+      match_disputed: { from: ['matching'], to: 'disputed' },
+      dispute_keep: { from: ['disputed'], to: 'returned' },
+      dispute_transfer: { from: ['disputed'], to: 'approved' },
+      dispute_lost: { from: ['approved', 'reconfirm_required'], to: 'returned' },
+      evidence_mismatch: { from: ['approved'], to: 'pending_review' },
     });
   });
 
@@ -137,13 +142,14 @@ describe('the review state machine', () => {
   });
 
   it('lists the allowed events of a state', () => {
-    expect(allowedEvents('approved')).toEqual(['resubmit_key_change', 'semester_reset']);
-    expect(allowedEvents('matching')).toEqual(['match_approved', 'match_needs_review', 'match_retry']);
+    expect(allowedEvents('approved')).toEqual(['resubmit_key_change', 'semester_reset', 'dispute_lost', 'evidence_mismatch']);
+    expect(allowedEvents('matching')).toEqual(['match_approved', 'match_needs_review', 'match_retry', 'match_disputed']);
+    expect(allowedEvents('disputed')).toEqual(['dispute_keep', 'dispute_transfer']);
   });
 
   it('has a Chinese label for every state', () => {
     expect(REVIEW_STATES.map((s) => REVIEW_STATE_LABELS[s])).toEqual([
-      '草稿', '已提交', '比对中', '待班主任审核', '已退回', '已认证', '待重新确认', '已撤回',
+      '草稿', '已提交', '比对中', '待班主任审核', '已退回', '已认证', '待重新确认', '已撤回', '身份申诉待处理',
     ]);
   });
 

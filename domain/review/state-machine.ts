@@ -30,6 +30,16 @@
  *   version stays as history (it is never the latest again) and the student
  *   goes back to the approved version.
  *
+ * - `match_disputed` (matching → disputed): the submitted resident ID is
+ *   already approved under another student. A person decides the dispute:
+ *   `dispute_keep` (disputed → returned: the holder keeps the card) or
+ *   `dispute_transfer` (disputed → approved: the claim wins; the holder's
+ *   latest version takes `dispute_lost`, approved → returned, and its card is
+ *   revoked).
+ * - `evidence_mismatch` (approved → pending_review): an approval without
+ *   guardian evidence whose registry row later names other guardian phones is
+ *   looked at again by a person; the card stays valid meanwhile.
+ *
  * A first submission cannot be withdrawn (it is matched within seconds), and
  * a teacher's decision is revised by a new version, not by reopening the old one.
  */
@@ -45,6 +55,7 @@ export const REVIEW_STATES = [
   'approved',
   'reconfirm_required',
   'withdrawn',
+  'disputed',
 ] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];
 
@@ -57,17 +68,39 @@ export const REVIEW_STATE_LABELS: Readonly<Record<ReviewState, string>> = {
   approved: '已认证',
   reconfirm_required: '待重新确认',
   withdrawn: '已撤回',
+  disputed: '身份申诉待处理',
 };
 
 /** Why the registry match could not approve on its own. */
-export const MATCH_REVIEW_REASONS = ['mismatch', 'not_found', 'transient_status'] as const;
+export const MATCH_REVIEW_REASONS = ['mismatch', 'not_found', 'transient_status', 'guardian_mismatch', 'no_guardian_phone'] as const;
 export type MatchReviewReason = (typeof MATCH_REVIEW_REASONS)[number];
 
 export const MATCH_REVIEW_REASON_LABELS: Readonly<Record<MatchReviewReason, string>> = {
   mismatch: '信息与学籍库不一致',
   not_found: '学籍库中未找到该学生',
   transient_status: '学籍状态为借读或变动中',
+  guardian_mismatch: '监护人手机号与学籍库不一致',
+  no_guardian_phone: '学籍库无监护人手机号',
 };
+
+/**
+ * What an approval rested on besides equal key fields (profile_versions.approval_evidence):
+ * the submitting account's verified phone is a guardian phone of the registry row; the registry
+ * row had no guardian phone and the operator allows that (AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE);
+ * a person (head teacher, school administrator) decided; or the approval predates the rule.
+ */
+export const APPROVAL_EVIDENCE = ['guardian_phone', 'none_allowed_by_setting', 'teacher', 'legacy'] as const;
+export type ApprovalEvidence = (typeof APPROVAL_EVIDENCE)[number];
+
+export const APPROVAL_EVIDENCE_LABELS: Readonly<Record<ApprovalEvidence, string>> = {
+  guardian_phone: '账号手机号与学籍库监护人手机号一致',
+  none_allowed_by_setting: '学籍库无监护人手机号（按设置自动通过）',
+  teacher: '班主任或学校管理员审核通过',
+  legacy: '规则上线前通过（无监护人佐证）',
+};
+
+/** Approvals that carry no guardian evidence: the ones the rollout re-checks when a registry with guardian phones arrives. */
+export const EVIDENCE_LACKING: readonly ApprovalEvidence[] = ['legacy', 'none_allowed_by_setting'];
 
 export const MIN_RETURN_REASON_LENGTH = 2;
 export const MAX_RETURN_REASON_LENGTH = 200;
@@ -84,6 +117,11 @@ export const REVIEW_EVENTS = [
   'semester_reset',
   'reconfirm',
   'family_withdraw',
+  'match_disputed',
+  'dispute_keep',
+  'dispute_transfer',
+  'dispute_lost',
+  'evidence_mismatch',
 ] as const;
 export type ReviewEventType = (typeof REVIEW_EVENTS)[number];
 
@@ -98,7 +136,12 @@ export type ReviewEvent =
   | { type: 'teacher_return'; reason: string }
   | { type: 'semester_reset' }
   | { type: 'reconfirm' }
-  | { type: 'family_withdraw' };
+  | { type: 'family_withdraw' }
+  | { type: 'match_disputed' }
+  | { type: 'dispute_keep' }
+  | { type: 'dispute_transfer' }
+  | { type: 'dispute_lost' }
+  | { type: 'evidence_mismatch' };
 
 /** Every allowed transition: the event, the states it may happen in, and where it leads. */
 export const TRANSITIONS: Readonly<Record<ReviewEventType, { from: readonly ReviewState[]; to: ReviewState }>> = {
@@ -113,6 +156,16 @@ export const TRANSITIONS: Readonly<Record<ReviewEventType, { from: readonly Revi
   semester_reset: { from: ['approved'], to: 'reconfirm_required' },
   reconfirm: { from: ['reconfirm_required'], to: 'submitted' },
   family_withdraw: { from: ['pending_review', 'returned'], to: 'withdrawn' },
+  // Disputes (身份申诉): the ID is already approved under another student. The claim waits for a person, who keeps
+  // the card where it is (the claim is returned) or transfers it (the claim is approved, the holder's approved
+  // version loses: `dispute_lost`).
+  match_disputed: { from: ['matching'], to: 'disputed' },
+  dispute_keep: { from: ['disputed'], to: 'returned' },
+  dispute_transfer: { from: ['disputed'], to: 'approved' },
+  dispute_lost: { from: ['approved', 'reconfirm_required'], to: 'returned' },
+  // Rollout of guardian evidence: an approval without evidence whose registry row now names other guardian phones
+  // goes to a person; the card stays valid meanwhile (the approved version stays the student's).
+  evidence_mismatch: { from: ['approved'], to: 'pending_review' },
 };
 
 /**

@@ -21,6 +21,11 @@ export interface School {
 export interface Child {
   name: string;
   residentId: string;
+  /**
+   * 监护人1手机号 of the child's registry row (null: the row names none). A family registered with this phone
+   * is the guardian the registry knows: its submission is approved at once; any other account goes to review.
+   */
+  guardianPhone: string | null;
 }
 
 export interface RegistryRow {
@@ -49,9 +54,9 @@ export function newSchool(prefix = '南京市鼓楼区实验小学'): School {
   return { code: `7${digits(9)}`, name: `${prefix}${digits(5)}` };
 }
 
-/** A child of 9 (under 14: the guardian's consent is needed), with an ID of the province (GB/T 2260 code). */
+/** A child of 9 (under 14: the guardian's consent is needed), with an ID of the province (GB/T 2260 code) and a registry guardian phone. */
 export function newChild(province?: string): Child {
-  return { name: randomName(), residentId: residentIdOfAge(9, province) };
+  return { name: randomName(), residentId: residentIdOfAge(9, province), guardianPhone: mobile() };
 }
 
 /** Imports a head teacher of 三年级<className> (who also teaches it) and the registry rows, all of grade 三年级. */
@@ -72,8 +77,21 @@ export async function importSchool(school: School, headOf: string, rows: Registr
     fs.writeFileSync(
       registryFile,
       csv([
-        ['学籍号', '姓名', '身份证号', '性别', '出生日期', '学校标识码', '学校名称', '年级', '班级', '学籍状态'],
-        ...rows.map(({ child, className }) => [`G${child.residentId}`, child.name, child.residentId, sexOf(child.residentId), birthOf(child.residentId), school.code, school.name, '三年级', className, '在籍']),
+        ['学籍号', '姓名', '身份证号', '性别', '出生日期', '学校标识码', '学校名称', '年级', '班级', '学籍状态', '监护人1姓名', '监护人1手机号'],
+        ...rows.map(({ child, className }) => [
+          `G${child.residentId}`,
+          child.name,
+          child.residentId,
+          sexOf(child.residentId),
+          birthOf(child.residentId),
+          school.code,
+          school.name,
+          '三年级',
+          className,
+          '在籍',
+          child.guardianPhone ? randomName() : '',
+          child.guardianPhone ?? '',
+        ]),
       ]),
     );
     await runTool('tools/registry-import.ts', [registryFile]);
@@ -102,9 +120,8 @@ export async function activateTeacher(api: APIRequestContext, teacher: ImportedT
   return { token: session.token, accountId: session.account.id, username, password };
 }
 
-/** A parent registers (SMS code from the dev inbox). */
-export async function registerFamily(api: APIRequestContext): Promise<Session & { phone: string }> {
-  const phone = mobile();
+/** A parent registers (SMS code from the dev inbox), with `phone` (a child's registry guardian phone) or a new one. */
+export async function registerFamily(api: APIRequestContext, phone: string = mobile()): Promise<Session & { phone: string }> {
   const session = await json<{ token: string; account: { id: string } }>(
     await api.post('/api/auth/register', {
       data: {

@@ -14,7 +14,7 @@ import { loadConfig } from '../../config';
 import { closeContext, createContext, type AppContext } from '../../server/context';
 import { rowsOf } from '../../server/db/client';
 import { auditLog, notifications, profileVersions, students } from '../../server/db/schema';
-import { buildAccount, buildClass, buildRegistryRecord, buildSchool, buildSubmittedVersion, randomPersonName, randomStudentResidentId, type BuiltSubmission, type Class, type School } from '../../server/test/factories';
+import { buildAccount, buildClass, buildRegistryRecord, buildSchool, buildSubmittedVersion, randomMobile, randomPersonName, randomStudentResidentId, type BuiltSubmission, type Class, type School } from '../../server/test/factories';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../server/test/throwaway-postgres';
 import { startThrowawayRedis, type ThrowawayRedis } from '../../server/test/throwaway-redis';
 import { startFakeWechat, type FakeWechat } from '../../tools/fake-wechat/fake-wechat-server';
@@ -132,10 +132,24 @@ export async function classroom(ctx: AppContext): Promise<Classroom> {
 
 /** A family following the official account, with a registry row its submission will match. */
 export async function family(ctx: AppContext, room: Classroom) {
-  const account = await buildAccount(ctx.db, { role: 'parent', wechatOaOpenid: `ofault${Math.random().toString(36).slice(2, 12)}` });
+  const phone = randomMobile();
+  const account = await buildAccount(ctx.db, {
+    role: 'parent',
+    wechatOaOpenid: `ofault${Math.random().toString(36).slice(2, 12)}`,
+    phoneCipher: ctx.pii.encrypt(phone, 'accounts.phone'),
+    phoneIndex: ctx.pii.blindIndex('phone', phone),
+  });
   const residentId = randomStudentResidentId();
   const name = randomPersonName();
-  await buildRegistryRecord(ctx, { residentId, name, schoolCode: room.school.code, schoolName: room.school.name, grade: room.klass.grade, className: room.klass.name });
+  await buildRegistryRecord(ctx, {
+    residentId,
+    name,
+    schoolCode: room.school.code,
+    schoolName: room.school.name,
+    grade: room.klass.grade,
+    className: room.klass.name,
+    guardianPhones: [phone],
+  });
   return { account, residentId, name };
 }
 

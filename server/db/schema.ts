@@ -28,6 +28,7 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
 import { ACCOUNT_ROLES } from '../../domain/api/auth';
+import { APPROVAL_EVIDENCE } from '../../domain/review/state-machine';
 
 export type { AccountRole } from '../../domain/api/auth';
 
@@ -419,6 +420,12 @@ export const profileVersions = pgTable(
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     /**
+     * What an approval of this version rested on (domain/review APPROVAL_EVIDENCE):
+     * guardian_phone | none_allowed_by_setting | teacher | legacy (approved before the
+     * rule). Null for a version never approved.
+     */
+    approvalEvidence: text('approval_evidence', { enum: APPROVAL_EVIDENCE }),
+    /**
      * A 电子档案 edit of contact fields only (phones, e-mail, guardian addresses)
      * after approval: the row copies the approved version's key fields, status
      * and decision and is never matched or reviewed (contact fields never block
@@ -481,6 +488,13 @@ export const registryRecords = pgTable(
      * written by the import.
      */
     contentHash: text('content_hash'),
+    /**
+     * The guardians the registry names (监护人1/2: name and phone), encrypted as one JSON
+     * document `[{ name, phone }]` (context registry_records.guardians); null when none.
+     */
+    guardiansCipher: text('guardians_cipher'),
+    /** Blind indexes (kind 'phone', as accounts.phone_index) of the guardians' phones: the evidence the match compares. */
+    guardianPhoneIndexes: text('guardian_phone_indexes').array().notNull().default(sql`'{}'::text[]`),
     /** The import batch that last inserted or changed the row. */
     batchId: uuid('batch_id').references(() => registryBatches.id),
     updatedAt: updatedAt(),

@@ -200,6 +200,7 @@ function validBodies(world: World): Record<string, () => Json> {
     }),
     updateContact: () => ({ personal: { email: 'parent@example.com', phone: randomMobile() }, guardians: [{ phone: randomMobile(), address: '测试路 3 号' }] }),
     returnReview: () => ({ reasonPreset: '其他', reasonText: '请核对姓名' }),
+    decideDispute: () => ({ decision: 'keep', note: '核实户口本' }),
     bindCommCardPhone: () => ({ phone: randomMobile(), smsCode: '123456' }),
     createCommCardOrder: () => ({ productId: 'comm-card-basic' }),
     verifyEcard: () => ({ token: 'EC2.abcdefgh.1700000000.abc.def' }),

@@ -228,6 +228,12 @@ const MATRIX: Record<string, Entry> = {
     isolate: true,
     body: () => ({ reasonPreset: '姓名与学籍不一致' }),
   },
+  // A dispute decision on a version that is not disputed: the reviewer reached the state machine (409), nobody else.
+  'POST /api/reviews/:versionId/dispute': {
+    ownership: 'version',
+    expect: review('409:REVIEW_TRANSITION_FORBIDDEN'),
+    body: () => ({ decision: 'keep' }),
+  },
 
   // class notices and homework (公告作业)
   'GET /api/notices/classes': { expect: { ...signedIn(200), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED } },

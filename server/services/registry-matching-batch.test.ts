@@ -69,6 +69,15 @@ const SCENARIOS: Record<string, (place: Place) => Promise<Scenario>> = {
     const built = await buildSubmittedVersion(ctx, { school, klass: holder.klass, residentId, name: NAME, withOutbox: false });
     return { built, registryId: registry.id };
   },
+  guardianMismatch: async ({ school, teacher }) => {
+    // Every key field right, but the registry names other guardian phones: a stranger with the facts.
+    const built = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, name: NAME, withOutbox: false });
+    return { built, registryId: (await buildRegistryRecord(ctx, registryRowFor(built, { guardianPhones: ['13700000001'] }))).id };
+  },
+  noGuardianPhone: async ({ school, teacher }) => {
+    const built = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, name: NAME, withOutbox: false });
+    return { built, registryId: (await buildRegistryRecord(ctx, registryRowFor(built, { guardianPhones: [] }))).id };
+  },
 };
 
 async function buildScenarios(place: Place): Promise<Record<string, Scenario>> {
@@ -152,9 +161,11 @@ describe('matching in batches', () => {
       ['mismatch', 'pending_review'],
       ['not_found', 'pending_review'],
       ['transient_status', 'pending_review'],
-      ['matched', 'pending_review'],
+      ['matched', 'disputed'],
+      ['guardian_mismatch', 'pending_review'],
+      ['no_guardian_phone', 'pending_review'],
     ]);
-    expect(batchOutcomes[4]).toMatchObject({ value: { idAlreadyApproved: true, assignedReviewerId: place.teacher.id } });
+    expect(batchOutcomes[4]).toMatchObject({ value: { disputed: true, assignedReviewerId: place.teacher.id } });
   });
 
   test('When the batch is delivered again, then every version answers not_awaiting_match and nothing changes', async () => {
@@ -168,12 +179,14 @@ describe('matching in batches', () => {
 
     expect(again.map((o) => (o.status === 'fulfilled' ? o.value : o.reason))).toEqual([
       { changed: false, reason: 'not_awaiting_match', status: 'approved' },
-      ...Array.from({ length: 4 }, () => ({ changed: false, reason: 'not_awaiting_match', status: 'pending_review' })),
+      ...Array.from({ length: 3 }, () => ({ changed: false, reason: 'not_awaiting_match', status: 'pending_review' })),
+      { changed: false, reason: 'not_awaiting_match', status: 'disputed' },
+      ...Array.from({ length: 2 }, () => ({ changed: false, reason: 'not_awaiting_match', status: 'pending_review' })),
     ]);
     expect(await Promise.all(scenarios.map((s, i) => decisionOf(s, first[i]!)))).toEqual(before);
   });
 
-  test('When two students with the same resident ID match in one batch, then the first is approved and the second goes to a person', async () => {
+  test('When two students with the same resident ID match in one batch, then the first is approved and the second becomes a dispute', async () => {
     const { school, teacher } = await schoolWithTeacher();
     const residentId = randomStudentResidentId();
     const first = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, residentId, withOutbox: false });
@@ -183,21 +196,21 @@ describe('matching in batches', () => {
     const outcomes = await matchProfileVersions(ctx, [first.version.id, second.version.id]);
 
     expect(outcomes).toEqual([
-      fulfilled({ changed: true, outcome: 'matched', status: 'approved', assignedReviewerId: null, matchedRegistryId: registry.id }),
+      fulfilled({ changed: true, outcome: 'matched', status: 'approved', assignedReviewerId: null, matchedRegistryId: registry.id, evidence: 'guardian_phone' }),
       fulfilled({
         changed: true,
         outcome: 'matched',
-        status: 'pending_review',
+        status: 'disputed',
         assignedReviewerId: teacher.id,
         matchedRegistryId: registry.id,
-        idAlreadyApproved: true,
+        disputed: true,
       }),
     ]);
     const holders = await ctx.db.select().from(students).where(eq(students.residentIdIndex, first.version.residentIdIndex));
     expect(holders.filter((s) => s.approvedVersionId !== null).map((s) => s.id)).toEqual([first.student.id]);
     expect(holders.filter((s) => s.cardNumber !== null)).toHaveLength(1);
     const [audit] = await ctx.db.select().from(auditLog).where(eq(auditLog.subjectId, second.version.id));
-    expect(audit).toMatchObject({ action: 'review.sent_to_teacher', detail: { outcome: 'id_already_approved', diffFields: [] } });
+    expect(audit).toMatchObject({ action: 'review.dispute_filed', detail: { outcome: 'dispute', diffFields: [] } });
   });
 
   test('When the same version is in a batch twice, then it is decided once and the other delivery changes nothing', async () => {
@@ -244,7 +257,8 @@ describe('matching in batches', () => {
     const residentId = randomStudentResidentId();
     const rival = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, residentId, withOutbox: false });
     const contested = await buildSubmittedVersion(ctx, { school, klass: rival.klass, residentId, name: rival.name, withOutbox: false });
-    await buildRegistryRecord(ctx, registryRowFor(rival));
+    // Both families are guardians the registry names: both would be approved, one wins.
+    await buildRegistryRecord(ctx, registryRowFor(rival, { guardianPhones: [rival.familyPhone!, contested.familyPhone!] }));
     const bystander = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
     await buildRegistryRecord(ctx, registryRowFor(bystander));
     let release!: () => void;
@@ -255,7 +269,7 @@ describe('matching in batches', () => {
 
     // The rival approves the ID and keeps its transaction open: the batch passes its pre-check and waits on the index.
     const rivalTx = ctx.db.transaction(async (tx) => {
-      await approveVersion(tx, { ...rival.version, status: 'matching' }, SYSTEM_ACTOR);
+      await approveVersion(tx, { ...rival.version, status: 'matching', evidence: 'guardian_phone' }, SYSTEM_ACTOR);
       rivalApproved();
       await gate;
     });
@@ -268,7 +282,7 @@ describe('matching in batches', () => {
 
     expect(fallbacks).toEqual([expect.any(IdAlreadyApprovedError)]);
     expect(outcomes).toEqual([
-      fulfilled(expect.objectContaining({ changed: true, status: 'pending_review', idAlreadyApproved: true }) as RegistryMatchResult),
+      fulfilled(expect.objectContaining({ changed: true, status: 'disputed', disputed: true }) as RegistryMatchResult),
       fulfilled(expect.objectContaining({ changed: true, outcome: 'matched', status: 'approved' }) as RegistryMatchResult),
     ]);
     const audit = await ctx.db
@@ -277,7 +291,7 @@ describe('matching in batches', () => {
       .where(inArray(auditLog.subjectId, [contested.version.id, bystander.version.id]));
     expect(audit.sort((a, b) => (a.action < b.action ? -1 : 1))).toEqual([
       { subjectId: bystander.version.id, action: 'review.auto_matched' },
-      { subjectId: contested.version.id, action: 'review.sent_to_teacher' },
+      { subjectId: contested.version.id, action: 'review.dispute_filed' },
     ]);
   });
 });

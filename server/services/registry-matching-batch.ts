@@ -9,8 +9,9 @@
  *      student before version, the order every review write uses), reading
  *      each version's school code and class name with it;
  *   2. the registry rows of every submitted ID (one select by blind index);
- *   3. compareWithRegistry per version, then one "ID approved elsewhere"
- *      check for the matched ones;
+ *   3. compareWithRegistry per version, one "ID approved elsewhere" check
+ *      and one read of the submitters' phone indexes, then the shared
+ *      decideAfterComparison (guardian evidence, disputes) per version;
  *   4. match_outcome/diff of every version (one update), the approvals
  *      (approveVersions: a handful of multi-row statements), the reviewers of
  *      the others (findReviewers, one query) and their hand-over
@@ -18,8 +19,8 @@
  *
  * Within a batch the versions are decided as if one after the other, in the
  * order given: when two versions of different students carry the same
- * resident ID and both match, the first is approved and the second goes to a
- * person (id_already_approved), as the second of two sequential jobs would.
+ * resident ID and both would be approved, the first is approved and the second
+ * becomes a dispute, as the second of two sequential jobs would.
  * A second version of a student already in the batch (or the same version
  * twice) is matched alone after the batch commits, so every statement of the
  * batch touches a student once.
@@ -40,9 +41,10 @@ import { transition, type ReviewState } from '../../domain/review/state-machine'
 import type { Tx } from '../db/client';
 import { classes, profileVersions, schools, students } from '../db/schema';
 import {
-  AUTO_APPROVAL_AUDIT,
   AWAITING_MATCH,
+  allowsWithoutGuardianPhone,
   approvedResult,
+  autoApprovalAudit,
   compareWithRegistry,
   decideAfterComparison,
   findReviewers,
@@ -53,11 +55,13 @@ import {
   sendToReviewers,
   sentToReviewerResult,
   startMatching,
+  submitterPhoneIndexes,
   type MatchContext,
   type RegistryMatchResult,
   type SubmittedKeyFields,
 } from './registry-matching';
 import { SYSTEM_ACTOR, approveVersions, residentIdsApprovedElsewhere, type ProfileVersionRow } from './review-approval';
+import { notifyDisputeFiled } from './reviews/dispute-notices';
 
 /** The result of one version of a batch: what matchProfileVersion would have resolved or thrown. */
 export type VersionMatchOutcome = PromiseSettledResult<RegistryMatchResult>;
@@ -148,41 +152,45 @@ async function decideBatch(ctx: MatchContext, tx: Tx, ids: readonly string[]): P
 
   const candidatesOf = groupBy(await registryCandidates(tx, awaiting.map((c) => c.searchIndex)), (r) => r.residentIdIndex);
   const compared = awaiting.map((c) => ({ ...c, comparison: compareWithRegistry(c.submitted, candidatesOf.get(c.searchIndex) ?? []) }));
-  await recordComparisons(tx, compared.map((c) => ({ versionId: c.version.id, comparison: c.comparison })));
 
-  const takenElsewhere = await residentIdsApprovedElsewhere(
-    tx,
-    compared.filter((c) => c.comparison.outcome === 'matched').map((c) => c.version),
-  );
+  const takenElsewhere = await residentIdsApprovedElsewhere(tx, compared.map((c) => c.version));
+  const phoneIndexes = await submitterPhoneIndexes(tx, compared.map((c) => c.version));
+  const allowWithoutGuardianPhone = allowsWithoutGuardianPhone(ctx);
   const approvedInBatch = new Set<string>();
-  const decided = compared.map((c) => {
+  const decided = compared.map((c, i) => {
     const index = c.version.residentIdIndex;
-    const idTaken = c.comparison.outcome === 'matched' && (takenElsewhere.has(index) || approvedInBatch.has(index));
-    const decision = decideAfterComparison(c.comparison, idTaken);
+    const idTaken = takenElsewhere.has(index) || approvedInBatch.has(index);
+    const decision = decideAfterComparison(c.comparison, idTaken, { submitterPhoneIndex: phoneIndexes[i] ?? null, allowWithoutGuardianPhone });
     if (decision.kind === 'approve') approvedInBatch.add(index);
     return { ...c, decision };
   });
+  await recordComparisons(tx, decided.map((d) => ({ versionId: d.version.id, comparison: d.comparison, decision: d.decision })));
 
-  const approvals = decided.filter((d) => d.decision.kind === 'approve');
-  const approvedStatuses = await approveVersions(
-    tx,
-    approvals.map((a) => ({ ...a.version, status: a.matching })),
-    SYSTEM_ACTOR,
-    AUTO_APPROVAL_AUDIT,
-  );
-  approvals.forEach((a, i) => (outcomes[a.position] = fulfilled(approvedResult(approvedStatuses[i]!, a.comparison))));
+  const approvals = decided.flatMap((d) => (d.decision.kind === 'approve' ? [{ ...d, decision: d.decision }] : []));
+  // One approveVersions call per kind of evidence (the audit detail names it): at most two.
+  for (const evidence of ['guardian_phone', 'none_allowed_by_setting'] as const) {
+    const group = approvals.filter((a) => a.decision.evidence === evidence);
+    const approvedStatuses = await approveVersions(
+      tx,
+      group.map((a) => ({ ...a.version, status: a.matching, evidence })),
+      SYSTEM_ACTOR,
+      autoApprovalAudit(evidence),
+    );
+    group.forEach((a, i) => (outcomes[a.position] = fulfilled(approvedResult(approvedStatuses[i]!, a.comparison, evidence))));
+  }
 
-  const reviews = decided.flatMap((d) => (d.decision.kind === 'review' ? [{ ...d, decision: d.decision }] : []));
+  const reviews = decided.flatMap((d) => (d.decision.kind !== 'approve' ? [{ ...d, decision: d.decision }] : []));
   const reviewers = await findReviewers(tx, reviews.map((r) => r.version));
   const handovers = reviews.map((r, i) => ({
     ...r,
-    status: transition(r.matching, { type: 'match_needs_review', reason: r.decision.reason }),
+    status: transition(r.matching, r.decision.kind === 'dispute' ? { type: 'match_disputed' } : { type: 'match_needs_review', reason: r.decision.reason }),
     reviewerId: reviewers[i] ?? null,
   }));
   await sendToReviewers(
     tx,
     handovers.map((h) => ({ version: h.version, status: h.status, reviewerId: h.reviewerId, detail: h.decision.detail })),
   );
+  await notifyDisputeFiled(tx, handovers.filter((h) => h.decision.kind === 'dispute').map((h) => h.version));
   for (const h of handovers) outcomes[h.position] = fulfilled(sentToReviewerResult(h.status, h.reviewerId, h.comparison, h.decision));
   return { outcomes, deferred };
 }

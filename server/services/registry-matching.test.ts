@@ -44,6 +44,47 @@ async function auditActions(built: BuiltSubmission): Promise<string[]> {
   return rows.map((r) => r.action);
 }
 
+describe('registry match: guardian evidence (issue 12, attack 1)', () => {
+  test('When a stranger submits every right fact but the registry names other guardian phones, then a person reviews (guardian_mismatch), no card', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built, { guardianPhones: ['13700000001', '13700000002'] }));
+
+    const result = await matchProfileVersion(ctx, built.version.id);
+
+    expect(result).toMatchObject({ changed: true, outcome: 'guardian_mismatch', status: 'pending_review', assignedReviewerId: built.teacher.id });
+    const { version, student } = await versionOf(built);
+    expect(version).toMatchObject({ status: 'pending_review', matchOutcome: 'guardian_mismatch', approvalEvidence: null });
+    expect(student).toMatchObject({ status: 'pending_review', approvedVersionId: null, cardNumber: null });
+  });
+
+  test('When the registry row names no guardian phone, then a person reviews (no_guardian_phone); with AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE it is approved and says so', async () => {
+    const strict = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(strict, { guardianPhones: [] }));
+    expect(await matchProfileVersion(ctx, strict.version.id)).toMatchObject({ outcome: 'no_guardian_phone', status: 'pending_review' });
+
+    const allowed = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(allowed, { guardianPhones: [] }));
+    const result = await matchProfileVersion({ ...ctx, config: { AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE: true } }, allowed.version.id);
+    expect(result).toMatchObject({ outcome: 'matched', status: 'approved', evidence: 'none_allowed_by_setting' });
+    expect((await versionOf(allowed)).version.approvalEvidence).toBe('none_allowed_by_setting');
+    const [audit] = await ctx.db.select().from(auditLog).where(eq(auditLog.subjectId, allowed.version.id));
+    expect(audit).toMatchObject({ action: 'review.auto_matched', detail: { evidence: 'none_allowed_by_setting' } });
+  });
+
+  test('When the setting is on but the registry names other guardian phones, then it still goes to a person', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built, { guardianPhones: ['13700000003'] }));
+    const result = await matchProfileVersion({ ...ctx, config: { AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE: true } }, built.version.id);
+    expect(result).toMatchObject({ outcome: 'guardian_mismatch', status: 'pending_review' });
+  });
+
+  test('When the family phone is the second guardian of the row, then it is approved at once', async () => {
+    const built = await submittedWithHeadTeacher();
+    await buildRegistryRecord(ctx, registryRowFor(built, { guardianPhones: ['13700000004', built.familyPhone!] }));
+    expect(await matchProfileVersion(ctx, built.version.id)).toMatchObject({ status: 'approved', evidence: 'guardian_phone' });
+  });
+});
+
 describe('registry match', () => {
   test('When every key field equals an enrolled registry row, then the version is approved automatically', async () => {
     const built = await submittedWithHeadTeacher();
@@ -57,6 +98,7 @@ describe('registry match', () => {
       status: 'approved',
       assignedReviewerId: null,
       matchedRegistryId: registry.id,
+      evidence: 'guardian_phone',
     });
     const { version, student } = await versionOf(built);
     expect(version).toMatchObject({
@@ -66,6 +108,7 @@ describe('registry match', () => {
       matchedRegistryId: registry.id,
       assignedReviewerId: null,
       reviewedBy: null,
+      approvalEvidence: 'guardian_phone',
     });
     expect(version.decidedAt).toBeInstanceOf(Date);
     expect(version.statusChangedAt.getTime()).toBeGreaterThanOrEqual(built.version.statusChangedAt.getTime());
@@ -262,7 +305,7 @@ describe('compareWithRegistry', () => {
       { ...row, registryId: '00000000-0000-4000-8000-000000000007' },
     ]);
 
-    expect(result).toEqual({ outcome: 'matched', diff: null, registryId: '00000000-0000-4000-8000-000000000007' });
+    expect(result).toEqual({ outcome: 'matched', diff: null, registryId: '00000000-0000-4000-8000-000000000007', guardianPhoneIndexes: [] });
   });
 
   test('When the registry row carries a different ID, then both ID values in the diff are masked', () => {

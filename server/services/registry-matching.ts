@@ -8,10 +8,20 @@
  *   class's head teacher, else to an administrator of the school, with the
  *   reason: `mismatch` (a field-level diff is stored), `not_found`, or
  *   `transient_status` (借读, 休学, … : the registry row is in flux).
- * - Every key field equal, but the resident ID is already authenticated under
- *   another student (students_approved_resident_id_uq): pending_review too
- *   (event reason 'mismatch', match_outcome stays 'matched', audit detail
- *   outcome 'id_already_approved'); the teacher can only return it. When two
+ * - Guardian evidence (issue 12): equal key fields are facts a stranger can
+ *   know. Automatic approval also needs the submitting account's verified
+ *   phone (accounts.phone_index) to be a guardian phone of the registry row
+ *   (registry_records.guardian_phone_indexes, the same blind-index kind).
+ *   Other guardian phones → pending_review, reason `guardian_mismatch`
+ *   (监护人手机号与学籍库不一致); a row without guardian phones →
+ *   pending_review, `no_guardian_phone` (学籍库无监护人手机号), unless the
+ *   operator set AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE (never for a mismatch).
+ *   Each approval records its evidence (profile_versions.approval_evidence).
+ * - The resident ID is already authenticated under another student
+ *   (students_approved_resident_id_uq): whatever the registry said, the version
+ *   becomes a dispute (身份申诉, state `disputed`) for the head teacher (else
+ *   a school administrator), every administrator of the school is told, and so
+ *   is the family holding the card (reviews/disputes.ts decides it). When two
  *   approvals of one ID race, the loser's unique violation fails the job
  *   (IdAlreadyApprovedError) and its retry lands here.
  *
@@ -35,10 +45,13 @@ import { normalizeResidentId } from '../../domain/identity/resident-id';
 import { transition, type MatchReviewReason, type ReviewState } from '../../domain/review/state-machine';
 import type { AppContext } from '../context';
 import { rowsOf, type Tx } from '../db/client';
+import type { Config } from '../../config';
+import type { ApprovalEvidence } from '../../domain/review/state-machine';
 import { accounts, auditLog, classes, profileVersions, registryRecords, schools, students } from '../db/schema';
 import { openProfilePii, readProfileData } from './profile-snapshot';
 import { reviewDetailPagePath, writeNotifications } from './notifications/notifications';
 import { SYSTEM_ACTOR, approveVersion, residentIdApprovedElsewhere, type ProfileVersionRow } from './review-approval';
+import { notifyDisputeFiled } from './reviews/dispute-notices';
 
 /** 学籍状态 of a student who is simply enrolled; anything else is transient for matching. */
 export const REGISTRY_STATUS_ENROLLED = '在籍';
@@ -73,6 +86,8 @@ export interface RegistryCandidate {
   grade: string;
   className: string;
   registryStatus: string;
+  /** Blind indexes (kind 'phone') of the row's guardian phones; empty or absent when it names none. */
+  guardianPhoneIndexes?: readonly string[];
 }
 
 export interface RegistryComparison {
@@ -81,6 +96,8 @@ export interface RegistryComparison {
   diff: MatchDiffEntry[] | null;
   /** registry_records.id of the row compared with; null when not found. */
   registryId: string | null;
+  /** Guardian phone blind indexes of the row compared with (empty when not found or none). */
+  guardianPhoneIndexes: readonly string[];
 }
 
 export type RegistryMatchResult =
@@ -91,11 +108,19 @@ export type RegistryMatchResult =
       status: ReviewState;
       assignedReviewerId: string | null;
       matchedRegistryId: string | null;
-      /** The registry matched, but the ID is authenticated under another student: sent to a person. */
-      idAlreadyApproved?: true;
+      /** The ID is authenticated under another student: the version is a dispute for a person. */
+      disputed?: true;
+      /** Set for an automatic approval: what it rested on. */
+      evidence?: ApprovalEvidence;
     };
 
-export type MatchContext = Pick<AppContext, 'db' | 'pii'>;
+/** The match needs the database and the keys; the setting defaults to off (no config: tests, tools). */
+export type MatchContext = Pick<AppContext, 'db' | 'pii'> & { config?: Pick<Config, 'AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE'> };
+
+/** AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE of the context (false when absent). */
+export function allowsWithoutGuardianPhone(ctx: MatchContext): boolean {
+  return ctx.config?.AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE === true;
+}
 
 const DIFF_FIELD: Record<KeyField, MatchDiffField> = {
   name: 'name',
@@ -117,7 +142,7 @@ function normalizeClassName(value: string | null): string | null {
  * lowest row id, so the result does not depend on row order.
  */
 export function compareWithRegistry(submitted: SubmittedKeyFields, candidates: readonly RegistryCandidate[]): RegistryComparison {
-  if (candidates.length === 0) return { outcome: 'not_found', diff: null, registryId: null };
+  if (candidates.length === 0) return { outcome: 'not_found', diff: null, registryId: null, guardianPhoneIndexes: [] };
   const ranked = candidates
     .map((row) => {
       const enrolled = row.registryStatus.trim() === REGISTRY_STATUS_ENROLLED;
@@ -152,9 +177,10 @@ export function compareWithRegistry(submitted: SubmittedKeyFields, candidates: r
         (a.row.registryId < b.row.registryId ? -1 : a.row.registryId > b.row.registryId ? 1 : 0),
     );
   const best = ranked[0]!;
-  if (best.keyDifferences > 0) return { outcome: 'mismatch', diff: best.diff, registryId: best.row.registryId };
-  if (!best.enrolled) return { outcome: 'transient_status', diff: best.diff, registryId: best.row.registryId };
-  return { outcome: 'matched', diff: null, registryId: best.row.registryId };
+  const guardianPhoneIndexes = best.row.guardianPhoneIndexes ?? [];
+  if (best.keyDifferences > 0) return { outcome: 'mismatch', diff: best.diff, registryId: best.row.registryId, guardianPhoneIndexes };
+  if (!best.enrolled) return { outcome: 'transient_status', diff: best.diff, registryId: best.row.registryId, guardianPhoneIndexes };
+  return { outcome: 'matched', diff: null, registryId: best.row.registryId, guardianPhoneIndexes };
 }
 
 /** Statuses in which a version waits for the registry match. */
@@ -177,17 +203,21 @@ export async function matchProfileVersion(ctx: MatchContext, profileVersionId: s
     const submitted = await submittedKeyFields(ctx, tx, version);
     const candidates = await registryCandidates(tx, [ctx.pii.blindIndex('resident_id', submitted.residentId)]);
     const comparison = compareWithRegistry(submitted, candidates);
-    await recordComparisons(tx, [{ versionId: version.id, comparison }]);
-
-    const idTaken = comparison.outcome === 'matched' && (await residentIdApprovedElsewhere(tx, version));
-    const decision = decideAfterComparison(comparison, idTaken);
+    const idTaken = await residentIdApprovedElsewhere(tx, version);
+    const [submitterPhoneIndex = null] = await submitterPhoneIndexes(tx, [version]);
+    const decision = decideAfterComparison(comparison, idTaken, {
+      submitterPhoneIndex,
+      allowWithoutGuardianPhone: allowsWithoutGuardianPhone(ctx),
+    });
+    await recordComparisons(tx, [{ versionId: version.id, comparison, decision }]);
     if (decision.kind === 'approve') {
-      const status = await approveVersion(tx, { ...version, status: matching }, SYSTEM_ACTOR, AUTO_APPROVAL_AUDIT);
-      return approvedResult(status, comparison);
+      const status = await approveVersion(tx, { ...version, status: matching, evidence: decision.evidence }, SYSTEM_ACTOR, autoApprovalAudit(decision.evidence));
+      return approvedResult(status, comparison, decision.evidence);
     }
-    const status = transition(matching, { type: 'match_needs_review', reason: decision.reason });
+    const status = transition(matching, decision.kind === 'dispute' ? { type: 'match_disputed' } : { type: 'match_needs_review', reason: decision.reason });
     const [reviewerId = null] = await findReviewers(tx, [version]);
     await sendToReviewers(tx, [{ version, status, reviewerId, detail: decision.detail }]);
+    if (decision.kind === 'dispute') await notifyDisputeFiled(tx, [version]);
     return sentToReviewerResult(status, reviewerId, comparison, decision);
   });
 }
@@ -197,62 +227,92 @@ export function startMatching(version: Pick<ProfileVersionRow, 'status'>): Revie
   return version.status === 'matching' ? 'matching' : transition(version.status as ReviewState, { type: 'start_matching' });
 }
 
-/** What the match does after comparing: approve, or send to a person (and why). */
+/** What the match does after comparing: approve (with its evidence), send to a person (and why), or file a dispute. */
 export type MatchDecision =
-  | { kind: 'approve' }
+  | { kind: 'approve'; evidence: Extract<ApprovalEvidence, 'guardian_phone' | 'none_allowed_by_setting'> }
   | {
       kind: 'review';
-      /** The state machine's reason; a taken ID travels as 'mismatch'. */
+      /** The state machine's reason. */
       reason: MatchReviewReason;
-      idTaken: boolean;
       /** Audit detail and review.waiting notification data. */
+      detail: ReviewerDetail;
+    }
+  | {
+      /** The ID is approved under another student: a dispute (身份申诉) for a person. */
+      kind: 'dispute';
       detail: ReviewerDetail;
     };
 
 export interface ReviewerDetail {
-  outcome: MatchReviewReason | 'id_already_approved';
+  outcome: MatchReviewReason | 'dispute';
   diffFields: MatchDiffField[];
 }
 
+/** What the guardian rule compares: the submitting account's phone blind index, and the operator's setting. */
+export interface GuardianEvidenceInput {
+  /** accounts.phone_index of the version's submitter (null: the account has no verified phone). */
+  submitterPhoneIndex: string | null;
+  /** AUTO_APPROVE_WITHOUT_GUARDIAN_PHONE. */
+  allowWithoutGuardianPhone: boolean;
+}
+
 /**
- * The decision after the comparison. The registry confirms the child, but the ID is already authenticated under
- * another student (another account, or a second entry of the same family): a person decides (they can only return
- * it — approving answers 409 ID_ALREADY_APPROVED — but they can tell the family why, and the school can sort it
- * out). The state machine knows three reasons for a person to review; a taken ID travels as 'mismatch' (the
- * account does not match the registry's child) while match_outcome keeps what the registry said ('matched').
+ * The one decision after the comparison, shared by the per-version and the batch path (see the module comment):
+ *
+ * 1. the ID is approved under another student → dispute, whatever the registry said;
+ * 2. a key field differs, not found, transient status → a person, with that reason;
+ * 3. every key field equal: the submitter's phone is a guardian phone of the row → approve ('guardian_phone');
+ *    the row names guardian phones, none the submitter's → a person ('guardian_mismatch'); the row names none →
+ *    approve ('none_allowed_by_setting') when the operator allows it, else a person ('no_guardian_phone').
  */
-export function decideAfterComparison(comparison: RegistryComparison, idTaken: boolean): MatchDecision {
-  if (comparison.outcome === 'matched' && !idTaken) return { kind: 'approve' };
-  const reason: MatchReviewReason = comparison.outcome === 'matched' ? 'mismatch' : comparison.outcome;
-  return {
-    kind: 'review',
-    reason,
-    idTaken,
-    detail: { outcome: idTaken ? 'id_already_approved' : reason, diffFields: comparison.diff?.map((d) => d.field) ?? [] },
-  };
+export function decideAfterComparison(comparison: RegistryComparison, idTaken: boolean, guardian: GuardianEvidenceInput): MatchDecision {
+  const diffFields = comparison.diff?.map((d) => d.field) ?? [];
+  if (idTaken) return { kind: 'dispute', detail: { outcome: 'dispute', diffFields } };
+  if (comparison.outcome !== 'matched') return review(comparison.outcome, diffFields);
+  const phones = comparison.guardianPhoneIndexes;
+  if (phones.length === 0) {
+    return guardian.allowWithoutGuardianPhone ? { kind: 'approve', evidence: 'none_allowed_by_setting' } : review('no_guardian_phone', diffFields);
+  }
+  if (guardian.submitterPhoneIndex !== null && phones.includes(guardian.submitterPhoneIndex)) return { kind: 'approve', evidence: 'guardian_phone' };
+  return review('guardian_mismatch', diffFields);
+}
+
+function review(reason: MatchReviewReason, diffFields: MatchDiffField[]): MatchDecision {
+  return { kind: 'review', reason, detail: { outcome: reason, diffFields } };
 }
 
 /** The audit detail of an automatic approval. */
-export const AUTO_APPROVAL_AUDIT = { detail: { outcome: 'matched' } } as const;
+export function autoApprovalAudit(evidence: ApprovalEvidence) {
+  return { detail: { outcome: 'matched', evidence } };
+}
 
-export function approvedResult(status: ReviewState, comparison: RegistryComparison): RegistryMatchResult {
-  return { changed: true, outcome: comparison.outcome, status, assignedReviewerId: null, matchedRegistryId: comparison.registryId };
+export function approvedResult(status: ReviewState, comparison: RegistryComparison, evidence: ApprovalEvidence): RegistryMatchResult {
+  return { changed: true, outcome: comparison.outcome, status, assignedReviewerId: null, matchedRegistryId: comparison.registryId, evidence };
 }
 
 export function sentToReviewerResult(
   status: ReviewState,
   reviewerId: string | null,
   comparison: RegistryComparison,
-  decision: Extract<MatchDecision, { kind: 'review' }>,
+  decision: Exclude<MatchDecision, { kind: 'approve' }>,
 ): RegistryMatchResult {
   return {
     changed: true,
-    outcome: decision.idTaken ? 'matched' : decision.reason,
+    outcome: decision.kind === 'dispute' ? comparison.outcome : decision.reason,
     status,
     assignedReviewerId: reviewerId,
     matchedRegistryId: comparison.registryId,
-    ...(decision.idTaken ? { idAlreadyApproved: true as const } : {}),
+    ...(decision.kind === 'dispute' ? { disputed: true as const } : {}),
   };
+}
+
+/** accounts.phone_index of each version's submitter, in order (one statement). */
+export async function submitterPhoneIndexes(tx: Tx, versions: readonly Pick<ProfileVersionRow, 'submittedBy'>[]): Promise<(string | null)[]> {
+  if (versions.length === 0) return [];
+  const ids = [...new Set(versions.map((v) => v.submittedBy))];
+  const rows = await tx.select({ id: accounts.id, phoneIndex: accounts.phoneIndex }).from(accounts).where(inArray(accounts.id, ids));
+  const of = new Map(rows.map((r) => [r.id, r.phoneIndex]));
+  return versions.map((v) => of.get(v.submittedBy) ?? null);
 }
 
 async function submittedKeyFields(ctx: MatchContext, tx: Tx, version: ProfileVersionRow): Promise<SubmittedKeyFields> {
@@ -300,6 +360,7 @@ export async function registryCandidates(
       grade: registryRecords.grade,
       className: registryRecords.className,
       registryStatus: registryRecords.registryStatus,
+      guardianPhoneIndexes: registryRecords.guardianPhoneIndexes,
     })
     .from(registryRecords)
     .where(
@@ -309,12 +370,18 @@ export async function registryCandidates(
     );
 }
 
-/** Store what the registry said (match_outcome, match_diff, matched_registry_id) of each version, in one statement. */
-export async function recordComparisons(tx: Tx, rows: readonly { versionId: string; comparison: RegistryComparison }[]): Promise<void> {
+/**
+ * Store what the registry said (match_outcome, match_diff, matched_registry_id) of each version, in one statement.
+ * A version sent to a person for its guardian evidence records that reason as its outcome (the review page's label).
+ */
+export async function recordComparisons(
+  tx: Tx,
+  rows: readonly { versionId: string; comparison: RegistryComparison; decision: MatchDecision }[],
+): Promise<void> {
   if (rows.length === 0) return;
-  const values = rows.map(({ versionId, comparison }) => ({
+  const values = rows.map(({ versionId, comparison, decision }) => ({
     id: versionId,
-    match_outcome: comparison.outcome,
+    match_outcome: decision.kind === 'review' ? decision.reason : comparison.outcome,
     match_diff: comparison.diff,
     matched_registry_id: comparison.registryId,
   }));
@@ -393,7 +460,7 @@ export async function sendToReviewers(tx: Tx, items: readonly SendToReviewer[]):
     items.map((item) => ({
       actorAccountId: null,
       actorRole: 'system',
-      action: 'review.sent_to_teacher',
+      action: item.detail.outcome === 'dispute' ? 'review.dispute_filed' : 'review.sent_to_teacher',
       subjectType: 'profile_version',
       subjectId: item.version.id,
       detail: { studentId: item.version.studentId, assignedReviewerId: item.reviewerId, ...item.detail },

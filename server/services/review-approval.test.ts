@@ -66,18 +66,18 @@ describe('approveVersion', () => {
     ]);
   });
 
-  test('When two matches approve the same ID for two students at once, then one is approved and the other ends with a person', async () => {
+  test('When two matches approve the same ID for two students at once, then one is approved and the other becomes a dispute', async () => {
     const school = await buildSchool(ctx.db);
     const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id });
     const residentId = randomStudentResidentId();
     const a = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, residentId, name: '周小川', withOutbox: false });
     const b = await buildSubmittedVersion(ctx, { school, klass: a.klass, residentId, name: '周小川', withOutbox: false });
-    await buildRegistryRecord(ctx, registryRowFor(a));
+    await buildRegistryRecord(ctx, registryRowFor(a, { guardianPhones: [a.familyPhone!, b.familyPhone!] }));
 
     const results = await Promise.allSettled([matchProfileVersion(ctx, a.version.id), matchProfileVersion(ctx, b.version.id)]);
 
-    // The loser either saw the winner's approval (pending_review at once) or lost the unique index race
-    // (IdAlreadyApprovedError: the job fails and its retry sends the version to a person).
+    // The loser either saw the winner's approval (a dispute at once) or lost the unique index race
+    // (IdAlreadyApprovedError: the job fails and its retry files the dispute).
     for (const [i, result] of results.entries()) {
       if (result.status === 'rejected') {
         expect(result.reason).toBeInstanceOf(IdAlreadyApprovedError);
@@ -85,7 +85,7 @@ describe('approveVersion', () => {
       }
     }
     const statuses = [(await studentOf(a.student.id)).status, (await studentOf(b.student.id)).status].sort();
-    expect(statuses).toEqual(['approved', 'pending_review']);
+    expect(statuses).toEqual(['approved', 'disputed']);
     const approved = await ctx.db.select().from(students).where(eq(students.residentIdIndex, a.student.residentIdIndex!));
     expect(approved.filter((s) => s.approvedVersionId !== null)).toHaveLength(1);
     expect(approved.filter((s) => s.cardNumber !== null)).toHaveLength(1);

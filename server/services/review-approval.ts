@@ -34,7 +34,7 @@ import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { formatCardNumber, EDUCARD_PROVINCE_CODE } from '../../domain/card/card-number';
 import { AppError } from '../../domain/errors';
 import { maskName } from '../../domain/masking';
-import { TRANSITIONS, transition, type ReviewState } from '../../domain/review/state-machine';
+import { TRANSITIONS, transition, type ApprovalEvidence, type ReviewState } from '../../domain/review/state-machine';
 import { chinaDate } from '../../domain/time/calendar-date';
 import type { DbOrTx, Tx } from '../db/client';
 import { auditLog, profileVersions, students, type AccountRole } from '../db/schema';
@@ -98,12 +98,20 @@ export async function residentIdsApprovedElsewhere(
   return taken;
 }
 
-export type ApprovableVersion = Pick<ProfileVersionRow, 'id' | 'studentId' | 'status' | 'residentIdIndex' | 'classId' | 'data'>;
+export type ApprovableVersion = Pick<ProfileVersionRow, 'id' | 'studentId' | 'status' | 'residentIdIndex' | 'classId' | 'data'> & {
+  /**
+   * What the approval rests on (profile_versions.approval_evidence): the system's approvals name it
+   * (guardian_phone, none_allowed_by_setting); a person's approval is 'teacher' whatever is given.
+   */
+  evidence?: ApprovalEvidence;
+};
 
 export interface ApprovalAudit {
   detail?: Record<string, unknown>;
   ip?: string | null;
   requestId?: string | null;
+  /** The state machine's event; default match_approved for the system, teacher_approve for a person. */
+  event?: 'match_approved' | 'teacher_approve' | 'dispute_transfer';
 }
 
 /**
@@ -132,8 +140,12 @@ export async function approveVersions(
   audit: ApprovalAudit = {},
 ): Promise<ReviewState[]> {
   if (versions.length === 0) return [];
-  const event = by.kind === 'system' ? 'match_approved' : 'teacher_approve';
+  const event = audit.event ?? (by.kind === 'system' ? 'match_approved' : 'teacher_approve');
   const statuses = versions.map((v) => transition(v.status as ReviewState, { type: event }));
+  // A person's approval is its own evidence; the system's names it (an approval without is recorded as none: null,
+  // counted among the approvals without guardian evidence).
+  const evidenceOf = (v: ApprovableVersion): ApprovalEvidence | null => (by.kind === 'account' ? 'teacher' : (v.evidence ?? null));
+  const evidences = versions.map(evidenceOf);
   const status = TRANSITIONS[event].to;
   const studentIds = versions.map((v) => v.studentId);
   if (new Set(studentIds).size !== studentIds.length) throw new Error('approveVersions takes one version per student');
@@ -149,6 +161,13 @@ export async function approveVersions(
       ...(by.kind === 'account' ? { reviewedBy: by.accountId, reviewedAt: sql`now()` } : {}),
     })
     .where(inArray(profileVersions.id, versionIds));
+  for (const evidence of new Set(evidences)) {
+    if (evidence === null) continue;
+    await tx
+      .update(profileVersions)
+      .set({ approvalEvidence: evidence })
+      .where(inArray(profileVersions.id, versions.filter((_, i) => evidences[i] === evidence).map((v) => v.id)));
+  }
 
   const found = await tx
     .select({
@@ -216,7 +235,7 @@ export async function approveVersions(
       subjectId: v.id,
       ip: audit.ip ?? null,
       requestId: audit.requestId ?? null,
-      detail: { studentId: v.studentId, cardIssued: cardOf.has(v.studentId), ...audit.detail },
+      detail: { studentId: v.studentId, cardIssued: cardOf.has(v.studentId), evidence: evidenceOf(v), ...audit.detail },
     })),
   );
 

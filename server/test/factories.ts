@@ -93,6 +93,8 @@ export interface BuildRegistryRecordOptions {
   /** 在籍 unless given. */
   registryStatus?: string;
   studentNumber?: string;
+  /** 监护人 phones (and names) of the row, stored as the registry import stores them; none unless given. */
+  guardianPhones?: string[];
 }
 
 /** 学籍号 as stored: encrypted, with a blind index (a G-number contains the resident ID). */
@@ -120,9 +122,23 @@ export async function buildRegistryRecord(
       grade: options.grade,
       className: options.className,
       registryStatus: options.registryStatus ?? '在籍',
+      ...(options.guardianPhones && options.guardianPhones.length > 0
+        ? {
+            guardiansCipher: ctx.pii.encrypt(
+              JSON.stringify(options.guardianPhones.map((phone) => ({ name: randomPersonName(), phone }))),
+              'registry_records.guardians',
+            ),
+            guardianPhoneIndexes: [...new Set(options.guardianPhones)].map((phone) => ctx.pii.blindIndex('phone', phone)),
+          }
+        : {}),
     })
     .returning();
   return row!;
+}
+
+/** A mainland mobile number for tests. */
+export function randomMobile(): string {
+  return `139${digits(8)}`;
 }
 
 export interface BuildSubmittedVersionOptions {
@@ -151,6 +167,8 @@ export interface BuiltSubmission {
   residentId: string;
   name: string;
   grade: Grade;
+  /** The family account's verified phone (null: an account given without one). */
+  familyPhone: string | null;
 }
 
 /**
@@ -170,7 +188,20 @@ export async function buildSubmittedVersion(
       ...(options.grade ? { grade: options.grade } : {}),
       headTeacherId: options.headTeacherId ?? null,
     }));
-  const family = options.family ?? (await buildAccount(ctx.db, { role: 'parent' }));
+  // The family's verified phone (encrypted + blind index, as registration stores it): the guardian evidence that
+  // registryRowFor puts into the registry row, so a matching row approves automatically as in production.
+  const familyPhone = options.family
+    ? options.family.phoneCipher
+      ? ctx.pii.decrypt(options.family.phoneCipher, 'accounts.phone')
+      : null
+    : randomMobile();
+  const family =
+    options.family ??
+    (await buildAccount(ctx.db, {
+      role: 'parent',
+      phoneCipher: ctx.pii.encrypt(familyPhone!, 'accounts.phone'),
+      phoneIndex: ctx.pii.blindIndex('phone', familyPhone!),
+    }));
   const grade = (options.grade ?? klass.grade) as Grade;
   const submission = ProfileSubmissionSchema.parse({
     personal: { name: options.name ?? randomPersonName(), residentId: options.residentId ?? randomStudentResidentId() },
@@ -225,6 +256,7 @@ export async function buildSubmittedVersion(
       residentId: submission.personal.residentId,
       name: submission.personal.name,
       grade,
+      familyPhone,
     };
   });
 }
@@ -241,6 +273,7 @@ export function registryRowFor(
     schoolName: built.school.name,
     grade: built.grade,
     className: built.klass.name,
+    guardianPhones: built.familyPhone ? [built.familyPhone] : [],
     ...overrides,
   };
 }

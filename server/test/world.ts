@@ -29,6 +29,7 @@ import {
   buildAccount,
   buildClass,
   buildRegistryRecord,
+  randomMobile,
   buildSchool,
   buildSubmittedVersion,
   registryRowFor,
@@ -78,18 +79,24 @@ async function pending(ctx: WorldContext, options: Parameters<typeof buildSubmit
   return built;
 }
 
+/** A verified phone (encrypted + blind index, as registration stores it): the families' guardian evidence. */
+function verifiedPhone(ctx: WorldContext) {
+  const phone = randomMobile();
+  return { phoneCipher: ctx.pii.encrypt(phone, 'accounts.phone'), phoneIndex: ctx.pii.blindIndex('phone', phone) };
+}
+
 export async function buildWorld(ctx: WorldContext): Promise<World> {
   const [schoolA, schoolB] = await Promise.all([buildSchool(ctx.db), buildSchool(ctx.db)]);
   const [parent, student, teacher, headTeacher, headTeacher2, schoolAdmin, otherSchoolAdmin, operator, otherParent] = await Promise.all([
-    buildAccount(ctx.db, { role: 'parent' }),
-    buildAccount(ctx.db, { role: 'student' }),
+    buildAccount(ctx.db, { role: 'parent', ...verifiedPhone(ctx) }),
+    buildAccount(ctx.db, { role: 'student', ...verifiedPhone(ctx) }),
     buildAccount(ctx.db, { role: 'teacher', schoolId: schoolA.id }),
     buildAccount(ctx.db, { role: 'teacher', schoolId: schoolA.id }),
     buildAccount(ctx.db, { role: 'teacher', schoolId: schoolA.id }),
     buildAccount(ctx.db, { role: 'school_admin', schoolId: schoolA.id }),
     buildAccount(ctx.db, { role: 'school_admin', schoolId: schoolB.id }),
     buildAccount(ctx.db, { role: 'operator' }),
-    buildAccount(ctx.db, { role: 'parent' }),
+    buildAccount(ctx.db, { role: 'parent', ...verifiedPhone(ctx) }),
   ]);
   const [classA1, classA2] = await Promise.all([
     buildClass(ctx.db, { schoolId: schoolA.id, grade: 'P4', headTeacherId: headTeacher!.id }),

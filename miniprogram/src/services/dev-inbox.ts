@@ -67,6 +67,7 @@ export const NOTIFICATION_KIND_LABELS: Readonly<Record<string, string>> = {
   'review.waiting': '待审核提醒（班主任）',
   'review.approved': '审核通过（家长）',
   'review.returned': '资料退回（家长）',
+  'review.disputed': '身份申诉（持卡家长）',
   'reconfirm.required': '学期确认（家长）',
   'reconfirm.reminder': '学期确认提醒（家长）',
   'review.digest': '待审核汇总（班主任）',

@@ -2,6 +2,7 @@ import {
   ListReviewsResponseSchema,
   ReviewDecisionResponseSchema,
   ReviewDetailSchema,
+  type DisputeDecisionRequest,
   type ReturnReviewRequest,
   type ReviewListStatus,
 } from '../../../domain/api/reviews'
@@ -29,6 +30,10 @@ export function getReview(versionId: string) {
 
 export function approveReview(versionId: string) {
   return api.post(`/api/reviews/${enc(versionId)}/approve`, {}, ReviewDecisionResponseSchema)
+}
+
+export function decideDispute(versionId: string, body: DisputeDecisionRequest) {
+  return api.post(`/api/reviews/${enc(versionId)}/dispute`, body, ReviewDecisionResponseSchema)
 }
 
 export function returnReview(versionId: string, body: ReturnReviewRequest) {

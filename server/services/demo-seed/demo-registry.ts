@@ -2,7 +2,10 @@
  * The demo registry (学籍库) of 示范小学: 300 made-up students with valid
  * resident ID numbers (check character, 江苏南京 area codes, birth dates that
  * fit the grade in the current school year) and G-type 学籍号 (G + the ID),
- * spread over the four demo classes, a few of them 借读.
+ * spread over the four demo classes, a few of them 借读. Each row names a
+ * guardian (监护人1) with a phone of the 171 0000 xxxx range: the guardian
+ * evidence the registry match needs for an automatic approval — a family that
+ * registers with that phone and submits the row is approved at once.
  *
  * Deterministic: the same school year gives the same rows (a seeded PRNG, no
  * clock apart from the school year), so seeding twice writes nothing the
@@ -43,6 +46,15 @@ export interface DemoStudent {
   className: string;
   /** 在籍, or 借读 for a few. */
   registryStatus: string;
+  /** 监护人1 of the registry row. */
+  guardianName: string;
+  /** 监护人1手机号: 171 0000 plus the row's index (made up, outside the staff accounts' 170 range). */
+  guardianPhone: string;
+}
+
+/** The demo guardian phone of the row at `index`. */
+export function demoGuardianPhone(index: number): string {
+  return `1710000${String(index).padStart(4, '0')}`;
 }
 
 /** "三年级2班" */
@@ -60,6 +72,8 @@ export function schoolYearStart(now: Date = new Date()): number {
 const AREAS = ['0102', '0104', '0105', '0106', '0111', '0113', '0114', '0115'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '罗', '欧阳'];
 const GIVEN = ['子涵', '浩然', '雨桐', '梓萱', '一诺', '宇轩', '欣怡', '子墨', '诗涵', '俊杰', '思远', '佳怡', '明轩', '若汐', '嘉懿', '沐阳', '语嫣', '博文', '可馨', '天佑', '芷若', '睿', '晨', '悦', '航', '彤', '瑶', '琪', '昊', '楠'];
+
+const GUARDIAN_GIVEN = ['建国', '丽华', '伟', '静', '海涛', '秀英', '志强', '红梅'];
 
 /** mulberry32: a small deterministic PRNG (not for secrets). */
 function prng(seed: number): () => number {
@@ -140,12 +154,14 @@ export function generateDemoRegistry(now: Date = new Date()): DemoStudent[] {
       grade: klass.grade,
       className: klass.name,
       registryStatus: isTransient(i) ? '借读' : '在籍',
+      guardianName: `${name.startsWith('欧阳') ? '欧阳' : name[0]!}${GUARDIAN_GIVEN[i % GUARDIAN_GIVEN.length]!}`,
+      guardianPhone: demoGuardianPhone(i),
     });
   }
   return out;
 }
 
-const CSV_HEADER = ['学籍号', '姓名', '身份证号', '性别', '出生日期', '学校标识码', '学校名称', '年级', '班级', '学籍状态'];
+const CSV_HEADER = ['学籍号', '姓名', '身份证号', '性别', '出生日期', '学校标识码', '学校名称', '年级', '班级', '学籍状态', '监护人1姓名', '监护人1手机号'];
 
 /** The registry as a CSV file (UTF-8), in the template the registry import reads. */
 export function demoRegistryCsv(rows: readonly DemoStudent[]): string {
@@ -163,6 +179,8 @@ export function demoRegistryCsv(rows: readonly DemoStudent[]): string {
         GRADE_LABELS[r.grade],
         r.className,
         r.registryStatus,
+        r.guardianName,
+        r.guardianPhone,
       ].join(','),
     );
   }

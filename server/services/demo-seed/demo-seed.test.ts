@@ -4,7 +4,7 @@ import { rowsOf } from '../../db/client';
 import { accounts, classes, schools, teacherClasses } from '../../db/schema';
 import { verifyPassword } from '../../security/passwords';
 import type { TestContext } from '../../test/context';
-import { buildSubmittedVersion } from '../../test/factories';
+import { buildAccount, buildSubmittedVersion } from '../../test/factories';
 import { createScratchTestContext } from '../../test/scratch-database';
 import { matchProfileVersion } from '../registry-matching';
 import { DEMO_CLASSES, DEMO_SCHOOL, generateDemoRegistry, schoolYearStart } from './demo-registry';
@@ -61,7 +61,14 @@ async function submit(example: DemoExample) {
     .select()
     .from(classes)
     .where(and(eq(classes.schoolId, school!.id), eq(classes.grade, 'P3'), eq(classes.name, example.className)));
+  // The family registered with the printed guardian phone (the evidence of the automatic approval).
+  const family = await buildAccount(ctx.db, {
+    role: 'parent',
+    phoneCipher: ctx.pii.encrypt(example.guardianPhone, 'accounts.phone'),
+    phoneIndex: ctx.pii.blindIndex('phone', example.guardianPhone),
+  });
   const built = await buildSubmittedVersion(ctx, {
+    family,
     school: school!,
     klass: klass!,
     grade: 'P3',
@@ -106,9 +113,10 @@ describe('demo seed', () => {
     const text = formatDemoSeedSummary(first);
     expect(text).toContain(first.accounts[0]!.password!);
     expect(text).toContain(first.matchExamples[0]!.residentId);
-    // What happens to an approved example submitted again elsewhere: refused (409 ID_ALREADY_APPROVED), not a manual review.
-    expect(text).toContain('在其他账号再提交会被拒绝');
+    // What happens to an approved example submitted again elsewhere: a dispute for the head teacher, not a refusal.
+    expect(text).toContain('会成为身份申诉');
     expect(text).not.toContain('转人工审核');
+    expect(text).toContain(`监护人手机号 ${first.matchExamples[0]!.guardianPhone}`);
     expect(formatDemoSeedSummary(second)).not.toContain(first.accounts[0]!.password!);
   });
 

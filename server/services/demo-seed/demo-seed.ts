@@ -70,6 +70,8 @@ export interface DemoExample {
   /** 2班 */
   className: string;
   registryStatus: string;
+  /** The registry's guardian phone: register the family account with it, and the submission is approved at once. */
+  guardianPhone: string;
 }
 
 export interface DemoSeedResult {
@@ -92,6 +94,7 @@ function example(row: DemoStudent): DemoExample {
     gradeLabel: GRADE_LABELS[row.grade],
     className: row.className,
     registryStatus: row.registryStatus,
+    guardianPhone: row.guardianPhone,
   };
 }
 
@@ -247,11 +250,15 @@ export function formatDemoSeedSummary(result: DemoSeedResult): string {
         : `  ${role}  用户名 ${a.username}${phone}  （已存在，未改动；密码在首次生成时显示过）`,
     );
   }
-  const describe = (e: DemoExample) => `${e.name}  身份证号 ${e.residentId}  ${e.schoolName}  ${e.gradeLabel}  ${e.className}`;
-  lines.push('', '按下列信息提交，学籍比对会自动通过：');
+  const describe = (e: DemoExample) =>
+    `${e.name}  身份证号 ${e.residentId}  ${e.schoolName}  ${e.gradeLabel}  ${e.className}  监护人手机号 ${e.guardianPhone}`;
+  lines.push('', '用所示监护人手机号注册家长账号，再按下列信息提交，学籍比对会自动通过：');
   for (const e of result.matchExamples) lines.push(`  ${describe(e)}`);
   lines.push('', `按下列信息提交，会转给班主任审核（学籍状态为${result.reviewExample.registryStatus}）：`);
   lines.push(`  ${describe(result.reviewExample)}`);
-  lines.push('', '（示范学生均为虚构；同一身份证号只能在一个账号下认证，已认证的示例在其他账号再提交会被拒绝：该身份证号已在其他账号下完成认证。）');
+  lines.push(
+    '',
+    '（示范学生均为虚构；账号手机号不是学籍库中的监护人手机号时，转班主任审核；同一身份证号已认证后再提交，会成为身份申诉，由班主任处理。）',
+  );
   return lines.join('\n');
 }

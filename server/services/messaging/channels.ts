@@ -32,6 +32,19 @@ export function routeFor(role: AccountRole): readonly Channel[] {
   return role === 'teacher' || role === 'school_admin' ? TEACHER_ROUTE : FAMILY_ROUTE;
 }
 
+/**
+ * The route of one notification row: its recipient's route, or a part of it when the row's data says
+ * `deliverOn: 'wechat' | 'sms'` (a warning that must reach a person on both, e.g. a dispute filed against the
+ * family holding a card, is written as two rows, one per part).
+ */
+export function routeOf(role: AccountRole, data: unknown): readonly Channel[] {
+  const route = routeFor(role);
+  const deliverOn = (data as { deliverOn?: unknown } | null)?.deliverOn;
+  if (deliverOn === 'sms') return ['sms'];
+  if (deliverOn === 'wechat') return route.filter((c) => c !== 'sms');
+  return route;
+}
+
 const apis = new WeakMap<object, WechatApi>();
 
 /** How long a process reuses an access token read from Redis before reading it again. */

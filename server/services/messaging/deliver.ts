@@ -47,7 +47,7 @@ import { messageContent, type MessageContent } from '../../../domain/messaging/m
 import { messageDeliveries, notifications } from '../../db/schema';
 import { WechatApiError, WechatUnavailableError } from '../../integrations/wechat';
 import { SmsSendError } from '../../integrations/sms';
-import { loadRecipients, prepareAttempt, routeFor, type Attempt, type Channel, type MessagingContext, type Recipient } from './channels';
+import { loadRecipients, prepareAttempt, routeOf, type Attempt, type Channel, type MessagingContext, type Recipient } from './channels';
 import { CLAIM_LEASE_MS, DeliveryRecorder, skipDeliveries, type DeliveryRecord, type DeliveryRow, type SkipRow } from './delivery-rows';
 import { grantKey, unusedGrantsOf } from './grants';
 import { sendPipelineOf, type SendPipeline, type SendResult } from './send-pipeline';
@@ -192,7 +192,7 @@ export async function deliverNotifications(ctx: MessagingContext, notificationId
     const recipient = recipients.get(notification.accountId);
     if (!recipient) results.set(notification.id, { outcome: 'missing' });
     else if (recipient.status === 'disabled') results.set(notification.id, { outcome: 'not_sent', reason: 'account disabled' });
-    else round.push({ notification, content, recipient, route: routeFor(recipient.role), position: 0, earlier: earlierOf.get(notification.id) ?? new Map() });
+    else round.push({ notification, content, recipient, route: routeOf(recipient.role, notification.data), position: 0, earlier: earlierOf.get(notification.id) ?? new Map() });
   }
 
   const walker = new RouteWalker(ctx, grants, results);

@@ -27,6 +27,7 @@ import { notifications } from '../../db/schema';
 export type NotificationKind =
   | 'review.approved'
   | 'review.returned'
+  | 'review.disputed'
   | 'review.waiting'
   | 'review.digest'
   | 'reconfirm.required'

@@ -127,7 +127,10 @@ export type ProfileAuditAction =
   | 'profile.change_withdrawn'
   | 'review.view'
   | 'review.returned'
-  | 'review.approve_refused';
+  | 'review.approve_refused'
+  | 'review.dispute_kept'
+  | 'review.dispute_transferred'
+  | 'review.dispute_lost';
 
 /** One audit row. Details hold ids, field names and masked values only. */
 export async function writeAudit(

@@ -17,9 +17,12 @@
  *   `submit`; approved → `resubmit_key_change` when a key field changed (the
  *   card stays valid until the new version is decided), else 409
  *   KEY_FIELDS_UNCHANGED (contact fields go through the 电子档案 edit);
- * - the resident ID already authenticated under another student → 409
- *   ID_ALREADY_APPROVED and an audit row 'profile.duplicate_id_attempt'
- *   (written after the rollback, so it survives it).
+ * - the resident ID already authenticated under another student: no longer
+ *   refused (the real family would have no way out). The submission is
+ *   accepted like any other and the registry match files it as a dispute
+ *   (身份申诉, state `disputed`) for the head teacher, telling the family that
+ *   holds the card (registry-matching.ts, reviews/disputes.ts); the audit row
+ *   of the submission says `claimsApprovedId`.
  *
  * The guardian consent (when given: required under 14) is recorded in
  * guardian_consents for the new version; the draft is deleted.
@@ -36,12 +39,11 @@ import type { Tx } from '../../db/client';
 import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { sealProfileSnapshot } from '../profile-snapshot';
-import { IdAlreadyApprovedError } from '../review-approval';
 import { auditValues, loadOwnStudent, openVersionContent, writeAudit, type Actor } from './profile-content';
 import { statusLabel } from './students';
 
 /** Statuses of a version that is still being matched or reviewed. */
-export const IN_FLIGHT_STATES: readonly string[] = ['submitted', 'matching', 'pending_review'];
+export const IN_FLIGHT_STATES: readonly string[] = ['submitted', 'matching', 'pending_review', 'disputed'];
 
 export interface SubmissionResult {
   studentId: string;
@@ -49,12 +51,6 @@ export interface SubmissionResult {
   version: number;
   status: ReviewState;
   statusLabel: string;
-}
-
-class DuplicateIdAttempt extends Error {
-  constructor(readonly studentId: string) {
-    super('resident ID already approved under another student');
-  }
 }
 
 /** 400 unless the class exists and belongs to the school and the grade (the answers of checkContext). */
@@ -98,8 +94,7 @@ export async function submitProfile(
   meta: RequestMeta,
 ): Promise<SubmissionResult> {
   const sealed = sealProfileSnapshot(ctx.pii, submission);
-  try {
-    return await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
       const student = await loadOwnStudent(tx, actor.id, studentId, { forUpdate: true });
       const { current, lastVersion, idTaken, ...found } = await checkContext(tx, student, submission, sealed.residentIdIndex);
       checkSchoolAndClass(submission.school, found);
@@ -119,8 +114,6 @@ export async function submitProfile(
       }
       const status = transition(from, event);
 
-      if (idTaken) throw new DuplicateIdAttempt(student.id);
-
       // The writes of a submission in one statement (data-modifying CTEs; foreign keys are checked at its end):
       // the version, the consent, the student pointing at it, the registry-match outbox row, the draft gone, the audit row.
       const versionId = randomUUID();
@@ -130,7 +123,7 @@ export async function submitProfile(
         actor,
         action: 'profile.submitted',
         subject: { type: 'profile_version', id: versionId },
-        detail: { studentId: student.id, event: event.type, version, consent: Boolean(submission.consent) },
+        detail: { studentId: student.id, event: event.type, version, consent: Boolean(submission.consent), ...(idTaken ? { claimsApprovedId: true } : {}) },
       });
       const consent = submission.consent;
       // Until a version is approved, the student's ID and class are those of the latest submission;
@@ -161,17 +154,4 @@ export async function submitProfile(
                 ${audit.requestId}, ${audit.detail === null ? null : JSON.stringify(audit.detail)}::jsonb, ${audit.success})`);
       return { studentId: student.id, versionId, version, status, statusLabel: statusLabel(status) };
     });
-  } catch (err) {
-    if (err instanceof DuplicateIdAttempt) {
-      await writeAudit(ctx.db, meta, {
-        actor,
-        action: 'profile.duplicate_id_attempt',
-        subject: { type: 'student', id: err.studentId },
-        detail: { residentIdIndex: sealed.residentIdIndex },
-        success: false,
-      });
-      throw new IdAlreadyApprovedError();
-    }
-    throw err;
-  }
 }

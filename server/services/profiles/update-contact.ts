@@ -94,6 +94,7 @@ export async function updateContact(
         reviewedBy: approved.reviewedBy,
         reviewedAt: approved.reviewedAt,
         decidedAt: approved.decidedAt,
+        approvalEvidence: approved.approvalEvidence,
         statusChangedAt: approved.statusChangedAt,
         submittedBy: actor.id,
         contactOnly: true,

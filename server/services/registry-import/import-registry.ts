@@ -32,6 +32,7 @@ import type { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context';
 import { registryBatches } from '../../db/schema';
+import { writeOutbox } from '../../outbox/outbox';
 import { readCsvRows } from '../import/csv-reader';
 import { FingerprintTable } from '../import/fingerprint-table';
 import { mapHeader } from '../import/header-mapping';
@@ -100,6 +101,13 @@ export interface RegistryImportResult {
   rowsRead: number;
   rowsValid: number;
   rowsRejected: number;
+  /** Valid rows naming at least one guardian phone (the evidence of automatic approval). */
+  rowsWithGuardianPhone: number;
+  /**
+   * Set when rows with guardian phones were imported (not in a dry run): the outbox row that re-checks the
+   * approvals without guardian evidence against them (the guardian-recheck job).
+   */
+  guardianRecheckQueued: boolean;
   warnings: number;
   inserted: number;
   updated: number;
@@ -188,6 +196,8 @@ export async function importRegistryFile(
       rowsRead: 0,
       rowsValid: 0,
       rowsRejected: 0,
+      rowsWithGuardianPhone: 0,
+      guardianRecheckQueued: false,
       warnings: 0,
       ...emptyCounts(),
       problems: [],
@@ -304,6 +314,7 @@ export async function importRegistryFile(
             const wait = writer.add(prepared);
             if (wait) await wait;
             result.rowsValid += 1;
+            if (prepared.guardianPhoneIndexes.length > 0) result.rowsWithGuardianPhone += 1;
           } else {
             result.rowsRejected += 1;
           }
@@ -330,8 +341,11 @@ export async function importRegistryFile(
     result.fileSha256 = finishedReading ? await tap.digest() : null;
     result.finishedAt = new Date();
     if (result.batchId) {
-      await ctx.db
-        .update(registryBatches)
+      const batchId = result.batchId;
+      const recheck = result.rowsWithGuardianPhone > 0;
+      await ctx.db.transaction(async (tx) => {
+        await tx
+          .update(registryBatches)
         .set({
           fileSha256: result.fileSha256 ?? '',
           rowsTotal: result.rowsRead,
@@ -342,7 +356,11 @@ export async function importRegistryFile(
           rowsUnchanged: result.unchanged,
           finishedAt: result.finishedAt,
         })
-        .where(eq(registryBatches.id, result.batchId));
+          .where(eq(registryBatches.id, batchId));
+        // Rolling out guardian evidence: approvals made without it are checked against the new guardian phones.
+        if (recheck) await writeOutbox(tx, 'guardian-recheck', { batchId });
+      });
+      result.guardianRecheckQueued = recheck;
     }
     const reportWriter = report.writer;
     report.writer = null;

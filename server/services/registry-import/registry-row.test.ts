@@ -51,6 +51,10 @@ describe('validateRegistryRow', () => {
     grade: '三年级',
     className: '三年级（2）班',
     registryStatus: '正常',
+    guardian1Name: '',
+    guardian1Phone: '',
+    guardian2Name: '',
+    guardian2Phone: '',
   };
   const validate = (overrides: Partial<typeof base> = {}) => {
     const cells = { ...base, ...overrides };
@@ -72,8 +76,25 @@ describe('validateRegistryRow', () => {
         grade: 'P3',
         className: '2班',
         registryStatus: '在籍',
+        guardians: [],
       },
     });
+  });
+
+  test('guardian columns: phones normalised (+86, spaces, full-width), blank guardians left out', () => {
+    const result = validate({ guardian1Name: ' 王 大明 ', guardian1Phone: '+86 139 1234 5678', guardian2Name: '', guardian2Phone: '１３７００００１１１１' });
+    expect(result.ok && result.value.guardians).toEqual([
+      { name: '王大明', phone: '13912345678' },
+      { name: null, phone: '13700001111' },
+    ]);
+    expect(validate()).toMatchObject({ ok: true, value: { guardians: [] } });
+  });
+
+  test('a malformed guardian phone is a problem of its column, in Chinese', () => {
+    const result = validate({ guardian1Phone: '1391234', guardian2Phone: 13912345678 });
+    expect(!result.ok && result.problems).toEqual([
+      { key: 'guardian1Phone', message: '监护人1手机号"1391234"不是有效的手机号（应为 11 位，1 开头）' },
+    ]);
   });
 
   test('every problem of a row is reported, in Chinese', () => {

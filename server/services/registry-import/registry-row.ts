@@ -6,6 +6,7 @@
 import { errorMessage } from '../../../domain/errors';
 import { parseResidentId, type Sex } from '../../../domain/identity/resident-id';
 import { parseStudentNumber } from '../../../domain/identity/student-number';
+import { parsePhone } from '../../../domain/contact/phone';
 import { parsePersonName } from '../../../domain/person/name';
 import type { Grade } from '../../../domain/profile/schemas';
 import { codePointLength, compactIdentifier, removeZeroWidth } from '../../../domain/text/normalize';
@@ -24,7 +25,11 @@ export type RegistryColumnKey =
   | 'schoolName'
   | 'grade'
   | 'className'
-  | 'registryStatus';
+  | 'registryStatus'
+  | 'guardian1Name'
+  | 'guardian1Phone'
+  | 'guardian2Name'
+  | 'guardian2Phone';
 
 /**
  * The columns of a registry file, in template order. 性别 and 出生日期 are
@@ -46,7 +51,38 @@ export const REGISTRY_COLUMNS: readonly ImportColumn<RegistryColumnKey>[] = [
   { key: 'grade', header: '年级', aliases: ['所在年级'], required: true },
   { key: 'className', header: '班级', aliases: ['班级名称', '所在班级', '班号'], required: true },
   { key: 'registryStatus', header: '学籍状态', aliases: ['在籍状态', '学生状态'], required: true },
+  // Optional: the guardians the registry (or the school) knows. A guardian phone is the evidence that lets a
+  // submission be approved automatically (registry-matching.ts): the submitting account's verified phone is one.
+  {
+    key: 'guardian1Name',
+    header: '监护人1姓名',
+    aliases: ['监护人一姓名', '第一监护人姓名', '监护人姓名', '家长姓名', '家长1姓名', '家长一姓名'],
+    required: false,
+  },
+  {
+    key: 'guardian1Phone',
+    header: '监护人1手机号',
+    aliases: [
+      '监护人1手机号码', '监护人1电话', '监护人1联系电话', '监护人一手机号', '第一监护人手机号', '监护人手机号', '监护人电话',
+      '监护人联系电话', '家长手机号', '家长手机号码', '家长电话', '家长联系电话', '家长1手机号', '家长1电话', '联系电话',
+    ],
+    required: false,
+  },
+  { key: 'guardian2Name', header: '监护人2姓名', aliases: ['监护人二姓名', '第二监护人姓名', '家长2姓名', '家长二姓名'], required: false },
+  {
+    key: 'guardian2Phone',
+    header: '监护人2手机号',
+    aliases: ['监护人2手机号码', '监护人2电话', '监护人2联系电话', '监护人二手机号', '第二监护人手机号', '家长2手机号', '家长2电话', '家长2联系电话'],
+    required: false,
+  },
 ];
+
+/** A guardian the registry names; at least one of name and phone. */
+export interface RegistryGuardian {
+  name: string | null;
+  /** 11 digits (mainland mobile), normalised. */
+  phone: string | null;
+}
 
 export const COLUMN_ORDER: ReadonlyMap<RegistryColumnKey, number> = new Map(REGISTRY_COLUMNS.map((c, i) => [c.key, i]));
 
@@ -70,6 +106,8 @@ export interface RegistryRow {
   className: string;
   /** 学籍状态 in the registry's word (a few obvious variants mapped, e.g. 正常 → 在籍). */
   registryStatus: string;
+  /** 监护人1/2 as given (blank ones left out); empty when the file has no guardian columns. */
+  guardians: RegistryGuardian[];
 }
 
 export interface RowProblem {
@@ -244,6 +282,31 @@ export function validateRegistryRow(
   if (status === '') problem('registryStatus', '请填写学籍状态');
   else if (codePointLength(status) > MAX_REGISTRY_STATUS_LENGTH) problem('registryStatus', `学籍状态不能超过 ${MAX_REGISTRY_STATUS_LENGTH} 个字`);
   else values.registryStatus = REGISTRY_STATUS_VARIANTS[status] ?? status;
+
+  const guardians: RegistryGuardian[] = [];
+  const guardianColumns = [
+    ['guardian1Name', 'guardian1Phone', '监护人1'],
+    ['guardian2Name', 'guardian2Phone', '监护人2'],
+  ] as const;
+  for (const [nameKey, phoneKey, label] of guardianColumns) {
+    const nameText = removeZeroWidth(cellText(cell(nameKey))).trim();
+    const phoneCell = cell(phoneKey);
+    const phoneText = cellText(phoneCell).trim();
+    let guardianName: string | null = null;
+    let phone: string | null = null;
+    if (nameText !== '') {
+      const parsed = parsePersonName(nameText);
+      if (parsed.ok) guardianName = parsed.value;
+      else problem(nameKey, `${label}姓名：${errorMessage(parsed.code)}`);
+    }
+    if (phoneText !== '') {
+      const parsed = parsePhone(phoneText);
+      if (parsed.ok) phone = parsed.value;
+      else problem(phoneKey, `${label}手机号"${phoneText.slice(0, 20)}"不是有效的手机号（应为 11 位，1 开头）`);
+    }
+    if (guardianName !== null || phone !== null) guardians.push({ name: guardianName, phone });
+  }
+  values.guardians = guardians;
 
   if (problems.length > 0) return { ok: false, problems, partial: values };
   return { ok: true, value: values as RegistryRow };

@@ -24,6 +24,8 @@ const STAGING_COLUMNS = [
   'grade',
   'class_name',
   'registry_status',
+  'guardians_cipher',
+  'guardian_phone_indexes',
   'content_hash',
 ] as const;
 
@@ -44,6 +46,8 @@ export const CREATE_STAGING_TABLE = `
     grade text not null,
     class_name text not null,
     registry_status text not null,
+    guardians_cipher text,
+    guardian_phone_indexes text[] not null,
     content_hash text not null
   ) on commit delete rows`;
 
@@ -61,6 +65,9 @@ export interface StagedRow {
   grade: string;
   className: string;
   registryStatus: string;
+  guardiansCipher: string | null;
+  /** Blind indexes (base64url: no character an array literal must quote). */
+  guardianPhoneIndexes: readonly string[];
   contentHash: string;
 }
 
@@ -79,6 +86,8 @@ export function stagingLine(r: StagedRow): string {
     r.grade,
     r.className,
     r.registryStatus,
+    r.guardiansCipher,
+    `{${r.guardianPhoneIndexes.join(',')}}`,
     r.contentHash,
   ]);
 }
@@ -104,10 +113,11 @@ export const MERGE_STAGED_ROWS = `
   with written as (
     insert into registry_records (
       student_number_cipher, student_number_index, name, resident_id_cipher, resident_id_index,
-      sex, birth_date, school_code, school_name, grade, class_name, registry_status, content_hash, batch_id)
+      sex, birth_date, school_code, school_name, grade, class_name, registry_status, guardians_cipher,
+      guardian_phone_indexes, content_hash, batch_id)
     select s.student_number_cipher, s.student_number_index, s.name, s.resident_id_cipher, s.resident_id_index,
            s.sex, s.birth_date, s.school_code, s.school_name, s.grade, s.class_name, s.registry_status,
-           s.content_hash, $1::uuid
+           s.guardians_cipher, s.guardian_phone_indexes, s.content_hash, $1::uuid
     from ${STAGING_TABLE} s
     where not exists (
       select 1 from registry_records r
@@ -125,6 +135,8 @@ export const MERGE_STAGED_ROWS = `
       grade = excluded.grade,
       class_name = excluded.class_name,
       registry_status = excluded.registry_status,
+      guardians_cipher = excluded.guardians_cipher,
+      guardian_phone_indexes = excluded.guardian_phone_indexes,
       content_hash = excluded.content_hash,
       batch_id = excluded.batch_id,
       updated_at = now()

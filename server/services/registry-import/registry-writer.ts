@@ -40,6 +40,10 @@ export const STUDENT_NUMBER_CONTEXT = 'registry_records.student_number';
 export const RESIDENT_ID_CONTEXT = 'registry_records.resident_id';
 export const STUDENT_NUMBER_INDEX_KIND = 'student_number';
 export const RESIDENT_ID_INDEX_KIND = 'resident_id';
+/** The guardians of a row (JSON `[{ name, phone }]`), encrypted as one document. */
+export const GUARDIANS_CONTEXT = 'registry_records.guardians';
+/** Blind-index kind of guardian phones: the kind of accounts.phone_index, so the match compares the two directly. */
+export const PHONE_INDEX_KIND = 'phone';
 /** Blind-index kind of the content hash: keyed, because an unkeyed hash of an ID number could be brute-forced. */
 export const CONTENT_HASH_KIND = 'registry_content';
 
@@ -57,6 +61,8 @@ export type RegistryWriterContext = Pick<AppContext, 'db' | 'pii'>;
 export interface PreparedRow extends RegistryRow {
   studentNumberIndex: string;
   residentIdIndex: string;
+  /** Blind indexes of the guardians' phones (PHONE_INDEX_KIND), in column order, without repeats. */
+  guardianPhoneIndexes: string[];
   contentHash: string;
 }
 
@@ -86,9 +92,13 @@ export function prepareRow(pii: AppContext['pii'], row: RegistryRow, studentNumb
     row.grade,
     row.className,
     row.registryStatus,
+    // the guardians are part of the content: a re-import that only adds or changes a guardian phone updates the row
+    row.guardians.map((g) => [g.name, g.phone]),
   ]);
+  const phones = [...new Set(row.guardians.flatMap((g) => (g.phone ? [g.phone] : [])))];
   return {
     ...row,
+    guardianPhoneIndexes: phones.map((phone) => pii.blindIndex(PHONE_INDEX_KIND, phone)),
     studentNumberIndex: studentNumberIndex ?? pii.blindIndex(STUDENT_NUMBER_INDEX_KIND, row.studentNumber),
     residentIdIndex: pii.blindIndex(RESIDENT_ID_INDEX_KIND, row.residentId),
     contentHash: pii.blindIndex(CONTENT_HASH_KIND, content),
@@ -178,6 +188,8 @@ export class RegistryWriter {
       grade: row.grade,
       className: row.className,
       registryStatus: row.registryStatus,
+      guardiansCipher: encrypt && row.guardians.length > 0 ? pii.encrypt(JSON.stringify(row.guardians), GUARDIANS_CONTEXT) : null,
+      guardianPhoneIndexes: row.guardianPhoneIndexes,
       contentHash: row.contentHash,
     });
     this.structure.note(lane.structure, row.schoolCode, row.schoolName, row.grade, row.className);

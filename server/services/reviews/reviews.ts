@@ -22,6 +22,7 @@ import { AppError } from '../../../domain/errors';
 import { maskName, maskPhone, maskResidentId } from '../../../domain/masking';
 import { GRADES, GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
 import {
+  APPROVAL_EVIDENCE_LABELS,
   MATCH_REVIEW_REASON_LABELS,
   REVIEW_STATE_LABELS,
   transition,
@@ -35,6 +36,7 @@ import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso,
 import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from '../review-approval';
 import { studentStatusPagePath, writeNotification } from '../notifications/notifications';
 import { assertMayReview, reviewerClasses, type Reviewer } from './review-scope';
+import { disputeSides, guardianEvidenceOf } from './guardian-evidence';
 
 /** Context of registry_records.resident_id_cipher (as written by the registry import). */
 const REGISTRY_RESIDENT_ID_CONTEXT = 'registry_records.resident_id';
@@ -76,7 +78,7 @@ export async function listReviews(
     .where(and(inArray(profileVersions.classId, scopeIds), inArray(profileVersions.status, [...REVIEW_LIST_STATUSES])))
     .groupBy(profileVersions.classId, profileVersions.status);
   const counts = new Map<string, Record<ReviewListStatus, number>>();
-  for (const c of scope) counts.set(c.id, { pending_review: 0, returned: 0, approved: 0 });
+  for (const c of scope) counts.set(c.id, { pending_review: 0, disputed: 0, returned: 0, approved: 0 });
   for (const row of countRows) {
     const entry = row.classId ? counts.get(row.classId) : undefined;
     if (entry) entry[row.status as ReviewListStatus] = row.n;
@@ -117,6 +119,7 @@ export async function listReviews(
           gradeLabel: GRADE_LABELS[c.grade],
           className: c.name,
           pendingReview: n.pending_review,
+          disputed: n.disputed,
           returned: n.returned,
           approved: n.approved,
         };
@@ -162,7 +165,7 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
     ? await ctx.db.select().from(registryRecords).where(eq(registryRecords.id, version.matchedRegistryId))
     : [];
   const [student] = await ctx.db
-    .select({ cardNumber: students.cardNumber, cardIssuedAt: students.cardIssuedAt })
+    .select({ cardNumber: students.cardNumber, cardIssuedAt: students.cardIssuedAt, approvedVersionId: students.approvedVersionId })
     .from(students)
     .where(eq(students.id, version.studentId));
   // An info change only when the card existed before this version was submitted (not issued by approving it).
@@ -203,6 +206,9 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
       registryOnly: field === 'registryStatus',
     }));
 
+  const idElsewhere = await residentIdApprovedElsewhere(ctx.db, version);
+  const guardianEvidence = await guardianEvidenceOf(ctx, version.submittedBy, registry ?? null);
+
   await writeAudit(ctx.db, meta, {
     actor: reviewer,
     action: 'review.view',
@@ -230,12 +236,26 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
       residentIdMasked: maskResidentId(g.residentId),
       phoneMasked: maskPhone(g.phone),
     })),
-    residentIdApprovedElsewhere: await residentIdApprovedElsewhere(ctx.db, version),
+    residentIdApprovedElsewhere: idElsewhere,
     cardNumber: priorCard,
     submission: Math.max(1, Number(submission)),
     previous,
-    actions: version.status === 'pending_review' ? (['approve', 'return'] as const).slice() : [],
+    guardianEvidence,
+    approvalEvidence: version.approvalEvidence,
+    approvalEvidenceLabel: version.approvalEvidence ? APPROVAL_EVIDENCE_LABELS[version.approvalEvidence] : null,
+    dispute: version.status === 'disputed' ? await disputeSides(ctx, version, guardianEvidence, registry) : null,
+    actions: reviewActions(version.status, idElsewhere),
   };
+}
+
+/**
+ * What the reviewer may do: 通过 / 退回 while pending — but never 通过 when the ID is approved under another
+ * account (it could not succeed: a dispute decides that) — and 保留 / 转移 for a dispute.
+ */
+export function reviewActions(status: string, residentIdApprovedElsewhere: boolean): ('approve' | 'return' | 'keep' | 'transfer')[] {
+  if (status === 'pending_review') return residentIdApprovedElsewhere ? ['return'] : ['approve', 'return'];
+  if (status === 'disputed') return ['keep', 'transfer'];
+  return [];
 }
 
 /** The submission before `version` (contact edits skipped) and the key fields this one changed; null for a first one. */

@@ -12,6 +12,7 @@ const TONE: Record<ReviewState, 'grey' | 'blue' | 'orange' | 'red' | 'green'> = 
   approved: 'green',
   reconfirm_required: 'orange',
   withdrawn: 'grey',
+  disputed: 'orange',
 }
 
 interface Props {

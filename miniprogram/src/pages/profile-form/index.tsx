@@ -61,6 +61,7 @@ function stateNotice(student: StudentDetail | undefined): { tone: 'error' | 'inf
     case 'submitted':
     case 'matching':
     case 'pending_review':
+    case 'disputed':
       return { tone: 'info', text: '资料正在审核中，审核结束前不能修改或再次提交。' }
     default:
       return undefined

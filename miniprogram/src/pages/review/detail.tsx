@@ -11,7 +11,7 @@ import { toAppError } from '../../hooks/useFormErrors'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { pageParam } from '../../services/navigation'
-import { approveReview, getReview, returnReview } from '../../services/reviews'
+import { approveReview, decideDispute, getReview, returnReview } from '../../services/reviews'
 import { formatChinaDateTime } from '../../utils/format'
 import ReturnDialog from './ReturnDialog'
 import './detail.scss'
@@ -23,9 +23,45 @@ const TAKEN_MESSAGE = '该资料已被其他老师处理，已为您刷新'
 /**
  * 审核详情 (what the teacher's message opens: pages/review/detail?id=<versionId>):
  * the submitted values next to the registry's, the differing ones highlighted
- * with 不一致, ID numbers masked; 通过 or 退回 with a reason. A decision that
+ * with 不一致, ID numbers masked; the guardian evidence (the account's phone
+ * against the registry's guardian phones, masked); 通过 or 退回 with a reason.
+ * A dispute (身份申诉: the ID is approved under another account) shows both
+ * claims side by side and offers 保留原卡 / 转移给申诉方 instead. A decision that
  * another reviewer made first answers 409: the page says so and reloads.
  */
+type GuardianEvidence = ReviewDetail['guardianEvidence']
+type DisputeClaim = NonNullable<NonNullable<ReviewDetail['dispute']>['claimant']>
+
+function EvidenceBlock({ evidence, testId }: { evidence: GuardianEvidence; testId: string }) {
+  return (
+    <View className={`evidence evidence--${evidence.outcome}`} data-testid={testId} data-outcome={evidence.outcome}>
+      <Text className='evidence__label'>{evidence.label}</Text>
+      <Text className='evidence__meta'>账号手机 {evidence.accountPhoneMasked ?? '未绑定'}</Text>
+      {evidence.registryGuardians.map((g, i) => (
+        <Text className='evidence__meta' key={i}>
+          学籍库监护人{i + 1} {g.nameMasked ?? ''} {g.phoneMasked ?? '—'}
+          {g.matchesAccount ? '（一致）' : ''}
+        </Text>
+      ))}
+    </View>
+  )
+}
+
+function ClaimCard({ title, claim, testId }: { title: string; claim: DisputeClaim; testId: string }) {
+  return (
+    <View className='dispute__side' data-testid={testId}>
+      <Text className='section-title'>{title}</Text>
+      <Text className='dispute__line'>
+        {claim.nameMasked} · {claim.schoolName ?? '—'} {claim.className ?? ''}
+      </Text>
+      <Text className='dispute__line'>提交时间 {formatChinaDateTime(claim.submittedAt)}</Text>
+      {claim.cardNumber && <Text className='dispute__line'>教育卡号 {claim.cardNumber}</Text>}
+      {claim.approvalEvidenceLabel && <Text className='dispute__line'>认证依据：{claim.approvalEvidenceLabel}</Text>}
+      <EvidenceBlock evidence={claim.guardianEvidence} testId={`${testId}-evidence`} />
+    </View>
+  )
+}
+
 export default function ReviewDetailPage() {
   const signedIn = useRequireSignIn()
   const router = useRouter()
@@ -76,6 +112,31 @@ export default function ReviewDetailPage() {
       const result = await approveReview(versionId)
       setMessage({ tone: 'success', text: result.cardNumber ? `已通过，教育卡号 ${result.cardNumber}` : '已通过' })
       void Taro.showToast({ title: '已通过', icon: 'success', duration: 1500 })
+      await load()
+    } catch (err) {
+      await failed(err)
+    }
+  })
+
+  const [disputing, decide] = useSubmit(async (decision: 'keep' | 'transfer') => {
+    if (!versionId) return
+    const { confirm } = await Taro.showModal({
+      title: decision === 'keep' ? '保留原卡' : '转移教育卡',
+      content:
+        decision === 'keep'
+          ? '教育卡保留在现持卡账号，申诉方的资料将被退回。确认？'
+          : '现持卡账号的教育卡将被撤销，申诉方通过认证并获得教育卡。确认？',
+      confirmText: decision === 'keep' ? '保留' : '转移',
+      confirmColor: decision === 'keep' ? '#07c160' : '#fa5151',
+    })
+    if (!confirm) return
+    try {
+      const result = await decideDispute(versionId, { decision })
+      setMessage({
+        tone: 'success',
+        text: decision === 'keep' ? '已保留原卡，申诉资料已退回' : `已转移，申诉方教育卡号 ${result.cardNumber ?? ''}`,
+      })
+      void Taro.showToast({ title: '已处理', icon: 'success', duration: 1500 })
       await load()
     } catch (err) {
       await failed(err)
@@ -135,8 +196,15 @@ export default function ReviewDetailPage() {
       {!detail.registryFound && (
         <FormNotice tone='info' message='学籍库中未找到该身份证号，请与学生家长或学校学籍管理员核实。' />
       )}
-      {detail.residentIdApprovedElsewhere && (
+      {detail.residentIdApprovedElsewhere && detail.status !== 'disputed' && (
         <FormNotice message='该身份证号已在其他账号下完成认证，不能再次通过，请联系学校核实。' />
+      )}
+      {detail.dispute && (
+        <View className='dispute' data-testid='dispute'>
+          <FormNotice tone='info' message='身份申诉：该身份证号已在其他账号下认证。请对照两方的监护人佐证，决定保留原卡或转移给申诉方。' />
+          {detail.dispute.holder && <ClaimCard title='现持卡方' claim={detail.dispute.holder} testId='dispute-holder' />}
+          <ClaimCard title='申诉方（本次提交）' claim={detail.dispute.claimant} testId='dispute-claimant' />
+        </View>
       )}
       {detail.cardNumber && (
         <FormNotice tone='info' message={`该学生已持有教育卡 ${detail.cardNumber}（本次为信息变更），无论审核结果如何，原卡继续有效。`} />
@@ -191,6 +259,14 @@ export default function ReviewDetailPage() {
         ))}
       </View>
 
+      {!detail.dispute && (
+        <View className='review-evidence'>
+          <Text className='section-title'>监护人佐证</Text>
+          <EvidenceBlock evidence={detail.guardianEvidence} testId='guardian-evidence' />
+          {detail.approvalEvidenceLabel && <Text className='tips'>认证依据：{detail.approvalEvidenceLabel}</Text>}
+        </View>
+      )}
+
       {detail.guardians.length > 0 && (
         <View className='review-guardians'>
           <Text className='section-title'>监护人</Text>
@@ -227,6 +303,20 @@ export default function ReviewDetailPage() {
             <View className='review-actions__item'>
               <SubmitButton name='approve' loading={approving} onClick={approve}>
                 通过
+              </SubmitButton>
+            </View>
+          )}
+          {detail.actions.includes('keep') && (
+            <View className='review-actions__item'>
+              <SubmitButton name='dispute-keep' fill='outline' loading={disputing} onClick={() => decide('keep')}>
+                保留原卡
+              </SubmitButton>
+            </View>
+          )}
+          {detail.actions.includes('transfer') && (
+            <View className='review-actions__item'>
+              <SubmitButton name='dispute-transfer' loading={disputing} onClick={() => decide('transfer')}>
+                转移给申诉方
               </SubmitButton>
             </View>
           )}

@@ -21,8 +21,9 @@ import './index.scss'
 type ReviewList = z.infer<typeof ListReviewsResponseSchema>
 type ClassCounts = ReviewList['classes'][number]
 
-const COUNT_OF: Record<ReviewListStatus, keyof Pick<ClassCounts, 'pendingReview' | 'returned' | 'approved'>> = {
+const COUNT_OF: Record<ReviewListStatus, keyof Pick<ClassCounts, 'pendingReview' | 'disputed' | 'returned' | 'approved'>> = {
   pending_review: 'pendingReview',
+  disputed: 'disputed',
   returned: 'returned',
   approved: 'approved',
 }
@@ -99,7 +100,7 @@ export default function ReviewListPage() {
             onClick={() => chooseStatus(s)}
           >
             <Text className='review-tabs__label'>{REVIEW_LIST_STATUS_LABELS[s]}</Text>
-            <Text className={`review-tabs__count${s === 'pending_review' && total(s) > 0 ? ' review-tabs__count--alert' : ''}`}>
+            <Text className={`review-tabs__count${(s === 'pending_review' || s === 'disputed') && total(s) > 0 ? ' review-tabs__count--alert' : ''}`}>
               {data ? total(s) : '–'}
             </Text>
           </View>

@@ -27,6 +27,7 @@ const FLOW_STEP: Record<StudentDetail['status'], number> = {
   approved: 4,
   reconfirm_required: 2,
   withdrawn: 4,
+  disputed: 2,
 }
 
 /** The steps still ahead of the current version, shown grey. */
@@ -36,6 +37,7 @@ function upcoming(status: StudentDetail['status']): string[] {
     case 'matching':
       return ['审核结果']
     case 'pending_review':
+    case 'disputed':
       return ['审核结果']
     default:
       return []

@@ -28,6 +28,8 @@ function nextStep(student: StudentSummary): string {
       return '正在与学籍库比对，通常几秒内完成'
     case 'pending_review':
       return '已转班主任审核，请耐心等待'
+    case 'disputed':
+      return '该身份证号已在其他账号下认证，已作为身份申诉转班主任核实'
     case 'returned':
       return '资料被退回，请查看原因并修改后重新提交'
     case 'approved':

@@ -1,4 +1,4 @@
 import type { AnyRoute } from '../../route';
-import { getReview, getReviews, postApprove, postReturn } from './reviews.route';
+import { getReview, getReviews, postApprove, postDispute, postReturn } from './reviews.route';
 
-export const reviewRoutes: AnyRoute[] = [getReviews, getReview, postApprove, postReturn];
+export const reviewRoutes: AnyRoute[] = [getReviews, getReview, postApprove, postReturn, postDispute];

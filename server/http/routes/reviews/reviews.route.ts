@@ -5,6 +5,7 @@
  * version of another school 404. Every detail view and decision is audited.
  */
 import {
+  DisputeDecisionRequestSchema,
   ListReviewsQuerySchema,
   ListReviewsResponseSchema,
   ReturnReviewRequestSchema,
@@ -14,6 +15,7 @@ import {
   returnReason,
 } from '../../../../domain/api/reviews';
 import { decideReview, getReviewDetail, listReviews } from '../../../services/reviews/reviews';
+import { decideDispute } from '../../../services/reviews/disputes';
 import { defineRoute, type AuthState } from '../../route';
 import { noStore, requestMeta } from '../auth/request-meta';
 
@@ -93,5 +95,20 @@ export const postReturn = defineRoute({
   handler: async ({ koa, app, auth, input }) => {
     const reason = returnReason(input.body);
     koa.body = await decideReview(app, reviewerOf(auth), input.params.versionId, { type: 'return', reason }, requestMeta(koa));
+  },
+});
+
+export const postDispute = defineRoute({
+  method: 'post',
+  path: '/api/reviews/:versionId/dispute',
+  operationId: 'decideDispute',
+  summary: '身份申诉: keep the card where it is (the claim is returned) or transfer it (the holder\'s card is revoked, the claim approved); both families told',
+  tags,
+  access,
+  params: VersionIdParamsSchema,
+  body: DisputeDecisionRequestSchema,
+  responses: { ...decisionResponses, 400: { description: 'VALIDATION_FAILED: body.decision / body.note' } },
+  handler: async ({ koa, app, auth, input }) => {
+    koa.body = await decideDispute(app, reviewerOf(auth), input.params.versionId, input.body, requestMeta(koa));
   },
 });

@@ -41,7 +41,7 @@ async function wrongClassSubmission(): Promise<{
   const family = await h.family();
   const studentId = (await h.api.post('/api/students', family.token)).body.id as string;
   const body = submissionBody({ school, klass: classB });
-  await registryFor(h, body, school, classA);
+  await registryFor(h, body, school, classA, { guardianPhones: [family.phone] });
   const res = await h.api.post(`/api/students/${studentId}/submissions`, family.token, body);
   expect(res.status).toBe(201);
   await h.relayAndMatch(res.body.versionId);
@@ -239,7 +239,7 @@ describe('an approved card during a key-field change', () => {
     const family = await h.family();
     const studentId = (await h.api.post('/api/students', family.token)).body.id as string;
     const body = submissionBody({ school, klass });
-    await registryFor(h, body, school, klass);
+    await registryFor(h, body, school, klass, { guardianPhones: [family.phone] });
     const first = await h.api.post(`/api/students/${studentId}/submissions`, family.token, body);
     await h.relayAndMatch(first.body.versionId);
     const before = (await h.api.get(`/api/students/${studentId}`, family.token)).body.card;
@@ -276,16 +276,204 @@ describe('an approved card during a key-field change', () => {
   });
 });
 
+/** A school, its class (head teacher with a session), a school administrator, and a registry row naming `guardianPhones`. */
+async function registryChild(guardianPhones: string[]) {
+  const { school, klass, teacher } = await h.schoolWithClass();
+  const admin = await h.staff('school_admin', school.id);
+  const body = submissionBody({ school, klass });
+  await registryFor(h, body, school, klass, { guardianPhones });
+  return { school, klass, teacher, admin, body };
+}
+
+async function submitAndMatch(family: { token: string }, body: object) {
+  const studentId = (await h.api.post('/api/students', family.token)).body.id as string;
+  const res = await h.api.post(`/api/students/${studentId}/submissions`, family.token, body);
+  expect(res.status).toBe(201);
+  await h.relayAndMatch(res.body.versionId);
+  return { studentId, versionId: res.body.versionId as string };
+}
+
+const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+
+describe('guardian evidence (issue 12, attack 1)', () => {
+  test('When a stranger submits the right name, ID, school, grade and class but not a guardian phone, then the head teacher reviews it with the evidence masked', async () => {
+    const realFamily = await h.family();
+    const c = await registryChild([realFamily.phone]);
+    const stranger = await h.family();
+
+    const claim = await submitAndMatch(stranger, c.body);
+
+    const student = await h.api.get(`/api/students/${claim.studentId}`, stranger.token);
+    expect(student.body).toMatchObject({ status: 'pending_review', card: null });
+    const detail = await h.api.get(`/api/reviews/${claim.versionId}`, c.teacher.token);
+    expect(detail.body).toMatchObject({
+      status: 'pending_review',
+      matchOutcome: 'guardian_mismatch',
+      matchOutcomeLabel: '监护人手机号与学籍库不一致',
+      actions: ['approve', 'return'],
+      guardianEvidence: {
+        outcome: 'mismatch',
+        label: '监护人手机号与学籍库不一致',
+        accountPhoneMasked: masked(stranger.phone),
+        registryGuardians: [{ phoneMasked: masked(realFamily.phone), matchesAccount: false, nameMasked: expect.any(String) }],
+      },
+      dispute: null,
+    });
+    expect(detail.text).not.toContain(realFamily.phone);
+    expect(detail.text).not.toContain(stranger.phone);
+  });
+
+  test('When the registry names the family account phone as a guardian, then the submission is approved at once with that evidence', async () => {
+    const family = await h.family();
+    const c = await registryChild(['13700000009', family.phone]);
+    const claim = await submitAndMatch(family, c.body);
+    const student = await h.api.get(`/api/students/${claim.studentId}`, family.token);
+    expect(student.body).toMatchObject({ status: 'approved', card: { number: expect.stringMatching(/^JY/) } });
+    const [version] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, claim.versionId));
+    expect(version).toMatchObject({ approvalEvidence: 'guardian_phone' });
+  });
+
+  test('When the registry names no guardian phone, then the head teacher reviews it (学籍库无监护人手机号)', async () => {
+    const family = await h.family();
+    const c = await registryChild([]);
+    const claim = await submitAndMatch(family, c.body);
+    const detail = await h.api.get(`/api/reviews/${claim.versionId}`, c.teacher.token);
+    expect(detail.body).toMatchObject({
+      status: 'pending_review',
+      matchOutcomeLabel: '学籍库无监护人手机号',
+      guardianEvidence: { outcome: 'registry_has_none', registryGuardians: [] },
+    });
+  });
+});
+
+describe('disputes (身份申诉)', () => {
+  /** The stranger's claim approved anyway by the head teacher, then the real family's submission. */
+  async function disputed() {
+    const realFamily = await h.family();
+    const c = await registryChild([realFamily.phone]);
+    const stranger = await h.family();
+    const strangerClaim = await submitAndMatch(stranger, c.body);
+    const approve = await h.api.post(`/api/reviews/${strangerClaim.versionId}/approve`, c.teacher.token);
+    expect(approve.status).toBe(200);
+    const [approved] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, strangerClaim.versionId));
+    expect(approved).toMatchObject({ status: 'approved', approvalEvidence: 'teacher' });
+    const strangerCard = approve.body.cardNumber as string;
+    const realClaim = await submitAndMatch(realFamily, c.body);
+    return { ...c, realFamily, stranger, strangerClaim, strangerCard, realClaim };
+  }
+
+  test('When the ID is approved under another account, then the real family submission becomes a dispute for the head teacher and the school admin, and the holder is told by WeChat and SMS at once', async () => {
+    const d = await disputed();
+
+    const [version] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, d.realClaim.versionId));
+    expect(version).toMatchObject({ status: 'disputed', assignedReviewerId: d.teacher.accountId });
+    expect(await h.auditActions(d.realClaim.versionId)).toEqual(expect.arrayContaining(['profile.submitted', 'review.dispute_filed']));
+    const holderNotices = (await h.notificationsOf(d.stranger.accountId)).filter((n) => n.kind === 'review.disputed');
+    expect(holderNotices.map((n) => [(n.data as { phase: string }).phase, (n.data as { deliverOn: string }).deliverOn]).sort()).toEqual([
+      ['filed', 'sms'],
+      ['filed', 'wechat'],
+    ]);
+    expect((await h.notificationsOf(d.teacher.accountId)).map((n) => n.dedupKey)).toContain(`review.waiting:${d.realClaim.versionId}`);
+    expect((await h.notificationsOf(d.admin.accountId)).map((n) => n.kind)).toContain('review.waiting');
+
+    const list = await h.api.get('/api/reviews?status=disputed', d.teacher.token);
+    expect(list.body.items.map((i: { versionId: string }) => i.versionId)).toEqual([d.realClaim.versionId]);
+    expect(list.body.classes[0]).toMatchObject({ disputed: 1 });
+
+    const detail = await h.api.get(`/api/reviews/${d.realClaim.versionId}`, d.teacher.token);
+    expect(detail.body).toMatchObject({
+      status: 'disputed',
+      statusLabel: '身份申诉待处理',
+      residentIdApprovedElsewhere: true,
+      actions: ['keep', 'transfer'],
+      dispute: {
+        holder: {
+          studentId: d.strangerClaim.studentId,
+          cardNumber: d.strangerCard,
+          approvalEvidence: 'teacher',
+          guardianEvidence: { outcome: 'mismatch', accountPhoneMasked: masked(d.stranger.phone) },
+        },
+        claimant: {
+          studentId: d.realClaim.studentId,
+          guardianEvidence: { outcome: 'match', accountPhoneMasked: masked(d.realFamily.phone) },
+        },
+      },
+    });
+    expect(detail.text).not.toContain(d.stranger.phone);
+    expect(detail.text).not.toContain(d.realFamily.phone);
+    expect(detail.text).not.toContain(d.body.personal.residentId);
+    const adminView = await h.api.get(`/api/reviews/${d.realClaim.versionId}`, d.admin.token);
+    expect(adminView.status).toBe(200);
+
+    // 通过 is not offered and does not work on a dispute.
+    const approve = await h.api.post(`/api/reviews/${d.realClaim.versionId}/approve`, d.teacher.token);
+    expect(approve.status).toBe(409);
+  });
+
+  test('When the teacher transfers the card, then the holder card is revoked, the claimant gets a valid card, both families are told, every step audited', async () => {
+    const d = await disputed();
+
+    const res = await h.api.post(`/api/reviews/${d.realClaim.versionId}/dispute`, d.teacher.token, { decision: 'transfer', note: '核实户口本' });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'approved', cardNumber: expect.stringMatching(/^JY/) });
+    expect(res.body.cardNumber).not.toBe(d.strangerCard);
+    const loser = await h.api.get(`/api/students/${d.strangerClaim.studentId}/ecard`, d.stranger.token);
+    expect(loser.body).toMatchObject({ status: 'revoked', cardNumber: d.strangerCard });
+    const winner = await h.api.get(`/api/students/${d.realClaim.studentId}/ecard`, d.realFamily.token);
+    expect(winner.body).toMatchObject({ status: 'valid', cardNumber: res.body.cardNumber });
+    const [holder] = await h.ctx.db.select().from(students).where(eq(students.id, d.strangerClaim.studentId));
+    expect(holder).toMatchObject({ approvedVersionId: null, status: 'returned' });
+    expect((await h.notificationsOf(d.stranger.accountId)).map((n) => [n.kind, (n.data as { phase?: string }).phase])).toEqual(
+      expect.arrayContaining([['review.disputed', 'transferred']]),
+    );
+    expect((await h.notificationsOf(d.realFamily.accountId)).map((n) => n.kind)).toContain('review.approved');
+    expect(await h.auditActions(d.realClaim.versionId)).toEqual(expect.arrayContaining(['review.approved', 'review.dispute_transferred']));
+    expect(await h.auditActions(d.strangerClaim.versionId)).toEqual(expect.arrayContaining(['review.dispute_lost']));
+    expect(await h.auditActions(d.strangerClaim.studentId)).toEqual(expect.arrayContaining(['ecard.revoked']));
+    const again = await h.api.post(`/api/reviews/${d.realClaim.versionId}/dispute`, d.teacher.token, { decision: 'keep' });
+    expect(again.status).toBe(409);
+  });
+
+  test('When the teacher keeps the card where it is, then the claim is returned and the holder card stays valid', async () => {
+    const d = await disputed();
+
+    const res = await h.api.post(`/api/reviews/${d.realClaim.versionId}/dispute`, d.teacher.token, { decision: 'keep' });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'returned', reviewReason: expect.stringContaining('保留在原账号') });
+    const holder = await h.api.get(`/api/students/${d.strangerClaim.studentId}/ecard`, d.stranger.token);
+    expect(holder.body).toMatchObject({ status: 'valid', cardNumber: d.strangerCard });
+    const claimant = await h.api.get(`/api/students/${d.realClaim.studentId}`, d.realFamily.token);
+    expect(claimant.body).toMatchObject({ status: 'returned', card: null });
+    expect((await h.notificationsOf(d.realFamily.accountId)).map((n) => n.kind)).toContain('review.returned');
+    expect((await h.notificationsOf(d.stranger.accountId)).map((n) => (n.data as { phase?: string }).phase)).toContain('kept');
+    expect(await h.auditActions(d.realClaim.versionId)).toEqual(expect.arrayContaining(['review.dispute_kept']));
+  });
+
+  test('When the body is wrong, then 400 with the field; another class teacher gets 403; a pending version cannot take a dispute decision', async () => {
+    const d = await disputed();
+    const bad = await h.api.post(`/api/reviews/${d.realClaim.versionId}/dispute`, d.teacher.token, { decision: 'approve' });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error.fields)).toEqual(['body.decision']);
+    const extra = await h.api.post(`/api/reviews/${d.realClaim.versionId}/dispute`, d.teacher.token, { decision: 'keep', admin: true });
+    expect(extra.status).toBe(400);
+    const other = await h.staff('teacher', d.school.id);
+    expect((await h.api.post(`/api/reviews/${d.realClaim.versionId}/dispute`, other.token, { decision: 'transfer' })).status).toBe(403);
+    const [still] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, d.realClaim.versionId));
+    expect(still!.status).toBe('disputed');
+  });
+});
+
 describe('a resident ID authenticated under another account', () => {
-  test('When the registry matches but the ID was approved elsewhere meanwhile, then a person reviews and approving answers 409', async () => {
+  test('When both families submit before either is approved, then one is approved and the other becomes a dispute, never offered 通过', async () => {
     const { school, klass, teacher } = await h.schoolWithClass();
     const a = await h.family();
     const b = await h.family();
     const aStudent = (await h.api.post('/api/students', a.token)).body.id as string;
     const bStudent = (await h.api.post('/api/students', b.token)).body.id as string;
     const body = submissionBody({ school, klass });
-    await registryFor(h, body, school, klass);
-    // Both submit before either is approved (the submission check cannot refuse yet).
+    await registryFor(h, body, school, klass, { guardianPhones: [a.phone, b.phone] });
     const aSub = await h.api.post(`/api/students/${aStudent}/submissions`, a.token, body);
     const bSub = await h.api.post(`/api/students/${bStudent}/submissions`, b.token, body);
     expect([aSub.status, bSub.status]).toEqual([201, 201]);
@@ -298,27 +486,23 @@ describe('a resident ID authenticated under another account', () => {
       .select()
       .from(profileVersions)
       .where(inArray(profileVersions.id, [aSub.body.versionId, bSub.body.versionId]));
-    expect(versions.map((v) => v.status).sort()).toEqual(['approved', 'pending_review']);
-    const loser = versions.find((v) => v.status === 'pending_review')!;
+    expect(versions.map((v) => v.status).sort()).toEqual(['approved', 'disputed']);
+    const loser = versions.find((v) => v.status === 'disputed')!;
     expect(loser).toMatchObject({ matchOutcome: 'matched', assignedReviewerId: teacher.accountId });
-    const [sent] = await h.ctx.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.subjectId, loser.id), eq(auditLog.action, 'review.sent_to_teacher')));
-    expect(sent!.detail).toMatchObject({ outcome: 'id_already_approved' });
     const detail = await h.api.get(`/api/reviews/${loser.id}`, teacher.token);
-    expect(detail.body).toMatchObject({ residentIdApprovedElsewhere: true, matchOutcome: 'matched' });
-    const approve = await h.api.post(`/api/reviews/${loser.id}/approve`, teacher.token);
-    expect(approve.status).toBe(409);
-    expect(approve.body.error.code).toBe('ID_ALREADY_APPROVED');
-    const [audit] = await h.ctx.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.subjectId, loser.id), eq(auditLog.action, 'profile.duplicate_id_attempt')));
-    expect(audit).toMatchObject({ actorAccountId: teacher.accountId, success: false });
-    const [after] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, loser.id));
-    expect(after!.status).toBe('pending_review');
-    const ret = await h.api.post(`/api/reviews/${loser.id}/return`, teacher.token, { reasonPreset: '身份证号有误' });
-    expect(ret.status).toBe(200);
+    expect(detail.body).toMatchObject({ residentIdApprovedElsewhere: true, actions: ['keep', 'transfer'] });
+    expect(detail.body.actions).not.toContain('approve');
+  });
+
+  test('When a pending submission ID gets approved elsewhere meanwhile, then 通过 is not offered (only 退回)', async () => {
+    const { school, klass, teacher } = await h.schoolWithClass();
+    const a = await h.family();
+    const b = await h.family();
+    const body = submissionBody({ school, klass });
+    await registryFor(h, body, school, klass, { guardianPhones: [a.phone] });
+    const bClaim = await submitAndMatch(b, body); // b is no guardian: pending_review
+    await submitAndMatch(a, body); // a is: approved
+    const detail = await h.api.get(`/api/reviews/${bClaim.versionId}`, teacher.token);
+    expect(detail.body).toMatchObject({ status: 'pending_review', residentIdApprovedElsewhere: true, actions: ['return'] });
   });
 });

@@ -26,8 +26,8 @@ import { createHarness, randomIp, type Harness } from '../auth/auth-test-support
 
 export interface ProfileHarness extends Harness {
   api: Api;
-  /** A registered family account (parent unless said otherwise) and its token. */
-  family(identity?: 'parent' | 'student'): Promise<{ token: string; accountId: string }>;
+  /** A registered family account (parent unless said otherwise), its token and its verified phone. */
+  family(identity?: 'parent' | 'student'): Promise<{ token: string; accountId: string; phone: string }>;
   /** A teacher or school administrator row of `schoolId` with a real session. */
   staff(role: Extract<AccountRole, 'teacher' | 'school_admin'>, schoolId: string): Promise<{ token: string; accountId: string }>;
   /** A school with one class (grade P4 unless given) whose head teacher is a new teacher with a session. */
@@ -129,7 +129,7 @@ export async function createProfileHarness(): Promise<ProfileHarness> {
     staff,
     async family(identity: 'parent' | 'student' = 'parent') {
       const acc = await h.registerAccount({ identity });
-      return { token: acc.token, accountId: acc.accountId };
+      return { token: acc.token, accountId: acc.accountId, phone: acc.phone };
     },
     async schoolWithClass(options: { grade?: Grade } = {}) {
       const school = await buildSchool(h.ctx.db);
@@ -159,7 +159,10 @@ export async function createProfileHarness(): Promise<ProfileHarness> {
   });
 }
 
-/** The registry row that agrees with a submission body; override fields to make it differ. */
+/**
+ * The registry row that agrees with a submission body; override fields to make it differ. Give the family's phone
+ * as `guardianPhones` for the guardian evidence that lets the match approve automatically.
+ */
 export async function registryFor(
   h: ProfileHarness,
   body: ReturnType<typeof submissionBody>,

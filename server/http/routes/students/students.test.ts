@@ -29,7 +29,7 @@ async function submitted(options: { agreeing?: boolean; bodyOverrides?: Partial<
   const { school, klass, teacher } = await h.schoolWithClass();
   const studentId = await newStudent(family.token);
   const body = submissionBody({ school, klass, ...options.bodyOverrides });
-  if (options.agreeing !== false) await registryFor(h, body, school, klass);
+  if (options.agreeing !== false) await registryFor(h, body, school, klass, { guardianPhones: [family.phone] });
   const res = await h.api.post(`/api/students/${studentId}/submissions`, family.token, body);
   expect(res.status).toBe(201);
   return { family, school, klass, teacher, studentId, body, versionId: res.body.versionId as string, res };
@@ -267,7 +267,7 @@ describe('POST /api/students/:id/submissions', () => {
     expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
   });
 
-  test('When the ID is already approved under another account, then 409 ID_ALREADY_APPROVED and an audit row', async () => {
+  test('When the ID is already approved under another account, then the submission is accepted (201) and becomes a dispute, not 409', async () => {
     const a = await submitted();
     await h.relayAndMatch(a.versionId);
     const b = await h.family();
@@ -279,15 +279,18 @@ describe('POST /api/students/:id/submissions', () => {
       submissionBody({ school: a.school, klass: a.klass, residentId: a.body.personal.residentId }),
     );
 
-    expect(res.status).toBe(409);
-    expect(res.body.error).toEqual({ code: 'ID_ALREADY_APPROVED', message: '该身份证号已在其他账号下完成认证，请联系学校处理' });
+    expect(res.status).toBe(201);
     const [audit] = await h.ctx.db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.subjectId, studentId), eq(auditLog.action, 'profile.duplicate_id_attempt')));
-    expect(audit).toMatchObject({ actorAccountId: b.accountId, success: false });
+      .where(and(eq(auditLog.subjectId, res.body.versionId), eq(auditLog.action, 'profile.submitted')));
+    expect(audit).toMatchObject({ actorAccountId: b.accountId, detail: { claimsApprovedId: true } });
     expect(JSON.stringify(audit!.detail)).not.toContain(a.body.personal.residentId);
-    expect(await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.studentId, studentId))).toEqual([]);
+    await h.relayAndMatch(res.body.versionId);
+    expect((await h.api.get(`/api/students/${studentId}`, b.token)).body).toMatchObject({ status: 'disputed', card: null });
+    const again = await h.api.post(`/api/students/${studentId}/submissions`, b.token, submissionBody({ school: a.school, klass: a.klass, residentId: a.body.personal.residentId }));
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('SUBMISSION_PENDING');
   });
 
   test('When text fields hold HTML, then it is stored and answered as text; HTML in a name is refused', async () => {
