@@ -47,7 +47,13 @@ function nameOf(data: unknown): string {
  * (server/services/ecard): a change of revokeCard's signature is adapted here only.
  */
 export async function revokeHolderCard(tx: Tx, holder: CardHolder, reviewer: Reviewer, claimVersionId: string): Promise<boolean> {
-  return revokeCard(tx, holder.studentId, `身份申诉转移（申诉版本 ${claimVersionId}）`, { id: reviewer.id, role: reviewer.role });
+  const result = await revokeCard(tx, {
+    studentId: holder.studentId,
+    reason: '身份申诉经学校核实，教育卡已转至另一账号',
+    actor: { id: reviewer.id, role: reviewer.role },
+    detail: { dispute: true, claimVersionId },
+  });
+  return result.revoked;
 }
 
 export async function decideDispute(
