@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { passwordSchema, usernameSchema } from '../account/credentials';
 import { phoneSchema } from '../contact/phone';
 import { errorMessage } from '../errors';
-import { residentIdSchema } from '../identity/resident-id';
 
 /** Roles of an account. parent and student are the two family identities (家长 / 学生). */
 export const ACCOUNT_ROLES = ['parent', 'student', 'teacher', 'school_admin', 'operator'] as const;

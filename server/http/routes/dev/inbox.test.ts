@@ -104,7 +104,7 @@ describe('the accounts API in /api/openapi.json', () => {
     ['post', '/api/auth/wechat/login', 'public'],
     ['post', '/api/auth/wechat/phone', 'public'],
     ['post', '/api/auth/password-reset/sms', 'public'],
-    ['post', '/api/auth/password-reset/identity', 'public'],
+    ['post', '/api/auth/recovery-requests', 'public'],
     ['post', '/api/auth/username-recovery', 'public'],
     ['post', '/api/auth/teacher-activation', 'public'],
     ['get', '/api/me', 'authenticated'],
