@@ -63,13 +63,13 @@ export function renderCaptchaPng(text: string): Buffer {
   g.fillStyle = `hsl(${hue}, 40%, 94%)`;
   g.fillRect(0, 0, CAPTCHA_WIDTH, CAPTCHA_HEIGHT);
   const family = fontFamily();
-  const step = (CAPTCHA_WIDTH - 16) / text.length;
+  const step = (CAPTCHA_WIDTH - 30) / text.length;
   for (let i = 0; i < text.length; i += 1) {
     g.save();
-    g.translate(10 + step * i + rnd(0, step * 0.3), CAPTCHA_HEIGHT / 2 + rnd(-4, 4));
+    g.translate(6 + step * i + rnd(0, step * 0.25), CAPTCHA_HEIGHT / 2 + rnd(-3, 3));
     g.rotate(rnd(-0.45, 0.45));
     g.transform(1, rnd(-0.2, 0.2), rnd(-0.3, 0.3), 1, 0, 0);
-    g.font = `bold ${Math.round(rnd(26, 34))}px "${family}"`;
+    g.font = `bold ${Math.round(rnd(24, 30))}px "${family}"`;
     g.textBaseline = 'middle';
     g.fillStyle = `hsl(${(hue + 180 + randomInt(-40, 41)) % 360}, 60%, ${randomInt(20, 40)}%)`;
     g.fillText(text[i]!, 0, 0);
