@@ -16,7 +16,7 @@ import { accounts } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
 import { phoneIndexOf } from './account-view';
 import { writeAccountAudit } from './audit';
-import { assertPasswordAllowed, fieldError } from './errors';
+import { assertPasswordAllowed, assertUsernameNotCardNumber, fieldError } from './errors';
 import { uniqueViolation } from './register';
 import type { RequestMeta } from './request-meta';
 import { startSession, type Channel } from './sessions';
@@ -37,6 +37,7 @@ export async function activateTeacher(app: AppContext, input: ActivateTeacherInp
     throw smsCodeInvalid();
   }
   assertPasswordAllowed(input.password, { username: input.username, phone: input.phone }, 'password');
+  assertUsernameNotCardNumber(input.username);
   const key = usernameKey(input.username);
   const [taken] = await app.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.usernameKey, key));
   if (taken) throw fieldError('USERNAME_TAKEN', 'username');

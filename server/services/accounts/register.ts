@@ -22,7 +22,7 @@ import { hashPassword } from '../../security/passwords';
 import { security } from '../../security';
 import { encryptPhone } from './account-view';
 import { writeAccountAudit } from './audit';
-import { assertPasswordAllowed, fieldError } from './errors';
+import { assertPasswordAllowed, assertUsernameNotCardNumber, fieldError } from './errors';
 import type { RequestMeta } from './request-meta';
 import { startSession, type Channel } from './sessions';
 import { checkSmsCode, consumeSmsCode, smsCodeInvalid } from './sms-codes';
@@ -83,6 +83,7 @@ export async function register(app: AppContext, input: RegisterInput, meta: Requ
   try {
     // The phone is proven: now the password rules and the username may be answered.
     assertPasswordAllowed(input.password, { username: input.username, phone: input.phone }, 'password');
+    assertUsernameNotCardNumber(input.username);
     const [taken] = await app.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.usernameKey, key));
     if (taken) throw fieldError('USERNAME_TAKEN', 'username');
   } catch (err) {

@@ -88,6 +88,12 @@ describe('attack 2: account takeover with the card number and the child\'s ID', 
     // A card number is no sign-in identifier either.
     const byCard = await h.client().post('/api/auth/login', { login: victim.cardNumber, password: victim.password });
     expect(byCard.status).toBe(401);
+    // …and no account can take a card-number-shaped username to be found by one.
+    const phone = randomPhone();
+    const smsCode = await h.code(phone, 'register');
+    const squat = await h.client().post('/api/auth/register', { identity: 'parent', phone, smsCode, username: victim.cardNumber.toLowerCase(), password: GOOD_PASSWORD, agreement });
+    expect(squat.status).toBe(400);
+    expect(squat.body.error.fields).toEqual({ 'body.username': '用户名不能使用教育卡号的格式' });
   });
 
   it('人工找回: filed with a new phone, told to the old phone and WeChat, checked by the head teacher, effective after the wait', async () => {
