@@ -399,6 +399,16 @@ export const VARIABLES = {
     description: 'Official-account template id of 班级通知 (notices and homework; keys thing1 phrase2 thing3 time4).',
     devDefault: 'dev-tpl-notice',
   },
+  WECHAT_TEMPLATE_ACCOUNT_SECURITY: {
+    schema: z.string().min(1),
+    description: 'Official-account template id of 账号安全提醒 (password, phone and recovery events; keys thing1 time2 thing3).',
+    devDefault: 'dev-tpl-account-security',
+  },
+  WECHAT_SUBSCRIBE_ACCOUNT_SECURITY: {
+    schema: z.string().min(1),
+    description: 'Mini-program subscribe template id of 账号安全提醒 (same keys as the template message).',
+    devDefault: 'dev-sub-account-security',
+  },
   WECHAT_SUBSCRIBE_REVIEW_DIGEST: {
     schema: z.string().min(1),
     description: 'Mini-program subscribe template id of 待审核提醒 (same keys as the template message).',
@@ -443,6 +453,16 @@ export const VARIABLES = {
     schema: z.string().min(1),
     description: 'SMS template id of a class notice ({1} 通知/作业, {2} title).',
     devDefault: '1000006',
+  },
+  TENCENT_SMS_TEMPLATE_ACCOUNT_SECURITY: {
+    schema: z.string().min(1),
+    description: 'SMS template id of an account security notice ({1} what happened, e.g. 登录密码已重置).',
+    devDefault: '1000007',
+  },
+  RECOVERY_WAIT_HOURS: {
+    schema: int(0, 720),
+    description: 'Hours an approved manual recovery request (人工找回) waits before it can take effect; the old phone and WeChat are told at once, and the owner can cancel meanwhile.',
+    devDefault: '72',
   },
   NOTIFY_RATE_PER_S: {
     schema: int(1, 10_000),

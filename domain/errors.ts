@@ -64,7 +64,13 @@ export const ERROR_CATALOG = {
   INVALID_CREDENTIALS: { status: 401, message: '用户名或密码错误' },
   CAPTCHA_REQUIRED: { status: 400, message: '请输入图形验证码' },
   CAPTCHA_INVALID: { status: 400, message: '图形验证码错误，请重新输入' },
-  ACCOUNT_LOCKED: { status: 429, message: '密码错误次数过多，账号已锁定 15 分钟，请稍后再试或找回密码' },
+  ACCOUNT_LOCKED: { status: 429, message: '密码错误次数过多，请稍后再试，或用短信验证码重置密码' },
+  RECOVERY_NOTE_LENGTH: { status: 400, message: '请用 4–200 个字说明情况（您是谁、手机号为何无法使用）' },
+  RECOVERY_NOT_READY: { status: 409, message: '人工找回申请尚未生效' },
+  RECOVERY_NOT_FOUND: { status: 404, message: '找不到这条人工找回申请' },
+  RECOVERY_DECIDED: { status: 409, message: '这条申请已处理' },
+  PHONE_SAME: { status: 400, message: '新手机号与当前手机号相同' },
+  PHONE_NOT_BOUND: { status: 409, message: '账号尚未绑定手机号' },
   SESSION_EXPIRED: { status: 401, message: '登录已过期，请重新登录' },
   CURRENT_PASSWORD_WRONG: { status: 400, message: '当前密码不正确' },
   TICKET_INVALID: { status: 400, message: '验证已过期，请重新操作' },
@@ -110,7 +116,7 @@ export type FieldErrors = Record<string, string>;
 
 /** The JSON body of every API error. */
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: FieldErrors };
+  error: { code: string; message: string; fields?: FieldErrors; remainingAttempts?: number };
 }
 
 export function errorMessage(code: ErrorCode): string {
@@ -125,10 +131,12 @@ export class AppError extends Error {
   readonly isReportable: boolean;
   /** For 429 and 503: seconds the client should wait (sent as the Retry-After header). */
   readonly retryAfterSeconds: number | undefined;
+  /** Sign-in: failures left before the (next) delay starts, shown as 还可尝试 N 次. */
+  readonly remainingAttempts: number | undefined;
 
   constructor(
     code: ErrorCode,
-    options: { message?: string; fields?: FieldErrors; cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { message?: string; fields?: FieldErrors; cause?: unknown; retryAfterSeconds?: number; remainingAttempts?: number } = {},
   ) {
     super(options.message ?? ERROR_CATALOG[code].message, { cause: options.cause });
     this.name = 'AppError';
@@ -136,6 +144,7 @@ export class AppError extends Error {
     this.status = ERROR_CATALOG[code].status;
     this.fields = options.fields;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.remainingAttempts = options.remainingAttempts;
     this.isReportable = this.status >= 500;
   }
 
@@ -145,6 +154,7 @@ export class AppError extends Error {
         code: this.code,
         message: this.message,
         ...(this.fields ? { fields: this.fields } : {}),
+        ...(this.remainingAttempts !== undefined ? { remainingAttempts: this.remainingAttempts } : {}),
       },
     };
   }
@@ -161,6 +171,7 @@ export function appErrorFromBody(status: number, body: unknown): AppError {
   return new AppError(code, {
     ...(e && typeof e.message === 'string' ? { message: e.message } : {}),
     ...(e?.fields ? { fields: e.fields } : {}),
+    ...(typeof e?.remainingAttempts === 'number' ? { remainingAttempts: e.remainingAttempts } : {}),
   });
 }
 

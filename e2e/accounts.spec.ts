@@ -6,7 +6,8 @@ import { digits, expectRoute, fill, mobile, press, serverConfig, shot as shotInt
  * The accounts flow of the H5 build against the real API (dev SMS provider):
  * register → log out → log in → change password (old password and old session
  * token rejected) → recover the username → reset the password by SMS → log in
- * with the new password. One phone receives three codes, and the server allows
+ * with the new password → change the phone (codes to both phones; the old one
+ * is told) → log in by the new phone. One phone receives three codes, and the server allows
  * one code per phone per SMS_RESEND_INTERVAL_S (1 s as playwright.config.ts
  * starts it): each time, a second code asked for at once is refused, and the
  * next code is asked for only once the interval is over (no longer sleeping
@@ -205,6 +206,37 @@ test('register, log out, log in, change password, recover username, reset passwo
   await expect(visible(page, '[data-testid=mine-name]')).toHaveText(username);
   await shot(page, '12-mine-after-reset');
 
+  // --- change the phone (更换手机号): a code to the old phone (the server knows it) and one to the new ------------
+  await visible(page, '.cell-change-phone').click();
+  await expectRoute(page, 'change-phone/index');
+  const newPhone = mobile();
+  const codeButtons = visible(page, '.btn-send-code');
+  const oldAnswer = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/me/phone/code');
+  const oldAskedAt = Date.now();
+  await codeButtons.nth(0).click();
+  expect((await oldAnswer).status()).toBe(200);
+  await fill(page, 'oldSmsCode', await smsCode(request, phone, oldAskedAt));
+  await fill(page, 'phone', newPhone);
+  const newAnswer = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/sms-codes');
+  const newAskedAt = Date.now();
+  await codeButtons.nth(1).click();
+  expect((await newAnswer).status()).toBe(200);
+  await fill(page, 'smsCode', await smsCode(request, newPhone, newAskedAt));
+  await shot(page, '13-change-phone');
+  await press(page, 'change-phone');
+  await expectRoute(page, 'mine/index');
+  // The old phone is told by SMS (through the notifications queue).
+  await expect
+    .poll(async () => {
+      const inbox = (await (await request.get(`/api/dev/inbox?phone=${phone}&limit=10`)).json()) as { sms: Array<{ text: string }> };
+      return inbox.sms.some((m) => m.text.includes('绑定手机号已更换'));
+    }, { timeout: 30_000 })
+    .toBe(true);
+  await logout(page);
+  await page.goto('/#/pages/login/index');
+  await login(page, newPhone, password3);
+  await expectRoute(page, 'mine/index');
+
   expect(problems).toEqual([]);
 });
 
@@ -218,18 +250,21 @@ test('the other account pages render; repeated failed sign-ins bring the captcha
   await fill(page, 'password', 'Wrong-pass-1');
   for (let i = 0; i < 3; i++) {
     await press(page, 'login');
-    await expect(visible(page, '[data-testid=form-notice]')).toContainText('用户名或密码错误');
+    await expect(visible(page, '[data-testid=form-notice]')).toContainText(`用户名或密码错误，还可尝试 ${4 - i} 次`);
     await expect(visible(page, '.btn-login')).not.toHaveClass(/nut-button-loading/);
   }
   await press(page, 'login');
   await expect(visible(page, '.error-captchaAnswer')).toHaveText('请输入图形验证码');
-  await expect(visible(page, '[data-testid=captcha-image] img')).toHaveAttribute('src', /^data:image\/svg\+xml;base64,/);
+  await expect(visible(page, '.login-remaining')).toContainText('还可尝试 2 次');
+  // A raster picture, not SVG paths.
+  await expect(visible(page, '[data-testid=captcha-image] img')).toHaveAttribute('src', /^data:image\/png;base64,/);
   await shot(page, 'login-captcha');
 
   await page.goto('/#/pages/forgot-password/index');
-  await visible(page, '.tab-identity').click();
+  await visible(page, '.tab-manual').click();
   await expect(visible(page, '[data-testid=captcha-image] img')).toBeVisible({ timeout: 10_000 });
-  await shot(page, 'forgot-password-identity');
+  await expect(visible(page, '.btn-recovery-file')).toBeVisible();
+  await shot(page, 'forgot-password-manual');
 
   await page.goto('/#/pages/find-username/index');
   await expect(visible(page, '.btn-find-username')).toBeVisible();

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { passwordSchema, usernameSchema } from '../account/credentials';
 import { phoneSchema } from '../contact/phone';
 import { errorMessage } from '../errors';
-import { residentIdSchema } from '../identity/resident-id';
 
 /** Roles of an account. parent and student are the two family identities (家长 / 学生). */
 export const ACCOUNT_ROLES = ['parent', 'student', 'teacher', 'school_admin', 'operator'] as const;
@@ -26,7 +25,7 @@ export const ACCOUNT_ROLE_LABELS: Readonly<Record<AccountRole, string>> = {
 };
 
 /** What an SMS code may be used for; a code is valid only for its purpose and phone. */
-export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone'] as const;
+export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone', 'change_phone', 'recovery'] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 export const SMS_CODE_LENGTH = 6;
@@ -34,10 +33,30 @@ export const SMS_CODE_TTL_SECONDS = 300;
 export const SMS_CODE_MAX_ATTEMPTS = 5;
 export const SMS_RESEND_SECONDS = 60;
 
-/** After this many failed sign-ins a captcha is required; after LOGIN_LOCK_AFTER the account is locked. */
+/**
+ * Failed sign-ins, counted per account: from LOGIN_CAPTCHA_AFTER on a captcha is
+ * required; from LOGIN_DELAY_AFTER on each failure starts a delay that doubles
+ * (LOGIN_DELAY_BASE_SECONDS, at most LOGIN_DELAY_MAX_SECONDS). Failures are
+ * forgotten LOGIN_FAILURE_WINDOW_HOURS after the last one.
+ */
 export const LOGIN_CAPTCHA_AFTER = 3;
-export const LOGIN_LOCK_AFTER = 5;
-export const LOGIN_LOCK_MINUTES = 15;
+export const LOGIN_DELAY_AFTER = 5;
+export const LOGIN_DELAY_BASE_SECONDS = 60;
+export const LOGIN_DELAY_MAX_SECONDS = 3600;
+export const LOGIN_FAILURE_WINDOW_HOURS = 24;
+
+/** The delay (seconds) that the `failures`-th failure starts; 0 before LOGIN_DELAY_AFTER. */
+export function loginDelaySeconds(
+  failures: number,
+  t: { delayAfter: number; baseSeconds: number; maxSeconds: number } = {
+    delayAfter: LOGIN_DELAY_AFTER,
+    baseSeconds: LOGIN_DELAY_BASE_SECONDS,
+    maxSeconds: LOGIN_DELAY_MAX_SECONDS,
+  },
+): number {
+  if (failures < t.delayAfter) return 0;
+  return Math.min(t.maxSeconds, t.baseSeconds * 2 ** Math.min(30, failures - t.delayAfter));
+}
 export const SESSION_TTL_DAYS = 7;
 
 /** Versions of the texts a family agrees to at registration (recorded with the time). */
@@ -67,8 +86,8 @@ export const SendSmsCodeResponseSchema = z.object({
 // GET /api/auth/captcha
 export const CaptchaResponseSchema = z.object({
   captchaId: z.string(),
-  /** SVG image markup (shown as an image, never injected as HTML). */
-  svg: z.string(),
+  /** A PNG raster image as a data URL (data:image/png;base64,…), shown with <Image>. */
+  image: z.string(),
   expiresIn: z.number().int(),
 });
 
@@ -161,13 +180,82 @@ export const ResetPasswordBySmsRequestSchema = z.strictObject({
   newPassword: passwordSchema,
 });
 
-// POST /api/auth/password-reset/identity — username or education card number + the student's resident ID number.
-export const ResetPasswordByIdentityRequestSchema = z.strictObject({
-  login: z.string().trim().min(1, errorMessage('REQUIRED')).max(64),
-  studentResidentId: residentIdSchema('student'),
-  newPassword: passwordSchema,
+// POST /api/auth/recovery-requests (人工找回): the phone is lost; a person checks the request.
+export const RecoveryRequestSchema = z.strictObject({
+  /** The username of the account to recover (the only account identifier besides the phone). */
+  username: z.string().trim().min(1, errorMessage('REQUIRED')).max(20),
+  /** The new phone, proven by an SMS code of purpose `recovery`: the reviewer calls it, the account gets it. */
+  newPhone: phoneSchema,
+  smsCode: smsCodeSchema,
+  /** What the reviewer should know (who is asking, why the phone is lost). */
+  note: z.string().trim().min(4, errorMessage('RECOVERY_NOTE_LENGTH')).max(200, errorMessage('RECOVERY_NOTE_LENGTH')),
   captchaId: z.string().max(64),
   captchaAnswer: z.string().trim().max(16),
+});
+export const RecoveryFiledResponseSchema = z.object({
+  ok: z.literal(true),
+  /** Hours an approved request waits before it can take effect. */
+  waitHours: z.number().int(),
+});
+
+// POST /api/auth/recovery-requests/complete: after approval and the waiting period.
+export const RecoveryCompleteRequestSchema = z.strictObject({
+  username: z.string().trim().min(1, errorMessage('REQUIRED')).max(20),
+  newPhone: phoneSchema,
+  smsCode: smsCodeSchema,
+  newPassword: passwordSchema,
+});
+
+export const RECOVERY_STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'completed'] as const;
+export type RecoveryStatus = (typeof RECOVERY_STATUSES)[number];
+export const RECOVERY_STATUS_LABELS: Readonly<Record<RecoveryStatus, string>> = {
+  pending: '待核实',
+  approved: '已核实，等待生效',
+  rejected: '已驳回',
+  cancelled: '已取消',
+  completed: '已完成',
+};
+
+// GET /api/recovery-requests (staff: head teacher, school admin, operator)
+export const RecoveryRequestViewSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(RECOVERY_STATUSES),
+  accountRole: z.enum(ACCOUNT_ROLES),
+  usernameMasked: z.string().nullable(),
+  /** The bound (old) phone and the requested new one, masked. */
+  oldPhoneMasked: z.string().nullable(),
+  newPhoneMasked: z.string(),
+  /** The account's students in the reviewer's scope, names masked, with their class. */
+  students: z.array(z.object({ nameMasked: z.string(), className: z.string().nullable() })),
+  note: z.string(),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+  /** When an approved request can take effect. */
+  effectiveAt: z.string().nullable(),
+  rejectReason: z.string().nullable(),
+});
+export const RecoveryRequestListQuerySchema = z.strictObject({
+  status: z.enum(RECOVERY_STATUSES).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const RecoveryRequestListResponseSchema = z.object({
+  items: z.array(RecoveryRequestViewSchema),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  total: z.number().int(),
+});
+export const RecoveryRejectRequestSchema = z.strictObject({
+  reason: z.string().trim().min(2, errorMessage('REQUIRED')).max(100),
+});
+export const RecoveryDecisionResponseSchema = z.object({ request: RecoveryRequestViewSchema });
+
+// POST /api/me/phone/code: a code (purpose change_phone) to the bound phone.
+// POST /api/me/phone (更换手机号): codes to the old and the new phone.
+export const ChangePhoneRequestSchema = z.strictObject({
+  oldSmsCode: smsCodeSchema,
+  newPhone: phoneSchema,
+  newSmsCode: smsCodeSchema,
 });
 
 // POST /api/auth/username-recovery (账号申诉)

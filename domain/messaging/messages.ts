@@ -20,10 +20,11 @@ export const MESSAGE_KINDS = [
   'reconfirm.reminder',
   'notice.published',
   'notice.reminder',
+  'account.security',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
-export const TEMPLATE_GROUPS = ['review_digest', 'review_result', 'reconfirm', 'notice'] as const;
+export const TEMPLATE_GROUPS = ['review_digest', 'review_result', 'reconfirm', 'notice', 'account_security'] as const;
 export type TemplateGroup = (typeof TEMPLATE_GROUPS)[number];
 
 /** The SMS of a notification: template and parameters ({1}, {2} in this order). */
@@ -32,10 +33,29 @@ export type NotificationSms =
   | { template: 'review_approved'; params: { student: string; cardNumber: string } }
   | { template: 'review_returned'; params: { student: string; reason: string } }
   | { template: 'reconfirm'; params: { student: string; deadline: string } }
-  | { template: 'notice'; params: { type: string; title: string } };
+  | { template: 'notice'; params: { type: string; title: string } }
+  | { template: 'account_security'; params: { event: string } };
+
+/**
+ * Account security events (issue 12): each is announced on two rows, one per
+ * `via`: WeChat (subscribe or template message, if the account has WeChat
+ * bound) and SMS (to the account's phone, or to the OLD phone the row names).
+ */
+export const SECURITY_EVENTS = {
+  password_changed: '登录密码已修改',
+  password_reset: '登录密码已重置',
+  phone_changed: '绑定手机号已更换',
+  recovery_filed: '有人申请人工找回账号',
+  recovery_approved: '人工找回申请已核实',
+  recovery_completed: '账号已通过人工找回重置',
+} as const;
+export type SecurityEvent = keyof typeof SECURITY_EVENTS;
+export type SecurityVia = 'wechat' | 'sms';
 
 export interface MessageContent {
   group: TemplateGroup;
+  /** The channels to try, in order, when not the recipient role's usual route (security notices: one row per channel family). */
+  route?: readonly ('template' | 'subscribe' | 'sms')[];
   /** Raw values per template key; formatMessageData shapes them per channel. */
   fields: Record<string, FieldValue>;
   sms: NotificationSms;
@@ -136,6 +156,15 @@ export function messageContent(kind: string, data: Record<string, unknown>, at: 
         group: 'notice',
         fields: { thing1: title, phrase2: type, thing3: note, time4: dueDate ? formatCalendarDate(dueDate) : at },
         sms: { template: 'notice', params: { type: reminder ? `${type}提醒` : type, title: short(title) } },
+      };
+    }
+    case 'account.security': {
+      const event = (SECURITY_EVENTS as Record<string, string>)[str(data.event)] ?? '账号安全信息有变动';
+      return {
+        group: 'account_security',
+        route: data.via === 'sms' ? ['sms'] : ['subscribe', 'template'],
+        fields: { thing1: event, time2: at, thing3: '如非本人操作，请立即登录小程序处理' },
+        sms: { template: 'account_security', params: { event } },
       };
     }
     default:

@@ -7,6 +7,7 @@ export default defineAppConfig({
     'pages/forgot-password/index',
     'pages/find-username/index',
     'pages/change-password/index',
+    'pages/change-phone/index',
     'pages/teacher-activation/index',
     'pages/privacy-policy/index',
     'pages/children-rules/index',

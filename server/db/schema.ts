@@ -317,6 +317,12 @@ export const notifications = pgTable(
      * every writer (writeNotification, the semester bulk inserts) triggers delivery.
      */
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    /**
+     * The number an SMS of this row goes to when it is not the account's current
+     * phone: the OLD phone after a phone change or a manual recovery (account
+     * security notices). Encrypted like accounts.phone_cipher.
+     */
+    smsPhoneCipher: text('sms_phone_cipher'),
   },
   (t) => [
     index('notifications_account_idx').on(t.accountId, t.createdAt),
@@ -751,4 +757,52 @@ export const noticeReminders = pgTable(
     byAccountId: uuid('by_account_id').references(() => accounts.id),
   },
   (t) => [index('notice_reminders_notice_idx').on(t.noticeId, t.at)],
+);
+
+/**
+ * Manual account recovery (人工找回) when the bound phone is lost: filed by
+ * anyone with the username and a new phone proven by SMS, checked by a person
+ * (the head teacher of one of the account's students, or the school admin),
+ * then a waiting period (RECOVERY_WAIT_HOURS) before the requester can set a
+ * password and the new phone. The old phone and WeChat are told at once; the
+ * owner cancels by signing in or from 我的.
+ */
+export const recoveryRequests = pgTable(
+  'recovery_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** pending | approved | rejected | cancelled | completed */
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'cancelled', 'completed'] })
+      .notNull()
+      .default('pending'),
+    /** The schools whose staff may decide (of the account's students, or a staff account's own school). */
+    schoolIds: uuid('school_ids').array().notNull(),
+    /** The classes whose head teachers may decide. */
+    classIds: uuid('class_ids').array().notNull(),
+    newPhoneCipher: text('new_phone_cipher').notNull(),
+    newPhoneIndex: text('new_phone_index').notNull(),
+    note: text('note').notNull(),
+    ip: text('ip'),
+    decidedBy: uuid('decided_by').references(() => accounts.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    rejectReason: text('reject_reason'),
+    /** Approved requests take effect from this time on. */
+    effectiveAt: timestamp('effective_at', { withTimezone: true }),
+    /** signed_in | owner | superseded …: why a request was cancelled. */
+    cancelReason: text('cancel_reason'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('recovery_requests_account_idx').on(t.accountId, t.status),
+    index('recovery_requests_status_created_idx').on(t.status, t.createdAt),
+    index('recovery_requests_school_ids_idx').using('gin', t.schoolIds),
+    index('recovery_requests_class_ids_idx').using('gin', t.classIds),
+    // At most one open request per account.
+    uniqueIndex('recovery_requests_open_uq').on(t.accountId).where(sql`status in ('pending', 'approved')`),
+  ],
 );

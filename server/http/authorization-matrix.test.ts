@@ -125,7 +125,8 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/auth/username-recovery': { expect: PUBLIC_EMPTY_BODY },
   'POST /api/auth/teacher-activation': { expect: PUBLIC_EMPTY_BODY },
   'POST /api/auth/password-reset/sms': { expect: PUBLIC_EMPTY_BODY },
-  'POST /api/auth/password-reset/identity': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/recovery-requests': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/auth/recovery-requests/complete': { expect: PUBLIC_EMPTY_BODY },
   'POST /api/auth/logout': { expect: signedIn(200) },
 
   // the signed-in account
@@ -135,6 +136,22 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ currentPassword: 'Not-the-password-1', newPassword: 'Blue-river-43' }),
   },
   'POST /api/me/wechat': { expect: signedIn(200), body: () => ({ code: `dev:o${randomBytes(10).toString('hex')}` }) },
+  // The world's accounts have no phone: reaching the use case answers PHONE_NOT_BOUND.
+  'POST /api/me/phone/code': { expect: signedIn('409:PHONE_NOT_BOUND') },
+  'POST /api/me/phone': { expect: signedIn('409:PHONE_NOT_BOUND'), body: () => ({ oldSmsCode: '000000', newPhone: randomMobile(), newSmsCode: '000000' }) },
+  'POST /api/me/recovery-requests/cancel': { expect: signedIn(200) },
+
+  // manual account recovery (人工找回) as the staff decide it; a request out of scope and an unknown one are alike 404
+  'GET /api/recovery-requests': {
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
+  },
+  'POST /api/recovery-requests/:requestId/approve': {
+    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED },
+  },
+  'POST /api/recovery-requests/:requestId/reject': {
+    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED },
+    body: () => ({ reason: '无法核实身份' }),
+  },
 
   // schools and classes (pickers of the form)
   'GET /api/schools': { expect: signedIn(200) },
@@ -325,7 +342,9 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':id', noticeOf(entry, world, which))
     .replace(':studentId', target?.student.id ?? 'missing-target')
     .replace(':versionId', target?.version.id ?? 'missing-target')
-    .replace(':schoolId', world.schoolA.id);
+    .replace(':schoolId', world.schoolA.id)
+    // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
+    .replace(':requestId', '00000000-0000-4000-8000-000000000000');
 }
 
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {

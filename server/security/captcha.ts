@@ -1,6 +1,9 @@
 /**
- * Image captchas (svg-captcha) for sign-in after repeated failures and for
- * password reset by identity.
+ * Image captchas for sign-in after repeated failures and for manual recovery
+ * requests: a PNG raster (rendered with @napi-rs/canvas, prebuilt Skia binaries,
+ * no install script) with rotated, overlapping glyphs, interference curves and
+ * speckle. An SVG captcha draws each glyph as a path that a script can match
+ * against the font's outlines (issue 12, attack 2); a raster gives only pixels.
  *
  * Why an image captcha and not an SMS code as the second factor after failed
  * sign-ins:
@@ -14,15 +17,15 @@
  *   daily quota (which would then lock the real owner out of registration and
  *   recovery codes); a captcha costs a few milliseconds of CPU.
  * What it does not stop: an attacker who solves captchas (by OCR or by hand).
- * That is why the lock after LOGIN_LOCK_AFTER failures and the per-IP limit
- * stay in force with it.
+ * That is why the growing delay after LOGIN_DELAY_AFTER failures and the
+ * per-IP limit stay in force with it.
  *
  * The text comes from crypto.randomInt over an alphabet without look-alikes
  * (0/O, 1/I/L), is answered case-insensitively, and is stored only as an HMAC
  * in Redis for 5 minutes; an answer is checked once (GETDEL), right or wrong.
  */
 import { randomInt } from 'node:crypto';
-import * as svgCaptchaModule from 'svg-captcha';
+import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { AppError } from '../../domain/errors';
 import type { Redis } from '../redis';
 import { newToken, purposeHmac, safeEqual } from './tokens';
@@ -31,14 +34,60 @@ export const CAPTCHA_TTL_SECONDS = 300;
 export const CAPTCHA_LENGTH = 4;
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
-type RenderCaptcha = (text: string, options: { width?: number; height?: number; noise?: number; color?: boolean; fontSize?: number }) => string;
-// svg-captcha's module.exports is the render function; its typings only declare the helpers.
-const renderCaptcha = ((svgCaptchaModule as unknown as { default?: unknown }).default ?? svgCaptchaModule) as RenderCaptcha;
+export const CAPTCHA_WIDTH = 120;
+export const CAPTCHA_HEIGHT = 44;
 
 export interface Captcha {
   captchaId: string;
-  svg: string;
+  /** data:image/png;base64,… */
+  image: string;
   expiresIn: number;
+}
+
+/** A random number in [min, max) (crypto.randomInt: the distortion must not be predictable either). */
+function rnd(min: number, max: number): number {
+  return min + (randomInt(0, 1_000_000) / 1_000_000) * (max - min);
+}
+
+function fontFamily(): string {
+  const families = GlobalFonts.families.map((f) => f.family);
+  const preferred = ['DejaVu Sans', 'Noto Sans', 'Liberation Sans', 'Arial'];
+  return preferred.find((f) => families.includes(f)) ?? families[0] ?? 'sans-serif';
+}
+
+/** The PNG of `text`: each glyph rotated, scaled and shifted at random, crossed by curves, with speckle. */
+export function renderCaptchaPng(text: string): Buffer {
+  const canvas = createCanvas(CAPTCHA_WIDTH, CAPTCHA_HEIGHT);
+  const g = canvas.getContext('2d');
+  const hue = randomInt(0, 360);
+  g.fillStyle = `hsl(${hue}, 40%, 94%)`;
+  g.fillRect(0, 0, CAPTCHA_WIDTH, CAPTCHA_HEIGHT);
+  const family = fontFamily();
+  const step = (CAPTCHA_WIDTH - 30) / text.length;
+  for (let i = 0; i < text.length; i += 1) {
+    g.save();
+    g.translate(6 + step * i + rnd(0, step * 0.25), CAPTCHA_HEIGHT / 2 + rnd(-3, 3));
+    g.rotate(rnd(-0.45, 0.45));
+    g.transform(1, rnd(-0.2, 0.2), rnd(-0.3, 0.3), 1, 0, 0);
+    g.font = `bold ${Math.round(rnd(24, 30))}px "${family}"`;
+    g.textBaseline = 'middle';
+    g.fillStyle = `hsl(${(hue + 180 + randomInt(-40, 41)) % 360}, 60%, ${randomInt(20, 40)}%)`;
+    g.fillText(text[i]!, 0, 0);
+    g.restore();
+  }
+  for (let i = 0; i < 3; i += 1) {
+    g.beginPath();
+    g.moveTo(0, rnd(5, CAPTCHA_HEIGHT - 5));
+    g.bezierCurveTo(rnd(20, 50), rnd(0, CAPTCHA_HEIGHT), rnd(60, 100), rnd(0, CAPTCHA_HEIGHT), CAPTCHA_WIDTH, rnd(5, CAPTCHA_HEIGHT - 5));
+    g.lineWidth = rnd(1, 2.2);
+    g.strokeStyle = `hsla(${randomInt(0, 360)}, 50%, 35%, 0.8)`;
+    g.stroke();
+  }
+  for (let i = 0; i < 120; i += 1) {
+    g.fillStyle = `hsla(${randomInt(0, 360)}, 50%, ${randomInt(20, 80)}%, 0.7)`;
+    g.fillRect(rnd(0, CAPTCHA_WIDTH), rnd(0, CAPTCHA_HEIGHT), 1.4, 1.4);
+  }
+  return canvas.toBuffer('image/png');
 }
 
 export function randomCaptchaText(length = CAPTCHA_LENGTH): string {
@@ -66,14 +115,14 @@ export class CaptchaStore {
 
   async create(): Promise<Captcha> {
     const text = this.generateText();
-    const svg = renderCaptcha(text, { width: 120, height: 44, fontSize: 48, noise: 3, color: true });
+    const image = `data:image/png;base64,${renderCaptchaPng(text).toString('base64')}`;
     const captchaId = newToken(18);
     try {
       await this.redis.set(this.key(captchaId), this.answerHash(text), 'EX', CAPTCHA_TTL_SECONDS);
     } catch (err) {
       throw new AppError('SERVICE_UNAVAILABLE', { cause: err });
     }
-    return { captchaId, svg, expiresIn: CAPTCHA_TTL_SECONDS };
+    return { captchaId, image, expiresIn: CAPTCHA_TTL_SECONDS };
   }
 
   /** True when the answer is right; the captcha is spent either way. */

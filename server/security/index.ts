@@ -4,7 +4,7 @@
  * for the context's lifetime. Every Redis key is under `<QUEUE_PREFIX>:`, so
  * environments (and test files) sharing a Redis never share counters.
  */
-import { LOGIN_LOCK_AFTER, LOGIN_LOCK_MINUTES, SMS_RESEND_SECONDS } from '../../domain/api/auth';
+import { LOGIN_FAILURE_WINDOW_HOURS, SMS_RESEND_SECONDS } from '../../domain/api/auth';
 import type { AppContext } from '../context';
 import { CaptchaStore, randomCaptchaText } from './captcha';
 import { LoginGuard } from './login-guard';
@@ -13,9 +13,12 @@ import { TicketStore } from './tickets';
 
 /** Every rate limit of the accounts API, in one table. */
 export const LIMIT_RULES = {
-  /** One SMS code per phone per minute (SMS_RESEND_INTERVAL_S). */
+  /**
+   * One SMS code per phone AND purpose per minute (SMS_RESEND_INTERVAL_S); keyed
+   * `<phone index>:<purpose>`, so codes of one purpose never block another.
+   */
   smsPerPhoneMinute: { name: 'sms-phone-min', points: 1, durationSeconds: SMS_RESEND_SECONDS },
-  /** Ten SMS codes per phone per (rolling) day. */
+  /** Ten SMS codes per phone AND purpose per (rolling) day. */
   smsPerPhoneDay: { name: 'sms-phone-day', points: 10, durationSeconds: 24 * 3600 },
   /** Twenty SMS codes per client IP per hour (SMS_PER_IP_PER_HOUR: raise it where a school's NAT sends many families through one IP). */
   smsPerIp: { name: 'sms-ip', points: 20, durationSeconds: 3600 },
@@ -26,12 +29,14 @@ export const LIMIT_RULES = {
   loginFailuresPerIp: { name: 'login-ip', points: 30, durationSeconds: 15 * 60 },
   /** Captchas per client IP (each one is a Redis entry for 5 minutes). */
   captchaPerIp: { name: 'captcha-ip', points: 120, durationSeconds: 10 * 60 },
-  /** Failed sign-ins per login identifier (see LoginGuard). */
-  loginFailures: { name: 'login-fail', points: LOGIN_LOCK_AFTER, durationSeconds: LOGIN_LOCK_MINUTES * 60 },
-  /** Failed password resets by identity per login identifier. */
-  identityResetFailures: { name: 'idreset-fail', points: LOGIN_LOCK_AFTER, durationSeconds: LOGIN_LOCK_MINUTES * 60 },
-  /** Password resets by identity per client IP. */
-  identityResetPerIp: { name: 'idreset-ip', points: 30, durationSeconds: 15 * 60 },
+  /** Failed sign-ins per account (see LoginGuard): a counter only, forgotten a day after the last failure. */
+  loginFailures: { name: 'login-fail', points: 1_000_000, durationSeconds: LOGIN_FAILURE_WINDOW_HOURS * 3600 },
+  /** The growing delays of LoginGuard (blocks of this 1-point limiter). */
+  loginDelays: { name: 'login-delay', points: 1, durationSeconds: 1 },
+  /** Registrations and teacher activations per client IP (each may cost an argon2 hash). */
+  registerPerIp: { name: 'register-ip', points: 30, durationSeconds: 15 * 60 },
+  /** Manual recovery requests (人工找回) per client IP. */
+  recoveryPerIp: { name: 'recovery-ip', points: 10, durationSeconds: 3600 },
   /** Wrong current passwords per account when changing the password. */
   passwordChangeFailures: { name: 'pwchange-fail', points: 5, durationSeconds: 15 * 60 },
   /** WeChat phone-number look-ups per client IP (each one is billed by WeChat outside the education category). */
@@ -43,7 +48,6 @@ export type LimitName = keyof typeof LIMIT_RULES;
 export interface Security {
   limits: Record<LimitName, Limiter>;
   loginGuard: LoginGuard;
-  identityResetGuard: LoginGuard;
   captcha: CaptchaStore;
   tickets: TicketStore;
 }
@@ -68,8 +72,7 @@ function build(app: AppContext, options: SecurityOptions): Security {
   ) as Record<LimitName, Limiter>;
   return {
     limits,
-    loginGuard: new LoginGuard(limits.loginFailures, secret),
-    identityResetGuard: new LoginGuard(limits.identityResetFailures, secret),
+    loginGuard: new LoginGuard(limits.loginFailures, limits.loginDelays, secret),
     captcha: new CaptchaStore(app.redis, prefix, secret, options.captchaText ?? randomCaptchaText),
     tickets: new TicketStore(app.redis, prefix, secret),
   };

@@ -39,12 +39,14 @@ describe('rate limits when Redis does not answer', () => {
     expect(wait).toBeLessThanOrEqual(60);
   });
 
-  it('keeps counting login failures and locks', async () => {
-    const limiter = new Limiter(redis, `test-${randomBytes(4).toString('hex')}`, { name: 'fail', points: 5, durationSeconds: 900 });
-    const guard = new LoginGuard(limiter, 'secret-secret-secret-secret-secret');
-    for (let i = 0; i < 4; i += 1) await guard.recordFailure('u:x');
-    expect(await guard.state('u:x')).toMatchObject({ failures: 4, captchaRequired: true, lockedForSeconds: null });
-    expect((await guard.recordFailure('u:x')).lockedForSeconds).toBe(900);
+  it('keeps counting login failures and delaying', async () => {
+    const prefix = `test-${randomBytes(4).toString('hex')}`;
+    const failures = new Limiter(redis, prefix, { name: 'fail', points: 1_000_000, durationSeconds: 86_400 });
+    const delays = new Limiter(redis, prefix, { name: 'delay', points: 1, durationSeconds: 1 });
+    const guard = new LoginGuard(failures, delays, 'secret-secret-secret-secret-secret');
+    for (let i = 0; i < 4; i += 1) await guard.recordFailure(['a:x']);
+    expect(await guard.state(['a:x'])).toMatchObject({ failures: 4, captchaRequired: true, delayedForSeconds: null, remainingAttempts: 1 });
+    expect((await guard.recordFailure(['a:x'])).delayedForSeconds).toBe(60);
   });
 });
 

@@ -5,7 +5,8 @@ import { toAppError } from './useFormErrors'
 
 export interface CaptchaState {
   captchaId: string | undefined
-  svg: string | undefined
+  /** PNG data URL */
+  image: string | undefined
   loading: boolean
   /** Loads a new picture (the previous one is spent after each attempt). */
   refresh: () => Promise<void>
@@ -13,7 +14,7 @@ export interface CaptchaState {
 }
 
 export function useCaptcha(): CaptchaState {
-  const [captcha, setCaptcha] = useState<{ captchaId: string; svg: string }>()
+  const [captcha, setCaptcha] = useState<{ captchaId: string; image: string }>()
   const [loading, setLoading] = useState(false)
   const busy = useRef(false)
 
@@ -23,7 +24,7 @@ export function useCaptcha(): CaptchaState {
     setLoading(true)
     try {
       const next = await fetchCaptcha()
-      setCaptcha({ captchaId: next.captchaId, svg: next.svg })
+      setCaptcha({ captchaId: next.captchaId, image: next.image })
     } catch (err) {
       void Taro.showToast({ title: toAppError(err).message, icon: 'none' })
     } finally {
@@ -34,5 +35,5 @@ export function useCaptcha(): CaptchaState {
 
   const reset = useCallback(() => setCaptcha(undefined), [])
 
-  return { captchaId: captcha?.captchaId, svg: captcha?.svg, loading, refresh, reset }
+  return { captchaId: captcha?.captchaId, image: captcha?.image, loading, refresh, reset }
 }

@@ -10,7 +10,12 @@ import {
   RecoverUsernameRequestSchema,
   RecoverUsernameResponseSchema,
   RegisterRequestSchema,
-  ResetPasswordByIdentityRequestSchema,
+  RecoveryCompleteRequestSchema,
+  RecoveryFiledResponseSchema,
+  RecoveryRequestSchema,
+  ChangePhoneRequestSchema,
+  AccountViewSchema,
+  OkResponseSchema,
   ResetPasswordBySmsRequestSchema,
   SendSmsCodeRequestSchema,
   SendSmsCodeResponseSchema,
@@ -147,9 +152,27 @@ export function resetPasswordBySms(input: z.input<typeof ResetPasswordBySmsReque
   return api.post('/api/auth/password-reset/sms', body)
 }
 
-export function resetPasswordByIdentity(input: z.input<typeof ResetPasswordByIdentityRequestSchema>) {
-  const body = checkRequest(ResetPasswordByIdentityRequestSchema, input)
-  return api.post('/api/auth/password-reset/identity', body)
+/** 人工找回: file a request (the phone is lost); a head teacher or the school checks it. */
+export function fileRecoveryRequest(input: z.input<typeof RecoveryRequestSchema>) {
+  const body = checkRequest(RecoveryRequestSchema, input)
+  return api.post('/api/auth/recovery-requests', body, RecoveryFiledResponseSchema)
+}
+
+/** 人工找回, after approval and the waiting period: the new phone and password take effect. */
+export function completeRecovery(input: z.input<typeof RecoveryCompleteRequestSchema>) {
+  const body = checkRequest(RecoveryCompleteRequestSchema, input)
+  return api.post('/api/auth/recovery-requests/complete', body, OkResponseSchema)
+}
+
+/** 更换手机号, step 1: a code to the bound (old) phone. */
+export function sendOldPhoneCode() {
+  return api.post('/api/me/phone/code', {}, SendSmsCodeResponseSchema)
+}
+
+/** 更换手机号: codes of the old and the new phone. */
+export function changePhone(input: z.input<typeof ChangePhoneRequestSchema>) {
+  const body = checkRequest(ChangePhoneRequestSchema, input)
+  return api.post('/api/me/phone', body, AccountViewSchema)
 }
 
 export function recoverUsername(input: z.input<typeof RecoverUsernameRequestSchema>) {

@@ -13,6 +13,7 @@ export const PAGES = {
   forgotPassword: '/pages/forgot-password/index',
   findUsername: '/pages/find-username/index',
   changePassword: '/pages/change-password/index',
+  changePhone: '/pages/change-phone/index',
   teacherActivation: '/pages/teacher-activation/index',
   devInbox: '/pages/dev-inbox/index',
   privacyPolicy: '/pages/privacy-policy/index',

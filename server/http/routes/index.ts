@@ -16,12 +16,13 @@ import { getHealth } from './health/health.route';
 import { meRoutes } from './me';
 import { noticeRoutes } from './notices';
 import { paymentRoutes } from './payments';
+import { recoveryRoutes } from './recovery/recovery.route';
 import { reviewRoutes } from './reviews';
 import { schoolRoutes } from './schools';
 import { studentRoutes } from './students';
 import { subscriptionRoutes } from './subscriptions';
 
-const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes];
+const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 

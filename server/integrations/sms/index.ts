@@ -29,6 +29,7 @@ type SmsConfig = Pick<
   | 'TENCENT_SMS_TEMPLATE_REVIEW_DIGEST'
   | 'TENCENT_SMS_TEMPLATE_REVIEW_APPROVED'
   | 'TENCENT_SMS_TEMPLATE_REVIEW_RETURNED'
+  | 'TENCENT_SMS_TEMPLATE_ACCOUNT_SECURITY'
   | 'TENCENT_SMS_TEMPLATE_RECONFIRM'
   | 'TENCENT_SMS_TEMPLATE_NOTICE'
 >;
@@ -58,6 +59,7 @@ export function createSmsSender(config: SmsConfig, deps: { redis: Redis; logger:
       review_returned: config.TENCENT_SMS_TEMPLATE_REVIEW_RETURNED,
       reconfirm: config.TENCENT_SMS_TEMPLATE_RECONFIRM,
       notice: config.TENCENT_SMS_TEMPLATE_NOTICE,
+      account_security: config.TENCENT_SMS_TEMPLATE_ACCOUNT_SECURITY,
     },
     logger,
   });

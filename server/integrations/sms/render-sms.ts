@@ -23,6 +23,8 @@ export function renderSms(message: SmsMessage, options: { signName?: string } = 
       return `${sign}新学期请在${message.params.deadline}前确认${message.params.student}的学校班级信息，请在小程序中操作。`;
     case 'notice':
       return `${sign}班级${message.params.type}：${message.params.title}，请在微信小程序"教育卡"中查看。`;
+    case 'account_security':
+      return `${sign}您的教育卡账号${message.params.event}。如非本人操作，请立即登录小程序处理或联系班主任。`;
   }
 }
 
@@ -41,6 +43,8 @@ export function templateParams(message: SmsMessage): string[] {
       return [message.params.student, message.params.deadline];
     case 'notice':
       return [message.params.type, message.params.title];
+    case 'account_security':
+      return [message.params.event];
   }
 }
 

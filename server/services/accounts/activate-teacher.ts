@@ -4,7 +4,9 @@
  * With an SMS code to that phone (purpose activate_teacher) the teacher picks a
  * username and password; the account becomes active and a session starts.
  * No pending account on the phone → TEACHER_NOT_FOUND (after the code was found
- * right, and without spending it).
+ * right, and without spending it). As in registration, the per-IP limit and
+ * the code come before anything is said about the username and before the
+ * argon2 hash (issue 12, attack 6).
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { usernameKey } from '../../../domain/account/credentials';
@@ -14,11 +16,12 @@ import { accounts } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
 import { phoneIndexOf } from './account-view';
 import { writeAccountAudit } from './audit';
-import { assertPasswordAllowed, fieldError } from './errors';
+import { assertPasswordAllowed, assertUsernameNotCardNumber, fieldError } from './errors';
 import { uniqueViolation } from './register';
 import type { RequestMeta } from './request-meta';
 import { startSession, type Channel } from './sessions';
-import { consumeSmsCode, smsCodeInvalid } from './sms-codes';
+import { checkSmsCode, consumeSmsCode, smsCodeInvalid } from './sms-codes';
+import { security } from '../../security';
 
 export interface ActivateTeacherInput {
   phone: string;
@@ -29,7 +32,12 @@ export interface ActivateTeacherInput {
 }
 
 export async function activateTeacher(app: AppContext, input: ActivateTeacherInput, meta: RequestMeta): Promise<SessionResponse> {
+  await security(app).limits.registerPerIp.consumeOrThrow(meta.ip);
+  if (!(await checkSmsCode(app.db, app, { phone: input.phone, purpose: 'activate_teacher', code: input.smsCode }))) {
+    throw smsCodeInvalid();
+  }
   assertPasswordAllowed(input.password, { username: input.username, phone: input.phone }, 'password');
+  assertUsernameNotCardNumber(input.username);
   const key = usernameKey(input.username);
   const [taken] = await app.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.usernameKey, key));
   if (taken) throw fieldError('USERNAME_TAKEN', 'username');

@@ -17,10 +17,18 @@ export type AccountAuditAction =
   | 'account.password_reset_failed'
   | 'account.username_recovered'
   | 'account.activated'
-  | 'account.wechat_bound';
+  | 'account.wechat_bound'
+  | 'account.phone_changed'
+  | 'account.recovery_filed'
+  | 'account.recovery_approved'
+  | 'account.recovery_rejected'
+  | 'account.recovery_cancelled'
+  | 'account.recovery_completed';
 
 export interface AccountAuditEntry {
   action: AccountAuditAction;
+  /** The actor when not the account itself (a head teacher deciding a recovery request). */
+  actor?: { id: string; role: AccountRole };
   /** The account acted on (and the actor, unless `actor` says otherwise); null when unknown. */
   account: { id: string; role: AccountRole } | null;
   detail?: Record<string, unknown>;
@@ -29,8 +37,8 @@ export interface AccountAuditEntry {
 
 export async function writeAccountAudit(db: DbOrTx, meta: RequestMeta, entry: AccountAuditEntry): Promise<void> {
   await db.insert(auditLog).values({
-    actorAccountId: entry.account?.id ?? null,
-    actorRole: entry.account?.role ?? null,
+    actorAccountId: (entry.actor ?? entry.account)?.id ?? null,
+    actorRole: (entry.actor ?? entry.account)?.role ?? null,
     action: entry.action,
     subjectType: 'account',
     subjectId: entry.account?.id ?? null,

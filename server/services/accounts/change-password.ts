@@ -2,8 +2,8 @@
  * A signed-in account changes its password: the current password is checked
  * (wrong answers count toward a small per-account limit, so a stolen session
  * cannot be used to guess it), the new one must pass the rules with the
- * account's username and phone, every session of the account is revoked, and
- * the caller gets a fresh session.
+ * account's username and phone, every session of the account is revoked, the
+ * caller gets a fresh session, and the phone (SMS) and WeChat are told.
  */
 import { eq } from 'drizzle-orm';
 import type { SessionResponse } from '../../../domain/api/auth';
@@ -15,6 +15,7 @@ import { loadAccount, phoneOf } from './account-view';
 import { writeAccountAudit } from './audit';
 import { assertPasswordAllowed, fieldError } from './errors';
 import type { RequestMeta } from './request-meta';
+import { announceSecurityEvent } from './security-notices';
 import { revokeAllSessions, startSession, type Channel } from './sessions';
 
 export async function changePassword(
@@ -44,6 +45,7 @@ export async function changePassword(
       account: { id: account.id, role: account.role },
       detail: { sessionsRevoked: revoked },
     });
+    await announceSecurityEvent(tx, app, { accountId: account.id, event: 'password_changed', phone: phoneOf(app, account) });
     return startSession(tx, app, account, channel, meta);
   });
   await limiter.delete(input.accountId);

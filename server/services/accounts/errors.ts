@@ -26,3 +26,14 @@ export function assertPasswordAllowed(
     throw new AppError('VALIDATION_FAILED', { fields: { [`body.${field}`]: message } });
   }
 }
+
+/**
+ * Card numbers are no account identifier (issue 12): a username shaped like an
+ * education card number (JY + 14 digits + check character, any case) is
+ * refused, so typing a card number never reaches an account.
+ */
+export function assertUsernameNotCardNumber(username: string, field = 'username'): void {
+  if (/^JY\d{13}[0-9X]$/.test(username.replace(/\s+/g, '').toUpperCase())) {
+    throw fieldError('USERNAME_FORMAT', field, '用户名不能使用教育卡号的格式');
+  }
+}

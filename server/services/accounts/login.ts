@@ -7,23 +7,30 @@
  * Unknown identifier and wrong password are indistinguishable: the same status
  * and body, one argon2 verification either way (against a dummy hash when
  * there is no account), and the same failure counting (LoginGuard: a captcha
- * from the 3rd failure on, a 15-minute lock at the 5th, even for the right
- * password). A per-IP limit on failures slows spraying many identifiers from
- * one address without hindering a school's NAT full of successful sign-ins.
+ * from the 3rd failure on, then a doubling delay from the 5th; 还可尝试 N 次
+ * in the answer). Failures count per ACCOUNT: the username in any case and the
+ * phone with or without +86 reach the same counter (a shared phone counts on
+ * each of its accounts); an identifier without an account has its own.
+ * A per-IP limit on failures slows spraying many identifiers from one address
+ * without hindering a school's NAT full of successful sign-ins. A successful
+ * sign-in cancels the account's open manual recovery requests (the owner is
+ * evidently not locked out).
  */
 import { eq, inArray, and } from 'drizzle-orm';
 import type { SessionResponse } from '../../../domain/api/auth';
-import { AppError } from '../../../domain/errors';
+import { AppError, errorMessage } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { accounts } from '../../db/schema';
 import { security } from '../../security';
 import { hashPassword, needsRehash, verifyDummy, verifyPassword } from '../../security/passwords';
-import { rateLimitedError } from '../../security/rate-limits';
+import { accountGuardKey } from '../../security/login-guard';
+import { waitPhrase } from '../../security/rate-limits';
 import type { AccountRow } from './account-view';
 import { writeAccountAudit } from './audit';
 import { fieldError } from './errors';
 import { parseLoginIdentifier } from './login-identifier';
 import type { RequestMeta } from './request-meta';
+import { cancelOpenRecoveryRequests } from './recovery-requests';
 import { startSession, type Channel } from './sessions';
 
 export interface LoginInput {
@@ -39,13 +46,6 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
   await limits.loginFailuresPerIp.checkOrThrow(meta.ip);
   const identifier = parseLoginIdentifier(app, input.login);
 
-  const state = await loginGuard.state(identifier.guardKey);
-  if (state.lockedForSeconds !== null) throw rateLimitedError(state.lockedForSeconds, 'ACCOUNT_LOCKED');
-  if (state.captchaRequired) {
-    if (!input.captchaId || !input.captchaAnswer) throw fieldError('CAPTCHA_REQUIRED', 'captchaAnswer');
-    if (!(await captcha.verify(input.captchaId, input.captchaAnswer))) throw fieldError('CAPTCHA_INVALID', 'captchaAnswer');
-  }
-
   const candidates: AccountRow[] = await app.db
     .select()
     .from(accounts)
@@ -55,6 +55,15 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
         inArray(accounts.status, ['active', 'disabled']),
       ),
     );
+  // One counter per account, whatever was typed; an unknown identifier has a counter of its own.
+  const guardKeys = candidates.length > 0 ? candidates.map((c) => accountGuardKey(c.id)) : [identifier.guardKey];
+  const state = await loginGuard.state(guardKeys);
+  if (state.delayedForSeconds !== null) throw delayedError(state.delayedForSeconds);
+  if (state.captchaRequired) {
+    if (!input.captchaId || !input.captchaAnswer) throw withRemaining(fieldError('CAPTCHA_REQUIRED', 'captchaAnswer'), state.remainingAttempts);
+    if (!(await captcha.verify(input.captchaId, input.captchaAnswer))) throw withRemaining(fieldError('CAPTCHA_INVALID', 'captchaAnswer'), state.remainingAttempts);
+  }
+
   const matched: AccountRow[] = [];
   if (candidates.length === 0) await verifyDummy(input.password);
   for (const candidate of candidates) {
@@ -62,7 +71,7 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
   }
 
   if (matched.length !== 1) {
-    const after = await loginGuard.recordFailure(identifier.guardKey);
+    const after = await loginGuard.recordFailure(guardKeys);
     await limits.loginFailuresPerIp.add(meta.ip);
     const known = candidates.length === 1 ? candidates[0]! : null;
     await writeAccountAudit(app.db, meta, {
@@ -71,13 +80,17 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
       detail: { login: identifier.masked, kind: identifier.kind, failures: after.failures },
       success: false,
     });
-    if (after.lockedForSeconds !== null) throw rateLimitedError(after.lockedForSeconds, 'ACCOUNT_LOCKED');
-    throw new AppError('INVALID_CREDENTIALS');
+    if (after.delayedForSeconds !== null) throw delayedError(after.delayedForSeconds);
+    throw new AppError('INVALID_CREDENTIALS', {
+      message: `${errorMessage('INVALID_CREDENTIALS')}，还可尝试 ${after.remainingAttempts} 次`,
+      remainingAttempts: after.remainingAttempts,
+    });
   }
 
   const account = matched[0]!;
   if (account.status !== 'active') throw new AppError('ACCOUNT_DISABLED');
-  await loginGuard.reset(identifier.guardKey);
+  await loginGuard.reset([accountGuardKey(account.id)]);
+  await cancelOpenRecoveryRequests(app, account, 'signed_in', meta);
   if (account.passwordHash && needsRehash(account.passwordHash)) {
     await app.db.update(accounts).set({ passwordHash: await hashPassword(input.password) }).where(eq(accounts.id, account.id));
   }
@@ -88,4 +101,17 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
     detail: { login: identifier.masked, kind: identifier.kind, channel: input.channel },
   });
   return session;
+}
+
+/** 429 during the growing delay: when to try again, and that the SMS reset stays open. */
+function delayedError(seconds: number): AppError {
+  return new AppError('ACCOUNT_LOCKED', {
+    message: `密码错误次数过多，请 ${waitPhrase(seconds)}后再试，或用短信验证码重置密码`,
+    retryAfterSeconds: seconds,
+    remainingAttempts: 0,
+  });
+}
+
+function withRemaining(error: AppError, remainingAttempts: number): AppError {
+  return new AppError(error.code, { message: error.message, ...(error.fields ? { fields: error.fields } : {}), remainingAttempts });
 }

@@ -5,10 +5,12 @@
  * containing the username or phone), and the agreements recorded with their
  * versions. With a wechat ticket the mini-program user is bound at once.
  *
- * The checks that do not spend anything (password rules, username free, ticket
- * valid) run first; the SMS code is consumed in the transaction that creates
- * the account, so a failure after it (a username taken in a race) leaves the
- * code usable.
+ * Order (issue 12, attack 6): the per-IP limit, then the phone proof (the SMS
+ * code checked without being consumed, or the phone ticket), and only then
+ * anything about the username and the argon2 hash: without a valid code a
+ * taken username answers SMS_CODE_INVALID exactly like a free one, and costs
+ * no hashing. The code is consumed in the transaction that creates the
+ * account, so a failure after it (a username taken) leaves the code usable.
  */
 import { eq } from 'drizzle-orm';
 import { usernameKey } from '../../../domain/account/credentials';
@@ -20,10 +22,10 @@ import { hashPassword } from '../../security/passwords';
 import { security } from '../../security';
 import { encryptPhone } from './account-view';
 import { writeAccountAudit } from './audit';
-import { assertPasswordAllowed, fieldError } from './errors';
+import { assertPasswordAllowed, assertUsernameNotCardNumber, fieldError } from './errors';
 import type { RequestMeta } from './request-meta';
 import { startSession, type Channel } from './sessions';
-import { consumeSmsCode, smsCodeInvalid } from './sms-codes';
+import { checkSmsCode, consumeSmsCode, smsCodeInvalid } from './sms-codes';
 import { wechatColumns, type WechatIdentity } from './wechat-binding';
 
 export interface RegisterInput {
@@ -54,11 +56,12 @@ export function uniqueViolation(err: unknown): 'username' | 'wechat' | null {
 }
 
 export async function register(app: AppContext, input: RegisterInput, meta: RequestMeta): Promise<SessionResponse> {
-  const { tickets } = security(app);
-  assertPasswordAllowed(input.password, { username: input.username, phone: input.phone }, 'password');
+  const { tickets, limits } = security(app);
+  await limits.registerPerIp.consumeOrThrow(meta.ip);
+  if (input.smsCode && !(await checkSmsCode(app.db, app, { phone: input.phone, purpose: 'register', code: input.smsCode }))) {
+    throw smsCodeInvalid();
+  }
   const key = usernameKey(input.username);
-  const [taken] = await app.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.usernameKey, key));
-  if (taken) throw fieldError('USERNAME_TAKEN', 'username');
 
   let wechat: WechatIdentity | null = null;
   if (input.wechatTicket) {
@@ -75,6 +78,17 @@ export async function register(app: AppContext, input: RegisterInput, meta: Requ
       await tickets.restore('phone', input.phoneTicket, phoneTicket.payload, phoneTicket.ttlMs);
       throw fieldError('TICKET_INVALID', 'phoneTicket');
     }
+  }
+
+  try {
+    // The phone is proven: now the password rules and the username may be answered.
+    assertPasswordAllowed(input.password, { username: input.username, phone: input.phone }, 'password');
+    assertUsernameNotCardNumber(input.username);
+    const [taken] = await app.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.usernameKey, key));
+    if (taken) throw fieldError('USERNAME_TAKEN', 'username');
+  } catch (err) {
+    if (phoneTicket && input.phoneTicket) await tickets.restore('phone', input.phoneTicket, phoneTicket.payload, phoneTicket.ttlMs);
+    throw err;
   }
 
   const passwordHash = await hashPassword(input.password);

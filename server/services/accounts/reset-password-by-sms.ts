@@ -3,7 +3,9 @@
  * reset_password). When several accounts share the phone, the username says
  * which; without it the answer is USERNAME_NEEDED (only after the code was
  * found right: the code holder owns the phone, so telling them is no leak).
- * Every session of the account is revoked and its failed sign-ins are cleared.
+ * Every session of the account is revoked, its failed sign-ins are cleared,
+ * its open manual recovery requests are cancelled (the owner has the phone),
+ * and the phone (SMS) and WeChat are told.
  * The code is consumed in the transaction of the change: a request that
  * changes nothing (username needed, weak password) leaves it usable.
  */
@@ -16,10 +18,12 @@ import { hashPassword } from '../../security/passwords';
 import { maskUsername, phoneIndexOf } from './account-view';
 import { writeAccountAudit } from './audit';
 import { assertPasswordAllowed, fieldError } from './errors';
-import { phoneGuardKey, usernameGuardKey } from './login-identifier';
+import { accountGuardKey } from '../../security/login-guard';
+import { announceSecurityEvent } from './security-notices';
 import type { RequestMeta } from './request-meta';
 import { revokeAllSessions } from './sessions';
 import { consumeSmsCode, smsCodeInvalid } from './sms-codes';
+import { cancelOpenRecoveryRequests } from './recovery-requests';
 
 export interface ResetBySmsInput {
   phone: string;
@@ -56,10 +60,11 @@ export async function resetPasswordBySms(app: AppContext, input: ResetBySmsInput
       account: { id: target.id, role: target.role },
       detail: { method: 'sms', sessionsRevoked: revoked, username: target.username ? maskUsername(target.username) : null },
     });
+    await announceSecurityEvent(tx, app, { accountId: target.id, event: 'password_reset', phone: input.phone });
     return { ok: true as const, target };
   });
   if (!outcome.ok) throw smsCodeInvalid();
-  const { loginGuard } = security(app);
-  if (outcome.target.usernameKey) await loginGuard.reset(usernameGuardKey(outcome.target.usernameKey)).catch(() => undefined);
-  await loginGuard.reset(phoneGuardKey(phoneIndex)).catch(() => undefined);
+  await cancelOpenRecoveryRequests(app, outcome.target, 'owner', meta);
+  // The account's one failure counter starts over (the SMS reset never consults it: it stays open to the owner).
+  await security(app).loginGuard.reset([accountGuardKey(outcome.target.id)]).catch(() => undefined);
 }

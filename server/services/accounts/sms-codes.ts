@@ -8,8 +8,11 @@
  * refuses, the caller gets 503 SMS_SEND_FAILED and the new code is dead. A new
  * code supersedes the older live codes of the same phone and purpose.
  *
- * Limits: one code per phone per minute, ten per phone per day, twenty per
- * client IP per hour (429 RATE_LIMITED with Retry-After and the wait in words).
+ * Limits: twenty per client IP per hour, checked first (a refused address
+ * spends nothing of a phone's quota); then one code per phone AND purpose per
+ * minute and ten per phone and purpose per day, so codes asked for one purpose
+ * (say, a stranger's `register` codes) never block another (the owner's
+ * password reset). 429 RATE_LIMITED with Retry-After and the wait in words.
  *
  * Enumeration safety: the answer never depends on whether the phone has
  * accounts. For reset_password, find_username and activate_teacher the code is
@@ -38,6 +41,11 @@ export function smsCodeHash(app: Pick<AppContext, 'config'>, phoneIndex: string,
   return purposeHmac(app.config.SESSION_SECRET, 'sms-code', `${phoneIndex}\u0000${purpose}\u0000${code}`);
 }
 
+/** The key of a phone's SMS quota for one purpose. */
+export function smsQuotaKey(phoneIndex: string, purpose: SmsPurpose): string {
+  return `${phoneIndex}:${purpose}`;
+}
+
 export function newSmsCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
@@ -53,9 +61,10 @@ export async function sendSmsCode(
 ): Promise<SentSmsCode> {
   const { limits } = security(app);
   const phoneIndex = phoneIndexOf(app, input.phone);
-  await limits.smsPerPhoneMinute.consumeOrThrow(phoneIndex);
-  await limits.smsPerPhoneDay.consumeOrThrow(phoneIndex);
   await limits.smsPerIp.consumeOrThrow(input.meta.ip);
+  const quotaKey = smsQuotaKey(phoneIndex, input.purpose);
+  await limits.smsPerPhoneMinute.consumeOrThrow(quotaKey);
+  await limits.smsPerPhoneDay.consumeOrThrow(quotaKey);
 
   const code = newSmsCode();
   const id = randomUUID();
@@ -118,6 +127,38 @@ export async function consumeSmsCode(
       and attempts < ${SMS_CODE_MAX_ATTEMPTS}
       and expires_at > now()
     returning consumed_at is not null as ok`);
+  const [row] = rowsOf<{ ok: boolean }>(result);
+  return row?.ok === true;
+}
+
+/**
+ * Check `code` against the latest live code of the phone and purpose WITHOUT
+ * consuming it: a wrong code counts one try (committed at once), a right one
+ * counts nothing. Registration and activation check the code this way before
+ * they look at the username or hash a password (issue 12, attack 6); the code
+ * is consumed later, in the transaction that uses it.
+ */
+export async function checkSmsCode(
+  db: DbOrTx,
+  app: Pick<AppContext, 'config' | 'pii'>,
+  input: { phone: string; purpose: SmsPurpose; code: string },
+): Promise<boolean> {
+  const phoneIndex = phoneIndexOf(app, input.phone);
+  const codeHash = smsCodeHash(app, phoneIndex, input.purpose, input.code);
+  const result = await db.execute(sql`
+    update ${smsChallenges}
+    set attempts = attempts + case when code_hash = ${codeHash} then 0 else 1 end
+    where id = (
+        select id from ${smsChallenges}
+        where phone_index = ${phoneIndex} and purpose = ${input.purpose}
+          and consumed_at is null and expires_at > now()
+        order by created_at desc
+        limit 1
+      )
+      and consumed_at is null
+      and attempts < ${SMS_CODE_MAX_ATTEMPTS}
+      and expires_at > now()
+    returning code_hash = ${codeHash} as ok`);
   const [row] = rowsOf<{ ok: boolean }>(result);
   return row?.ok === true;
 }

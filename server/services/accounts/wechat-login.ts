@@ -13,6 +13,7 @@ import { security } from '../../security';
 import { TICKET_TTL_SECONDS } from '../../security/tickets';
 import { writeAccountAudit } from './audit';
 import type { RequestMeta } from './request-meta';
+import { cancelOpenRecoveryRequests } from './recovery-requests';
 import { startSession } from './sessions';
 import { callWechat } from './wechat-errors';
 import { wechatColumns, type WechatIdentity } from './wechat-binding';
@@ -42,5 +43,7 @@ export async function wechatLogin(app: AppContext, input: { code: string }, meta
   }
   const session = await startSession(app.db, app, current, 'weapp', meta);
   await writeAccountAudit(app.db, meta, { action: 'account.login', account: { id: current.id, role: current.role }, detail: { kind: 'wechat', channel: 'weapp' } });
+  // The owner is evidently not locked out: an open manual recovery request of the account is cancelled.
+  await cancelOpenRecoveryRequests(app, { id: current.id, role: current.role }, 'signed_in', meta);
   return { ...session, bound: true };
 }

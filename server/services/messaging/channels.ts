@@ -94,6 +94,8 @@ export interface Recipient {
   /** Known from wechat_oa_users to have unfollowed the official account. */
   oaUnfollowed: boolean;
   phoneCipher: string | null;
+  /** The encryption context of phoneCipher when it is not the account's own phone (a notification's sms_phone_cipher). */
+  phoneContext?: string;
 }
 
 /** The recipients of these accounts, with their linked official-account identity, in one statement. */
@@ -215,7 +217,11 @@ export function prepareAttempt(
       };
     }
     case 'sms': {
-      const phone = recipient.phoneCipher ? phoneOf(ctx, recipient) : null;
+      const phone = !recipient.phoneCipher
+        ? null
+        : recipient.phoneContext
+          ? ctx.pii.decrypt(recipient.phoneCipher, recipient.phoneContext)
+          : phoneOf(ctx, recipient);
       if (!phone) return { impossible: 'no phone number', templateId: content.sms.template };
       return {
         channel,

@@ -55,6 +55,9 @@ import { sendPipelineOf, type SendPipeline, type SendResult } from './send-pipel
 export { FAMILY_ROUTE, messagingWechatApi, routeFor, TEACHER_ROUTE, type Channel, type MessagingContext } from './channels';
 export { CLAIM_LEASE_MS, type DeliveryRow } from './delivery-rows';
 
+/** Encryption context of notifications.sms_phone_cipher. */
+export const NOTIFICATION_SMS_PHONE_CONTEXT = 'notifications.sms_phone';
+
 /** Errcodes after which the next channel is tried. */
 export const FALLBACK_ERRCODES: ReadonlySet<number> = new Set([43004, 43101, 40003]);
 /** Daily quota reached: retry later, same channel. */
@@ -192,7 +195,11 @@ export async function deliverNotifications(ctx: MessagingContext, notificationId
     const recipient = recipients.get(notification.accountId);
     if (!recipient) results.set(notification.id, { outcome: 'missing' });
     else if (recipient.status === 'disabled') results.set(notification.id, { outcome: 'not_sent', reason: 'account disabled' });
-    else round.push({ notification, content, recipient, route: routeOf(recipient.role, notification.data), position: 0, earlier: earlierOf.get(notification.id) ?? new Map() });
+    else {
+      // A security notice to the OLD phone carries that phone on the row (sms_phone_cipher).
+      const to = notification.smsPhoneCipher ? { ...recipient, phoneCipher: notification.smsPhoneCipher, phoneContext: NOTIFICATION_SMS_PHONE_CONTEXT } : recipient;
+      round.push({ notification, content, recipient: to, route: content.route ?? routeOf(recipient.role, notification.data), position: 0, earlier: earlierOf.get(notification.id) ?? new Map() });
+    }
   }
 
   const walker = new RouteWalker(ctx, grants, results);

@@ -15,6 +15,8 @@ export type TemplateConfig = Pick<
   | 'WECHAT_SUBSCRIBE_REVIEW_RESULT'
   | 'WECHAT_SUBSCRIBE_RECONFIRM'
   | 'WECHAT_SUBSCRIBE_NOTICE'
+  | 'WECHAT_TEMPLATE_ACCOUNT_SECURITY'
+  | 'WECHAT_SUBSCRIBE_ACCOUNT_SECURITY'
 >;
 
 export interface GroupTemplates {
@@ -34,6 +36,8 @@ export function templatesOf(config: TemplateConfig, group: TemplateGroup): Group
       return { template: config.WECHAT_TEMPLATE_RECONFIRM, subscribe: config.WECHAT_SUBSCRIBE_RECONFIRM };
     case 'notice':
       return { template: config.WECHAT_TEMPLATE_NOTICE, subscribe: config.WECHAT_SUBSCRIBE_NOTICE };
+    case 'account_security':
+      return { template: config.WECHAT_TEMPLATE_ACCOUNT_SECURITY, subscribe: config.WECHAT_SUBSCRIBE_ACCOUNT_SECURITY };
   }
 }
 

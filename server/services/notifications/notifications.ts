@@ -33,7 +33,8 @@ export type NotificationKind =
   | 'reconfirm.required'
   | 'reconfirm.reminder'
   | 'notice.published'
-  | 'notice.reminder';
+  | 'notice.reminder'
+  | 'account.security';
 
 export interface NotificationInput {
   accountId: string;
@@ -43,6 +44,8 @@ export interface NotificationInput {
   data: Record<string, unknown>;
   /** Mini-program page the message opens, e.g. pages/status/index?studentId=… */
   pagePath: string | null;
+  /** Account security notices: the phone the SMS goes to (encrypted, context notifications.sms_phone). */
+  smsPhoneCipher?: string | null;
 }
 
 export type NotificationRow = typeof notifications.$inferSelect;

@@ -12,13 +12,15 @@ interface Props {
   /** A failed send: the page shows it (next to the phone field, or the server's 429 message). */
   onError: (err: unknown) => void
   onSent?: () => void
+  /** Sends the code another way (the signed-in account's own phone); default: POST /api/auth/sms-codes. */
+  send?: () => Promise<{ resendIn: number }>
 }
 
 /**
  * 获取验证码: sends an SMS code for the purpose, then counts down (重新获取(56s))
  * for the server's `resendIn` (60 s), disabled meanwhile.
  */
-export default function SmsCodeButton({ phone, purpose, onError, onSent }: Props) {
+export default function SmsCodeButton({ phone, purpose, onError, onSent, send: sender }: Props) {
   const { remaining, start } = useCountdown()
   const [sending, setSending] = useState(false)
   const [sentOnce, setSentOnce] = useState(false)
@@ -29,7 +31,7 @@ export default function SmsCodeButton({ phone, purpose, onError, onSent }: Props
     busy.current = true
     setSending(true)
     try {
-      const result = await sendSmsCode(phone, purpose)
+      const result = sender ? await sender() : await sendSmsCode(phone, purpose)
       start(result.resendIn > 0 ? result.resendIn : SMS_RESEND_SECONDS)
       setSentOnce(true)
       void Taro.showToast({ title: '验证码已发送', icon: 'success', duration: 1500 })

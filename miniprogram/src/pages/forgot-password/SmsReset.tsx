@@ -77,7 +77,7 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
       <SubmitButton name='reset-sms' loading={submitting} onClick={submit}>
         重置密码
       </SubmitButton>
-      <Text className='tips'>手机号已停用？请使用“身份验证”方式，或联系客服。</Text>
+      <Text className='tips'>手机号已无法使用？请选择“人工找回”，或联系客服。</Text>
     </View>
   )
 }

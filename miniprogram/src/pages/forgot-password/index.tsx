@@ -3,15 +3,15 @@ import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import PageHeader from '../../components/PageHeader'
 import { openLogin } from '../../services/navigation'
-import IdentityReset from './IdentityReset'
+import ManualRecovery from './ManualRecovery'
 import SmsReset from './SmsReset'
 import './index.scss'
 
-type Way = 'sms' | 'identity'
+type Way = 'sms' | 'manual'
 
 const WAYS: ReadonlyArray<{ key: Way; label: string }> = [
   { key: 'sms', label: '短信验证' },
-  { key: 'identity', label: '身份验证' },
+  { key: 'manual', label: '人工找回' },
 ]
 
 /** After a reset every session of the account has ended: log in with the new password. */
@@ -28,14 +28,15 @@ export async function afterReset(): Promise<void> {
 
 /**
  * 忘记密码, two ways: 短信验证 (phone + SMS code + new password; the username is
- * asked for when several accounts share the phone) and 身份验证 (username or
- * 教育卡号 + the student's resident ID number + captcha + new password).
+ * asked for when several accounts share the phone) and, when that phone is
+ * lost, 人工找回 (a request checked by the head teacher or the school, with a
+ * waiting period). Facts about a child never reset a password.
  */
 export default function ForgotPasswordPage() {
   const [way, setWay] = useState<Way>('sms')
   return (
     <View className='page forgot-password-page'>
-      <PageHeader title='找回密码' desc='通过注册手机号或学生身份信息验证后，设置新密码' />
+      <PageHeader title='找回密码' desc='通过注册手机号验证后设置新密码；手机号无法使用时可申请人工找回' />
       <View className='way-tabs'>
         {WAYS.map((w) => (
           <View
@@ -47,7 +48,7 @@ export default function ForgotPasswordPage() {
           </View>
         ))}
       </View>
-      {way === 'sms' ? <SmsReset onDone={afterReset} /> : <IdentityReset onDone={afterReset} />}
+      {way === 'sms' ? <SmsReset onDone={afterReset} /> : <ManualRecovery onDone={afterReset} />}
     </View>
   )
 }

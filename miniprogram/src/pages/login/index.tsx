@@ -26,6 +26,7 @@ export default function LoginPage() {
   const [form, setForm] = useState({ login: '', password: '', captchaAnswer: '' })
   const [needCaptcha, setNeedCaptcha] = useState(false)
   const [locked, setLocked] = useState<string>()
+  const [remaining, setRemaining] = useState<number>()
   const captcha = useCaptcha()
   const { errors, notice, show, clear } = useFormErrors(FIELDS)
 
@@ -37,6 +38,7 @@ export default function LoginPage() {
   const [submitting, submit] = useSubmit(async () => {
     clear()
     setLocked(undefined)
+    setRemaining(undefined)
     try {
       await login({
         login: form.login,
@@ -48,6 +50,7 @@ export default function LoginPage() {
     } catch (err) {
       const error = show(err)
       if (error.code === 'ACCOUNT_LOCKED') setLocked(error.message)
+      else if (error.remainingAttempts !== undefined) setRemaining(error.remainingAttempts)
       if (error.code === 'CAPTCHA_REQUIRED' || error.code === 'CAPTCHA_INVALID' || needCaptcha) {
         // A captcha is spent by every attempt: show a fresh one.
         setNeedCaptcha(true)
@@ -122,10 +125,15 @@ export default function LoginPage() {
             onChange={edit('captchaAnswer')}
             maxLength={16}
             error={errors.captchaAnswer}
-            extra={<CaptchaImage svg={captcha.svg} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />}
+            extra={<CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />}
           />
         )}
       </View>
+      {remaining !== undefined && remaining > 0 && (
+        <Text className='tips login-remaining' data-testid='login-remaining'>
+          还可尝试 {remaining} 次，之后需等待一段时间再试（可用短信验证码重置密码）
+        </Text>
+      )}
 
       <SubmitButton name='login' loading={submitting} onClick={submit}>
         登录

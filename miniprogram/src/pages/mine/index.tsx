@@ -180,6 +180,7 @@ export default function MinePage() {
         {session.signedIn && (
           <CellGroup className='mine-group'>
             {row({ key: 'change-password', title: '修改密码', link: true, onClick: () => void openPage(PAGES.changePassword) })}
+            {row({ key: 'change-phone', title: '更换手机号', link: true, onClick: () => void openPage(PAGES.changePhone) })}
           </CellGroup>
         )}
 

@@ -10,7 +10,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import request from 'supertest';
-import { CHILDREN_RULES_VERSION, PRIVACY_POLICY_VERSION } from '../../../../domain/api/auth';
+import { CHILDREN_RULES_VERSION, PRIVACY_POLICY_VERSION, SMS_PURPOSES } from '../../../../domain/api/auth';
+import { smsQuotaKey } from '../../../services/accounts/sms-codes';
 import { readDevInbox } from '../../../integrations/sms';
 import { installSecurity, type Security } from '../../../security';
 import { createTestContext, type TestContext } from '../../../test/context';
@@ -95,7 +96,8 @@ export async function createHarness(options: { routes?: readonly AnyRoute[] } = 
     return entry.params.code;
   };
   const allowResend = async (phone: string) => {
-    await sec.limits.smsPerPhoneMinute.delete(ctx.pii.blindIndex('phone', phone));
+    const index = ctx.pii.blindIndex('phone', phone);
+    for (const purpose of SMS_PURPOSES) await sec.limits.smsPerPhoneMinute.delete(smsQuotaKey(index, purpose));
   };
   const code = async (phone: string, purpose: string) => {
     const res = await client().post('/api/auth/sms-codes', { phone, purpose });

@@ -2,7 +2,7 @@ import type { AnyRoute } from '../../route';
 import { getCaptcha } from './captcha.route';
 import { postLogin } from './login.route';
 import { postLogout } from './logout.route';
-import { postPasswordResetIdentity, postPasswordResetSms } from './password-reset.route';
+import { postPasswordResetSms, postRecoveryComplete, postRecoveryRequest } from './password-reset.route';
 import { postRegister } from './register.route';
 import { postSmsCode } from './sms-codes.route';
 import { postTeacherActivation } from './teacher-activation.route';
@@ -18,7 +18,8 @@ export const authRoutes: AnyRoute[] = [
   postWechatLogin,
   postWechatPhone,
   postPasswordResetSms,
-  postPasswordResetIdentity,
+  postRecoveryRequest,
+  postRecoveryComplete,
   postUsernameRecovery,
   postTeacherActivation,
 ];

@@ -68,10 +68,12 @@ describe('POST /api/auth/sms-codes', () => {
   });
 
   describe('limits', () => {
-    it('allows one code per phone per 60 s, with Retry-After and the wait in Chinese', async () => {
+    it('allows one code per phone and purpose per 60 s, with Retry-After and the wait in Chinese', async () => {
       const phone = randomPhone();
       expect((await h.client().post('/api/auth/sms-codes', { phone, purpose: 'register' })).status).toBe(200);
-      const again = await h.client().post('/api/auth/sms-codes', { phone, purpose: 'reset_password' });
+      // Another purpose is not held up by it (issue 12, attack 8).
+      expect((await h.client().post('/api/auth/sms-codes', { phone, purpose: 'reset_password' })).status).toBe(200);
+      const again = await h.client().post('/api/auth/sms-codes', { phone, purpose: 'register' });
       expect(again.status).toBe(429);
       expect(again.body.error.code).toBe('RATE_LIMITED');
       const retryAfter = Number(again.headers['retry-after']);
@@ -80,7 +82,7 @@ describe('POST /api/auth/sms-codes', () => {
       expect(again.body.error.message).toBe(`操作过于频繁，请 ${retryAfter} 秒后再试`);
     });
 
-    it('allows ten codes per phone per day', async () => {
+    it('allows ten codes per phone and purpose per day', async () => {
       const phone = randomPhone();
       for (let i = 0; i < 10; i += 1) {
         await h.allowResend(phone);

@@ -104,12 +104,16 @@ describe('the accounts API in /api/openapi.json', () => {
     ['post', '/api/auth/wechat/login', 'public'],
     ['post', '/api/auth/wechat/phone', 'public'],
     ['post', '/api/auth/password-reset/sms', 'public'],
-    ['post', '/api/auth/password-reset/identity', 'public'],
+    ['post', '/api/auth/recovery-requests', 'public'],
+    ['post', '/api/auth/recovery-requests/complete', 'public'],
     ['post', '/api/auth/username-recovery', 'public'],
     ['post', '/api/auth/teacher-activation', 'public'],
     ['get', '/api/me', 'authenticated'],
     ['post', '/api/me/password', 'authenticated'],
     ['post', '/api/me/wechat', 'authenticated'],
+    ['post', '/api/me/phone/code', 'authenticated'],
+    ['post', '/api/me/phone', 'authenticated'],
+    ['post', '/api/me/recovery-requests/cancel', 'authenticated'],
     ['get', '/api/dev/inbox', 'public'],
   ] as const;
 

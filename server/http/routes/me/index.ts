@@ -1,4 +1,4 @@
 import type { AnyRoute } from '../../route';
-import { getMe, postMyPassword, postMyWechat } from './me.route';
+import { getMe, postMyPassword, postMyPhone, postMyPhoneCode, postMyRecoveryCancel, postMyWechat } from './me.route';
 
-export const meRoutes: AnyRoute[] = [getMe, postMyPassword, postMyWechat];
+export const meRoutes: AnyRoute[] = [getMe, postMyPassword, postMyWechat, postMyPhoneCode, postMyPhone, postMyRecoveryCancel];

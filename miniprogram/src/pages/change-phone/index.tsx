@@ -1,0 +1,91 @@
+import { useState } from 'react'
+import { Text, View } from '@tarojs/components'
+import Taro, { useDidShow } from '@tarojs/taro'
+import { ChangePhoneRequestSchema } from '../../../../domain/api/auth'
+import { AppError } from '../../../../domain/errors'
+import Field from '../../components/Field'
+import FormNotice from '../../components/FormNotice'
+import PageHeader from '../../components/PageHeader'
+import PhoneCodeFields from '../../components/PhoneCodeFields'
+import SmsCodeButton from '../../components/SmsCodeButton'
+import SubmitButton from '../../components/SubmitButton'
+import { useFormErrors } from '../../hooks/useFormErrors'
+import { useSubmit } from '../../hooks/useSubmit'
+import { changePhone, checkForm, sendOldPhoneCode } from '../../services/auth'
+import { PAGES, backOr, openLogin } from '../../services/navigation'
+import { isSignedIn, refreshAccount, useSession } from '../../services/session'
+
+const FIELDS = ['oldSmsCode', 'phone', 'smsCode'] as const
+type FieldName = (typeof FIELDS)[number]
+
+/** The API's field names → the form's (the new phone's rows are the shared 手机号 + 验证码). */
+function asForm(err: unknown): unknown {
+  if (!(err instanceof AppError) || !err.fields) return err
+  const rename: Record<string, string> = { 'body.newPhone': 'body.phone', 'body.newSmsCode': 'body.smsCode' }
+  const fields = Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [rename[k] ?? k, v]))
+  return new AppError(err.code, { message: err.message, fields })
+}
+
+/**
+ * 更换手机号: a code to the current phone (sent by the server to the bound
+ * number) and a code to the new phone. The old phone and WeChat are told.
+ */
+export default function ChangePhonePage() {
+  const session = useSession()
+  const [form, setForm] = useState({ oldSmsCode: '', phone: '', smsCode: '' })
+  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+
+  useDidShow(() => {
+    if (!isSignedIn()) {
+      void openLogin({ redirect: PAGES.changePhone, replace: true })
+      return
+    }
+    if (!session.account) void refreshAccount().catch(() => undefined)
+  })
+
+  const edit = (field: FieldName) => (value: string) => {
+    setForm((f) => ({ ...f, [field]: value }))
+    clear(field)
+  }
+
+  const [submitting, submit] = useSubmit(async () => {
+    clear()
+    try {
+      const body = { oldSmsCode: form.oldSmsCode, newPhone: form.phone, newSmsCode: form.smsCode }
+      checkForm(ChangePhoneRequestSchema, body)
+      await changePhone(body)
+      await refreshAccount().catch(() => undefined)
+      void Taro.showToast({ title: '手机号已更换', icon: 'success' })
+      await backOr(PAGES.mine)
+    } catch (err) {
+      show(asForm(err))
+    }
+  })
+
+  return (
+    <View className='page change-phone-page'>
+      <PageHeader title='更换手机号' desc='需要原手机号和新手机号的验证码；更换后原手机号和微信会收到提醒' />
+      <FormNotice message={notice} />
+      <View className='form-card'>
+        <Field
+          name='oldSmsCode'
+          label='原手机验证码'
+          type='number'
+          placeholder={`发送到 ${session.account?.phoneMasked ?? '当前手机号'}`}
+          maxLength={6}
+          value={form.oldSmsCode}
+          onChange={edit('oldSmsCode')}
+          error={errors.oldSmsCode}
+          extra={<SmsCodeButton phone='' purpose='change_phone' send={sendOldPhoneCode} onError={(err) => void show(err)} />}
+        />
+      </View>
+      <View className='form-card'>
+        <PhoneCodeFields form={form} errors={errors} edit={edit} purpose='change_phone' onError={(err) => void show(asForm(err))} phonePlaceholder='新的手机号' />
+      </View>
+      <SubmitButton name='change-phone' loading={submitting} onClick={submit}>
+        确认更换
+      </SubmitButton>
+      <Text className='tips'>原手机号已无法使用？请退出登录后在“忘记密码 → 人工找回”中申请。</Text>
+    </View>
+  )
+}
