@@ -14,6 +14,7 @@ export const QUEUE_NAMES = {
   notifications: 'notifications',
   noticesFanout: 'notices-fanout',
   digests: 'digests',
+  consoleStats: 'console-stats',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -78,6 +79,14 @@ export type NoticeFanoutJob = z.infer<typeof NoticeFanoutJobSchema>;
 export const DigestJobSchema = z.object({ teacherId: z.uuid() });
 export type DigestJob = z.infer<typeof DigestJobSchema>;
 
+/**
+ * console-stats: recompute the console's funnel of these classes (and their
+ * schools). Written by the students triggers of migration console_stats_triggers
+ * in the transaction of any statement that changes a student's status or class.
+ */
+export const ConsoleStatsJobSchema = z.object({ classIds: z.array(z.uuid()).min(1) });
+export type ConsoleStatsJob = z.infer<typeof ConsoleStatsJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -88,6 +97,7 @@ export interface JobPayloads {
   notifications: NotificationsQueueJob;
   'notices-fanout': NoticeFanoutJob;
   digests: DigestJob;
+  'console-stats': ConsoleStatsJob;
 }
 
 export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
@@ -100,4 +110,5 @@ export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> 
   notifications: NotificationsQueueJobSchema,
   'notices-fanout': NoticeFanoutJobSchema,
   digests: DigestJobSchema,
+  'console-stats': ConsoleStatsJobSchema,
 };
