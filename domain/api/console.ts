@@ -23,8 +23,13 @@ export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
 // POST /api/console/auth/login — step 1: the password.
 export const ConsoleLoginRequestSchema = z.strictObject({
-  /** Username or mobile number. */
-  login: z.string().trim().min(1, errorMessage('REQUIRED')).max(64),
+  /** Username or mobile number (never a control character: NUL cannot even be looked up in PostgreSQL text). */
+  login: z
+    .string()
+    .trim()
+    .min(1, errorMessage('REQUIRED'))
+    .max(64)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, '账号含有无效字符'),
   password: z.string().min(1, errorMessage('REQUIRED')).max(64),
   captchaId: z.string().max(64).optional(),
   captchaAnswer: z.string().trim().max(16).optional(),

@@ -119,6 +119,14 @@ describe('console sign-in with the SMS second factor', () => {
     await expect(h.lastCode(admin.phone)).rejects.toThrow(/no SMS/);
   });
 
+  test('When the login holds a NUL or another control character, then 400 on the field, never a 500', async () => {
+    for (const login of ['abc\u0000def', '\u0000', 'adm\u0007in']) {
+      const res = await h.client().post('/api/console/auth/login', { login, password: GOOD_PASSWORD });
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.error.fields)).toEqual(['body.login']);
+    }
+  });
+
   test('When a teacher or a parent gives the right password, then 403 CONSOLE_ROLE_REQUIRED and no code is sent', async () => {
     const school = await buildSchool(h.ctx.db);
     for (const role of ['teacher', 'parent'] as const) {
