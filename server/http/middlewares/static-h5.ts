@@ -93,7 +93,9 @@ export function staticH5(distDir: string, options: StaticAppOptions = {}): Middl
     if (ext === '.html') ctx.set('Content-Security-Policy', await htmlPolicy(file, stat.mtimeMs));
     ctx.type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
     ctx.length = stat.size;
-    ctx.set('Cache-Control', ext === '.html' ? 'no-cache' : /\.[0-9a-f]{8,}\./.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+    // Hashed names: Taro's `name.<hex>.js`; under a mount, Vite's assets/ directory holds only content-hashed files.
+    const hashed = /\.[0-9a-f]{8,}\./.test(path.basename(file)) || (mount !== '' && relative.startsWith('/assets/'));
+    ctx.set('Cache-Control', ext === '.html' ? 'no-cache' : hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
     ctx.body = ctx.method === 'HEAD' ? null : fs.createReadStream(file);
   };
 }
