@@ -38,7 +38,7 @@ export default defineConfig({
     {
       name: 'console',
       testMatch: /e2e\/console\/.*\.spec\.ts$/,
-      use: { browserName: 'chromium', viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false },
+      use: { browserName: 'chromium', viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false, screenshot: 'only-on-failure' },
     },
   ],
   webServer: {

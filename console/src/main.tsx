@@ -14,7 +14,7 @@ dayjs.locale('zh-cn');
 
 createRoot(document.getElementById('root')!).render(
   <React.StrictMode>
-    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: '#1765d8', borderRadius: 6, fontSize: 14 } }}>
+    <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }} theme={{ token: { colorPrimary: '#1765d8', borderRadius: 6, fontSize: 14 } }}>
       <AntApp>
         <BrowserRouter basename="/console">
           <App />

@@ -66,10 +66,12 @@ test.beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   api = await playwrightRequest.newContext({ baseURL: test.info().project.use.baseURL });
   // 三年级1班 has its head teacher; 三年级2班 has none (an orphan class).
-  await importSchool(school, '1班', [
+  const firstHead = await importSchool(school, '1班', [
     { child: headed, className: '1班' },
     { child: newChild(), className: '2班' },
   ]);
+  // Until activated, a head teacher is not an active one (the class would be flagged too).
+  await activateTeacher(api, firstHead);
   // A teacher of 2班 who heads no class: the one the admin will make head teacher.
   const teacher = { name: randomName(), phone: mobile() };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'educard-console-'));
@@ -124,8 +126,11 @@ test('a school admin signs in with the SMS second factor, assigns a head teacher
   await shot(page, '02-sign-in-sms-code');
   await page.getByRole('button', { name: '登录' }).click();
 
-  // The dashboard: the funnel of the school, and the orphan class flagged (the aggregates follow within seconds).
-  await expect(page.getByRole('heading', { name: `${school.name} · 认证进度` })).toBeVisible();
+  // Back where we were going; then the dashboard: the funnel of the school, and the orphan class flagged
+  // (the aggregates follow the decisions within seconds).
+  await expect(page.getByRole('heading', { name: '班级与班主任' })).toBeVisible();
+  await page.getByRole('menuitem', { name: /数据概览/ }).click();
+  await expect(page.getByRole('heading', { name: `${school.name} · 认证进度` }), problems.join('\n')).toBeVisible();
   await expect(page.getByText('有 1 个班级没有在职班主任')).toBeVisible();
   await expect
     .poll(
@@ -156,13 +161,21 @@ test('a school admin signs in with the SMS second factor, assigns a head teacher
   await shot(page, '05-assign-dialog');
   await dialog.getByRole('button', { name: '确定' }).click();
   await expect(page.getByText(/已指定 .+ 为班主任，1 条待审核申请已转给/)).toBeVisible();
-  await expect(page.getByText('共 0 个班级')).toBeVisible();
+  // The list of classes without a head teacher is empty now.
+  await expect(page.locator('tr.ant-table-row')).toHaveCount(0);
   await shot(page, '06-assigned');
 
   // All classes: 2班 now has its head teacher.
   await page.goto('/console/classes');
   await expect(page.locator('tr', { hasText: '2班' }).getByRole('button', { name: '更换班主任' })).toBeVisible();
   await shot(page, '07-classes-all');
+
+  // Usable at 1280 wide too.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole('menuitem', { name: /数据概览/ }).click();
+  await expect(page.getByRole('heading', { name: `${school.name} · 认证进度` })).toBeVisible();
+  await expect(page.getByText('没有在职班主任')).toHaveCount(0);
+  await shot(page, '08-dashboard-1280');
 
   // The new head teacher's queue holds the waiting submission.
   const queue = await json<{ items: Array<{ versionId: string }> }>(await api.get('/api/reviews', { headers: { Authorization: `Bearer ${newHead.token}` } }), 200);

@@ -37,7 +37,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
   const selected = items.map((i) => i.key).filter((k) => location.pathname === k).at(0) ?? (operator ? '/schools' : '/');
 
   return (
-    <Layout style={{ minHeight: '100%' }}>
+    <Layout style={{ minHeight: '100vh' }}>
       <Sider width={216} theme="dark" breakpoint="xl" collapsedWidth={64}>
         <div className="console-brand">
           <span className="console-brand-mark">教</span>

@@ -6,6 +6,15 @@
  * is told), and the scope (a school admin: own school only).
  */
 import { and, eq, sql } from 'drizzle-orm';
+import {
+  AssignHeadTeacherResponseSchema,
+  ConsoleMeResponseSchema,
+  ConsoleSessionResponseSchema,
+  ListConsoleClassesResponseSchema,
+  ListConsoleSchoolsResponseSchema,
+  ListConsoleTeachersResponseSchema,
+  SchoolFunnelResponseSchema,
+} from '../../../../domain/api/console';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { accounts, auditLog, consoleClassStats, notifications, outbox, profileVersions, sessions, students } from '../../../db/schema';
@@ -81,8 +90,10 @@ describe('console sign-in with the SMS second factor', () => {
     expect(row!.expiresAt.getTime()).toBeGreaterThanOrEqual(before + 30 * 60_000 - 1000);
     expect(row!.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 30 * 60_000 + 1000);
 
+    expect(ConsoleSessionResponseSchema.safeParse(step2.body).error?.issues ?? []).toEqual([]);
     const me = await client.get('/api/console/me', step2.body.token);
     expect(me.status).toBe(200);
+    expect(ConsoleMeResponseSchema.safeParse(me.body).error?.issues ?? []).toEqual([]);
     expect(me.body).toMatchObject({ account: { id: admin.account.id }, school: { id: school.id, name: school.name }, passwordChangeRequired: false });
 
     // The code is single use.
@@ -248,6 +259,8 @@ describe('the school funnel', () => {
 
     const res = await h.client().get(`/api/console/schools/${w.school.id}/funnel`, w.token);
     expect(res.status).toBe(200);
+    // What the console parses it with.
+    expect(SchoolFunnelResponseSchema.safeParse(res.body).error?.issues ?? []).toEqual([]);
     expect(res.body.totals).toMatchObject({ registered: 4, submitted: 4, autoApproved: 1, pendingReview: 2, returned: 0, approved: 1, reconfirmOutstanding: 0 });
     expect(res.body.totals.oldestPendingSince).toEqual(expect.any(String));
     expect(res.body.grades.map((g: { grade: string; counts: { registered: number; pendingReview: number } }) => [g.grade, g.counts.registered, g.counts.pendingReview])).toEqual([
@@ -306,6 +319,7 @@ describe('the classes page and the head-teacher assignment', () => {
 
     const all = await h.client().get(`/api/console/schools/${w.school.id}/classes`, w.token);
     expect(all.status).toBe(200);
+    expect(ListConsoleClassesResponseSchema.safeParse(all.body).error?.issues ?? []).toEqual([]);
     expect(all.body.total).toBe(3);
     expect(all.body.items.map((c: { name: string; needsHeadTeacher: boolean }) => [c.name, c.needsHeadTeacher])).toEqual([
       ['1班', false],
@@ -340,6 +354,7 @@ describe('the classes page and the head-teacher assignment', () => {
 
     const assigned = await putJson(`/api/console/schools/${w.school.id}/classes/${w.orphan.id}/head-teacher`, { teacherId: w.teacher.id }, w.token);
     expect(assigned.status).toBe(200);
+    expect(AssignHeadTeacherResponseSchema.safeParse(assigned.body).error?.issues ?? []).toEqual([]);
     expect(assigned.body).toMatchObject({ movedReviews: 1, class: { id: w.orphan.id, needsHeadTeacher: false, headTeacher: { id: w.teacher.id, displayName: '王老师' } } });
 
     const [after] = await h.ctx.db.select().from(profileVersions).where(eq(profileVersions.id, waiting.version.id));
@@ -379,6 +394,7 @@ describe('the classes page and the head-teacher assignment', () => {
     const moved = await putJson(`/api/console/schools/${w.school.id}/classes/${other.orphan.id}/head-teacher`, { teacherId: w.teacher.id }, w.token);
     expect(moved.status).toBe(404);
     const mine = await h.client().get('/api/console/schools', w.token);
+    expect(ListConsoleSchoolsResponseSchema.safeParse(mine.body).error?.issues ?? []).toEqual([]);
     expect(mine.body.items.map((s: { id: string }) => s.id)).toEqual([w.school.id]);
 
     const operator = await staffAccount('operator', null);
@@ -388,6 +404,7 @@ describe('the classes page and the head-teacher assignment', () => {
     const search = await h.client().get(`/api/console/schools?q=${encodeURIComponent(other.school.code)}`, opToken);
     expect(search.body.items.map((s: { id: string }) => s.id)).toEqual([other.school.id]);
     const teachers = await h.client().get(`/api/console/schools/${w.school.id}/teachers?q=${encodeURIComponent('王')}`, opToken);
+    expect(ListConsoleTeachersResponseSchema.safeParse(teachers.body).error?.issues ?? []).toEqual([]);
     expect(teachers.body.items.map((t: { id: string }) => t.id)).toContain(w.teacher.id);
     expect(teachers.body.items.every((t: { phoneMasked: string | null }) => t.phoneMasked === null || /\*{4}/.test(t.phoneMasked))).toBe(true);
   });
