@@ -29,7 +29,9 @@ export const ConsoleLoginRequestSchema = z.strictObject({
     .trim()
     .min(1, errorMessage('REQUIRED'))
     .max(64)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, '账号含有无效字符'),
+    .regex(/^[^\u0000-\u001f\u007f]*$/, '账号含有无效字符')
+    // A lone surrogate is no character at all (and no valid UTF-8 for PostgreSQL).
+    .refine((v) => !/[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')), '账号含有无效字符'),
   password: z.string().min(1, errorMessage('REQUIRED')).max(64),
   captchaId: z.string().max(64).optional(),
   captchaAnswer: z.string().trim().max(16).optional(),

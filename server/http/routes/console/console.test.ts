@@ -131,7 +131,7 @@ describe('console sign-in with the SMS second factor', () => {
   });
 
   test('When the login holds a NUL or another control character, then 400 on the field, never a 500', async () => {
-    for (const login of ['abc\u0000def', '\u0000', 'adm\u0007in']) {
+    for (const login of ['abc\u0000def', '\u0000', 'adm\u0007in', '\ud800', 'x\udfff\ud800']) {
       const res = await h.client().post('/api/console/auth/login', { login, password: GOOD_PASSWORD });
       expect(res.status).toBe(400);
       expect(Object.keys(res.body.error.fields)).toEqual(['body.login']);
