@@ -463,8 +463,10 @@ function schemaAccepts(route: AnyRoute, req: FuzzRequest, sentJson: unknown): bo
     }
   }));
   if (route.params && !route.params.safeParse(params).success) return false;
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of req.query) query[k] = k in query ? ([] as string[]).concat(query[k]!, v) : v;
+  // As the server's query parser builds it: no prototype (a `__proto__` name is a name, and inherited
+  // properties such as Array.prototype.sort never stand in for a field named `sort`).
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [k, v] of req.query) query[k] = Object.hasOwn(query, k) ? ([] as string[]).concat(query[k]!, v) : v;
   if (route.query && !route.query.safeParse(query).success) return false;
   // No body reaches the handler as {} (the JSON parser's default).
   const method = req.op.method;
