@@ -1,9 +1,10 @@
 /**
  * The dependency rule of DESIGN.md §3, checked by `npm test` (npm run lint:deps):
  * domain imports nothing of ours and no Node built-in; server never imports
- * jobs; the mini-program imports only domain of ours; no import cycles.
+ * jobs; the mini-program and the console import only domain of ours; no import
+ * cycles.
  */
-const OURS = '^(config|domain|server|jobs|tools|scripts|miniprogram|bench|e2e)/';
+const OURS = '^(config|domain|server|jobs|tools|scripts|miniprogram|console|bench|e2e)/';
 
 module.exports = {
   forbidden: [
@@ -53,6 +54,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^miniprogram/' },
       to: { path: OURS, pathNot: '^(miniprogram|domain)/' },
+    },
+    {
+      name: 'console-imports-only-domain',
+      comment: 'The console (a browser app) shares domain/ with the server and the mini-program, and imports nothing else of ours.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { path: OURS, pathNot: '^(console|domain)/' },
     },
     {
       name: 'no-circular',

@@ -9,7 +9,8 @@ const fakeWechatPayPort = Number(process.env.E2E_FAKE_WECHATPAY_PORT ?? 3913);
 const runPrefix = `e2e-${Date.now().toString(36)}`;
 
 /**
- * Browser tests of the H5 build served by the real system (API, workers and the
+ * Browser tests of the H5 build (project h5, an iPhone) and of the console
+ * (project console, e2e/console/, a 1440×900 desktop) served by the real system (API, workers and the
  * fake WeChat server, as `npm start` runs them, on the test PostgreSQL and the
  * local Redis), in Debian's Chromium (never a downloaded browser).
  */
@@ -22,7 +23,6 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    ...devices['iPhone 13'],
     browserName: 'chromium',
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
@@ -31,6 +31,16 @@ export default defineConfig({
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
+  projects: [
+    // The H5 app (e2e/*.spec.ts) on a phone.
+    { name: 'h5', testIgnore: /e2e\/console\//, use: { ...devices['iPhone 13'], browserName: 'chromium' } },
+    // The console (e2e/console/*.spec.ts) at a desk: 1440×900.
+    {
+      name: 'console',
+      testMatch: /e2e\/console\/.*\.spec\.ts$/,
+      use: { browserName: 'chromium', viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false, screenshot: 'only-on-failure' },
+    },
+  ],
   webServer: {
     command: 'npx tsx tools/db-create.ts && node --import tsx tools/run-all.ts',
     url: `http://127.0.0.1:${port}/api/health`,

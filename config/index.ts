@@ -510,6 +510,21 @@ export const VARIABLES = {
     description: 'SMS codes one client IP may request per hour (raise it for schools behind one NAT).',
     devDefault: '20',
   },
+  CONSOLE_DIST_DIR: {
+    schema: z.string().min(1),
+    description: 'Directory of the console build (console/dist) served at /console.',
+    devDefault: 'console/dist',
+  },
+  CONSOLE_SESSION_IDLE_MINUTES: {
+    schema: int(1, 24 * 60),
+    description: 'A console session (school admin, operator) ends after this many minutes without a request.',
+    devDefault: '30',
+  },
+  CONSOLE_SESSION_MAX_HOURS: {
+    schema: int(1, 72),
+    description: 'A console session ends this many hours after its sign-in, however busy.',
+    devDefault: '8',
+  },
   SUPPORT_HOTLINE: { schema: z.string().min(1), description: 'Customer-service hotline shown on 我的.', devDefault: '400 028 8881' },
   SUPPORT_EMAIL: { schema: z.string().min(1), description: 'Customer-service e-mail shown on 我的.', devDefault: 'service@jiaoyucard.com' },
   SUPPORT_QQ: { schema: z.string().min(1), description: 'Customer-service QQ shown on 我的.', devDefault: '400 028 8881' },

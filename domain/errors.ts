@@ -107,6 +107,14 @@ export const ERROR_CATALOG = {
   ORDER_ALREADY_PAID: { status: 409, message: '该学生已购买配套通讯卡，无需重复下单' },
   ORDER_NOT_REFUNDABLE: { status: 409, message: '该订单当前状态不能退款' },
   PAYMENT_UNAVAILABLE: { status: 503, message: '微信支付暂时不可用，请稍后再试' },
+
+  // the console (school administrators and operators)
+  CONSOLE_SESSION_REQUIRED: { status: 403, message: '请在管理后台登录并完成短信验证后再操作' },
+  CONSOLE_ROLE_REQUIRED: { status: 403, message: '管理后台仅供学校管理员和教育卡管理中心使用' },
+  CONSOLE_PHONE_REQUIRED: { status: 403, message: '该账号未绑定手机号，无法完成短信验证，请联系教育卡管理中心' },
+  CONSOLE_CHALLENGE_INVALID: { status: 400, message: '登录验证已过期，请重新输入密码' },
+  PASSWORD_CHANGE_REQUIRED: { status: 403, message: '首次登录请先修改密码' },
+  TEACHER_INVALID: { status: 400, message: '请选择本校在职的教师' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -19,6 +19,7 @@ import { startGuardianRecheckWorker } from './guardian-recheck/guardian-recheck.
 import { NotificationRelay, type NotificationRelayOptions } from './notifications/notification-relay';
 import { startMessagingWorkers } from './notifications/notifications.worker';
 import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
+import { startConsoleStatsWorker } from './console-stats/console-stats.worker';
 
 /** Pause between attempts to register the job schedulers while Redis does not answer. */
 const SCHEDULER_RETRY_MS = 15_000;
@@ -50,7 +51,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   // The context's producers sit on its fail-fast connection: a Redis outage fails a batch at once and the relay backs off.
   const relay = new OutboxRelay(ctx, options.relay);
   const registryMatch = startRegistryMatchWorker(ctx);
-  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx)];
+  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx)];
   const messaging = startMessagingWorkers(ctx);
   const noticesFanout = startNoticesFanoutWorker(ctx);
   const relayOptions = options.notificationRelay ?? (ctx.config.NODE_ENV === 'test' ? false : {});
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   ]);
   ctx.logger.info(
     { database: ctx.database.kind, queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
-    'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, sweeper, semester-reset, reminders, cleanup)',
+    'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, sweeper, semester-reset, reminders, cleanup)',
   );
 }
 

@@ -5,7 +5,7 @@
  * Plain Node, no dependencies (it runs before `npm install`):
  *   1. installs the npm dependencies when they are missing, then goes on under Node 24
  *      (scripts/node-runtime.mjs: the pinned binary when the machine's node is older);
- *   2. builds the H5 web app when it is missing;
+ *   2. builds the H5 web app and the console when they are missing;
  *   3. finds Redis (REDIS_URL, default 127.0.0.1:6379), or starts `redis-server`
  *      as a child process when none answers and one is on PATH;
  *   4. runs the API and the workers in one process (tools/run-all.ts), which
@@ -48,7 +48,7 @@ function stopChildren() {
 if (nodeMajor() < 18) fail(`Node.js ${REQUIRED_MAJOR} is required (this is ${process.version}; even npm needs Node 18 to install it).`);
 
 // 1. Dependencies. `npm ci` cannot be used (see docs/ARCHITECTURE.md): npm install honours the lockfile.
-const needed = ['tsx', 'koa', 'bullmq', '@electric-sql/pglite', '@tarojs/cli'];
+const needed = ['tsx', 'koa', 'bullmq', '@electric-sql/pglite', '@tarojs/cli', 'antd'];
 if (needed.some((p) => !fs.existsSync(path.join(root, 'node_modules', p, 'package.json')))) {
   run(npm, ['install', '--no-audit', '--no-fund'], 'Installing npm dependencies (first start only)');
 }
@@ -59,6 +59,12 @@ say(`Node ${process.version}`);
 const h5Dir = path.resolve(root, process.env.H5_DIST_DIR ?? 'miniprogram/dist/h5');
 if (!fs.existsSync(path.join(h5Dir, 'index.html'))) {
   run(npm, ['run', 'build:h5'], 'Building the H5 web app (first start only)');
+}
+
+// 2b. The console build (served at /console).
+const consoleDir = path.resolve(root, process.env.CONSOLE_DIST_DIR ?? 'console/dist');
+if (!fs.existsSync(path.join(consoleDir, 'index.html'))) {
+  run(npm, ['run', 'build:console'], 'Building the console (first start only)');
 }
 
 // 3. Redis.

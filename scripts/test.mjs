@@ -4,8 +4,8 @@
  *   empty test databases → type check → dependency rule → jest (unit + integration on real PostgreSQL
  *   and Redis, PGlite smoke, the reliability and security suite) → PII scan (a
  *   pg_dump of the test database and the logs jest wrote, for every resident ID
- *   and phone the tests stored) → weapp and H5 builds → browser test of the H5
- *   build served by the API (Playwright + /usr/bin/chromium).
+ *   and phone the tests stored) → weapp, H5 and console builds → browser tests of
+ *   the H5 build and the console served by the API (Playwright + /usr/bin/chromium).
  * Jest's logs go to test-results/runs/<run>/logs/jest.log (LOG_FILE, level
  * debug) for the scan; the suite's figures (requests fuzzed, matrix cells,
  * faults survived) are collected in test-results/runs/<run>/figures and
@@ -47,6 +47,7 @@ const steps = [
   ['type check (server, domain, jobs, tools)', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['type check (mini-program)', npx, ['tsc', '-p', 'miniprogram/tsconfig.json', '--noEmit']],
   ['type check (browser tests)', npx, ['tsc', '-p', 'e2e/tsconfig.json', '--noEmit']],
+  ['type check (console)', npx, ['tsc', '-p', 'console/tsconfig.json', '--noEmit']],
   ['dependency rule', npm, ['run', '--silent', 'lint:deps']],
   // PGlite's CommonJS build loads its WebAssembly through a dynamic import, which jest runs only with VM modules
   // (still experimental on Node 24). Only that one expected warning is hidden; deprecations and the rest still print.
@@ -67,8 +68,9 @@ const steps = [
     : [
         ['mini-program build (weapp)', npm, ['run', '--silent', 'build:weapp']],
         ['web build (h5)', npm, ['run', '--silent', 'build:h5']],
+        ['console build', npm, ['run', '--silent', 'build:console']],
       ]),
-  ['browser test (H5 served by the API)', npx, ['playwright', 'test']],
+  ['browser tests (H5 and console served by the API)', npx, ['playwright', 'test']],
 ];
 
 const timings = [];

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const notice = developmentModeNotice(cfg);
   if (notice) lines.push(notice);
   if (fakes?.wechatUrl) lines.push(`Fake WeChat server (development): ${fakes.wechatUrl}; SMS codes and messages: ${api.url}/#/pages/dev-inbox/index`);
+  lines.push(`Console (school admins, card centre): ${api.url}/console/`);
   if (seedSummary) process.stdout.write(`\n  The database was empty: demo data seeded (npm run demo:seed).\n  ${seedSummary.split('\n').join('\n  ')}\n`);
   if (fakePay?.url) lines.push(`Fake WeChat Pay (development): ${fakePay.url}  (pay an order: POST ${fakePay.url}__fake/pay-and-notify {"outTradeNo"})`);
   process.stdout.write(`\n  ${[...lines, 'Press Ctrl-C to stop.'].join('\n  ')}\n\n`);

@@ -15,6 +15,7 @@ export const QUEUE_NAMES = {
   noticesFanout: 'notices-fanout',
   digests: 'digests',
   guardianRecheck: 'guardian-recheck',
+  consoleStats: 'console-stats',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -87,6 +88,14 @@ export type DigestJob = z.infer<typeof DigestJobSchema>;
 export const GuardianRecheckJobSchema = z.object({ batchId: z.uuid() });
 export type GuardianRecheckJob = z.infer<typeof GuardianRecheckJobSchema>;
 
+/**
+ * console-stats: recompute the console's funnel of these classes (and their
+ * schools). Written by the students triggers of migration console_stats_triggers
+ * in the transaction of any statement that changes a student's status or class.
+ */
+export const ConsoleStatsJobSchema = z.object({ classIds: z.array(z.uuid()).min(1) });
+export type ConsoleStatsJob = z.infer<typeof ConsoleStatsJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -98,6 +107,7 @@ export interface JobPayloads {
   'notices-fanout': NoticeFanoutJob;
   digests: DigestJob;
   'guardian-recheck': GuardianRecheckJob;
+  'console-stats': ConsoleStatsJob;
 }
 
 export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
@@ -111,4 +121,5 @@ export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> 
   'notices-fanout': NoticeFanoutJobSchema,
   digests: DigestJobSchema,
   'guardian-recheck': GuardianRecheckJobSchema,
+  'console-stats': ConsoleStatsJobSchema,
 };

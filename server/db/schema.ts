@@ -63,6 +63,8 @@ export const accounts = pgTable(
     status: text('status', { enum: ['active', 'pending_activation', 'disabled'] })
       .notNull()
       .default('active'),
+    /** Set for a generated password (npm run operator:create): the console allows nothing but the password change until it is changed. */
+    passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     failedLoginCount: integer('failed_login_count').notNull().default(0),
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     createdAt: createdAt(),
@@ -85,7 +87,8 @@ export const sessions = pgTable(
       .notNull()
       .references(() => accounts.id),
     tokenHash: text('token_hash').notNull().unique(),
-    channel: text('channel', { enum: ['weapp', 'h5'] }).notNull(),
+    /** console: a console session (school admin, operator) opened with the SMS second factor; short and idling out. */
+    channel: text('channel', { enum: ['weapp', 'h5', 'console'] }).notNull(),
     ip: text('ip'),
     userAgent: text('user_agent'),
     createdAt: createdAt(),
@@ -805,4 +808,56 @@ export const recoveryRequests = pgTable(
     // At most one open request per account.
     uniqueIndex('recovery_requests_open_uq').on(t.accountId).where(sql`status in ('pending', 'approved')`),
   ],
+);
+
+/**
+ * The console's statistics, one row per class: the semester's authentication
+ * funnel of its students. Never written by the decisions themselves: a
+ * statement that changes students' status or class writes one `console-stats`
+ * outbox row naming the classes it touched (trigger students_console_stats_*,
+ * migration console_stats_triggers), and the console-stats worker recomputes
+ * those classes from their indexed rows (students_class_status_idx,
+ * profile_versions_class_status_idx), a few seconds behind.
+ */
+export const consoleClassStats = pgTable(
+  'console_class_stats',
+  {
+    // No foreign keys: a derived row must never stand in the way of deleting a class or a school.
+    classId: uuid('class_id').primaryKey(),
+    schoolId: uuid('school_id').notNull(),
+    grade: text('grade').notNull(),
+    registered: integer('registered').notNull().default(0),
+    submitted: integer('submitted').notNull().default(0),
+    autoApproved: integer('auto_approved').notNull().default(0),
+    pendingReview: integer('pending_review').notNull().default(0),
+    returned: integer('returned').notNull().default(0),
+    approved: integer('approved').notNull().default(0),
+    reconfirmOutstanding: integer('reconfirm_outstanding').notNull().default(0),
+    oldestPendingSince: timestamp('oldest_pending_since', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('console_class_stats_school_idx').on(t.schoolId, t.grade),
+    index('console_class_stats_school_pending_idx').on(t.schoolId, t.pendingReview),
+    index('console_class_stats_school_oldest_idx').on(t.schoolId, t.oldestPendingSince),
+  ],
+);
+
+/** The same funnel summed per school (recomputed from the school's class rows after them): the operator's school list. */
+export const consoleSchoolStats = pgTable(
+  'console_school_stats',
+  {
+    schoolId: uuid('school_id').primaryKey(),
+    classes: integer('classes').notNull().default(0),
+    registered: integer('registered').notNull().default(0),
+    submitted: integer('submitted').notNull().default(0),
+    autoApproved: integer('auto_approved').notNull().default(0),
+    pendingReview: integer('pending_review').notNull().default(0),
+    returned: integer('returned').notNull().default(0),
+    approved: integer('approved').notNull().default(0),
+    reconfirmOutstanding: integer('reconfirm_outstanding').notNull().default(0),
+    oldestPendingSince: timestamp('oldest_pending_since', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('console_school_stats_pending_idx').on(t.pendingReview), index('console_school_stats_registered_idx').on(t.registered)],
 );

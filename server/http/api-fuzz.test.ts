@@ -55,7 +55,7 @@ interface Operation {
   method: string;
   path: string;
   operationId: string;
-  access: 'public' | 'authenticated' | { roles: string[] };
+  access: 'public' | 'authenticated' | { roles: string[]; console?: true | 'password_change' };
   parameters: { name: string; in: 'path' | 'query'; schema: JsonSchema }[];
   bodySchema?: JsonSchema;
 }
@@ -226,6 +226,11 @@ function validBodies(world: World): Record<string, () => Json> {
     recoverUsername: () => ({ phone: randomMobile(), smsCode: '123456' }),
     activateTeacher: () => ({ phone: randomMobile(), smsCode: '123456', residentIdLast6: '12345X', username: 'fuzzteacher', password: 'Blue-river-42' }),
     wechatLogin: () => ({ code: 'dev:ofuzz' }),
+    consoleLogin: () => ({ login: 'fuzzadmin1', password: 'Blue-river-42' }),
+    consoleVerify: () => ({ challengeId: 'A'.repeat(43), smsCode: '123456' }),
+    consoleChangePassword: () => ({ currentPassword: 'Wrong-pass-1', newPassword: 'Blue-river-43' }),
+    // The class's own head teacher again: a valid assignment that changes nothing other requests depend on.
+    consoleAssignHeadTeacher: () => ({ teacherId: world.accounts.headTeacher.id }),
     wechatPhone: () => ({ loginCode: 'dev:ofuzz', phoneCode: 'devphone:13900000000' }),
   };
 }
@@ -344,7 +349,7 @@ let h: Harness;
 let world: World;
 let server: http.Server;
 let baseUrl: string;
-const sessionByActor = new Map<SignedInActor, string>();
+const sessionByActor = new Map<string, string>();
 
 beforeAll(async () => {
   h = await createHarness();
@@ -372,13 +377,17 @@ function actorFor(op: Operation): SignedInActor | null {
   throw new Error(`no fuzz caller for roles ${roles.join(',')}`);
 }
 
-async function tokenFor(actor: SignedInActor, fresh: boolean): Promise<string> {
-  const cached = sessionByActor.get(actor);
+async function tokenFor(actor: SignedInActor, fresh: boolean, channel: 'h5' | 'console' = 'h5'): Promise<string> {
+  const cacheKey = `${actor}:${channel}`;
+  const cached = sessionByActor.get(cacheKey);
   if (cached && !fresh) return cached;
-  const token = (await world.token(actor))!;
-  if (!fresh) sessionByActor.set(actor, token);
+  const token = (await world.token(actor, channel))!;
+  if (!fresh) sessionByActor.set(cacheKey, token);
   return token;
 }
+
+/** Console routes accept console sessions only (the SMS second factor): the fuzzer signs in to the console for them. */
+const channelFor = (op: Operation): 'h5' | 'console' => (typeof op.access === 'object' && op.access.console ? 'console' : 'h5');
 
 function validParams(op: Operation): Record<string, string> {
   const out: Record<string, string> = {};
@@ -386,6 +395,7 @@ function validParams(op: Operation): Record<string, string> {
     if (p.name === 'studentId') out[p.name] = world.students.parentChild.student.id;
     else if (p.name === 'versionId') out[p.name] = world.versions.ownClass.version.id;
     else if (p.name === 'schoolId') out[p.name] = world.schoolA.id;
+    else if (p.name === 'classId') out[p.name] = world.classA1.id;
     else out[p.name] = randomUUID();
   }
   return out;
@@ -400,7 +410,7 @@ function buildRequests(ops: Operation[]): FuzzRequest[] {
   for (const op of ops) {
     const own: FuzzRequest[] = [];
     const params = validParams(op);
-    const fresh = op.operationId === 'logout' || op.operationId === 'changePassword';
+    const fresh = ['logout', 'changePassword', 'consoleLogout', 'consoleChangePassword'].includes(op.operationId);
     const base = { op, params, query: [] as [string, string][], freshSession: fresh };
     const hasBody = ['post', 'put', 'patch'].includes(op.method);
     if (hasBody) {
@@ -459,8 +469,10 @@ function schemaAccepts(route: AnyRoute, req: FuzzRequest, sentJson: unknown): bo
     }
   }));
   if (route.params && !route.params.safeParse(params).success) return false;
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of req.query) query[k] = k in query ? ([] as string[]).concat(query[k]!, v) : v;
+  // As the server's query parser builds it: no prototype (a `__proto__` name is a name, and inherited
+  // properties such as Array.prototype.sort never stand in for a field named `sort`).
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [k, v] of req.query) query[k] = Object.hasOwn(query, k) ? ([] as string[]).concat(query[k]!, v) : v;
   if (route.query && !route.query.safeParse(query).success) return false;
   // No body reaches the handler as {} (the JSON parser's default).
   const method = req.op.method;
@@ -480,7 +492,7 @@ async function send(index: number, req: FuzzRequest): Promise<Outcome> {
   const search = queryValues.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   const headers: Record<string, string> = { 'X-Forwarded-For': randomIp(), ...req.headers };
   const actor = actorFor(req.op);
-  if (actor && !req.headers?.Authorization) headers.Authorization = `Bearer ${await tokenFor(actor, req.freshSession ?? false)}`;
+  if (actor && !req.headers?.Authorization) headers.Authorization = `Bearer ${await tokenFor(actor, req.freshSession ?? false, channelFor(req.op))}`;
   let body: string | Uint8Array | undefined;
   let sentJson: unknown;
   if (req.body && 'json' in req.body) {

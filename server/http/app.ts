@@ -53,6 +53,7 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
     const matchedPath = ((ctx as { matched?: unknown[] }).matched ?? []).length > 0;
     throw new AppError(matchedPath ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND');
   });
+  koa.use(staticH5(app.config.CONSOLE_DIST_DIR, { mount: '/console', missingBuild: 'The console build is missing: run `npm run build:console` (npm start builds it automatically).' }));
   koa.use(staticH5(app.config.H5_DIST_DIR));
   return koa;
 }

@@ -7,7 +7,8 @@
  *   ignored (a signed-out page must not break on a stale token).
  * - other routes: no token → 401 UNAUTHENTICATED; an unknown, revoked or
  *   expired token (or one of an account that is no longer active) → 401
- *   SESSION_EXPIRED; a role not listed → 403 FORBIDDEN.
+ *   SESSION_EXPIRED; a role not listed → 403 FORBIDDEN; a console route with a
+ *   session that is not a console one → 403 CONSOLE_SESSION_REQUIRED.
  */
 import { AppError } from '../../domain/errors';
 import type { AppContext } from '../context';
@@ -32,5 +33,9 @@ export async function authenticate(app: AppContext, access: RouteAccess, koa: Ko
     throw new AppError(token ? 'SESSION_EXPIRED' : 'UNAUTHENTICATED');
   }
   if (access !== 'authenticated' && !access.roles.includes(auth.account.role)) throw new AppError('FORBIDDEN');
+  if (access !== 'authenticated' && access.console) {
+    if (auth.channel !== 'console') throw new AppError('CONSOLE_SESSION_REQUIRED');
+    if (auth.passwordChangeRequired && access.console !== 'password_change') throw new AppError('PASSWORD_CHANGE_REQUIRED');
+  }
   return auth;
 }

@@ -46,7 +46,9 @@ interface Entry {
    * What "own" and "other" mean for this route: a family's student (S1 or S2 / S3), a pending
    * version of class A1 / A2, a notice to class A1 / A2, or class A1 / A2 named in the body.
    */
-  ownership?: 'student' | 'version' | 'notice' | 'class';
+  ownership?: 'student' | 'version' | 'notice' | 'class' | 'school';
+  /** A console route: staff callers sign in to the console (a console session, after the SMS second factor). */
+  console?: true;
   expect: Record<Actor, Cell>;
   body?: (c: CellContext) => unknown;
   query?: string;
@@ -91,6 +93,32 @@ const FAMILY_ONLY_LIST: Record<Actor, Cell> = {
   otherSchoolAdmin: STAFF_DENIED,
   operator: STAFF_DENIED,
 };
+/**
+ * Console routes about one school: school A (own: the school admin's) or school B (other). A school admin sees
+ * their own school only (another: 404, not revealed); an operator every school; nobody else the console (403).
+ */
+const consoleSchool = (ok: Status): Record<Actor, Cell> => ({
+  anonymous: ['401:UNAUTHENTICATED', '401:UNAUTHENTICATED'],
+  parent: [STAFF_DENIED, STAFF_DENIED],
+  student: [STAFF_DENIED, STAFF_DENIED],
+  teacher: [STAFF_DENIED, STAFF_DENIED],
+  headTeacher: [STAFF_DENIED, STAFF_DENIED],
+  schoolAdmin: [ok, '404:NOT_FOUND'],
+  otherSchoolAdmin: ['404:NOT_FOUND', ok],
+  operator: [ok, ok],
+});
+/** Console routes of the signed-in console account itself. */
+const CONSOLE_SELF = (ok: Status): Record<Actor, Cell> => ({
+  anonymous: '401:UNAUTHENTICATED',
+  parent: STAFF_DENIED,
+  student: STAFF_DENIED,
+  teacher: STAFF_DENIED,
+  headTeacher: STAFF_DENIED,
+  schoolAdmin: ok,
+  otherSchoolAdmin: ok,
+  operator: ok,
+});
+
 /** Public routes are answered alike for everyone: an empty body reaches validation, never an access check. */
 const PUBLIC_EMPTY_BODY = all('400:VALIDATION_FAILED');
 
@@ -302,6 +330,28 @@ const MATRIX: Record<string, Entry> = {
 
   // WeChat Pay calls this, signed; anyone else is refused by the signature check, never by a session.
   'POST /api/payments/wechatpay/notify': { expect: all(401) },
+
+  // the console (school admins and operators, console sessions only)
+  'POST /api/console/auth/login': { expect: PUBLIC_EMPTY_BODY },
+  'POST /api/console/auth/verify': { expect: PUBLIC_EMPTY_BODY },
+  'GET /api/console/me': { console: true, expect: CONSOLE_SELF(200) },
+  'POST /api/console/auth/password': {
+    console: true,
+    expect: CONSOLE_SELF('400:CURRENT_PASSWORD_WRONG'),
+    body: () => ({ currentPassword: 'Not-the-password-1', newPassword: 'Blue-river-43' }),
+  },
+  'POST /api/console/auth/logout': { console: true, expect: CONSOLE_SELF(200) },
+  'GET /api/console/schools': { console: true, expect: CONSOLE_SELF(200) },
+  'GET /api/console/schools/:schoolId/funnel': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/schools/:schoolId/classes': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/schools/:schoolId/teachers': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'PUT /api/console/schools/:schoolId/classes/:classId/head-teacher': {
+    console: true,
+    ownership: 'school',
+    // The class of the school asked about, and a teacher of it: its current head teacher again (nothing moves).
+    expect: consoleSchool(200),
+    body: (c) => ({ teacherId: c.which === 'other' ? c.world.accounts.otherSchoolTeacher.id : c.world.accounts.headTeacher.id }),
+  },
 };
 
 const keyOf = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;
@@ -342,14 +392,15 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':id', noticeOf(entry, world, which))
     .replace(':studentId', target?.student.id ?? 'missing-target')
     .replace(':versionId', target?.version.id ?? 'missing-target')
-    .replace(':schoolId', world.schoolA.id)
+    .replace(':schoolId', entry.ownership === 'school' && which === 'other' ? world.schoolB.id : world.schoolA.id)
+    .replace(':classId', entry.ownership === 'school' && which === 'other' ? world.classB1.id : world.classA1.id)
     // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
     .replace(':requestId', '00000000-0000-4000-8000-000000000000');
 }
 
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {
   const target = which ? targetOf(entry, world, actor, which) : undefined;
-  const token = await world.token(actor);
+  const token = await world.token(actor, entry.console ? 'console' : 'h5');
   const path = pathOf(route, entry, world, target, which) + (entry.query ? `?${entry.query}` : '');
   let test = request(app)[route.method](path).set('X-Forwarded-For', randomIp());
   if (token) test = test.set('Authorization', `Bearer ${token}`);
@@ -405,4 +456,30 @@ describe('the authorization matrix', () => {
       .map((label) => ({ cell: label, expected: expected[label], actual: actual[label] }));
     expect(mismatches).toEqual([]);
   });
+});
+
+describe('console routes need a console session', () => {
+  const consoleRoutes = allRoutes.filter((route) => typeof route.access === 'object' && route.access.console);
+
+  test('When the console has routes, then each is in this check', () => {
+    expect(consoleRoutes.length).toBeGreaterThanOrEqual(8);
+  });
+
+  test.each(consoleRoutes.map((route) => [keyOf(route), route] as const))(
+    '%s refuses a school admin and an operator signed in to the apps (no SMS second factor): 403 CONSOLE_SESSION_REQUIRED',
+    async (key, route) => {
+      const world = await buildWorld(h.ctx);
+      const entry = MATRIX[key]!;
+      const answers: string[] = [];
+      for (const actor of ['schoolAdmin', 'operator'] as const) {
+        const token = await world.token(actor, 'h5');
+        const path = pathOf(route, entry, world, undefined, entry.ownership ? 'own' : null);
+        const test = request(app)[route.method](path).set('X-Forwarded-For', randomIp()).set('Authorization', `Bearer ${token}`);
+        const body = entry.body?.({ world, actor, which: entry.ownership ? 'own' : null });
+        const res = route.method === 'get' || route.method === 'delete' ? await test : await test.send((body ?? {}) as object);
+        answers.push(`${res.status}:${(res.body as { error?: { code?: string } }).error?.code ?? ''}`);
+      }
+      expect(answers).toEqual(['403:CONSOLE_SESSION_REQUIRED', '403:CONSOLE_SESSION_REQUIRED']);
+    },
+  );
 });

@@ -17,12 +17,28 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * signed-in accounts of these roles. Ownership (own child, own class) is
  * checked by the service the handler calls.
  */
-export type RouteAccess = 'public' | 'authenticated' | { roles: readonly AccountRole[] };
+export type RouteAccess =
+  | 'public'
+  | 'authenticated'
+  | {
+      roles: readonly AccountRole[];
+      /**
+       * A console route: only a console session (signed in with the SMS second
+       * factor, POST /api/console/auth/verify) is accepted, 403
+       * CONSOLE_SESSION_REQUIRED otherwise; an account whose password must be
+       * changed gets 403 PASSWORD_CHANGE_REQUIRED unless the route is
+       * 'password_change' (the change itself, me, logout).
+       */
+      console?: true | 'password_change';
+    };
 
 /** The signed-in caller, resolved from the bearer token by the authentication step of createApp. */
 export interface AuthState {
   sessionId: string;
   account: { id: string; role: AccountRole; schoolId: string | null };
+  channel?: 'weapp' | 'h5' | 'console';
+  passwordChangeRequired?: boolean;
+  expiresAt?: Date;
 }
 
 export interface RouteResponse {

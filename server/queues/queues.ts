@@ -37,6 +37,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     [QUEUE_NAMES.noticesFanout]: make(QUEUE_NAMES.noticesFanout),
     [QUEUE_NAMES.digests]: make(QUEUE_NAMES.digests),
     [QUEUE_NAMES.guardianRecheck]: make(QUEUE_NAMES.guardianRecheck),
+    [QUEUE_NAMES.consoleStats]: make(QUEUE_NAMES.consoleStats),
   } as Queues;
 }
 

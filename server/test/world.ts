@@ -6,7 +6,7 @@
  *
  *   school A: class A1 (head teacher `headTeacher`), class A2 (head teacher `headTeacher2`),
  *             a `teacher` who heads no class, its `schoolAdmin`
- *   school B: its `otherSchoolAdmin`
+ *   school B: its `otherSchoolAdmin`; class B1 (head teacher `otherSchoolTeacher`)
  *   `operator` (教育卡管理中心)
  *   `parent` with child S1 (class A1, approved, card issued)
  *   `student` account with itself S2 (class A1, approved, card issued)
@@ -49,15 +49,16 @@ export interface World {
   schoolB: School;
   classA1: Class;
   classA2: Class;
-  accounts: Record<SignedInActor | 'headTeacher2' | 'otherParent', Account>;
+  classB1: Class;
+  accounts: Record<SignedInActor | 'headTeacher2' | 'otherParent' | 'otherSchoolTeacher', Account>;
   /** S1 (parent's child), S2 (the student account itself), S3 (another family's child in class A2). */
   students: { parentChild: BuiltSubmission; studentSelf: BuiltSubmission; otherFamilyChild: BuiltSubmission };
   /** Pending versions: VA1 in class A1 (headTeacher's), VA2 in class A2. */
   versions: { ownClass: BuiltSubmission; otherClass: BuiltSubmission };
   /** Class notices: NA1 to class A1 (by headTeacher), NA2 to class A2 (by headTeacher2). */
   notices: { ownClass: string; otherClass: string };
-  /** A fresh session token of the actor (null for anonymous). */
-  token(actor: Actor): Promise<string | null>;
+  /** A fresh session token of the actor (null for anonymous); `console`: a console session (as after the SMS second factor). */
+  token(actor: Actor, channel?: 'h5' | 'console'): Promise<string | null>;
 }
 
 type WorldContext = Pick<AppContext, 'db' | 'pii' | 'config' | 'queues' | 'logger'>;
@@ -98,9 +99,11 @@ export async function buildWorld(ctx: WorldContext): Promise<World> {
     buildAccount(ctx.db, { role: 'operator' }),
     buildAccount(ctx.db, { role: 'parent', ...verifiedPhone(ctx) }),
   ]);
-  const [classA1, classA2] = await Promise.all([
+  const otherSchoolTeacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: schoolB.id });
+  const [classA1, classA2, classB1] = await Promise.all([
     buildClass(ctx.db, { schoolId: schoolA.id, grade: 'P4', headTeacherId: headTeacher!.id }),
     buildClass(ctx.db, { schoolId: schoolA.id, grade: 'P4', headTeacherId: headTeacher2!.id }),
+    buildClass(ctx.db, { schoolId: schoolB.id, grade: 'P4', headTeacherId: otherSchoolTeacher.id }),
   ]);
   const [parentChild, studentSelf, otherFamilyChild, ownClass, otherClass] = await Promise.all([
     approved(ctx, { school: schoolA, klass: classA1, family: parent! }),
@@ -120,21 +123,22 @@ export async function buildWorld(ctx: WorldContext): Promise<World> {
     return created.id;
   };
   const [ownClassNotice, otherClassNotice] = await Promise.all([notice(headTeacher, classA1), notice(headTeacher2, classA2)]);
-  const accounts = { parent, student, teacher, headTeacher, headTeacher2, schoolAdmin, otherSchoolAdmin, operator, otherParent } as World['accounts'];
+  const accounts = { parent, student, teacher, headTeacher, headTeacher2, schoolAdmin, otherSchoolAdmin, operator, otherParent, otherSchoolTeacher } as World['accounts'];
   return {
     schoolA: schoolA!,
     schoolB: schoolB!,
     classA1: classA1!,
     classA2: classA2!,
+    classB1: classB1!,
     accounts,
     students: { parentChild, studentSelf, otherFamilyChild },
     versions: { ownClass, otherClass },
     notices: { ownClass: ownClassNotice, otherClass: otherClassNotice },
-    async token(actor) {
+    async token(actor, channel = 'h5') {
       if (actor === 'anonymous') return null;
       const session = await createSession(ctx.db, ctx, {
         accountId: accounts[actor].id,
-        channel: 'h5',
+        channel,
         meta: { ip: '127.0.0.1', requestId: 'world', userAgent: null },
       });
       return session.token;

@@ -10,6 +10,7 @@ import { SERVICE_VERSION } from '../../services/health-check';
 import { getAppConfig } from './app-config/app-config.route';
 import { authRoutes } from './auth';
 import { commCardRoutes } from './comm-card';
+import { consoleRoutes } from './console';
 import { developmentRoutes } from './dev';
 import { ecardRoutes } from './ecard';
 import { getHealth } from './health/health.route';
@@ -22,7 +23,7 @@ import { schoolRoutes } from './schools';
 import { studentRoutes } from './students';
 import { subscriptionRoutes } from './subscriptions';
 
-const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes];
+const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes, ...consoleRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 

@@ -41,7 +41,23 @@ export interface LoginInput {
   channel: Channel;
 }
 
-export async function login(app: AppContext, input: LoginInput, meta: RequestMeta): Promise<SessionResponse> {
+export type PasswordCheckInput = Omit<LoginInput, 'channel'>;
+
+/** Several accounts matched the password (a shared phone): which one signs in, or null for none. */
+export type AccountPick = (matched: readonly AccountRow[]) => AccountRow | null;
+const exactlyOne: AccountPick = (matched) => (matched.length === 1 ? matched[0]! : null);
+
+/**
+ * The password step of every sign-in (the app's and the console's): the per-IP limit, the account's failure
+ * counter with its captcha and delay, one argon2 verification per candidate, audit of failures. Returns the
+ * active account; its counter is reset, its open recovery requests cancelled and its hash upgraded.
+ */
+export async function checkPassword(
+  app: AppContext,
+  input: PasswordCheckInput,
+  meta: RequestMeta,
+  pick: AccountPick = exactlyOne,
+): Promise<{ account: AccountRow; identifier: ReturnType<typeof parseLoginIdentifier> }> {
   const { limits, loginGuard, captcha } = security(app);
   await limits.loginFailuresPerIp.checkOrThrow(meta.ip);
   const identifier = parseLoginIdentifier(app, input.login);
@@ -70,7 +86,8 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
     if (await verifyPassword(candidate.passwordHash, input.password)) matched.push(candidate);
   }
 
-  if (matched.length !== 1) {
+  const picked = pick(matched);
+  if (!picked) {
     const after = await loginGuard.recordFailure(guardKeys);
     await limits.loginFailuresPerIp.add(meta.ip);
     const known = candidates.length === 1 ? candidates[0]! : null;
@@ -87,13 +104,18 @@ export async function login(app: AppContext, input: LoginInput, meta: RequestMet
     });
   }
 
-  const account = matched[0]!;
+  const account = picked;
   if (account.status !== 'active') throw new AppError('ACCOUNT_DISABLED');
   await loginGuard.reset([accountGuardKey(account.id)]);
   await cancelOpenRecoveryRequests(app, account, 'signed_in', meta);
   if (account.passwordHash && needsRehash(account.passwordHash)) {
     await app.db.update(accounts).set({ passwordHash: await hashPassword(input.password) }).where(eq(accounts.id, account.id));
   }
+  return { account, identifier };
+}
+
+export async function login(app: AppContext, input: LoginInput, meta: RequestMeta): Promise<SessionResponse> {
+  const { account, identifier } = await checkPassword(app, input, meta);
   const session = await startSession(app.db, app, account, input.channel, meta);
   await writeAccountAudit(app.db, meta, {
     action: 'account.login',

@@ -13,6 +13,7 @@
  */
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { SESSION_TTL_DAYS, type AccountRole, type SessionResponse } from '../../../domain/api/auth';
+import type { Config } from '../../../config';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, sessions } from '../../db/schema';
@@ -23,12 +24,34 @@ import type { RequestMeta } from './request-meta';
 export const SESSION_TTL_MS = SESSION_TTL_DAYS * 24 * 3600 * 1000;
 export const SESSION_TOUCH_INTERVAL_MS = 10 * 60 * 1000;
 
-export type Channel = 'weapp' | 'h5';
+export type Channel = 'weapp' | 'h5' | 'console';
+
+/**
+ * How long a session lives: 7 days sliding for the apps; a console session
+ * (school admin, operator, opened with the SMS second factor) idles out after
+ * CONSOLE_SESSION_IDLE_MINUTES and ends CONSOLE_SESSION_MAX_HOURS after its
+ * sign-in at the latest.
+ */
+export function sessionExpiry(config: Pick<Config, 'CONSOLE_SESSION_IDLE_MINUTES' | 'CONSOLE_SESSION_MAX_HOURS'>, channel: Channel, createdAt: Date, now: Date): Date {
+  if (channel !== 'console') return new Date(now.getTime() + SESSION_TTL_MS);
+  const idle = now.getTime() + config.CONSOLE_SESSION_IDLE_MINUTES * 60_000;
+  const absolute = createdAt.getTime() + config.CONSOLE_SESSION_MAX_HOURS * 3600_000;
+  return new Date(Math.min(idle, absolute));
+}
+
+/** Console sessions move their idle expiry at most this often (a tenth of the idle time, at most SESSION_TOUCH_INTERVAL_MS). */
+function touchInterval(config: Pick<Config, 'CONSOLE_SESSION_IDLE_MINUTES'>, channel: Channel): number {
+  return channel === 'console' ? Math.min(SESSION_TOUCH_INTERVAL_MS, config.CONSOLE_SESSION_IDLE_MINUTES * 6_000) : SESSION_TOUCH_INTERVAL_MS;
+}
 
 /** The caller behind a valid token (the HTTP layer's AuthState has this shape). */
 export interface ResolvedSession {
   sessionId: string;
   account: { id: string; role: AccountRole; schoolId: string | null };
+  channel?: Channel;
+  /** The account's password was generated: the console allows only its change. */
+  passwordChangeRequired?: boolean;
+  expiresAt?: Date;
 }
 
 export function sessionTokenHash(app: Pick<AppContext, 'config'>, token: string): string {
@@ -48,7 +71,7 @@ export async function createSession(
 ): Promise<CreatedSession> {
   const now = input.now ?? new Date();
   const token = newToken();
-  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  const expiresAt = sessionExpiry(app.config, input.channel, now, now);
   const [row] = await db
     .insert(sessions)
     .values({
@@ -87,9 +110,13 @@ export async function resolveSession(app: Pick<AppContext, 'config' | 'db'>, tok
     .select({
       sessionId: sessions.id,
       lastSeenAt: sessions.lastSeenAt,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+      channel: sessions.channel,
       accountId: accounts.id,
       role: accounts.role,
       schoolId: accounts.schoolId,
+      passwordChangeRequired: accounts.passwordChangeRequired,
     })
     .from(sessions)
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
@@ -102,13 +129,21 @@ export async function resolveSession(app: Pick<AppContext, 'config' | 'db'>, tok
       ),
     );
   if (!row) return null;
-  if (now.getTime() - row.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+  let expiresAt = row.expiresAt;
+  if (now.getTime() - row.lastSeenAt.getTime() >= touchInterval(app.config, row.channel)) {
+    expiresAt = sessionExpiry(app.config, row.channel, row.createdAt, now);
     await app.db
       .update(sessions)
-      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) })
+      .set({ lastSeenAt: now, expiresAt })
       .where(and(eq(sessions.id, row.sessionId), isNull(sessions.revokedAt)));
   }
-  return { sessionId: row.sessionId, account: { id: row.accountId, role: row.role, schoolId: row.schoolId } };
+  return {
+    sessionId: row.sessionId,
+    account: { id: row.accountId, role: row.role, schoolId: row.schoolId },
+    channel: row.channel,
+    passwordChangeRequired: row.passwordChangeRequired,
+    expiresAt,
+  };
 }
 
 export async function revokeSession(db: DbOrTx, sessionId: string, now = new Date()): Promise<void> {

@@ -80,7 +80,7 @@ async function submit(example: DemoExample) {
 }
 
 describe('demo seed', () => {
-  test('When seeded twice, then the first run creates school, classes, registry and two staff accounts, and the second changes nothing', async () => {
+  test('When seeded twice, then the first run creates school, classes, registry and three staff accounts (head teacher, school admin, operator), and the second changes nothing', async () => {
     const first = await seedDemo(ctx, { now: NOW });
     const before = await snapshot();
     const second = await seedDemo(ctx, { now: NOW });
@@ -91,6 +91,7 @@ describe('demo seed', () => {
     expect(first.accounts.map((a) => [a.username, a.role, a.created])).toEqual([
       ['demo_teacher', 'teacher', true],
       ['demo_admin', 'school_admin', true],
+      ['demo_operator', 'operator', true],
     ]);
     expect(after).toEqual(before);
     expect(second.registry).toMatchObject({ inserted: 0, updated: 0, unchanged: 300, imported: false });
@@ -118,6 +119,11 @@ describe('demo seed', () => {
     expect(text).not.toContain('转人工审核');
     expect(text).toContain(`监护人手机号 ${first.matchExamples[0]!.guardianPhone}`);
     expect(formatDemoSeedSummary(second)).not.toContain(first.accounts[0]!.password!);
+    // The console's accounts are printed with their passwords, and where to sign in.
+    expect(text).toContain(first.accounts[2]!.password!);
+    expect(text).toContain('/console');
+    const [operator] = await ctx.db.select().from(accounts).where(eq(accounts.usernameKey, 'demo_operator'));
+    expect(operator).toMatchObject({ role: 'operator', schoolId: null, phoneCipher: expect.any(String) });
   });
 
   test('When a newcomer submits the printed examples, then the three match and the fourth goes to the demo head teacher', async () => {

@@ -42,6 +42,8 @@ export type DemoSeedContext = Pick<AppContext, 'db' | 'pii' | 'config'>;
 
 export const DEMO_TEACHER_USERNAME = 'demo_teacher';
 export const DEMO_ADMIN_USERNAME = 'demo_admin';
+/** The card centre's demo operator (the console at /console; no school). */
+export const DEMO_OPERATOR_USERNAME = 'demo_operator';
 
 export class DemoSeedRefused extends Error {
   constructor() {
@@ -51,7 +53,7 @@ export class DemoSeedRefused extends Error {
 }
 
 export interface DemoAccountResult {
-  role: Extract<AccountRole, 'teacher' | 'school_admin'>;
+  role: Extract<AccountRole, 'teacher' | 'school_admin' | 'operator'>;
   username: string;
   displayName: string | null;
   phoneMasked: string | null;
@@ -120,7 +122,7 @@ async function unusedDemoPhone(ctx: DemoSeedContext): Promise<string> {
 
 async function ensureAccount(
   ctx: DemoSeedContext,
-  spec: { role: 'teacher' | 'school_admin'; username: string; displayName: string; schoolId: string; headClassId?: string },
+  spec: { role: 'teacher' | 'school_admin' | 'operator'; username: string; displayName: string; schoolId: string | null; headClassId?: string },
 ): Promise<DemoAccountResult> {
   const key = usernameKey(spec.username);
   const [existing] = await ctx.db
@@ -207,6 +209,12 @@ export async function seedDemo(ctx: DemoSeedContext, options: { now?: Date } = {
     displayName: '示范小学管理员',
     schoolId: school.id,
   });
+  const operator = await ensureAccount(ctx, {
+    role: 'operator',
+    username: DEMO_OPERATOR_USERNAME,
+    displayName: '教育卡管理中心（示范）',
+    schoolId: null,
+  });
 
   const inHeadClass = rows.filter((r) => r.grade === DEMO_HEAD_CLASS.grade && r.className === DEMO_HEAD_CLASS.name);
   const matchExamples = inHeadClass.filter((r) => r.registryStatus === '在籍').slice(0, 3).map(example);
@@ -223,7 +231,7 @@ export async function seedDemo(ctx: DemoSeedContext, options: { now?: Date } = {
       imported: needsImport,
     },
     classesCreated: run.classesCreated,
-    accounts: [teacher, admin],
+    accounts: [teacher, admin, operator],
     matchExamples,
     reviewExample: example(transient),
   };
@@ -242,7 +250,7 @@ export function formatDemoSeedSummary(result: DemoSeedResult): string {
     '账号：',
   );
   for (const a of result.accounts) {
-    const role = a.role === 'teacher' ? `班主任（${demoClassLabel(DEMO_HEAD_CLASS)}）` : '学校管理员';
+    const role = a.role === 'teacher' ? `班主任（${demoClassLabel(DEMO_HEAD_CLASS)}）` : a.role === 'school_admin' ? '学校管理员' : '教育卡管理中心';
     const phone = a.phoneMasked ? `，手机 ${a.phoneMasked}` : '';
     lines.push(
       a.created
@@ -250,6 +258,7 @@ export function formatDemoSeedSummary(result: DemoSeedResult): string {
         : `  ${role}  用户名 ${a.username}${phone}  （已存在，未改动；密码在首次生成时显示过）`,
     );
   }
+  lines.push('  学校管理员和教育卡管理中心在管理后台 /console 登录：密码之后需输入发到绑定手机的短信验证码（开发环境在开发收件箱查看）。');
   const describe = (e: DemoExample) =>
     `${e.name}  身份证号 ${e.residentId}  ${e.schoolName}  ${e.gradeLabel}  ${e.className}  监护人手机号 ${e.guardianPhone}`;
   lines.push('', '用所示监护人手机号注册家长账号，再按下列信息提交，学籍比对会自动通过：');

@@ -39,7 +39,7 @@ import type { Tx } from '../../db/client';
 import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { sealProfileSnapshot } from '../profile-snapshot';
-import { auditValues, loadOwnStudent, openVersionContent, writeAudit, type Actor } from './profile-content';
+import { auditValues, loadOwnStudent, openVersionContent, type Actor } from './profile-content';
 import { statusLabel } from './students';
 
 /** Statuses of a version that is still being matched or reviewed. */

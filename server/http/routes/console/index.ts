@@ -1,0 +1,16 @@
+import type { AnyRoute } from '../../route';
+import { getConsoleMe, postConsoleLogin, postConsoleLogout, postConsolePassword, postConsoleVerify } from './console-auth.route';
+import { getConsoleSchoolClasses, getConsoleSchoolFunnel, getConsoleSchools, getConsoleSchoolTeachers, putConsoleHeadTeacher } from './console-schools.route';
+
+export const consoleRoutes: AnyRoute[] = [
+  postConsoleLogin,
+  postConsoleVerify,
+  getConsoleMe,
+  postConsolePassword,
+  postConsoleLogout,
+  getConsoleSchools,
+  getConsoleSchoolFunnel,
+  getConsoleSchoolClasses,
+  getConsoleSchoolTeachers,
+  putConsoleHeadTeacher,
+];
