@@ -8,6 +8,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { AppError } from '../../domain/errors';
 import type { AppContext } from '../context';
+import { httpMetrics } from '../metrics/http-metrics';
 import { cors } from './middlewares/cors';
 import { errorHandler } from './middlewares/error-handler';
 import { jsonBody } from './middlewares/json-body';
@@ -31,6 +32,7 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
     });
   }
 
+  koa.use(httpMetrics(app.metrics));
   koa.use(requestContext(app.logger));
   koa.use(securityHeaders({ hsts: app.config.NODE_ENV === 'production' }));
   koa.use(cors(app.config.CORS_ORIGINS));

@@ -12,7 +12,7 @@ import { authRoutes } from './auth';
 import { commCardRoutes } from './comm-card';
 import { developmentRoutes } from './dev';
 import { ecardRoutes } from './ecard';
-import { getHealth } from './health/health.route';
+import { healthRoutes } from './health/health.route';
 import { meRoutes } from './me';
 import { noticeRoutes } from './notices';
 import { paymentRoutes } from './payments';
@@ -21,7 +21,7 @@ import { schoolRoutes } from './schools';
 import { studentRoutes } from './students';
 import { subscriptionRoutes } from './subscriptions';
 
-const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes];
+const resourceRoutes: AnyRoute[] = [...healthRoutes, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 
