@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import { AppError } from '../../domain/errors';
 import type { AppContext } from '../context';
 import { httpMetrics } from '../metrics/http-metrics';
+import { apiDocs } from './middlewares/api-docs';
 import { cors } from './middlewares/cors';
 import { errorHandler } from './middlewares/error-handler';
 import { jsonBody } from './middlewares/json-body';
@@ -44,6 +45,8 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
   // Routes that verify a signature over their exact body read it themselves.
   const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
   koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
+  // The docs UI of /api/openapi.json, outside production only (middlewares/api-docs.ts).
+  if (app.config.NODE_ENV !== 'production') koa.use(apiDocs());
   koa.use(router.routes());
   koa.use(async function apiNotFound(ctx, next) {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
