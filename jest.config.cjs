@@ -1,7 +1,7 @@
 /** Unit and integration tests: colocated *.test.ts files, transpiled by SWC (tsc type-checks separately). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/config', '<rootDir>/domain', '<rootDir>/server', '<rootDir>/jobs', '<rootDir>/tools'],
+  roots: ['<rootDir>/config', '<rootDir>/domain', '<rootDir>/server', '<rootDir>/jobs', '<rootDir>/tools', '<rootDir>/deploy'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j)sx?$': [

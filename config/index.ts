@@ -160,6 +160,17 @@ export const VARIABLES = {
     description: 'Largest JSON request body accepted, e.g. 100kb.',
     devDefault: '100kb',
   },
+  METRICS_PORT: {
+    schema: int(0, 65535),
+    description:
+      'Port of the metrics listener (GET /metrics in Prometheus text format; a worker process also answers /health/live and /health/ready there); 0 = no listener. Never expose it publicly.',
+    devDefault: '0',
+  },
+  METRICS_HOST: {
+    schema: z.string().min(1),
+    description: 'Interface the metrics listener binds to: loopback by default; the pod address (0.0.0.0) under Kubernetes, where only Prometheus and the kubelet reach it.',
+    devDefault: '127.0.0.1',
+  },
   DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     description: 'PostgreSQL connection URL; when unset, an embedded PGlite database in PGLITE_DATA_DIR is used.',

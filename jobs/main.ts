@@ -7,6 +7,9 @@
 import { config, ConfigError } from '../config';
 import { closeContext, createContext, type AppContext } from '../server/context';
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
+import { startMetricsListener } from '../server/metrics/server';
+import { instrument } from '../server/metrics/events';
+import { startHeartbeat } from '../server/services/worker-heartbeat';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay/outbox-relay';
 import { startRegistryMatchWorker } from './registry-matching/registry-match.worker';
 import { startCleanupWorker } from './cleanup/cleanup.worker';
@@ -56,8 +59,14 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   const noticesFanout = startNoticesFanoutWorker(ctx);
   const relayOptions = options.notificationRelay ?? (ctx.config.NODE_ENV === 'test' ? false : {});
   const notificationRelay = relayOptions === false ? undefined : new NotificationRelay(ctx, relayOptions);
+  // Automatic decisions, counted where the job completes (a re-delivered job that changed nothing is not counted).
+  registryMatch.worker.on('completed', (_job, result) => {
+    if (result.changed) instrument.decision({ decider: 'registry', outcome: result.status });
+  });
   relay.start();
   notificationRelay?.start();
+  // What the API's readiness and the metrics count as a live worker process.
+  const heartbeat = startHeartbeat(ctx.redis, ctx.config.QUEUE_PREFIX);
   const schedulers = (options.schedulers ?? ctx.config.NODE_ENV !== 'test') ? registerSchedulers(ctx) : undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -66,6 +75,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
         await schedulers?.stop();
         await Promise.all([relay.stop(), notificationRelay?.stop()]);
         await Promise.all([registryMatch.close(), ...housekeeping.map((w) => w.close()), messaging.close(), noticesFanout.close()]);
+        await heartbeat.stop();
       })();
       return closing;
     },
@@ -104,14 +114,17 @@ function registerSchedulers(ctx: AppContext): { stop(): Promise<void> } {
 }
 
 async function main(): Promise<void> {
-  const ctx = await createContext(config());
+  const ctx = await createContext(config(), { service: 'worker' });
   const workers = await startWorkers(ctx);
+  // The worker's only HTTP port: /metrics and its probes (/health/live, /health/ready).
+  const metrics = await startMetricsListener(ctx, { workers: false });
   onShutdownSignal(ctx.logger, [
+    { name: 'metrics', run: async () => metrics?.close() },
     { name: 'workers', run: () => workers.close() },
     { name: 'connections', run: () => closeContext(ctx) },
   ]);
   ctx.logger.info(
-    { database: ctx.database.kind, queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
+    { database: ctx.database.kind, metrics: metrics ? `${metrics.url}/metrics` : 'off (METRICS_PORT=0)', queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
     'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, sweeper, semester-reset, reminders, cleanup)',
   );
 }

@@ -5,6 +5,7 @@
  *
  *   dist/server/api.cjs      ← server/main.ts
  *   dist/server/worker.cjs   ← jobs/main.ts
+ *   dist/server/migrate.cjs  ← tools/db-migrate.ts (the migration Job of deploy/)
  *   dist/server/migrations/  ← server/db/migrations (read beside the bundle)
  *
  * One CommonJS file per process, our code bundled and the npm packages left
@@ -24,7 +25,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
 const outDir = path.resolve(root, values.outdir ?? path.join('dist', 'server'));
 
-const entries = { api: 'server/main.ts', worker: 'jobs/main.ts' };
+const entries = { api: 'server/main.ts', worker: 'jobs/main.ts', migrate: 'tools/db-migrate.ts' };
 
 fs.rmSync(outDir, { recursive: true, force: true });
 await build({

@@ -15,6 +15,8 @@ import { createSmsSender } from './integrations/sms';
 import type { SmsSender } from './integrations/sms/sms-sender';
 import { createWechatClient } from './integrations/wechat';
 import type { WechatClient } from './integrations/wechat/wechat-client';
+import { createMetrics, type Metrics, type MetricsService } from './metrics/metrics';
+import { countLiveWorkers } from './services/worker-heartbeat';
 
 export interface AppContext {
   config: Config;
@@ -27,18 +29,32 @@ export interface AppContext {
   queues: Queues;
   sms: SmsSender;
   wechat: WechatClient;
+  /** The Prometheus registry of this process and its instruments (server/metrics). */
+  metrics: Metrics;
 }
 
-export async function createContext(config: Config, options: { logger?: Logger; database?: Database } = {}): Promise<AppContext> {
+export interface ContextOptions {
+  logger?: Logger;
+  database?: Database;
+  /** Which process this is, the `service` label of its metrics: api, worker, or all (npm start, tests). */
+  service?: MetricsService;
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, ...(config.LOG_FILE ? { file: config.LOG_FILE } : {}) });
+  // Node's default process metrics start observers per registry: left out of the test suites, which open many contexts.
+  const metrics = createMetrics({ service: options.service ?? 'all', defaultMetrics: config.NODE_ENV !== 'test' });
   const database =
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
       pgliteDataDir: config.PGLITE_DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
+      onQuery: (seconds, failed) => metrics.dbQueryDuration.observe({ result: failed ? 'error' : 'ok' }, seconds),
     }));
   const redis = createRedis(config.REDIS_URL, 'producer');
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  metrics.watch({ database, queues, workersAlive: () => countLiveWorkers(redis, config.QUEUE_PREFIX) });
   return {
     config,
     database,
@@ -46,14 +62,16 @@ export async function createContext(config: Config, options: { logger?: Logger; 
     pii: piiCipherFromConfig(config),
     logger,
     redis,
-    queues: createQueues(redis, config.QUEUE_PREFIX),
+    queues,
     sms: createSmsSender(config, { redis, logger }),
     wechat: createWechatClient(config, { redis, logger }),
+    metrics,
   };
 }
 
 /** Close what createContext opened: queues and Redis before the database. */
 export async function closeContext(ctx: AppContext, options: { keepDatabase?: boolean } = {}): Promise<void> {
+  ctx.metrics.close();
   await closeQueues(ctx.queues).catch(() => undefined);
   ctx.redis.disconnect();
   if (!options.keepDatabase) await ctx.database.close();

@@ -11,6 +11,7 @@ import { migrateDatabase } from '../server/db/migrate';
 import { developmentModeNotice, UnsafeDeploymentError } from '../server/http/deployment';
 import { startApi } from '../server/http/server';
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
+import { startMetricsListener } from '../server/metrics/server';
 import { startWorkers } from '../jobs/main';
 import { startDevFakes } from './fake-wechat/dev-fakes';
 import { startDevFakeWechatPay } from './fake-wechatpay/dev';
@@ -35,8 +36,10 @@ async function main(): Promise<void> {
   // NODE_ENV=test only for the jest suites that share one database).
   const workers = await startWorkers(ctx, { notificationRelay: {} });
   const api = await startApi(ctx);
+  const metrics = await startMetricsListener(ctx, { workers: true });
   onShutdownSignal(ctx.logger, [
     { name: 'http', run: () => api.close() },
+    { name: 'metrics', run: async () => metrics?.close() },
     { name: 'workers', run: () => workers.close() },
     { name: 'connections', run: () => closeContext(ctx) },
     { name: 'fakes', run: async () => fakes?.close() },

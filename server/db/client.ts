@@ -20,8 +20,20 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Round trip to the database; throws when it does not answer. */
   ping(): Promise<void>;
+  /** Connection pool state (node-postgres only), for the metrics. */
+  stats?(): PoolStats;
   close(): Promise<void>;
 }
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+/** Called after each statement sent through the pool (node-postgres only): its duration and whether it failed. */
+export type QueryObserver = (seconds: number, failed: boolean) => void;
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;
@@ -29,6 +41,8 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** Extra name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Statement timing for the metrics (server/metrics). */
+  onQuery?: QueryObserver;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -56,6 +70,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // broken client is not queryable any more, so the pool discards it when it is released.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    if (options.onQuery) timeQueries(client, options.onQuery);
   });
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   return {
@@ -64,7 +79,37 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await pool.query('select 1');
     },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * Wrap one pooled client's query() to time every statement, in both of pg's call styles (the pool calls it
+ * with a callback, drizzle's transactions with a promise). Submittables (COPY streams, cursors) pass through.
+ */
+function timeQueries(client: import('pg').PoolClient, observe: QueryObserver): void {
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const first = args[0] as { submit?: unknown } | undefined;
+    if (first && typeof first.submit === 'function') return original(...args);
+    const started = performance.now();
+    const done = (failed: boolean) => observe((performance.now() - started) / 1000, failed);
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (err: unknown, res: unknown) => {
+        done(Boolean(err));
+        (callback as (e: unknown, r: unknown) => void)(err, res);
+      };
+      return original(...args);
+    }
+    const result = original(...args) as Promise<unknown> | undefined;
+    result?.then?.(
+      () => done(false),
+      () => done(true),
+    );
+    return result;
   };
 }
 

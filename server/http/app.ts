@@ -8,6 +8,8 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { AppError } from '../../domain/errors';
 import type { AppContext } from '../context';
+import { httpMetrics } from '../metrics/http-metrics';
+import { apiDocs } from './middlewares/api-docs';
 import { cors } from './middlewares/cors';
 import { errorHandler } from './middlewares/error-handler';
 import { jsonBody } from './middlewares/json-body';
@@ -34,6 +36,7 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
     });
   }
 
+  koa.use(httpMetrics(app.metrics));
   koa.use(requestContext(app.logger));
   koa.use(securityHeaders({ hsts: app.config.NODE_ENV === 'production' }));
   koa.use(cors(app.config.CORS_ORIGINS));
@@ -46,6 +49,8 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
   const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
   koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
   koa.use(developmentGuard(app.config));
+  // The docs UI of /api/openapi.json, outside production only (middlewares/api-docs.ts).
+  if (app.config.NODE_ENV !== 'production') koa.use(apiDocs());
   koa.use(router.routes());
   koa.use(async function apiNotFound(ctx, next) {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();

@@ -139,6 +139,8 @@ function submissionFor(c: CellContext) {
 const MATRIX: Record<string, Entry> = {
   // system
   'GET /api/health': { expect: all(200) },
+  'GET /api/health/live': { expect: all(200) },
+  'GET /api/health/ready': { expect: all(200) },
   'GET /api/app-config': { expect: all(200) },
   'GET /api/openapi.json': { expect: all(200) },
   'GET /api/dev/inbox': { expect: all(200) },

@@ -13,7 +13,11 @@
  * next successful sign-in when these change.
  */
 import { randomBytes } from 'node:crypto';
-import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
+import { hash, verify as argonVerify, type Algorithm, type Options } from '@node-rs/argon2';
+import { timeArgon2 } from '../metrics/events';
+
+/** Every verification is timed into educard_argon2_duration_seconds (server/metrics/events.ts). */
+const verify = (stored: string, password: string) => timeArgon2('verify', () => argonVerify(stored, password));
 
 /** Algorithm.Argon2id (a const enum, which isolated modules cannot read). */
 const ARGON2ID = 2 as Algorithm;
@@ -28,7 +32,7 @@ export const ARGON2_OPTIONS: Readonly<Options> = Object.freeze({
 const PARAMS_SEGMENT = `m=${ARGON2_OPTIONS.memoryCost},t=${ARGON2_OPTIONS.timeCost},p=${ARGON2_OPTIONS.parallelism}`;
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return timeArgon2('hash', () => hash(password, ARGON2_OPTIONS));
 }
 
 let dummyHash: Promise<string> | undefined;

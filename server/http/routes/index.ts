@@ -13,7 +13,7 @@ import { commCardRoutes } from './comm-card';
 import { consoleRoutes } from './console';
 import { developmentRoutes } from './dev';
 import { ecardRoutes } from './ecard';
-import { getHealth } from './health/health.route';
+import { healthRoutes } from './health/health.route';
 import { meRoutes } from './me';
 import { noticeRoutes } from './notices';
 import { paymentRoutes } from './payments';
@@ -23,7 +23,7 @@ import { schoolRoutes } from './schools';
 import { studentRoutes } from './students';
 import { subscriptionRoutes } from './subscriptions';
 
-const resourceRoutes: AnyRoute[] = [getHealth, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes, ...consoleRoutes];
+const resourceRoutes: AnyRoute[] = [...healthRoutes, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes, ...consoleRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 

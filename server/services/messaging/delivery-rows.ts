@@ -18,6 +18,7 @@ import type { AppContext } from '../../context';
 import { rowsOf } from '../../db/client';
 import { messageDeliveries } from '../../db/schema';
 import type { Channel } from './channels';
+import { instrument } from '../../metrics/events';
 
 export type DeliveryRow = typeof messageDeliveries.$inferSelect;
 
@@ -116,6 +117,16 @@ export async function skipDeliveries(ctx: Db, rows: readonly SkipRow[]): Promise
       set: { status: 'skipped', errmsg: sql`excluded.errmsg`, errcode: sql`excluded.errcode`, updatedAt: sql`now()` },
       setWhere: sql`${messageDeliveries.status} = 'queued'`,
     });
+  const counts = new Map<string, { channel: string; errcode: number | null; count: number }>();
+  for (const r of rows) {
+    const key = `${r.channel}/${r.errcode ?? ''}`;
+    const entry = counts.get(key) ?? { channel: r.channel, errcode: r.errcode ?? null, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  for (const { channel, errcode, count } of counts.values()) {
+    instrument.delivery({ channel, status: 'skipped', errcode, count });
+  }
 }
 
 /** The outcome of one delivery row, and what it changes beside the row. */
@@ -154,7 +165,7 @@ export async function writeDeliveryRecords(ctx: Db, records: readonly DeliveryRe
   for (const r of records) if (r.noticeDelivered) delivered.set(`${r.noticeDelivered.noticeId}:${r.noticeDelivered.accountId}`, r.noticeDelivered);
 
   const list = <T, U>(items: Iterable<T>, pick: (item: T) => U) => sql.param([...items].map(pick));
-  await ctx.db.execute(sql`
+  const result = await ctx.db.execute(sql`
     with v as (
       select * from unnest(
         ${list(records, (r) => r.deliveryId)}::uuid[], ${list(records, (r) => r.status)}::text[], ${list(records, (r) => r.errcode)}::int[],
@@ -172,7 +183,7 @@ export async function writeDeliveryRecords(ctx: Db, records: readonly DeliveryRe
         next_attempt_at = v.next_attempt_at,
         updated_at = now()
       from v where m.id = v.id
-      returning m.id
+      returning m.id, m.channel, v.status, v.errcode
     ),
     g as (
       select * from unnest(
@@ -195,7 +206,10 @@ export async function writeDeliveryRecords(ctx: Db, records: readonly DeliveryRe
       from r where n.notice_id = r.notice_id and n.account_id = r.account_id and n.delivered_at is null
       returning 1
     )
-    select count(*) from d`);
+    select channel, status, errcode, count(*)::int as n from d group by channel, status, errcode`);
+  for (const row of rowsOf<{ channel: string; status: string; errcode: number | null; n: number }>(result)) {
+    instrument.delivery({ channel: row.channel, status: row.status, errcode: row.errcode === null ? null : Number(row.errcode), count: Number(row.n) });
+  }
 }
 
 /** Most records written by one statement. */

@@ -7,6 +7,7 @@ import type { AccountRole } from '../../../domain/api/auth';
 import type { DbOrTx } from '../../db/client';
 import { auditLog } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
+import { instrument } from '../../metrics/events';
 
 export type PaymentAuditAction =
   | 'payment.order_created'
@@ -42,4 +43,30 @@ export async function writePaymentAudit(db: DbOrTx, entry: PaymentAuditEntry): P
     detail: entry.detail ?? null,
     success: entry.success ?? true,
   });
+  const state = paymentState(entry);
+  if (state) instrument.payment({ state });
+}
+
+/** The state an audited payment step enters, for educard_payments_total (null: not a state change). */
+function paymentState(entry: PaymentAuditEntry): string | null {
+  switch (entry.action) {
+    case 'payment.order_created':
+      return 'created';
+    case 'payment.prepay_failed':
+      return 'prepay_failed';
+    case 'payment.paid':
+      return 'paid';
+    case 'payment.flagged':
+      return 'flagged';
+    case 'payment.closed':
+      return 'closed';
+    case 'payment.refund_requested':
+      return 'refund_requested';
+    case 'payment.refund_updated': {
+      const to = entry.detail?.to;
+      return typeof to === 'string' && /^[a-z_]{1,20}$/.test(to) ? `refund_${to}` : null;
+    }
+    default:
+      return null;
+  }
 }

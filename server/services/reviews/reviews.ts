@@ -37,6 +37,7 @@ import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApp
 import { studentStatusPagePath, writeNotification } from '../notifications/notifications';
 import { assertMayReview, reviewerClasses, type Reviewer } from './review-scope';
 import { disputeSides, guardianEvidenceOf } from './guardian-evidence';
+import { instrument } from '../../metrics/events';
 
 /** Context of registry_records.resident_id_cipher (as written by the registry import). */
 const REGISTRY_RESIDENT_ID_CONTEXT = 'registry_records.resident_id';
@@ -317,7 +318,7 @@ export async function decideReview(
   meta: RequestMeta,
 ): Promise<DecisionResult> {
   try {
-    return await ctx.db.transaction(async (tx) => {
+    const result = await ctx.db.transaction(async (tx) => {
       const [ref] = await tx.select({ studentId: profileVersions.studentId }).from(profileVersions).where(eq(profileVersions.id, versionId));
       if (!ref) throw new AppError('NOT_FOUND');
       await tx.select({ id: students.id }).from(students).where(eq(students.id, ref.studentId)).for('update');
@@ -371,6 +372,8 @@ export async function decideReview(
       });
       return { versionId: version.id, status, statusLabel: stateLabel(status), cardNumber: family!.cardNumber, reviewReason: decision.reason };
     });
+    instrument.decision({ decider: 'reviewer', outcome: result.status });
+    return result;
   } catch (err) {
     if (err instanceof IdAlreadyApprovedError) {
       await writeAudit(ctx.db, meta, {
