@@ -25,7 +25,7 @@ export function LoginPage() {
   const [step, setStep] = useState<'password' | 'sms'>('password');
   const [credentials, setCredentials] = useState<Credentials | null>(null);
   const [challenge, setChallenge] = useState<ConsoleChallengeResponse | null>(null);
-  const [captcha, setCaptcha] = useState<{ id: string; svg: string } | null>(null);
+  const [captcha, setCaptcha] = useState<{ id: string; image: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [resendIn, setResendIn] = useState(0);
@@ -44,7 +44,7 @@ export function LoginPage() {
 
   async function loadCaptcha() {
     const c = await api.get('/api/auth/captcha', CaptchaResponseSchema);
-    setCaptcha({ id: c.captchaId, svg: c.svg });
+    setCaptcha({ id: c.captchaId, image: c.image });
   }
 
   async function sendPassword(values: Credentials) {
@@ -117,7 +117,7 @@ export function LoginPage() {
                       <Input placeholder="图形验证码" />
                     </Form.Item>
                     <Button onClick={loadCaptcha} style={{ padding: 0, height: 40 }} aria-label="换一张">
-                      <img alt="图形验证码" src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(captcha.svg)}`} height={38} />
+                      <img alt="图形验证码" src={captcha.image} height={38} />
                     </Button>
                   </Space.Compact>
                 </Form.Item>
