@@ -166,9 +166,13 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ currentPassword: 'Not-the-password-1', newPassword: 'Blue-river-43' }),
   },
   'POST /api/me/wechat': { expect: signedIn(200), body: () => ({ code: `dev:o${randomBytes(10).toString('hex')}` }) },
-  // The world's accounts have no phone: reaching the use case answers PHONE_NOT_BOUND.
-  'POST /api/me/phone/code': { expect: signedIn('409:PHONE_NOT_BOUND') },
-  'POST /api/me/phone': { expect: signedIn('409:PHONE_NOT_BOUND'), body: () => ({ oldSmsCode: '000000', newPhone: randomMobile(), newSmsCode: '000000' }) },
+  // The world's families have a verified phone (their guardian evidence): a code is sent, and a made-up code is
+  // refused; its staff accounts have none: reaching the use case answers PHONE_NOT_BOUND.
+  'POST /api/me/phone/code': { expect: { ...signedIn('409:PHONE_NOT_BOUND'), parent: 200, student: 200 } },
+  'POST /api/me/phone': {
+    expect: { ...signedIn('409:PHONE_NOT_BOUND'), parent: '400:SMS_CODE_INVALID', student: '400:SMS_CODE_INVALID' },
+    body: () => ({ oldSmsCode: '000000', newPhone: randomMobile(), newSmsCode: '000000' }),
+  },
   'POST /api/me/recovery-requests/cancel': { expect: signedIn(200) },
 
   // manual account recovery (人工找回) as the staff decide it; a request out of scope and an unknown one are alike 404

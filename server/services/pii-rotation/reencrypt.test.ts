@@ -11,7 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import request from 'supertest';
 import { PiiCipher } from '../../crypto/pii';
 import { rowsOf } from '../../db/client';
-import { accounts, commCardBindings, profileDrafts } from '../../db/schema';
+import { accounts, commCardBindings, notifications, profileDrafts, recoveryRequests } from '../../db/schema';
 import { createApp } from '../../http/app';
 import { createScratchTestContext } from '../../test/scratch-database';
 import { createTestContext, type TestContext } from '../../test/context';
@@ -31,7 +31,7 @@ const blindIndexKey = randomBytes(32).toString('base64');
 let before: TestContext;
 let after: TestContext | undefined;
 let built: BuiltSubmission;
-const plain = { teacherPhone: '13912345678', teacherId: '110101198001011234', bindingPhone: '13800138000' };
+const plain = { teacherPhone: '13912345678', teacherId: '110101198001011234', bindingPhone: '13800138000', oldPhone: '13700137000', recoveryPhone: '13600136000' };
 
 beforeAll(async () => {
   before = await createScratchTestContext({ PII_ENCRYPTION_KEYS: `k1:${k1}`, PII_CURRENT_KEY_ID: 'k1', PII_BLIND_INDEX_KEY: blindIndexKey });
@@ -51,6 +51,23 @@ beforeAll(async () => {
     accountId: built.family.id,
     phoneCipher: before.pii.encrypt(plain.bindingPhone, 'comm_card_bindings.phone'),
     phoneIndex: before.pii.blindIndex('phone', plain.bindingPhone),
+  });
+  // An account-security notice to the old phone, and a manual recovery request with its new phone.
+  await before.db.insert(notifications).values({
+    accountId: built.family.id,
+    kind: 'account.security',
+    data: {},
+    dedupKey: `rotation-${randomBytes(6).toString('hex')}`,
+    dispatchedAt: new Date(),
+    smsPhoneCipher: before.pii.encrypt(plain.oldPhone, 'notifications.sms_phone'),
+  });
+  await before.db.insert(recoveryRequests).values({
+    accountId: built.family.id,
+    schoolIds: [built.school.id],
+    classIds: [],
+    newPhoneCipher: before.pii.encrypt(plain.recoveryPhone, 'recovery_requests.new_phone'),
+    newPhoneIndex: before.pii.blindIndex('phone', plain.recoveryPhone),
+    note: '手机丢失',
   });
 });
 

@@ -41,7 +41,7 @@ async function approvedFamily(school: School, klass: Class) {
   const created = await h.api.post('/api/students', family.token);
   const studentId = created.body.id as string;
   const body = submissionBody({ school, klass });
-  await registryFor(h, body, school, klass);
+  await registryFor(h, body, school, klass, { guardianPhones: [family.phone] });
   const res = await h.api.post(`/api/students/${studentId}/submissions`, family.token, body);
   expect(res.status).toBe(201);
   expect((await h.relayAndMatch(res.body.versionId)).status).toBe('approved');
