@@ -51,7 +51,7 @@ test.beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   api = await playwrightRequest.newContext({ baseURL: test.info().project.use.baseURL });
   teacher = await activateTeacher(api, await importSchool(school, '2班', [{ child, className: '2班' }]));
-  const registered = await registerFamily(api);
+  const registered = await registerFamily(api, child.guardianPhone!);
   const submitted = await submitChild(api, registered, school, child, '2班');
   family = { ...registered, ...submitted };
   await waitForStatus(api, family, family.studentId, 'approved');

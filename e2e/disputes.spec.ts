@@ -110,7 +110,8 @@ test('a stranger claim goes to review, is approved anyway; the real family dispu
   const strangerPage = await signedInPage(browser, stranger.token, problems);
   await strangerPage.goto(`/#/pages/ecard/index?studentId=${strangerClaim.studentId}`);
   await expect(visible(strangerPage, '[data-testid=ecard]')).toHaveAttribute('data-status', 'revoked');
-  await expect(visible(strangerPage, '[data-testid=ecard-no-qr]')).toContainText('电子教育卡已注销');
+  await expect(visible(strangerPage, '[data-testid=ecard-no-qr]')).toContainText('电子教育卡已撤销');
+  await expect(visible(strangerPage, '[data-testid=ecard-no-qr]')).toContainText('教育卡已转至另一账号');
   await shot(strangerPage, '04-stranger-ecard-revoked');
   const familyPage = await signedInPage(browser, family.token, problems);
   await familyPage.goto(`/#/pages/ecard/index?studentId=${claim.studentId}`);
