@@ -819,13 +819,8 @@ export const recoveryRequests = pgTable(
  * those classes from their indexed rows (students_class_status_idx,
  * profile_versions_class_status_idx), a few seconds behind.
  */
-export const consoleClassStats = pgTable(
-  'console_class_stats',
-  {
-    // No foreign keys: a derived row must never stand in the way of deleting a class or a school.
-    classId: uuid('class_id').primaryKey(),
-    schoolId: uuid('school_id').notNull(),
-    grade: text('grade').notNull(),
+/** The authentication funnel's counters, the same for a class row and a school row (fresh builders per table). */
+const funnelColumns = () => ({
     registered: integer('registered').notNull().default(0),
     submitted: integer('submitted').notNull().default(0),
     autoApproved: integer('auto_approved').notNull().default(0),
@@ -835,6 +830,16 @@ export const consoleClassStats = pgTable(
     reconfirmOutstanding: integer('reconfirm_outstanding').notNull().default(0),
     oldestPendingSince: timestamp('oldest_pending_since', { withTimezone: true }),
     updatedAt: updatedAt(),
+});
+
+export const consoleClassStats = pgTable(
+  'console_class_stats',
+  {
+    // No foreign keys: a derived row must never stand in the way of deleting a class or a school.
+    classId: uuid('class_id').primaryKey(),
+    schoolId: uuid('school_id').notNull(),
+    grade: text('grade').notNull(),
+    ...funnelColumns(),
   },
   (t) => [
     index('console_class_stats_school_idx').on(t.schoolId, t.grade),
@@ -849,15 +854,7 @@ export const consoleSchoolStats = pgTable(
   {
     schoolId: uuid('school_id').primaryKey(),
     classes: integer('classes').notNull().default(0),
-    registered: integer('registered').notNull().default(0),
-    submitted: integer('submitted').notNull().default(0),
-    autoApproved: integer('auto_approved').notNull().default(0),
-    pendingReview: integer('pending_review').notNull().default(0),
-    returned: integer('returned').notNull().default(0),
-    approved: integer('approved').notNull().default(0),
-    reconfirmOutstanding: integer('reconfirm_outstanding').notNull().default(0),
-    oldestPendingSince: timestamp('oldest_pending_since', { withTimezone: true }),
-    updatedAt: updatedAt(),
+    ...funnelColumns(),
   },
   (t) => [index('console_school_stats_pending_idx').on(t.pendingReview), index('console_school_stats_registered_idx').on(t.registered)],
 );

@@ -105,49 +105,43 @@ export async function sendSmsCode(
  * transaction of what the code authorises: if that fails, the consumption rolls
  * back with it (a wrong try must commit, so callers return instead of throwing).
  */
-export async function consumeSmsCode(
-  db: DbOrTx,
-  app: Pick<AppContext, 'config' | 'pii'>,
-  input: { phone: string; purpose: SmsPurpose; code: string },
-): Promise<boolean> {
-  const phoneIndex = phoneIndexOf(app, input.phone);
-  const codeHash = smsCodeHash(app, phoneIndex, input.purpose, input.code);
-  const result = await db.execute(sql`
-    update ${smsChallenges}
-    set attempts = attempts + 1,
-        consumed_at = case when code_hash = ${codeHash} then now() else null end
-    where id = (
-        select id from ${smsChallenges}
-        where phone_index = ${phoneIndex} and purpose = ${input.purpose}
-          and consumed_at is null and expires_at > now()
-        order by created_at desc
-        limit 1
-      )
-      and consumed_at is null
-      and attempts < ${SMS_CODE_MAX_ATTEMPTS}
-      and expires_at > now()
-    returning consumed_at is not null as ok`);
-  const [row] = rowsOf<{ ok: boolean }>(result);
-  return row?.ok === true;
+export function consumeSmsCode(db: DbOrTx, app: Pick<AppContext, 'config' | 'pii'>, input: SmsCodeTry): Promise<boolean> {
+  return tryLatestSmsCode(db, app, input, { consume: true });
 }
 
 /**
  * Check `code` against the latest live code of the phone and purpose WITHOUT
  * consuming it: a wrong code counts one try (committed at once), a right one
  * counts nothing. Registration and activation check the code this way before
- * they look at the username or hash a password (issue 12, attack 6); the code
- * is consumed later, in the transaction that uses it.
+ * they look at the username or hash a password (so an unproven caller learns
+ * nothing about usernames and costs no argon2 work); the code is consumed
+ * later, in the transaction that uses it.
  */
-export async function checkSmsCode(
+export function checkSmsCode(db: DbOrTx, app: Pick<AppContext, 'config' | 'pii'>, input: SmsCodeTry): Promise<boolean> {
+  return tryLatestSmsCode(db, app, input, { consume: false });
+}
+
+interface SmsCodeTry {
+  phone: string;
+  purpose: SmsPurpose;
+  code: string;
+}
+
+/** One try against the latest live code: a wrong code always counts an attempt; a right one is consumed or left. */
+async function tryLatestSmsCode(
   db: DbOrTx,
   app: Pick<AppContext, 'config' | 'pii'>,
-  input: { phone: string; purpose: SmsPurpose; code: string },
+  input: SmsCodeTry,
+  { consume }: { consume: boolean },
 ): Promise<boolean> {
   const phoneIndex = phoneIndexOf(app, input.phone);
-  const codeHash = smsCodeHash(app, phoneIndex, input.purpose, input.code);
+  const right = sql`code_hash = ${smsCodeHash(app, phoneIndex, input.purpose, input.code)}`;
+  const set = consume
+    ? sql`attempts = attempts + 1, consumed_at = case when ${right} then now() else null end`
+    : sql`attempts = attempts + case when ${right} then 0 else 1 end`;
   const result = await db.execute(sql`
     update ${smsChallenges}
-    set attempts = attempts + case when code_hash = ${codeHash} then 0 else 1 end
+    set ${set}
     where id = (
         select id from ${smsChallenges}
         where phone_index = ${phoneIndex} and purpose = ${input.purpose}
@@ -158,7 +152,7 @@ export async function checkSmsCode(
       and consumed_at is null
       and attempts < ${SMS_CODE_MAX_ATTEMPTS}
       and expires_at > now()
-    returning code_hash = ${codeHash} as ok`);
+    returning ${right} as ok`);
   const [row] = rowsOf<{ ok: boolean }>(result);
   return row?.ok === true;
 }
