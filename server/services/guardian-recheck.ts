@@ -21,7 +21,7 @@ import { EVIDENCE_LACKING, transition, type ReviewState } from '../../domain/rev
 import type { AppContext } from '../context';
 import { rowsOf, type DbOrTx } from '../db/client';
 import { accounts, auditLog, profileVersions, registryRecords, students } from '../db/schema';
-import { findReviewers, sendToReviewers } from './registry-matching';
+import { findReviewers, sendToReviewers } from './reviews/reviewer-handover';
 
 export type GuardianRecheckContext = Pick<AppContext, 'db'>;
 

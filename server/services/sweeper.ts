@@ -33,7 +33,7 @@ import type { AppContext } from '../context';
 import { rowsOf, type Tx } from '../db/client';
 import { auditLog, profileVersions, students } from '../db/schema';
 import { writeOutbox } from '../outbox/outbox';
-import { currentVersionIs } from './review-approval';
+import { currentVersionIs } from './reviews/review-approval';
 
 /** Re-queues of one version after which the sweeper gives up on it. */
 export const DEFAULT_MAX_REQUEUES = 5;

@@ -55,7 +55,7 @@ import { auditLog, classes, profileVersions, retiredCards, schools, semesters, s
 import { Limiter } from '../../security/rate-limits';
 import type { RequestMeta } from '../accounts/request-meta';
 import { gradeLabel, loadOwnStudent } from '../profiles/profile-content';
-import { issueCardNumber, residentIdApprovedElsewhere } from '../review-approval';
+import { issueCardNumber, residentIdApprovedElsewhere } from '../reviews/review-approval';
 import { ecardKeysFromConfig, type EcardKeys } from './ecard-keys';
 import { checkEcardToken, signEcardToken } from './ecard-token';
 

@@ -17,7 +17,7 @@ import { maskName } from '../../../domain/masking';
 import type { DbOrTx, Tx } from '../../db/client';
 import { accounts, profileVersions, students } from '../../db/schema';
 import { reviewDetailPagePath, studentStatusPagePath, writeNotifications, type NotificationInput } from '../notifications/notifications';
-import type { ProfileVersionRow } from '../review-approval';
+import type { ProfileVersionRow } from './review-approval';
 
 export interface CardHolder {
   studentId: string;

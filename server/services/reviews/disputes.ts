@@ -29,7 +29,7 @@ import type { RequestMeta } from '../accounts/request-meta';
 import { revokeCard } from '../ecard/ecard';
 import { studentStatusPagePath, writeNotification, writeNotifications } from '../notifications/notifications';
 import { writeAudit } from '../profiles/profile-content';
-import { approveVersion, currentVersionIs } from '../review-approval';
+import { approveVersion, currentVersionIs } from './review-approval';
 import { cardHolderOf, holderNotices, type CardHolder } from './dispute-notices';
 import { assertMayReview, type Reviewer } from './review-scope';
 import type { DecisionResult } from './reviews';

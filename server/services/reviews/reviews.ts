@@ -33,7 +33,7 @@ import type { AppContext } from '../../context';
 import { profileVersions, registryRecords, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso, writeAudit } from '../profiles/profile-content';
-import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from '../review-approval';
+import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from './review-approval';
 import { studentStatusPagePath, writeNotification } from '../notifications/notifications';
 import { assertMayReview, reviewerClasses, type Reviewer } from './review-scope';
 import { disputeSides, guardianEvidenceOf } from './guardian-evidence';

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { auditLog, notifications, profileVersions, students } from '../db/schema';
-import { createTestContext, type TestContext } from '../test/context';
+import { auditLog, notifications, profileVersions, students } from '../../db/schema';
+import { createTestContext, type TestContext } from '../../test/context';
 import {
   buildAccount,
   buildRegistryRecord,
@@ -9,8 +9,8 @@ import {
   randomStudentResidentId,
   registryRowFor,
   type BuiltSubmission,
-} from '../test/factories';
-import { compareWithRegistry, matchProfileVersion, type SubmittedKeyFields } from './registry-matching';
+} from '../../test/factories';
+import { compareWithRegistry, matchProfileVersion, type SubmittedKeyFields } from '.';
 
 let ctx: TestContext;
 

@@ -31,16 +31,17 @@
  * and approveVersion is approveVersions of one, so both share every rule.
  */
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { formatCardNumber, EDUCARD_PROVINCE_CODE } from '../../domain/card/card-number';
-import { AppError } from '../../domain/errors';
-import { maskName } from '../../domain/masking';
-import { TRANSITIONS, transition, type ApprovalEvidence, type ReviewState } from '../../domain/review/state-machine';
-import { chinaDate } from '../../domain/time/calendar-date';
-import type { DbOrTx, Tx } from '../db/client';
-import { auditLog, profileVersions, students, type AccountRole } from '../db/schema';
-import { addLiveNoticeRecipients } from './notices/catch-up';
-import { studentStatusPagePath, writeNotifications } from './notifications/notifications';
-import { currentSemester } from './semesters/semesters';
+import { formatCardNumber, EDUCARD_PROVINCE_CODE } from '../../../domain/card/card-number';
+import { AppError } from '../../../domain/errors';
+import { maskName } from '../../../domain/masking';
+import { TRANSITIONS, transition, type ApprovalEvidence, type ReviewState } from '../../../domain/review/state-machine';
+import { chinaDate } from '../../../domain/time/calendar-date';
+import type { DbOrTx, Tx } from '../../db/client';
+import { isUniqueViolation } from '../../db/pg-errors';
+import { auditLog, profileVersions, students, type AccountRole } from '../../db/schema';
+import { addLiveNoticeRecipients } from '../notices/catch-up';
+import { studentStatusPagePath, writeNotifications } from '../notifications/notifications';
+import { currentSemester } from '../semesters/semesters';
 
 export type ProfileVersionRow = typeof profileVersions.$inferSelect;
 
@@ -58,15 +59,6 @@ export class IdAlreadyApprovedError extends AppError {
     super('ID_ALREADY_APPROVED', options);
     this.name = 'IdAlreadyApprovedError';
   }
-}
-
-/** True when a Postgres unique violation of `constraint` is the error or its cause (drizzle wraps driver errors). */
-export function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const pg = e as { code?: unknown; constraint?: unknown };
-    if (pg.code === '23505' && pg.constraint === constraint) return true;
-  }
-  return false;
 }
 
 /** Whether another student holds an approved version of this resident ID (blind index). */

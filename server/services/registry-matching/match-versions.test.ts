@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { auditLog, notifications, profileVersions, students } from '../db/schema';
-import { createTestContext, type TestContext } from '../test/context';
+import { auditLog, notifications, profileVersions, students } from '../../db/schema';
+import { createTestContext, type TestContext } from '../../test/context';
 import {
   buildAccount,
   buildRegistryRecord,
@@ -9,13 +9,14 @@ import {
   randomStudentResidentId,
   registryRowFor,
   type BuiltSubmission,
-} from '../test/factories';
-import { ProfileSnapshotError } from './profile-snapshot';
-import { matchProfileVersion, type RegistryMatchResult } from './registry-matching';
-import { matchProfileVersions, type VersionMatchOutcome } from './registry-matching-batch';
-import { IdAlreadyApprovedError, SYSTEM_ACTOR, approveVersion } from './review-approval';
+} from '../../test/factories';
+import { ProfileSnapshotError } from '../profile-snapshot';
+import { matchProfileVersion, matchVersions, type RegistryMatchResult, type VersionMatchOutcome } from '.';
 
 let ctx: TestContext;
+
+/** Several versions decided by one matchVersions call, in a transaction of their own. */
+const matchProfileVersions = (ids: readonly string[]) => ctx.db.transaction((tx) => matchVersions(ctx, tx, ids));
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -142,7 +143,7 @@ async function decisionOf(scenario: Scenario, outcome: VersionMatchOutcome) {
 
 const fulfilled = (value: RegistryMatchResult): VersionMatchOutcome => ({ status: 'fulfilled', value });
 
-describe('matching in batches', () => {
+describe('matching many versions in one call', () => {
   test('When a batch mixes matched, mismatch, not_found, transient and ID-already-approved versions, then each gets exactly what matching it alone gives', async () => {
     const place = await schoolWithTeacher();
     const alone = await buildScenarios(place);
@@ -151,7 +152,7 @@ describe('matching in batches', () => {
 
     const aloneOutcomes: VersionMatchOutcome[] = [];
     for (const name of names) aloneOutcomes.push(fulfilled(await matchProfileVersion(ctx, alone[name]!.built.version.id)));
-    const batchOutcomes = await matchProfileVersions(ctx, names.map((name) => batched[name]!.built.version.id));
+    const batchOutcomes = await matchProfileVersions(names.map((name) => batched[name]!.built.version.id));
 
     for (const [i, name] of names.entries()) {
       expect({ [name]: await decisionOf(batched[name]!, batchOutcomes[i]!) }).toEqual({ [name]: await decisionOf(alone[name]!, aloneOutcomes[i]!) });
@@ -172,10 +173,10 @@ describe('matching in batches', () => {
     const place = await schoolWithTeacher();
     const scenarios = Object.values(await buildScenarios(place));
     const ids = scenarios.map((s) => s.built.version.id);
-    const first = await matchProfileVersions(ctx, ids);
+    const first = await matchProfileVersions(ids);
     const before = await Promise.all(scenarios.map((s, i) => decisionOf(s, first[i]!)));
 
-    const again = await matchProfileVersions(ctx, ids);
+    const again = await matchProfileVersions(ids);
 
     expect(again.map((o) => (o.status === 'fulfilled' ? o.value : o.reason))).toEqual([
       { changed: false, reason: 'not_awaiting_match', status: 'approved' },
@@ -193,7 +194,7 @@ describe('matching in batches', () => {
     const second = await buildSubmittedVersion(ctx, { school, klass: first.klass, residentId, name: first.name, withOutbox: false });
     const registry = await buildRegistryRecord(ctx, registryRowFor(first));
 
-    const outcomes = await matchProfileVersions(ctx, [first.version.id, second.version.id]);
+    const outcomes = await matchProfileVersions([first.version.id, second.version.id]);
 
     expect(outcomes).toEqual([
       fulfilled({ changed: true, outcome: 'matched', status: 'approved', assignedReviewerId: null, matchedRegistryId: registry.id, evidence: 'guardian_phone' }),
@@ -218,7 +219,7 @@ describe('matching in batches', () => {
     const built = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
     await buildRegistryRecord(ctx, registryRowFor(built));
 
-    const outcomes = await matchProfileVersions(ctx, [built.version.id, built.version.id]);
+    const outcomes = await matchProfileVersions([built.version.id, built.version.id]);
 
     expect(outcomes).toEqual([
       fulfilled(expect.objectContaining({ changed: true, status: 'approved' }) as RegistryMatchResult),
@@ -239,7 +240,7 @@ describe('matching in batches', () => {
       .set({ piiCipher: sealed.slice(0, -2) + (sealed.at(-2) === 'A' ? 'B' : 'A') + sealed.at(-1) })
       .where(eq(profileVersions.id, broken.version.id));
 
-    const [brokenOutcome, goodOutcome, missing] = await matchProfileVersions(ctx, [
+    const [brokenOutcome, goodOutcome, missing] = await matchProfileVersions([
       broken.version.id,
       good.version.id,
       '00000000-0000-4000-8000-000000000000',
@@ -250,48 +251,5 @@ describe('matching in batches', () => {
     expect(missing).toEqual(fulfilled({ changed: false, reason: 'version_not_found' }));
     const [row] = await ctx.db.select().from(profileVersions).where(eq(profileVersions.id, broken.version.id));
     expect(row).toMatchObject({ status: 'submitted', matchOutcome: null });
-  });
-
-  test('When another approval of the same ID wins the unique index race, then the batch rolls back and every version is matched alone', async () => {
-    const { school, teacher } = await schoolWithTeacher();
-    const residentId = randomStudentResidentId();
-    const rival = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, residentId, withOutbox: false });
-    const contested = await buildSubmittedVersion(ctx, { school, klass: rival.klass, residentId, name: rival.name, withOutbox: false });
-    // Both families are guardians the registry names: both would be approved, one wins.
-    await buildRegistryRecord(ctx, registryRowFor(rival, { guardianPhones: [rival.familyPhone!, contested.familyPhone!] }));
-    const bystander = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
-    await buildRegistryRecord(ctx, registryRowFor(bystander));
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let rivalApproved!: () => void;
-    const rivalDone = new Promise<void>((resolve) => (rivalApproved = resolve));
-    const fallbacks: unknown[] = [];
-
-    // The rival approves the ID and keeps its transaction open: the batch passes its pre-check and waits on the index.
-    const rivalTx = ctx.db.transaction(async (tx) => {
-      await approveVersion(tx, { ...rival.version, status: 'matching', evidence: 'guardian_phone' }, SYSTEM_ACTOR);
-      rivalApproved();
-      await gate;
-    });
-    await rivalDone;
-    const batch = matchProfileVersions(ctx, [contested.version.id, bystander.version.id], { onFallback: (err) => fallbacks.push(err) });
-    await new Promise((r) => setTimeout(r, 200));
-    release();
-    await rivalTx;
-    const outcomes = await batch;
-
-    expect(fallbacks).toEqual([expect.any(IdAlreadyApprovedError)]);
-    expect(outcomes).toEqual([
-      fulfilled(expect.objectContaining({ changed: true, status: 'disputed', disputed: true }) as RegistryMatchResult),
-      fulfilled(expect.objectContaining({ changed: true, outcome: 'matched', status: 'approved' }) as RegistryMatchResult),
-    ]);
-    const audit = await ctx.db
-      .select({ subjectId: auditLog.subjectId, action: auditLog.action })
-      .from(auditLog)
-      .where(inArray(auditLog.subjectId, [contested.version.id, bystander.version.id]));
-    expect(audit.sort((a, b) => (a.action < b.action ? -1 : 1))).toEqual([
-      { subjectId: bystander.version.id, action: 'review.auto_matched' },
-      { subjectId: contested.version.id, action: 'review.dispute_filed' },
-    ]);
   });
 });
