@@ -34,6 +34,7 @@ import { profileVersions, registryRecords, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso, writeAudit } from '../profiles/profile-content';
 import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from './review-approval';
+import { lockStudentsThenVersions } from './review-locks';
 import { studentStatusPagePath, writeNotification } from '../notifications/notifications';
 import { assertMayReview, reviewerClasses, type Reviewer } from './review-scope';
 import { disputeSides, guardianEvidenceOf } from './guardian-evidence';
@@ -319,10 +320,7 @@ export async function decideReview(
 ): Promise<DecisionResult> {
   try {
     const result = await ctx.db.transaction(async (tx) => {
-      const [ref] = await tx.select({ studentId: profileVersions.studentId }).from(profileVersions).where(eq(profileVersions.id, versionId));
-      if (!ref) throw new AppError('NOT_FOUND');
-      await tx.select({ id: students.id }).from(students).where(eq(students.id, ref.studentId)).for('update');
-      const [version] = await tx.select().from(profileVersions).where(eq(profileVersions.id, versionId)).for('update');
+      const [version] = await lockStudentsThenVersions(tx, [versionId]);
       if (!version) throw new AppError('NOT_FOUND');
       await assertMayReview(tx, reviewer, version);
 
