@@ -19,7 +19,6 @@ import type { AppContext } from '../../context';
 import { uniqueViolationConstraint } from '../../db/pg-errors';
 import { accountAgreements, accounts } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
-import { security } from '../../security';
 import { encryptPhone } from './account-view';
 import { writeAccountAudit } from './audit';
 import { assertPasswordAllowed, assertUsernameNotCardNumber, fieldError } from './errors';
@@ -55,7 +54,7 @@ export function uniqueViolation(err: unknown): 'username' | 'wechat' | null {
 }
 
 export async function register(app: AppContext, input: RegisterInput, meta: RequestMeta): Promise<SessionResponse> {
-  const { tickets, limits } = security(app);
+  const { tickets, limits } = app.security;
   await limits.registerPerIp.consumeOrThrow(meta.ip);
   if (input.smsCode && !(await checkSmsCode(app.db, app, { phone: input.phone, purpose: 'register', code: input.smsCode }))) {
     throw smsCodeInvalid();

@@ -30,7 +30,6 @@ import { maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, auditLog, schools, sessions } from '../../db/schema';
-import { security } from '../../security';
 import { hashPassword, verifyPassword } from '../../security/passwords';
 import { newToken, purposeHmac, safeEqual, TOKEN_PATTERN } from '../../security/tokens';
 import { loadAccount, phoneIndexOf, phoneOf, presentAccount } from '../accounts/account-view';
@@ -105,7 +104,7 @@ export async function consolePasswordStep(app: AppContext, input: PasswordStepIn
   if (!phone) throw new AppError('CONSOLE_PHONE_REQUIRED');
 
   // The same SMS limits as every code: the IP first, then the phone's quota for this purpose only.
-  const { limits } = security(app);
+  const { limits } = app.security;
   await limits.smsPerIp.consumeOrThrow(meta.ip);
   const quotaKey = `${phoneIndexOf(app, phone)}:console_sign_in`;
   await limits.smsPerPhoneMinute.consumeOrThrow(quotaKey);
@@ -199,7 +198,7 @@ export async function consoleChangePassword(
   input: { currentPassword: string; newPassword: string },
   meta: RequestMeta,
 ): Promise<ConsoleMeResponse> {
-  const limiter = security(app).limits.passwordChangeFailures;
+  const limiter = app.security.limits.passwordChangeFailures;
   const state = await limiter.get(auth.account.id);
   if (state && state.consumed >= limiter.rule.points) await limiter.consumeOrThrow(auth.account.id);
   const account = await loadAccount(app.db, auth.account.id);

@@ -24,7 +24,7 @@
  * retired_cards, so the old card's tokens keep verifying as revoked and a
  * printed or photographed old number never becomes valid again.
  *
- * The clock is injectable per context (installEcard), so tests move time
+ * The clock is injectable per context (createContext's `ecard` option), so tests move time
  * instead of sleeping. Tests of the whole running system (the browser tests)
  * cannot reach that clock: outside production, POST /api/ecard/verify takes an
  * optional `at` (ISO instant) to verify as of a later time. It can only move
@@ -52,48 +52,10 @@ import { chinaDate } from '../../../domain/time/calendar-date';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { auditLog, classes, profileVersions, retiredCards, schools, semesters, students } from '../../db/schema';
-import { Limiter } from '../../security/rate-limits';
 import type { RequestMeta } from '../accounts/request-meta';
 import { gradeLabel, loadOwnStudent } from '../profiles/profile-content';
 import { issueCardNumber, residentIdApprovedElsewhere } from '../reviews/review-approval';
-import { ecardKeysFromConfig, type EcardKeys } from './ecard-keys';
 import { checkEcardToken, signEcardToken } from './ecard-token';
-
-export interface EcardOptions {
-  /** Milliseconds clock (default Date.now). */
-  now?: () => number;
-}
-
-interface EcardRuntime {
-  keys: EcardKeys;
-  now: () => number;
-  /** Verifications per verifier account per minute. */
-  verifyLimit: Limiter;
-}
-
-const byContext = new WeakMap<AppContext, EcardRuntime>();
-
-function build(app: AppContext, options: EcardOptions): EcardRuntime {
-  return {
-    keys: ecardKeysFromConfig(app.config),
-    now: options.now ?? Date.now,
-    verifyLimit: new Limiter(app.redis, app.config.QUEUE_PREFIX, { name: 'ecard-verify', points: app.config.ECARD_VERIFY_PER_MINUTE, durationSeconds: 60 }),
-  };
-}
-
-/** Set this context's options (tests: a clock they move); call before the first use. */
-export function installEcard(app: AppContext, options: EcardOptions = {}): void {
-  byContext.set(app, build(app, options));
-}
-
-function runtime(app: AppContext): EcardRuntime {
-  let found = byContext.get(app);
-  if (!found) {
-    found = build(app, {});
-    byContext.set(app, found);
-  }
-  return found;
-}
 
 /** The school year of a date: 2025-09-01 … 2026-08-31 is 2025-2026学年. */
 export function schoolYearLabel(now: Date): string {
@@ -151,7 +113,7 @@ export function cardStatus(student: Pick<StudentRow, 'cardNumber' | 'cardRevoked
 
 /** GET /api/students/:studentId/ecard: the family's own student only (404 otherwise). */
 export async function getStudentEcard(app: AppContext, familyAccountId: string, studentId: string): Promise<EcardView> {
-  const { keys, now } = runtime(app);
+  const { keys, now } = app.ecard;
   const student = await loadOwnStudent(app.db, familyAccountId, studentId);
   const nowMs = now();
   const [holder, validity] = await Promise.all([cardHolder(app.db, student), currentValidity(app.db, new Date(nowMs))]);
@@ -181,7 +143,7 @@ export async function getStudentEcard(app: AppContext, familyAccountId: string, 
 
 /** GET /api/ecard/public-key */
 export function ecardPublicKeys(app: AppContext): EcardPublicKeys {
-  const { keys } = runtime(app);
+  const { keys } = app.ecard;
   return {
     tokenFormat:
       `${ECARD_TOKEN_PREFIX}.<kid>.<expiry, Unix seconds>.<sealed card reference, base64url; opaque: only the server can open it>` +
@@ -251,7 +213,7 @@ function ownSchoolStaff(verifier: Verifier, schoolId: string | null): boolean {
  * and audited (who checked which card, with what result).
  */
 export async function verifyEcard(app: AppContext, verifier: Verifier, token: string, meta: RequestMeta, options: VerifyOptions = {}): Promise<EcardVerifyResponse> {
-  const { keys, now, verifyLimit } = runtime(app);
+  const { keys, now, verifyLimit } = app.ecard;
   await verifyLimit.consumeOrThrow(verifier.id);
   const instant = verificationInstant(app, now(), options.at);
   const check = checkEcardToken(keys, token, instant.ms, app.config.ECARD_TOKEN_TTL_S);

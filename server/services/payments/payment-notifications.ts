@@ -31,7 +31,6 @@ import type { WechatPayTransaction } from '../../integrations/wechatpay/wechatpa
 import type { RequestMeta } from '../accounts/request-meta';
 import { applyTransaction, type ApplyOutcome } from './order-state';
 import { writePaymentAudit } from './payment-audit';
-import { payments } from './payments-runtime';
 import { applyRefund } from './refunds';
 
 export interface NotifyAnswer {
@@ -74,7 +73,7 @@ export async function handleWechatPayNotification(
   app: AppContext,
   input: { headers: NotificationHeaders; rawBody: string; meta: RequestMeta },
 ): Promise<NotifyAnswer> {
-  const rt = await payments(app);
+  const rt = await app.payments.load();
   const nowMs = rt.now();
   const check = checkNotificationSignature(rt.keys, input.headers, input.rawBody, {
     // Wall-clock time: WeChat Pay's timestamps are real time (the injectable clock is for business time).
