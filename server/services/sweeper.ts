@@ -31,10 +31,11 @@ import { QUEUE_NAMES } from '../../domain/jobs/payloads';
 import { AWAITING_MATCH_STATES, transition, type ReviewState } from '../../domain/review/state-machine';
 import type { AppContext } from '../context';
 import { rowsOf, type Tx } from '../db/client';
-import { auditLog, profileVersions, students } from '../db/schema';
+import { profileVersions, students } from '../db/schema';
 import { writeOutbox } from '../outbox/outbox';
 import { currentVersionIs } from './reviews/review-approval';
 import { lockStudentsThenVersions } from './reviews/review-locks';
+import { writeAudit } from './audit/audit';
 
 /** Re-queues of one version after which the sweeper gives up on it. */
 export const DEFAULT_MAX_REQUEUES = 5;
@@ -138,12 +139,10 @@ async function requeueOne(tx: Tx, versionId: string, studentId: string, stuckAft
       .where(and(eq(students.id, studentId), currentVersionIs(versionId)));
   }
   const outboxId = await writeOutbox(tx, QUEUE_NAMES.registryMatch, { profileVersionId: versionId });
-  await tx.insert(auditLog).values({
-    actorAccountId: null,
-    actorRole: 'system',
+  await writeAudit(tx, {
+    actor: 'system',
     action: 'review.match_requeued',
-    subjectType: 'profile_version',
-    subjectId: versionId,
+    subject: { type: 'profile_version', id: versionId },
     detail: { studentId, from, outboxId },
   });
   return { profileVersionId: versionId, studentId, from, outboxId };

@@ -29,7 +29,8 @@ import { AppError } from '../../../domain/errors';
 import { maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { accounts, auditLog, schools, sessions } from '../../db/schema';
+import { accounts, schools, sessions } from '../../db/schema';
+import { writeAudit } from '../audit/audit';
 import { hashPassword, verifyPassword } from '../../security/passwords';
 import { newToken, purposeHmac, safeEqual, TOKEN_PATTERN } from '../../security/tokens';
 import { loadAccount, phoneIndexOf, phoneOf, presentAccount } from '../accounts/account-view';
@@ -61,16 +62,13 @@ export async function writeConsoleAudit(
     success?: boolean;
   },
 ): Promise<void> {
-  await db.insert(auditLog).values({
-    actorAccountId: entry.actor?.id ?? null,
-    actorRole: entry.actor?.role ?? null,
+  await writeAudit(db, {
     action: entry.action,
-    subjectType: entry.subject?.type ?? 'account',
-    subjectId: entry.subject?.id ?? entry.actor?.id ?? null,
-    ip: meta.ip,
-    requestId: meta.requestId,
+    actor: entry.actor,
+    subject: { type: entry.subject?.type ?? 'account', id: entry.subject?.id ?? entry.actor?.id ?? null },
     detail: entry.detail ?? null,
     success: entry.success ?? true,
+    meta,
   });
 }
 

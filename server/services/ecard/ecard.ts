@@ -51,11 +51,12 @@ import { maskName } from '../../../domain/masking';
 import { chinaDate } from '../../../domain/time/calendar-date';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { auditLog, classes, profileVersions, retiredCards, schools, semesters, students } from '../../db/schema';
+import { classes, profileVersions, retiredCards, schools, semesters, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { gradeLabel, loadOwnStudent } from '../profiles/profile-content';
 import { issueCardNumber, residentIdApprovedElsewhere } from '../reviews/review-approval';
 import { checkEcardToken, signEcardToken } from './ecard-token';
+import { writeAudit } from '../audit/audit';
 
 /** The school year of a date: 2025-09-01 … 2026-08-31 is 2025-2026学年. */
 export function schoolYearLabel(now: Date): string {
@@ -262,14 +263,11 @@ export async function verifyEcard(app: AppContext, verifier: Verifier, token: st
       }
     }
   }
-  await app.db.insert(auditLog).values({
-    actorAccountId: verifier.id,
-    actorRole: verifier.role,
+  await writeAudit(app.db, {
+    actor: verifier,
     action: 'ecard.verified',
-    subjectType: studentId ? 'student' : null,
-    subjectId: studentId,
-    ip: meta.ip,
-    requestId: meta.requestId,
+    subject: studentId ? { type: 'student', id: studentId } : null,
+    meta,
     detail: {
       result: response.result,
       reasonCode: response.reasonCode,
@@ -333,14 +331,11 @@ export async function revokeCard(tx: DbOrTx, input: RevokeCardInput): Promise<Re
     return { revoked: false, studentId: found?.id ?? null, cardNumber: found?.cardNumber ?? null };
   }
   const row = revoked[0]!;
-  await tx.insert(auditLog).values({
-    actorAccountId: input.actor?.id ?? null,
-    actorRole: input.actor?.role ?? 'system',
+  await writeAudit(tx, {
+    actor: input.actor ?? 'system',
     action: 'ecard.revoked',
-    subjectType: 'student',
-    subjectId: row.id,
-    ip: input.meta?.ip ?? null,
-    requestId: input.meta?.requestId ?? null,
+    subject: { type: 'student', id: row.id },
+    meta: input.meta ?? null,
     detail: { ...input.detail, reason, cardNumber: row.cardNumber },
   });
   return { revoked: true, studentId: row.id, cardNumber: row.cardNumber };
@@ -384,14 +379,11 @@ export async function reissueCard(tx: DbOrTx, input: ReissueCardInput): Promise<
     .update(students)
     .set({ cardNumber, cardRef: randomUUID(), cardIssuedAt: new Date(), cardRevokedAt: null, cardRevokedReason: null, updatedAt: new Date() })
     .where(eq(students.id, student.id));
-  await tx.insert(auditLog).values({
-    actorAccountId: input.actor?.id ?? null,
-    actorRole: input.actor?.role ?? 'system',
+  await writeAudit(tx, {
+    actor: input.actor ?? 'system',
     action: 'ecard.reissued',
-    subjectType: 'student',
-    subjectId: student.id,
-    ip: input.meta?.ip ?? null,
-    requestId: input.meta?.requestId ?? null,
+    subject: { type: 'student', id: student.id },
+    meta: input.meta ?? null,
     detail: { ...input.detail, reason, cardNumber, previousCardNumber: student.cardNumber },
   });
   return { studentId: student.id, cardNumber, previousCardNumber: student.cardNumber };

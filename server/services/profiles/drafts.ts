@@ -17,7 +17,8 @@ import type { ProfileDraft } from '../../../domain/profile/schemas';
 import type { AppContext } from '../../context';
 import { profileDrafts, profileVersions } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { loadOwnStudent, openVersionContent, toIso, writeAudit, type Actor } from './profile-content';
+import { loadOwnStudent, openVersionContent, toIso, type Actor } from './profile-content';
+import { writeAudit } from '../audit/audit';
 
 export const DRAFT_PII_CONTEXT = 'profile_drafts.pii';
 
@@ -108,7 +109,7 @@ export async function getDraft(
   const [version] = await ctx.db.select().from(profileVersions).where(eq(profileVersions.id, student.currentVersionId));
   if (!version) return { source: 'none', draft: null, updatedAt: null };
   const content = openVersionContent(ctx.pii, version);
-  await writeAudit(ctx.db, meta, {
+  await writeAudit(ctx.db, { meta,
     actor,
     action: 'profile.reveal_for_edit',
     subject: { type: 'student', id: student.id },

@@ -37,7 +37,8 @@ import type { Tx } from '../../db/client';
 import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { sealProfileSnapshot } from '../profile-snapshot';
-import { auditValues, loadOwnStudent, openVersionContent, type Actor } from './profile-content';
+import { auditRow } from '../audit/audit';
+import { loadOwnStudent, openVersionContent, type Actor } from './profile-content';
 import { statusLabel } from './students';
 
 export interface SubmissionResult {
@@ -105,7 +106,7 @@ export async function submitProfile(
       const versionId = randomUUID();
       const version = (lastVersion ?? 0) + 1;
       const outboxPayload = JOB_PAYLOAD_SCHEMAS['registry-match'].parse({ profileVersionId: versionId });
-      const audit = auditValues(meta, {
+      const audit = auditRow({ meta,
         actor,
         action: 'profile.submitted',
         subject: { type: 'profile_version', id: versionId },

@@ -38,10 +38,11 @@ import { TRANSITIONS, transition, type ApprovalEvidence, type ReviewState } from
 import { chinaDate } from '../../../domain/time/calendar-date';
 import type { DbOrTx, Tx } from '../../db/client';
 import { isUniqueViolation } from '../../db/pg-errors';
-import { auditLog, profileVersions, students, type AccountRole } from '../../db/schema';
+import { profileVersions, students, type AccountRole } from '../../db/schema';
 import { addLiveNoticeRecipients } from '../notices/catch-up';
 import { studentStatusPagePath, writeNotifications } from '../notifications/notifications';
 import { currentSemester } from '../semesters/semesters';
+import { writeAudit } from '../audit/audit';
 
 export type ProfileVersionRow = typeof profileVersions.$inferSelect;
 
@@ -218,15 +219,13 @@ export async function approveVersions(
     await addLiveNoticeRecipients(tx, follows.map((v) => v.studentId));
   }
 
-  await tx.insert(auditLog).values(
+  await writeAudit(
+    tx,
     versions.map((v) => ({
-      actorAccountId: by.kind === 'account' ? by.accountId : null,
-      actorRole: by.kind === 'account' ? by.role : 'system',
+      actor: by.kind === 'account' ? { id: by.accountId, role: by.role } : ('system' as const),
       action: by.kind === 'system' ? 'review.auto_matched' : 'review.approved',
-      subjectType: 'profile_version',
-      subjectId: v.id,
-      ip: audit.ip ?? null,
-      requestId: audit.requestId ?? null,
+      subject: { type: 'profile_version', id: v.id },
+      meta: { ip: audit.ip ?? null, requestId: audit.requestId ?? null },
       detail: { studentId: v.studentId, cardIssued: cardOf.has(v.studentId), evidence: evidenceOf(v), ...audit.detail },
     })),
   );

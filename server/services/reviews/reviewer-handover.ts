@@ -7,9 +7,10 @@
 import { sql } from 'drizzle-orm';
 import type { ReviewState } from '../../../domain/review/state-machine';
 import { rowsOf, type Tx } from '../../db/client';
-import { accounts, auditLog } from '../../db/schema';
+import { accounts } from '../../db/schema';
 import { reviewDetailPagePath, writeNotifications } from '../notifications/notifications';
 import type { ProfileVersionRow } from './review-approval';
+import { writeAudit } from '../audit/audit';
 
 /** What the audit row and the review.waiting notification say of why a person reviews. */
 export interface HandOverDetail {
@@ -74,13 +75,12 @@ export async function sendToReviewers(tx: Tx, items: readonly SendToReviewer[]):
       from jsonb_to_recordset(${json}::jsonb) as u(version_id uuid, student_id uuid, status text, reviewer_id uuid)
      where s.id = u.student_id
        and (s.current_version_id is null or s.current_version_id = u.version_id) -- currentVersionIs, per row`);
-  await tx.insert(auditLog).values(
+  await writeAudit(
+    tx,
     items.map((item) => ({
-      actorAccountId: null,
-      actorRole: 'system',
+      actor: 'system' as const,
       action: item.detail.outcome === 'dispute' ? 'review.dispute_filed' : 'review.sent_to_teacher',
-      subjectType: 'profile_version',
-      subjectId: item.version.id,
+      subject: { type: 'profile_version', id: item.version.id },
       detail: { studentId: item.version.studentId, assignedReviewerId: item.reviewerId, ...item.detail },
     })),
   );

@@ -32,7 +32,8 @@ import {
 import type { AppContext } from '../../context';
 import { profileVersions, registryRecords, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso, writeAudit } from '../profiles/profile-content';
+import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso } from '../profiles/profile-content';
+import { writeAudit } from '../audit/audit';
 import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from './review-approval';
 import { lockStudentsThenVersions } from './review-locks';
 import { studentStatusPagePath, writeNotification } from '../notifications/notifications';
@@ -211,7 +212,7 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
   const idElsewhere = await residentIdApprovedElsewhere(ctx.db, version);
   const guardianEvidence = await guardianEvidenceOf(ctx, version.submittedBy, registry ?? null);
 
-  await writeAudit(ctx.db, meta, {
+  await writeAudit(ctx.db, { meta,
     actor: reviewer,
     action: 'review.view',
     subject: { type: 'profile_version', id: version.id },
@@ -352,7 +353,7 @@ export async function decideReview(
         .set({ status, updatedAt: sql`now()` })
         .where(and(eq(students.id, version.studentId), currentVersionIs(version.id)))
         .returning({ familyAccountId: students.familyAccountId, cardNumber: students.cardNumber });
-      await writeAudit(tx, meta, {
+      await writeAudit(tx, { meta,
         actor: reviewer,
         action: 'review.returned',
         subject: { type: 'profile_version', id: version.id },
@@ -374,7 +375,7 @@ export async function decideReview(
     return result;
   } catch (err) {
     if (err instanceof IdAlreadyApprovedError) {
-      await writeAudit(ctx.db, meta, {
+      await writeAudit(ctx.db, { meta,
         actor: reviewer,
         action: 'profile.duplicate_id_attempt',
         subject: { type: 'profile_version', id: versionId },
