@@ -23,7 +23,7 @@ import type { SmsSender } from './integrations/sms/sms-sender';
 import { createWechatClient } from './integrations/wechat';
 import type { WechatClient } from './integrations/wechat/wechat-client';
 import { createMetrics, type Metrics, type MetricsService } from './metrics/metrics';
-import { countLiveWorkers } from './services/worker-heartbeat';
+import { countLiveWorkers } from './services/health/worker-heartbeat';
 import { createSecurity, type Security, type SecurityOptions } from './security';
 import { createEcardRuntime, type EcardOptions, type EcardRuntime } from './services/ecard/ecard-runtime';
 import { createPayments, type Payments, type PaymentsOptions } from './services/payments/payments-runtime';

@@ -25,7 +25,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUE_NAMES, RegistryMatchJobSchema, type RegistryMatchJob } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
 import { createRedis } from '../../server/redis';
-import { ProfileSnapshotError } from '../../server/services/profile-snapshot';
+import { ProfileSnapshotError } from '../../server/services/profiles/profile-snapshot';
 import {
   matchProfileVersion,
   matchVersions,

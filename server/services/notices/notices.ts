@@ -24,7 +24,7 @@ import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, classes, noticeClasses, noticeRecipients, noticeReminders, notices, profileVersions, students, teacherClasses } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
-import { holdsValidCard } from '../card-holders';
+import { holdsValidCard } from '../ecard/card-holders';
 import type { RequestMeta } from '../accounts/request-meta';
 import { writeAudit } from '../audit/audit';
 

@@ -13,7 +13,7 @@ import type { PiiCipher } from '../../crypto/pii';
 import type { DbOrTx } from '../../db/client';
 import { classes, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { openProfilePii, sealProfileSnapshot, type ProfileData } from '../profile-snapshot';
+import { openProfilePii, sealProfileSnapshot, type ProfileData } from './profile-snapshot';
 
 export type StudentRow = typeof students.$inferSelect;
 

@@ -19,7 +19,7 @@
  *   refused (the real family would have no way out). The submission is
  *   accepted like any other and the registry match files it as a dispute
  *   (身份申诉, state `disputed`) for the head teacher, telling the family that
- *   holds the card (registry-matching.ts, reviews/disputes.ts); the audit row
+ *   holds the card (registry-matching/, reviews/disputes.ts); the audit row
  *   of the submission says `claimsApprovedId`.
  *
  * The guardian consent (when given: required under 14) is recorded in
@@ -36,7 +36,7 @@ import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
 import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { sealProfileSnapshot } from '../profile-snapshot';
+import { sealProfileSnapshot } from './profile-snapshot';
 import { auditRow } from '../audit/audit';
 import { loadOwnStudent, openVersionContent, type Actor } from './profile-content';
 import { statusLabel } from './students';

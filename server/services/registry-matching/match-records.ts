@@ -9,7 +9,7 @@ import { normalizeResidentId } from '../../../domain/identity/resident-id';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
 import { accounts, classes, profileVersions, registryRecords, schools } from '../../db/schema';
-import { openProfilePii, readProfileData } from '../profile-snapshot';
+import { openProfilePii, readProfileData } from '../profiles/profile-snapshot';
 import type { ProfileVersionRow } from '../reviews/review-approval';
 import type { RegistryCandidate, RegistryComparison, SubmittedKeyFields } from './comparison';
 import { recordedOutcome, type MatchDecision } from './decision';

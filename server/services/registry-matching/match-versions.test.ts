@@ -10,7 +10,7 @@ import {
   registryRowFor,
   type BuiltSubmission,
 } from '../../test/factories';
-import { ProfileSnapshotError } from '../profile-snapshot';
+import { ProfileSnapshotError } from '../profiles/profile-snapshot';
 import { matchProfileVersion, matchVersions, type RegistryMatchResult, type VersionMatchOutcome } from '.';
 
 let ctx: TestContext;

@@ -24,7 +24,7 @@
  * translates the index's 23505 — two approvals of the same ID racing — into
  * the same error (the transaction is then aborted: the caller must let it roll
  * back). The HTTP layer answers 409 ID_ALREADY_APPROVED; the registry match
- * sends such a version to a person instead (see registry-matching.ts).
+ * sends such a version to a person instead (see registry-matching/).
  *
  * approveVersions does all of this for many versions (of distinct students)
  * in a fixed number of statements — the registry match decides in batches —

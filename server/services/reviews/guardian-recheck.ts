@@ -17,12 +17,12 @@
  * countApprovalsWithoutEvidence is the operators' figure (tools/registry-import.ts prints it).
  */
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { EVIDENCE_LACKING, transition, type ReviewState } from '../../domain/review/state-machine';
-import type { AppContext } from '../context';
-import { rowsOf, type DbOrTx } from '../db/client';
-import { accounts, profileVersions, registryRecords, students } from '../db/schema';
-import { findReviewers, sendToReviewers } from './reviews/reviewer-handover';
-import { writeAudit } from './audit/audit';
+import { EVIDENCE_LACKING, transition, type ReviewState } from '../../../domain/review/state-machine';
+import type { AppContext } from '../../context';
+import { rowsOf, type DbOrTx } from '../../db/client';
+import { accounts, profileVersions, registryRecords, students } from '../../db/schema';
+import { findReviewers, sendToReviewers } from './reviewer-handover';
+import { writeAudit } from '../audit/audit';
 
 export type GuardianRecheckContext = Pick<AppContext, 'db'>;
 

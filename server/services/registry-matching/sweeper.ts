@@ -27,15 +27,15 @@
  * review statistics as stuck and in the failed registry-match jobs.
  */
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { QUEUE_NAMES } from '../../domain/jobs/payloads';
-import { AWAITING_MATCH_STATES, transition, type ReviewState } from '../../domain/review/state-machine';
-import type { AppContext } from '../context';
-import { rowsOf, type Tx } from '../db/client';
-import { profileVersions, students } from '../db/schema';
-import { writeOutbox } from '../outbox/outbox';
-import { currentVersionIs } from './reviews/review-approval';
-import { lockStudentsThenVersions } from './reviews/review-locks';
-import { writeAudit } from './audit/audit';
+import { QUEUE_NAMES } from '../../../domain/jobs/payloads';
+import { AWAITING_MATCH_STATES, transition, type ReviewState } from '../../../domain/review/state-machine';
+import type { AppContext } from '../../context';
+import { rowsOf, type Tx } from '../../db/client';
+import { profileVersions, students } from '../../db/schema';
+import { writeOutbox } from '../../outbox/outbox';
+import { currentVersionIs } from '../reviews/review-approval';
+import { lockStudentsThenVersions } from '../reviews/review-locks';
+import { writeAudit } from '../audit/audit';
 
 /** Re-queues of one version after which the sweeper gives up on it. */
 export const DEFAULT_MAX_REQUEUES = 5;
