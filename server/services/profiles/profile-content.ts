@@ -46,9 +46,9 @@ export function openVersionContent(pii: PiiCipher, row: { data: unknown; piiCiph
   };
 }
 
-/** Seal a content object the way a submission is sealed (same columns, same encryption context). */
-export function sealProfileContent(pii: PiiCipher, content: ProfileContent, consent?: ProfileSubmission['consent']) {
-  return sealProfileSnapshot(pii, {
+/** A content object in the shape of a submission (optional contact fields left out when empty), with the consent given. */
+export function submissionOf<Consent extends object>(content: ProfileContent, consent?: Consent | null) {
+  return {
     personal: {
       name: content.personal.name,
       residentId: content.personal.residentId,
@@ -58,7 +58,12 @@ export function sealProfileContent(pii: PiiCipher, content: ProfileContent, cons
     school: content.school,
     guardians: content.guardians,
     ...(consent ? { consent } : {}),
-  } as ProfileSubmission);
+  };
+}
+
+/** Seal a content object the way a submission is sealed (same columns, same encryption context). */
+export function sealProfileContent(pii: PiiCipher, content: ProfileContent, consent?: ProfileSubmission['consent']) {
+  return sealProfileSnapshot(pii, submissionOf(content, consent) as ProfileSubmission);
 }
 
 export interface SchoolClassNames {

@@ -310,7 +310,8 @@ export async function getStudentDetail(
   };
 
   if (options.reveal === 'residentId' && latest && content) {
-    await writeAudit(ctx.db, { meta: options.meta,
+    await writeAudit(ctx.db, {
+      meta: options.meta,
       actor,
       action: 'profile.reveal_resident_id',
       subject: { type: 'student', id: student.id },

@@ -106,7 +106,8 @@ export async function submitProfile(
       const versionId = randomUUID();
       const version = (lastVersion ?? 0) + 1;
       const outboxPayload = JOB_PAYLOAD_SCHEMAS['registry-match'].parse({ profileVersionId: versionId });
-      const audit = auditRow({ meta,
+      const audit = auditRow({
+        meta,
         actor,
         action: 'profile.submitted',
         subject: { type: 'profile_version', id: versionId },

@@ -105,7 +105,8 @@ export async function updateContact(
       .update(students)
       .set({ currentVersionId: version!.id, approvedVersionId: version!.id, updatedAt: sql`now()` })
       .where(eq(students.id, student.id));
-    await writeAudit(tx, { meta,
+    await writeAudit(tx, {
+      meta,
       actor,
       action: 'profile.contact_updated',
       subject: { type: 'profile_version', id: version!.id },

@@ -39,7 +39,8 @@ export async function withdrawChange(ctx: Pick<AppContext, 'db' | 'pii'>, actor:
       .update(students)
       .set({ currentVersionId: student.approvedVersionId, status: approved?.status ?? 'approved', updatedAt: new Date() })
       .where(eq(students.id, student.id));
-    await writeAudit(tx, { meta,
+    await writeAudit(tx, {
+      meta,
       actor,
       action: 'profile.change_withdrawn',
       subject: { type: 'profile_version', id: version.id },

@@ -96,7 +96,8 @@ export async function decideDispute(
         .where(and(eq(students.id, claim.studentId), currentVersionIs(claim.id)))
         .returning({ cardNumber: students.cardNumber });
       const [family] = await tx.select({ familyAccountId: students.familyAccountId, cardNumber: students.cardNumber }).from(students).where(eq(students.id, claim.studentId));
-      await writeAudit(tx, { meta,
+      await writeAudit(tx, {
+        meta,
         actor,
         action: 'review.dispute_kept',
         subject: { type: 'profile_version', id: claim.id },
@@ -131,7 +132,8 @@ export async function decideDispute(
         .update(students)
         .set({ approvedVersionId: null, ...(lostStatus ? { status: lostStatus } : {}), updatedAt: sql`now()` })
         .where(eq(students.id, holder.studentId));
-      await writeAudit(tx, { meta,
+      await writeAudit(tx, {
+        meta,
         actor,
         action: 'review.dispute_lost',
         subject: { type: 'profile_version', id: holder.approvedVersionId },
@@ -146,7 +148,8 @@ export async function decideDispute(
       detail: { dispute: 'transferred', holderStudentId: holder?.studentId ?? null },
     });
     const [won] = await tx.select({ cardNumber: students.cardNumber }).from(students).where(eq(students.id, claim.studentId));
-    await writeAudit(tx, { meta,
+    await writeAudit(tx, {
+      meta,
       actor,
       action: 'review.dispute_transferred',
       subject: { type: 'profile_version', id: claim.id },

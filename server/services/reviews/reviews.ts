@@ -212,7 +212,8 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
   const idElsewhere = await residentIdApprovedElsewhere(ctx.db, version);
   const guardianEvidence = await guardianEvidenceOf(ctx, version.submittedBy, registry ?? null);
 
-  await writeAudit(ctx.db, { meta,
+  await writeAudit(ctx.db, {
+    meta,
     actor: reviewer,
     action: 'review.view',
     subject: { type: 'profile_version', id: version.id },
@@ -353,7 +354,8 @@ export async function decideReview(
         .set({ status, updatedAt: sql`now()` })
         .where(and(eq(students.id, version.studentId), currentVersionIs(version.id)))
         .returning({ familyAccountId: students.familyAccountId, cardNumber: students.cardNumber });
-      await writeAudit(tx, { meta,
+      await writeAudit(tx, {
+        meta,
         actor: reviewer,
         action: 'review.returned',
         subject: { type: 'profile_version', id: version.id },
@@ -375,7 +377,8 @@ export async function decideReview(
     return result;
   } catch (err) {
     if (err instanceof IdAlreadyApprovedError) {
-      await writeAudit(ctx.db, { meta,
+      await writeAudit(ctx.db, {
+        meta,
         actor: reviewer,
         action: 'profile.duplicate_id_attempt',
         subject: { type: 'profile_version', id: versionId },
