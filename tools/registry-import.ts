@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { config, ConfigError } from '../config';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { openDatabase } from '../server/db/client';
-import { countApprovalsWithoutEvidence } from '../server/services/guardian-recheck';
+import { countApprovalsWithoutEvidence } from '../server/services/reviews/guardian-recheck';
 import { formatTable } from '../server/services/import/report';
 import {
   DEFAULT_BATCH_SIZE,

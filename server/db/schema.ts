@@ -532,7 +532,7 @@ export const outbox = pgTable(
   },
   (t) => [
     index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`dispatched_at is null`),
-    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/sweeper.ts).
+    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/registry-matching/sweeper.ts).
     index('outbox_registry_match_version_idx')
       .on(sql`(${t.payload}->>'profileVersionId')`, t.createdAt)
       .where(sql`queue = 'registry-match'`),

@@ -30,7 +30,7 @@ import type { NoticeFanoutJob } from '../../../domain/jobs/payloads';
 import { noticeDetailPage } from '../../../domain/messaging/messages';
 import type { AppContext } from '../../context';
 import { classes, noticeClasses, noticeRecipients, notices, notifications, students } from '../../db/schema';
-import { holdsValidCard } from '../card-holders';
+import { holdsValidCard } from '../ecard/card-holders';
 import { notificationBatchJobs } from '../messaging/batch-jobs';
 import { classLabel } from './notices';
 
