@@ -498,7 +498,7 @@ export const VARIABLES = {
   },
   DIGEST_WINDOW_S: {
     schema: int(1, 86_400),
-    description: 'A teacher gets at most one 待审核 digest per this many seconds (the first waiting submission opens the window).',
+    description: 'The 待审核 digest window: the first waiting submission is sent to the teacher at once and opens it; later ones are gathered into one digest when it closes.',
     devDefault: '300',
   },
   NOTICE_FANOUT_BATCH_SIZE: {

@@ -17,6 +17,7 @@ import { createWechatClient } from './integrations/wechat';
 import type { WechatClient } from './integrations/wechat/wechat-client';
 import { createMetrics, type Metrics, type MetricsService } from './metrics/metrics';
 import { countLiveWorkers } from './services/worker-heartbeat';
+import { createMessagingRuntime, type MessagingRuntime } from './services/messaging/runtime';
 
 export interface AppContext {
   config: Config;
@@ -31,6 +32,8 @@ export interface AppContext {
   wechat: WechatClient;
   /** The Prometheus registry of this process and its instruments (server/metrics). */
   metrics: Metrics;
+  /** Message delivery of this process: WeChat transport, send pipeline, delivery recorder (server/services/messaging/runtime.ts). */
+  messaging: MessagingRuntime;
 }
 
 export interface ContextOptions {
@@ -38,6 +41,8 @@ export interface ContextOptions {
   database?: Database;
   /** Which process this is, the `service` label of its metrics: api, worker, or all (npm start, tests). */
   service?: MetricsService;
+  /** Parts of the messaging runtime to use instead of the built ones (tests). */
+  messaging?: Partial<MessagingRuntime>;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -55,23 +60,27 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const redis = createRedis(config.REDIS_URL, 'producer');
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   metrics.watch({ database, queues, workersAlive: () => countLiveWorkers(redis, config.QUEUE_PREFIX) });
+  const pii = piiCipherFromConfig(config);
+  const sms = createSmsSender(config, { redis, logger });
   return {
     config,
     database,
     db: database.db,
-    pii: piiCipherFromConfig(config),
+    pii,
     logger,
     redis,
     queues,
-    sms: createSmsSender(config, { redis, logger }),
+    sms,
     wechat: createWechatClient(config, { redis, logger }),
     metrics,
+    messaging: createMessagingRuntime({ config, db: database.db, pii, logger, redis, sms }, options.messaging),
   };
 }
 
-/** Close what createContext opened: queues and Redis before the database. */
+/** Close what createContext opened: the delivery records still being written, queues and Redis, then the database. */
 export async function closeContext(ctx: AppContext, options: { keepDatabase?: boolean } = {}): Promise<void> {
   ctx.metrics.close();
+  await ctx.messaging.close().catch(() => undefined);
   await closeQueues(ctx.queues).catch(() => undefined);
   ctx.redis.disconnect();
   if (!options.keepDatabase) await ctx.database.close();

@@ -47,12 +47,15 @@ import { messageContent, type MessageContent } from '../../../domain/messaging/m
 import { messageDeliveries, notifications } from '../../db/schema';
 import { WechatApiError, WechatUnavailableError } from '../../integrations/wechat';
 import { SmsSendError } from '../../integrations/sms';
-import { loadRecipients, prepareAttempt, routeOf, type Attempt, type Channel, type MessagingContext, type Recipient } from './channels';
-import { CLAIM_LEASE_MS, DeliveryRecorder, skipDeliveries, type DeliveryRecord, type DeliveryRow, type SkipRow } from './delivery-rows';
+import { loadRecipients, prepareAttempt, routeOf, type Attempt, type Channel, type Recipient } from './channels';
+import { admitReviewWaiting } from './digest';
+import type { MessagingContext } from './runtime';
+import { CLAIM_LEASE_MS, skipDeliveries, type DeliveryRecord, type DeliveryRow, type SkipRow } from './delivery-rows';
 import { grantKey, unusedGrantsOf } from './grants';
-import { sendPipelineOf, type SendPipeline, type SendResult } from './send-pipeline';
+import type { SendResult } from './send-pipeline';
 
-export { FAMILY_ROUTE, messagingWechatApi, routeFor, TEACHER_ROUTE, type Channel, type MessagingContext } from './channels';
+export { FAMILY_ROUTE, routeFor, TEACHER_ROUTE, type Channel } from './channels';
+export type { MessagingContext } from './runtime';
 export { CLAIM_LEASE_MS, type DeliveryRow } from './delivery-rows';
 
 /** Encryption context of notifications.sms_phone_cipher. */
@@ -83,8 +86,8 @@ export type DeliveryOutcome =
   | { outcome: 'failed'; channel: Channel; errcode: number | null }
   /** Every channel was impossible or refused with a fallback errcode. */
   | { outcome: 'undeliverable' }
-  /** review.waiting: the teacher's digest (digests queue) speaks for it. */
-  | { outcome: 'digest'; teacherId: string }
+  /** review.waiting inside its teacher's open digest window: the window's review.digest speaks for it. */
+  | { outcome: 'gathered'; windowId: string }
   | { outcome: 'missing' }
   | { outcome: 'not_sent'; reason: string };
 
@@ -99,17 +102,6 @@ export type RetryResult =
   | { outcome: 'retry'; retry: 'after_error'; reason: string; error: unknown; attempts: number };
 
 export type DeliveryResult = DeliveryOutcome | RetryResult;
-
-const recorders = new WeakMap<object, DeliveryRecorder>();
-
-function recorderOf(ctx: MessagingContext): DeliveryRecorder {
-  let recorder = recorders.get(ctx);
-  if (!recorder) {
-    recorder = new DeliveryRecorder(ctx);
-    recorders.set(ctx, recorder);
-  }
-  return recorder;
-}
 
 function quotaBackoffMs(ctx: MessagingContext, attempts: number): number {
   return Math.min(MAX_QUOTA_BACKOFF_MS, ctx.config.NOTIFY_QUOTA_RETRY_MS * 2 ** Math.max(0, attempts - 1));
@@ -160,8 +152,14 @@ export async function deliverNotifications(ctx: MessagingContext, notificationId
   for (const id of ids) {
     const notification = byId.get(id);
     if (!notification) results.set(id, { outcome: 'missing' });
-    else if (notification.kind === 'review.waiting') results.set(id, { outcome: 'digest', teacherId: notification.accountId });
     else {
+      if (notification.kind === 'review.waiting') {
+        const admission = await admitReviewWaiting(ctx, notification);
+        if (admission.kind === 'gathered') {
+          results.set(id, { outcome: 'gathered', windowId: admission.windowId });
+          continue;
+        }
+      }
       const content = messageContent(notification.kind, notification.data as Record<string, unknown>, notification.createdAt);
       if (content) pending.push({ notification, content });
       else results.set(id, { outcome: 'not_sent', reason: `kind ${notification.kind} is not sent as a message` });
@@ -209,8 +207,8 @@ export async function deliverNotifications(ctx: MessagingContext, notificationId
 
 /** One pass over the deliveries still on their way: each moves to its next channel, and all those sends go out together. */
 class RouteWalker {
-  private readonly pipeline: SendPipeline;
-  private readonly recorder: DeliveryRecorder;
+  private readonly pipeline: MessagingContext['messaging']['sendPipeline'];
+  private readonly recorder: MessagingContext['messaging']['recorder'];
 
   constructor(
     private readonly ctx: MessagingContext,
@@ -218,8 +216,8 @@ class RouteWalker {
     private readonly grants: Map<string, number>,
     private readonly results: Map<string, DeliveryResult>,
   ) {
-    this.pipeline = sendPipelineOf(ctx);
-    this.recorder = recorderOf(ctx);
+    this.pipeline = ctx.messaging.sendPipeline;
+    this.recorder = ctx.messaging.recorder;
   }
 
   /** Resolves with the deliveries that fell back to their next channel. */
