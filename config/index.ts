@@ -269,6 +269,12 @@ export const VARIABLES = {
     devDefault: 'dev-oa-secret',
     secret: true,
   },
+  WECHAT_OA_PUSH_TOKEN: {
+    schema: z.string().min(3).max(32),
+    description: 'Official-account message push Token (服务器配置): signs the events WeChat posts to /api/wechat/oa/events (template send results).',
+    devDefault: 'devoapushtoken',
+    secret: true,
+  },
   WECHAT_TOKEN_REFRESH_MARGIN_S: {
     schema: int(0, 3600),
     description: 'Refresh the shared WeChat access token this many seconds before it expires.',

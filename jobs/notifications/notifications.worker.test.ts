@@ -313,10 +313,9 @@ describe('teacher digest', () => {
     expect(rows).toHaveLength(1);
     const relay = scopedRelay(h.ctx, messagingJobsOf(eq(notifications.accountId, teacherId)));
     try {
-      const job = await waitFor(async () => {
-        const found = await h.ctx.queues.digests.getJob(outboxJobId(rows[0]!.id));
-        return found && (await found.getState()) === 'completed' ? found : undefined;
-      }, 10_000, 'the review-digest job');
+      const jobId = outboxJobId(rows[0]!.id);
+      await waitFor(async () => (await h.ctx.queues.digests.getJobState(jobId)) === 'completed' || undefined, 10_000, 'the review-digest job');
+      const job = (await h.ctx.queues.digests.getJob(jobId))!;
       const result = job.returnvalue as { outcome: string; count?: number; notificationId?: string };
       if (result.outcome === 'written') {
         await waitFor(async () => (await h.deliveries(result.notificationId!)).some((d) => d.status === 'sent') || undefined, 10_000, 'the digest sent');

@@ -374,6 +374,8 @@ export const messageDeliveries = pgTable(
   (t) => [
     uniqueIndex('message_deliveries_notification_channel_uq').on(t.notificationId, t.channel),
     index('message_deliveries_account_idx').on(t.accountId, t.createdAt),
+    // The template message a TEMPLATESENDJOBFINISH push names by its msgid (server/services/messaging/template-result.ts).
+    index('message_deliveries_template_msgid_idx').on(t.providerMessageId).where(sql`channel = 'template'`),
   ],
 );
 

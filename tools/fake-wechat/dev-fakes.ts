@@ -17,6 +17,8 @@ type DevFakesConfig = Pick<
   | 'WECHAT_MP_SECRET'
   | 'WECHAT_OA_APPID'
   | 'WECHAT_OA_SECRET'
+  | 'WECHAT_OA_PUSH_TOKEN'
+  | 'PORT'
   | 'FAKE_WECHAT_PORT'
   | 'SMS_PROVIDER'
   | 'TENCENT_SMS_ENDPOINT'
@@ -53,6 +55,8 @@ export async function startDevFakes(config: DevFakesConfig): Promise<DevFakes> {
       startFakeWechat({
         port: config.FAKE_WECHAT_PORT,
         appSecrets: { [config.WECHAT_MP_APPID]: config.WECHAT_MP_SECRET, [config.WECHAT_OA_APPID]: config.WECHAT_OA_SECRET },
+        // Template message results go to this process's event endpoint, as WeChat pushes them to the configured URL.
+        oaPush: { url: `http://127.0.0.1:${config.PORT}/api/wechat/oa/events`, token: config.WECHAT_OA_PUSH_TOKEN },
       }),
     );
     if (started) result.wechat = started;

@@ -118,10 +118,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 
 /**
  * The outbox rows of the delivery jobs of notifications matching `where` (a condition on `notifications`), and of
- * the digests of teachers among their recipients: what a messaging test relays of a shared database.
+ * the digests of teachers among their recipients: what a messaging test relays of a shared database. The
+ * notifications are looked up once per statement (uncorrelated sub-queries), not once per outbox row.
  */
 export function messagingJobsOf(where: SQL): SQL {
-  return sql`((${outbox.queue} = 'notifications' and exists (select 1 from ${notifications} where (${where})
-      and (${notifications.id}::text = ${outbox.payload}->>'notificationId' or ${outbox.payload}->'notificationIds' ? ${notifications.id}::text)))
-    or (${outbox.queue} = 'digests' and exists (select 1 from ${notifications} where (${where}) and ${notifications.accountId}::text = ${outbox.payload}->>'teacherId')))`;
+  const ids = sql`array(select ${notifications.id}::text from ${notifications} where ${where})`;
+  const accounts = sql`array(select ${notifications.accountId}::text from ${notifications} where ${where})`;
+  return sql`((${outbox.queue} = 'notifications' and (${outbox.payload}->>'notificationId' = any(${ids}) or ${outbox.payload}->'notificationIds' ?| ${ids}))
+    or (${outbox.queue} = 'digests' and ${outbox.payload}->>'teacherId' = any(${accounts})))`;
 }
