@@ -6,21 +6,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type VariableName } from '../../config';
-import { closeContext, createContext, type AppContext } from '../context';
+import { closeContext, createContext, type AppContext, type ContextOptions } from '../context';
 
 export interface TestContext extends AppContext {
   /** Obliterate this context's queues, then close them, Redis and the database pool. */
   cleanup(): Promise<void>;
 }
 
-export async function createTestContext(env: Partial<Record<VariableName, string>> = {}): Promise<TestContext> {
+/** `options` go to createContext as they are (e.g. parts of a runtime to use instead of the built ones). */
+export async function createTestContext(env: Partial<Record<VariableName, string>> = {}, options: ContextOptions = {}): Promise<TestContext> {
   const config = loadConfig({
     ...process.env,
     QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
     DATABASE_POOL_MAX: '5',
     ...env,
   });
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, options);
   let cleaned = false;
   return Object.assign(ctx, {
     cleanup: async () => {

@@ -12,6 +12,7 @@ import type { AccountRole } from '../../../domain/api/auth';
 import { messageDeliveries, notifications, outbox, subscriptionGrants } from '../../db/schema';
 import { encryptPhone } from '../accounts/account-view';
 import { buildAccount, type Account } from '../../test/factories';
+import type { ContextOptions } from '../../context';
 import { createTestContext, type TestContext } from '../../test/context';
 
 export const MP_APPID = 'wxmsg000000000mp';
@@ -44,7 +45,7 @@ export function randomOpenid(prefix: string): string {
   return `${prefix}_${randomBytes(10).toString('base64url')}`;
 }
 
-export async function createMessagingHarness(env: Partial<Record<VariableName, string>> = {}): Promise<MessagingHarness> {
+export async function createMessagingHarness(env: Partial<Record<VariableName, string>> = {}, options: ContextOptions = {}): Promise<MessagingHarness> {
   const fake = await startFakeWechat({ port: 0, appSecrets: { [MP_APPID]: 'msg-mp-secret', [OA_APPID]: 'msg-oa-secret' } });
   const ctx = await createTestContext({
     SMS_PROVIDER: 'dev',
@@ -57,7 +58,7 @@ export async function createMessagingHarness(env: Partial<Record<VariableName, s
     NOTIFY_QUOTA_RETRY_MS: '300',
     DIGEST_WINDOW_S: '1',
     ...env,
-  });
+  }, options);
   return {
     ctx,
     fake,
