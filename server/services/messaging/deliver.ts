@@ -33,14 +33,19 @@
  * subscribe messages and SMS have no such key, so the row is marked failed
  * (at most once) instead of risking a second message.
  *
+ * A review.waiting row is sent only when it opens its teacher's digest window
+ * (./digest.ts: admitReviewWaiting); otherwise it is `gathered`. A template
+ * message that WeChat later reports as not delivered (TEMPLATESENDJOBFINISH,
+ * ./template-result.ts) becomes `skipped`, and its new job walks on from there.
+ *
  * Many rows at once (`deliverNotifications`, the notice fan-out's batch jobs;
  * one row is a batch of one): the notifications, recipients, earlier delivery
  * rows and grants are loaded in four statements; the sends go through the
- * process's send pipeline (slots, rate limit, claims in waves) and their
- * outcomes through the delivery recorder (multi-row writes with the grant and
- * notice side effects). A row that must wait comes back as `retry`: the
- * single-row job throws (RetryLaterError or the error), the batch job hands
- * it on to a job of its own.
+ * process's send pipeline (slots, rate limit, claims in waves; ctx.messaging,
+ * built by createContext) and their outcomes through the delivery recorder
+ * (multi-row writes with the grant and notice side effects). A row that must
+ * wait comes back as `retry`: the single-row job throws (RetryLaterError or
+ * the error), the batch job hands it on to a job of its own.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { messageContent, type MessageContent } from '../../../domain/messaging/messages';
