@@ -62,13 +62,13 @@ export const postOaEvents = defineRoute({
     500: { description: 'Could not be recorded now; WeChat repeats the push' },
   },
   handler: async ({ koa, app }) => {
-    if (!verifyPush(app.config.WECHAT_OA_PUSH_TOKEN, queryOf(koa))) return text(koa, 401, 'invalid signature');
     let raw: string;
     try {
       raw = await readRawBody(koa, PUSH_BODY_LIMIT);
     } catch (err) {
       return text(koa, err instanceof RawBodyTooLargeError ? 413 : 400, 'invalid body');
     }
+    if (!verifyPush(app.config.WECHAT_OA_PUSH_TOKEN, queryOf(koa))) return text(koa, 401, 'invalid signature');
     const fields = parsePushXml(raw);
     if (!fields.MsgType) return text(koa, 400, 'invalid body');
     if (fields.MsgType === 'event' && fields.Event === TEMPLATE_SEND_RESULT_EVENT) {
