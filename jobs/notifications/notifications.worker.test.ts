@@ -395,6 +395,22 @@ describe('teacher digest', () => {
     expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(2);
   });
 
+  test('When the first of a window runs again after the window moved on, then it stays sent and is not gathered into the next one', async () => {
+    const teacher = await h.recipient({ role: 'teacher', oa: true });
+    const [first, second] = await waitingFor(teacher.id, 2);
+    await announce(teacher.id, [first!]);
+    expect(await closeWindow(teacher.id)).toEqual({ outcome: 'nothing_waiting' });
+    await announce(teacher.id, [second!]);
+    const [opener] = await h.ctx.db.select().from(notifications).where(and(eq(notifications.accountId, teacher.id), sql`${notifications.data}->>'versionId' = ${first}`));
+
+    expect(await settled(await enqueue(opener!.id))).toBe('completed');
+
+    const [again] = await h.ctx.db.select().from(notifications).where(eq(notifications.id, opener!.id));
+    expect(again!.digestWindowId).toBeNull();
+    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(2);
+    expect(await closeWindow(teacher.id)).toEqual({ outcome: 'nothing_waiting' });
+  });
+
   test('A teacher without any channel leaves skipped rows, and a disabled account is not messaged', async () => {
     const nobody = await buildAccount(h.ctx.db, { role: 'teacher' });
     const id = await h.notification(nobody.id, 'review.digest', { count: 1 });

@@ -16,14 +16,15 @@
  * delivery job (writeNotification), so it reaches the teacher through the
  * outbox like every other message. The window row is locked by both sides, so
  * a row is gathered into a window only before that window's digest counts.
- * Retries are idempotent: the first row of a window is recognised again, a
- * gathered row stays gathered, the digest row has a dedup key per window.
+ * Retries are idempotent: the first row of a window is recognised again (by
+ * the window, or by its delivery rows once the window has moved on), a gathered
+ * row stays gathered, the digest row has a dedup key per window.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { REVIEW_LIST_PAGE, reviewDetailPage } from '../../../domain/messaging/messages';
 import { rowsOf, type Tx } from '../../db/client';
-import { notifications, profileVersions, reviewDigestWindows } from '../../db/schema';
+import { messageDeliveries, notifications, profileVersions, reviewDigestWindows } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
 import { writeNotification } from '../notifications/notifications';
 import type { MessagingDeps } from './messaging-deps';
@@ -42,11 +43,16 @@ export async function admitReviewWaiting(ctx: Pick<MessagingDeps, 'db' | 'config
   const windowS = ctx.config.DIGEST_WINDOW_S;
   return ctx.db.transaction(async (tx) => {
     const [own] = await tx
-      .select({ windowId: notifications.digestWindowId })
+      .select({
+        windowId: notifications.digestWindowId,
+        started: sql<boolean>`exists (select 1 from ${messageDeliveries} where ${messageDeliveries.notificationId} = ${notification.id})`,
+      })
       .from(notifications)
       .where(eq(notifications.id, notification.id))
-      .for('update');
+      .for('update', { of: notifications });
     if (own?.windowId) return { kind: 'gathered', windowId: own.windowId };
+    // A retry of a row whose delivery began (it opened a window that may have closed since): it goes on being sent.
+    if (own?.started) return { kind: 'first' };
 
     const [created] = rowsOf<{ window_id: string; closes_at: Date | string }>(
       await tx.execute(sql`
