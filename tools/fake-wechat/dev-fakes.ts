@@ -1,5 +1,5 @@
 /**
- * The fakes `npm start` runs in development (DESIGN.md §6): the fake WeChat
+ * The fakes `npm start` runs in development: the fake WeChat
  * server on FAKE_WECHAT_PORT and, when SMS_PROVIDER=tencent points at a local
  * http://sms.localhost:<port> endpoint, the fake Tencent Cloud SMS API.
  * (With SMS_PROVIDER=dev no SMS fake is needed: messages go to the dev inbox.)

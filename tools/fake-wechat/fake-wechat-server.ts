@@ -1,6 +1,6 @@
 /**
  * A local stand-in for api.weixin.qq.com that follows the documented
- * contracts (../shared/DOMAIN.md §1–3), for development, tests and the dev inbox:
+ * contracts of WeChat's server API, for development, tests and the dev inbox:
  *
  *   POST /cgi-bin/stable_token          appid/secret checked (40013 / 40125); normal mode returns
  *                                       the same token while it has > 5 min left; force_refresh rotates
@@ -660,7 +660,7 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
   return fake;
 }
 
-/** Why a subscribe-message value breaks its key type's rule (DOMAIN.md §1b), or undefined. */
+/** Why a subscribe-message value breaks its key type's rule (WeChat's rules per key type), or undefined. */
 export function subscribeValueProblem(key: string, value: string): string | undefined {
   const type = /^([a-z_]+?)\d+$/.exec(key)?.[1];
   const length = [...value].length;

@@ -1,8 +1,7 @@
 /**
- * Delivering notification rows (issue #5 §1–2, issue #7): over the
- * official-account template message, the mini-program subscribe message or
- * SMS, in the order of the recipient's role, with one message_deliveries row
- * per channel tried.
+ * Delivering notification rows: over the official-account template message,
+ * the mini-program subscribe message or SMS, in the order of the recipient's
+ * role, with one message_deliveries row per channel tried.
  *
  *   teachers (teacher, school_admin): template → subscribe → SMS
  *   families (parent, student):       subscribe → template → SMS

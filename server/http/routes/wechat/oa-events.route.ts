@@ -15,8 +15,8 @@ import { readRawBody, RawBodyTooLargeError } from '../../middlewares/raw-body';
 import { parsePushXml, recordTemplateResult, TEMPLATE_SEND_RESULT_EVENT, verifyPush, type PushQuery } from '../../../services/messaging/template-result';
 import { defineRoute, type KoaContext } from '../../route';
 
-/** Events are a few hundred bytes. */
-const PUSH_BODY_LIMIT = 16 * 1024;
+/** Events are a few hundred bytes; the limit is the payment notifications' (anything much larger is not one). */
+const PUSH_BODY_LIMIT = 64 * 1024;
 
 function queryOf(koa: KoaContext): PushQuery & { echostr?: string } {
   const one = (name: string) => {
