@@ -52,8 +52,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
       poolMax: config.DATABASE_POOL_MAX,
       onQuery: (seconds, failed) => metrics.dbQueryDuration.observe({ result: failed ? 'error' : 'ok' }, seconds),
     }));
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const redis = createRedis(config, 'producer');
+  const queues = createQueues(redis, config);
   metrics.watch({ database, queues, workersAlive: () => countLiveWorkers(redis, config.QUEUE_PREFIX) });
   return {
     config,
