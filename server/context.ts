@@ -22,6 +22,8 @@ export interface AppContext {
   config: Config;
   database: Database;
   db: Db;
+  /** Reads that may be a second stale (statistics, lists): the replica when DATABASE_REPLICA_URL is set, else db. */
+  readDb: Db;
   pii: PiiCipher;
   logger: Logger;
   /** Fail-fast Redis connection for producers and health checks. */
@@ -48,6 +50,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
+      replicaUrl: config.DATABASE_REPLICA_URL,
       pgliteDataDir: config.PGLITE_DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
       onQuery: (seconds, failed) => metrics.dbQueryDuration.observe({ result: failed ? 'error' : 'ok' }, seconds),
@@ -59,6 +62,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     config,
     database,
     db: database.db,
+    readDb: database.readDb,
     pii: piiCipherFromConfig(config),
     logger,
     redis,
@@ -67,6 +71,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
     wechat: createWechatClient(config, { redis, logger }),
     metrics,
   };
+}
+
+/**
+ * The context for a read-only route whose answer may be a second stale (statistics, lists of schools and
+ * classes): its `db` is the replica's reader when one is configured. Never for a route that writes or
+ * reads what the same user has just written.
+ */
+export function staleReads<T extends Pick<AppContext, 'db' | 'readDb'>>(app: T): T {
+  return app.readDb === app.db ? app : { ...app, db: app.readDb };
 }
 
 /** Close what createContext opened: queues and Redis before the database. */
