@@ -330,6 +330,8 @@ export const notifications = pgTable(
   (t) => [
     index('notifications_account_idx').on(t.accountId, t.createdAt),
     index('notifications_undispatched_idx').on(t.createdAt, t.id).where(sql`dispatched_at is null`),
+    // Retention (jobs/cleanup): rows come in time order, so a BRIN index finds the old ones at a tiny cost.
+    index('notifications_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -373,6 +375,7 @@ export const messageDeliveries = pgTable(
   (t) => [
     uniqueIndex('message_deliveries_notification_channel_uq').on(t.notificationId, t.channel),
     index('message_deliveries_account_idx').on(t.accountId, t.createdAt),
+    index('message_deliveries_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -536,6 +539,7 @@ export const outbox = pgTable(
     index('outbox_registry_match_version_idx')
       .on(sql`(${t.payload}->>'profileVersionId')`, t.createdAt)
       .where(sql`queue = 'registry-match'`),
+    index('outbox_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -560,6 +564,7 @@ export const auditLog = pgTable(
   (t) => [
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),
     index('audit_log_actor_idx').on(t.actorAccountId, t.at),
+    index('audit_log_at_brin').using('brin', t.at),
   ],
 );
 
