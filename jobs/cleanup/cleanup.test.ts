@@ -108,7 +108,7 @@ describe('cleanup', () => {
     };
     const waiting = await buildSubmittedVersion(ctx);
     const oldRelayed = await outboxRow('notifications', { notificationId: oldDone }, 8, true);
-    const oldPending = await outboxRow('notifications', { notificationId: oldDone }, 8, false);
+    const oldPending = await outboxRow('notifications', { notificationId: recent }, 8, false);
     const freshRelayed = await outboxRow('notifications', { notificationId: recent }, 1, true);
     const waitingVersionRow = await outboxRow('registry-match', { profileVersionId: waiting.version.id }, 8, true);
 

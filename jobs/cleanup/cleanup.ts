@@ -11,7 +11,8 @@
  * - finished message deliveries (sent, failed, skipped) older than
  *   MESSAGE_DELIVERY_RETENTION_DAYS;
  * - notifications older than NOTIFICATION_RETENTION_DAYS, with their delivery
- *   records, once relayed and with no delivery still queued or sending;
+ *   records, once no delivery job of theirs waits in the outbox and no
+ *   delivery is still queued or sending;
  * - relayed outbox rows older than OUTBOX_RETENTION_DAYS, except the
  *   registry-match rows of a version still waiting for its match (the sweeper
  *   counts them to stop re-queueing a poison version);
