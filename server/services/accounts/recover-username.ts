@@ -24,7 +24,7 @@ export async function recoverUsernames(
   input: { phone: string; smsCode: string },
   meta: RequestMeta,
 ): Promise<RecoveredUsername[]> {
-  if (!(await consumeSmsCode(app.db, app, { phone: input.phone, purpose: 'find_username', code: input.smsCode }))) {
+  if (!(await consumeSmsCode(app.db, app, { phone: input.phone, purpose: 'find_username', code: input.smsCode, ip: meta.ip }))) {
     throw smsCodeInvalid();
   }
   const rows = await app.db
