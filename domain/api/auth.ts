@@ -25,7 +25,7 @@ export const ACCOUNT_ROLE_LABELS: Readonly<Record<AccountRole, string>> = {
 };
 
 /** What an SMS code may be used for; a code is valid only for its purpose and phone. */
-export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone', 'change_phone', 'recovery'] as const;
+export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone', 'change_phone', 'recovery', 'cancel_account'] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 export const SMS_CODE_LENGTH = 6;

@@ -50,6 +50,8 @@ export const SECURITY_EVENTS = {
   recovery_filed: '有人申请人工找回账号',
   recovery_approved: '人工找回申请已核实',
   recovery_completed: '账号已通过人工找回重置',
+  cancellation_requested: '已申请注销账号',
+  cancellation_withdrawn: '账号注销申请已撤销',
 } as const;
 export type SecurityEvent = keyof typeof SECURITY_EVENTS;
 export type SecurityVia = 'wechat' | 'sms';

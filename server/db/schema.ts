@@ -60,9 +60,17 @@ export const accounts = pgTable(
     wechatMpOpenid: text('wechat_mp_openid').unique(),
     wechatOaOpenid: text('wechat_oa_openid').unique(),
     wechatUnionid: text('wechat_unionid'),
-    status: text('status', { enum: ['active', 'pending_activation', 'disabled'] })
+    /**
+     * cancelled: the family cancelled the account (注销) and its personal data
+     * was erased; the row stays as a pseudonymous anchor (its id) of the audit
+     * entries and payment records the law makes us keep (SECURITY.md).
+     */
+    status: text('status', { enum: ['active', 'pending_activation', 'disabled', 'cancelled'] })
       .notNull()
       .default('active'),
+    /** 注销 asked for (password + SMS code); erased at eraseAfter unless the owner signs in again first (the cool-off). */
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    eraseAfter: timestamp('erase_after', { withTimezone: true }),
     /** Set for a generated password (npm run operator:create): the console allows nothing but the password change until it is changed. */
     passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     failedLoginCount: integer('failed_login_count').notNull().default(0),
@@ -75,6 +83,8 @@ export const accounts = pgTable(
     index('accounts_unionid_idx').on(t.wechatUnionid),
     index('accounts_school_idx').on(t.schoolId),
     index('accounts_resident_id_index_idx').on(t.residentIdIndex),
+    // The daily erasure of accounts whose cool-off ended.
+    index('accounts_erase_after_idx').on(t.eraseAfter).where(sql`erase_after is not null`),
   ],
 );
 
