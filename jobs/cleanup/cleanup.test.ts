@@ -52,7 +52,7 @@ describe('cleanup', () => {
     // Other files' old rows may be deleted too (they are garbage everywhere); ours are counted at least.
     expect(result.sessionsDeleted).toBeGreaterThanOrEqual(3);
     expect(result.smsChallengesDeleted).toBeGreaterThanOrEqual(2);
-    expect(again).toEqual({ sessionsDeleted: expect.any(Number), smsChallengesDeleted: expect.any(Number) });
+    expect(again).toEqual({ sessionsDeleted: expect.any(Number), smsChallengesDeleted: expect.any(Number), accountsErased: expect.any(Number) });
     const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
     const left = await ctx.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, [...ids(old), ...ids(kept)]));
     expect(ids(left).sort()).toEqual(ids(kept).sort());

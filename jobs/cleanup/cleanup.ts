@@ -6,7 +6,9 @@
  *   revoked (sign-out, password change) more than SESSION_RETENTION_DAYS ago;
  *   the 30 days keep recent sign-ins available to support look-ups;
  * - SMS challenges created more than SMS_CHALLENGE_RETENTION_HOURS ago (a code
- *   lives minutes; the rate limits look at the last hour or day).
+ *   lives minutes; the rate limits look at the last hour or day);
+ * - the personal data of accounts whose cancellation cool-off ended
+ *   (server/services/accounts/account-erasure.ts, one transaction each).
  *
  * Each batch is one DELETE of at most `batchSize` rows (`for update skip
  * locked`, so a session being touched by a request is left for the next run).
@@ -15,6 +17,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../server/context';
 import { rowsOf } from '../../server/db/client';
+import { eraseDueAccounts } from '../../server/services/accounts/account-erasure';
 
 export const SESSION_RETENTION_DAYS = 30;
 export const SMS_CHALLENGE_RETENTION_HOURS = 24;
@@ -29,6 +32,7 @@ export interface CleanupOptions {
 export interface CleanupResult {
   sessionsDeleted: number;
   smsChallengesDeleted: number;
+  accountsErased: number;
 }
 
 async function deleteInBatches(
@@ -70,5 +74,6 @@ export async function cleanupExpired(ctx: Pick<AppContext, 'db'>, options: Clean
     batchSize,
     maxBatches,
   );
-  return { sessionsDeleted, smsChallengesDeleted };
+  const accountsErased = await eraseDueAccounts(ctx);
+  return { sessionsDeleted, smsChallengesDeleted, accountsErased };
 }
