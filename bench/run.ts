@@ -33,9 +33,10 @@ import type { Database } from '../server/db/client';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { BenchRegistry, guardianPhoneOf, writeRegistryCsv } from './registry-data';
 import { buildSubmission, createFamilies, databaseUrlFor, decisionCounts, dropDatabase, freshDatabase, schoolDirectory } from './setup';
+import { CpuMeter, redisPidFromInfo, type CpuWindow } from './cpu-meter';
 import { ROOT, RssSampler, freePort, httpOk, killAll, logHas, rssMb, runNode, startNode, waitFor, type Service } from './processes';
 import type { LoadRequest, LoadResult, LoadSpec } from './load-client';
-import { printTable, type Results } from './report';
+import { printTable, type CpuPerUnit, type Results } from './report';
 import { runFanout, type FanoutResult } from './fanout';
 
 const args = parseArgs({
@@ -66,6 +67,8 @@ const QUEUE_PREFIX = `educard-bench-${process.pid}`;
 const OWN_NAME = process.env.BENCH_DATABASE !== undefined;
 const WORK_DIR = path.join(ROOT, 'bench', '.work', OWN_NAME ? DB_NAME : SMALL ? 'small' : 'full');
 const LOG_DIR = path.join(WORK_DIR, 'logs');
+/** The local Redis server's pid, for the CPU meter (null when /proc cannot see it). */
+let redisPid: number | null = null;
 const SERVER_DIR = path.join(WORK_DIR, 'server');
 
 const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -169,7 +172,7 @@ async function floorKoaGet(): Promise<LoadResult> {
   }
 }
 
-async function floorInsertEnqueue(): Promise<LoadResult> {
+async function floorInsertEnqueue(): Promise<LoadResult & { cpu: CpuPerUnit }> {
   const port = await freePort();
   const svc = startNode('floor-insert-enqueue', 'bench/floors/insert-enqueue.ts', {
     env: { PORT: String(port), DATABASE_URL: DB_URL, REDIS_URL, QUEUE_PREFIX, DATABASE_POOL_MAX: '10' },
@@ -178,7 +181,8 @@ async function floorInsertEnqueue(): Promise<LoadResult> {
   try {
     await waitFor('floor insert-enqueue', () => logHas(svc.logFile, 'listening'), 30_000);
     const body = JSON.stringify({ studentId: '00000000-0000-4000-8000-000000000000', note: 'bench floor row' });
-    return await runLoadClient(
+    const meter = new CpuMeter({ api: [svc.pid], worker: [], redis: redisPid });
+    const load = await runLoadClient(
       {
         host: '127.0.0.1',
         port,
@@ -188,6 +192,7 @@ async function floorInsertEnqueue(): Promise<LoadResult> {
       },
       'floor-insert-enqueue',
     );
+    return { ...load, cpu: cpuPer(meter.read(), load.sent, load.cpuMs) };
   } finally {
     await svc.stop();
   }
@@ -237,6 +242,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
   const idle = { api: rssMb(stack.api.pid), worker: rssMb(stack.worker.pid) };
 
   const sampler = new RssSampler([stack.api.pid, stack.worker.pid], 100);
+  const meter = new CpuMeter({ api: [stack.api.pid], worker: [stack.worker.pid], redis: redisPid });
   const firstAt = Date.now();
   const load = await runLoadClient({ host: '127.0.0.1', port: stack.port, connections: CONNECTIONS, requests, timeoutMs: SIZE.submitTimeoutMs }, 'rush');
   const lastSubmitAt = load.endedAtMs;
@@ -251,6 +257,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
     counts = await decisionCounts(database.db);
   }
   const decidedAt = Date.now();
+  const cpu = cpuPer(meter.read(), counts.approved + counts.pendingReview, load.cpuMs);
   sampler.stop();
   const allDecided = counts.approved + counts.pendingReview >= accepted;
   results.rush = {
@@ -266,6 +273,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
     decidedAfterFirstSubmitSeconds: allDecided ? Math.round((decidedAt - firstAt) / 100) / 10 : null,
     decidedPerSecond: allDecided ? Math.round(accepted / ((decidedAt - firstAt) / 1000)) : null,
     decided: counts,
+    cpu,
     memoryMb: {
       apiIdle: idle.api,
       apiPeak: sampler.peak(stack.api.pid),
@@ -273,6 +281,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
       workerPeak: sampler.peak(stack.worker.pid),
     },
   };
+  log(`rush CPU per decided submission: service ${cpu.serviceMsPerUnit} ms (${JSON.stringify(cpu.serviceMs)} ms in all), machine ${cpu.machineMsPerUnit} ms, load client ${cpu.loadClientMs} ms in all`);
   log(`rush decided: ${JSON.stringify(counts)} ${allDecided ? `${results.rush.decidedAfterLastSubmitSeconds} s after the last submit` : 'NOT ALL DECIDED before the timeout'}`);
 }
 
@@ -347,7 +356,9 @@ async function main(): Promise<number> {
   try {
     results.machine.postgres = String((await database.db.execute('show server_version' as never) as unknown as { rows: { server_version: string }[] }).rows[0]?.server_version);
     const redisInfo = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    results.machine.redis = /redis_version:(\S+)/.exec(await redisInfo.info('server'))?.[1] ?? '';
+    const serverInfo = await redisInfo.info('server');
+    results.machine.redis = /redis_version:(\S+)/.exec(serverInfo)?.[1] ?? '';
+    redisPid = redisPidFromInfo(serverInfo);
     redisInfo.disconnect();
 
     if (ONLY.has('import') || ONLY.has('rush')) await benchImport(results, registry, database);
@@ -396,8 +407,24 @@ async function main(): Promise<number> {
   return checkSane(results);
 }
 
-function pickLoad(r: LoadResult) {
-  return { rps: r.rps, latencyMs: r.latencyMs, completed: r.completed, statuses: r.statuses };
+function pickLoad(r: LoadResult & { cpu?: CpuPerUnit }) {
+  return { rps: r.rps, latencyMs: r.latencyMs, completed: r.completed, statuses: r.statuses, ...(r.cpu ? { cpu: r.cpu } : {}) };
+}
+
+/**
+ * CPU of a window divided by the units of work done in it. The machine's figure
+ * includes the load client; the service's does not (it is reported apart).
+ */
+function cpuPer(window: CpuWindow, units: number, loadClientMs: number): CpuPerUnit {
+  const per = (ms: number) => (units > 0 ? Math.round((ms / units) * 100) / 100 : null);
+  return {
+    units,
+    wallMs: window.wallMs,
+    serviceMs: window.serviceMs,
+    serviceMsPerUnit: per(window.serviceMs.total),
+    machineMsPerUnit: per(window.machineMs),
+    loadClientMs,
+  };
 }
 
 /** Exit code: the benchmark ran and its own checks hold (not the targets: those are reported). */
