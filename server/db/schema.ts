@@ -574,9 +574,11 @@ export const auditLog = pgTable(
 );
 
 /**
- * 通讯卡: the mobile number a family bound to a student's card (an existing
- * number, verified by an SMS code of purpose bind_phone). One binding per
- * student; re-binding replaces it. The number is encrypted with a blind index.
+ * 通讯卡: the communication card a family already holds, bound to a student's
+ * card: its printed card number (ICCID) and its mobile number, verified by an
+ * SMS code of purpose bind_phone sent to that number. One binding per student;
+ * re-binding replaces it, unbinding deletes it; one card is bound to one
+ * student at most. Both values are encrypted with blind indexes.
  */
 export const commCardBindings = pgTable(
   'comm_card_bindings',
@@ -589,9 +591,12 @@ export const commCardBindings = pgTable(
       .references(() => accounts.id),
     phoneCipher: text('phone_cipher').notNull(),
     phoneIndex: text('phone_index').notNull(),
+    /** Null for bindings made before cards were bound by their number. */
+    cardNumberCipher: text('card_number_cipher'),
+    cardNumberIndex: text('card_number_index'),
     boundAt: timestamp('bound_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex)],
+  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex), uniqueIndex('comm_card_bindings_card_number_uq').on(t.cardNumberIndex)],
 );
 
 /**

@@ -233,8 +233,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/students/:studentId/comm-card/bind': {
     ownership: 'student',
     expect: familyStudent('400:SMS_CODE_INVALID'),
-    body: () => ({ phone: randomMobile(), smsCode: '000000' }),
+    body: () => ({ cardNumber: `8986${String(Date.now()).padStart(15, '0').slice(-15)}`, phone: randomMobile(), smsCode: '000000' }),
   },
+  'DELETE /api/students/:studentId/comm-card/binding': { ownership: 'student', expect: familyStudent(200) },
   'POST /api/students/:studentId/comm-card/orders': {
     ownership: 'student',
     // The family reached the use case: the account has no mini-program openid to pay with.
