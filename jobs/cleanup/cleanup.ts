@@ -56,7 +56,7 @@ async function deleteInBatches(
   return total;
 }
 
-export async function cleanupExpired(ctx: Pick<AppContext, 'db'>, options: CleanupOptions = {}): Promise<CleanupResult> {
+export async function cleanupExpired(ctx: Pick<AppContext, 'db'> & Partial<Pick<AppContext, 'logger'>>, options: CleanupOptions = {}): Promise<CleanupResult> {
   const batchSize = options.batchSize ?? 1_000;
   const maxBatches = options.maxBatches ?? 1_000;
   const sessionsDeleted = await deleteInBatches(

@@ -124,12 +124,13 @@ export async function requestCancellation(
     return { state: 'scheduled' as const, eraseAfter: eraseAfter.toISOString(), cardsRevoked: 0 };
   });
   if (!outcome) throw smsCodeInvalid();
+  if (outcome.state === 'erased') app.logger.info({ accountId: account.id }, 'account erased');
   await limiter.delete(account.id);
   return outcome;
 }
 
 /** Erase every account whose cool-off ended (the daily cleanup job); one transaction per account. */
-export async function eraseDueAccounts(app: Pick<AppContext, 'db'>, now = new Date(), limit = 500): Promise<number> {
+export async function eraseDueAccounts(app: Pick<AppContext, 'db'> & Partial<Pick<AppContext, 'logger'>>, now = new Date(), limit = 500): Promise<number> {
   const due = await app.db
     .select({ id: accounts.id })
     .from(accounts)
@@ -144,6 +145,8 @@ export async function eraseDueAccounts(app: Pick<AppContext, 'db'>, now = new Da
       await eraseAccount(tx, id);
       erased += 1;
     });
+    // The ledger a restore from backup re-applies (docs/OPERATIONS.md): ids only.
+    app.logger?.info({ accountId: id }, 'account erased');
   }
   return erased;
 }
