@@ -9,6 +9,7 @@ import SmsCodeButton from '../../components/SmsCodeButton'
 import SubmitButton from '../../components/SubmitButton'
 import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
+import { loadAppConfig } from '../../services/app-config'
 import { cancelAccount, sendCancellationCode } from '../../services/account-data'
 import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { isSignedIn, refreshAccount, useSession } from '../../services/session'
@@ -36,6 +37,7 @@ export default function AccountCancelPage() {
   const session = useSession()
   const [form, setForm] = useState({ password: '', smsCode: '' })
   const [done, setDone] = useState<CancelAccountResponse>()
+  const [coolOffDays, setCoolOffDays] = useState<number>()
   const { errors, notice, show, clear } = useFormErrors(FIELDS)
 
   useDidShow(() => {
@@ -45,6 +47,9 @@ export default function AccountCancelPage() {
       return
     }
     if (!session.account) void refreshAccount().catch(() => undefined)
+    void loadAppConfig()
+      .then((config) => setCoolOffDays(config.accountCancelCoolOffDays))
+      .catch(() => undefined)
   })
 
   const edit = (field: FieldName) => (value: string) => {
@@ -118,7 +123,11 @@ export default function AccountCancelPage() {
       <SubmitButton name='cancel-account' loading={submitting} onClick={submit}>
         申请注销
       </SubmitButton>
-      <Text className='tips'>为防止他人误操作，提交后有 7 天冷静期，期间重新登录即撤销注销申请。</Text>
+      {coolOffDays !== undefined && (
+        <Text className='tips' data-testid='cancel-cool-off'>
+          {coolOffDays > 0 ? `为防止误操作，提交后有 ${coolOffDays} 天冷静期，期间重新登录即撤销注销申请。` : '提交后立即注销，无法撤销。'}
+        </Text>
+      )}
     </View>
   )
 }
