@@ -156,7 +156,7 @@ export default function CommCardPage() {
       <View className='comm-intro'>
         <Text className='comm-intro__title'>通讯卡 · 自愿选用</Text>
         <Text className='comm-intro__desc'>
-          电子教育卡可关联一张通讯卡，用于校园亲情通话与消息提醒。通讯卡为自愿选用：可以绑定家中已有的手机号码，也可以办理配套通讯卡；不选用不影响电子教育卡的使用。
+          电子教育卡可关联一张通讯卡，用于校园亲情通话与消息提醒。通讯卡为自愿选用：可以绑定已持有的通讯卡，也可以办理配套通讯卡；不选用不影响电子教育卡的使用。
         </Text>
       </View>
 
