@@ -56,7 +56,6 @@ import {
   subscriptionGrants,
   wechatOaUsers,
 } from '../../db/schema';
-import { security } from '../../security';
 import { verifyPassword } from '../../security/passwords';
 import { revokeCard } from '../ecard/ecard';
 import { loadAccount, phoneOf, type AccountRow } from './account-view';
@@ -98,7 +97,7 @@ export async function requestCancellation(
   const phone = phoneOf(app, account);
   if (!phone) throw new AppError('PHONE_NOT_BOUND');
   // Wrong passwords share the password change's counter: five in 15 minutes, then 429.
-  const limiter = security(app).limits.passwordChangeFailures;
+  const limiter = app.security.limits.passwordChangeFailures;
   await limiter.checkOrThrow(account.id);
   if (!(await verifyPassword(account.passwordHash, input.password))) {
     await limiter.add(account.id);

@@ -47,7 +47,6 @@ import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { rowsOf, type DbOrTx } from '../../db/client';
 import { accounts, sessions, smsChallenges } from '../../db/schema';
-import { security } from '../../security';
 import { purposeHmac } from '../../security/tokens';
 import { phoneIndexOf } from './account-view';
 import { fieldError } from './errors';
@@ -91,7 +90,7 @@ export async function sendSmsCode(
   app: AppContext,
   input: { phone: string; purpose: SmsPurpose; meta: RequestMeta },
 ): Promise<SentSmsCode> {
-  const { limits } = security(app);
+  const { limits } = app.security;
   const phoneIndex = phoneIndexOf(app, input.phone);
   await limits.smsPerIp.consumeOrThrow(input.meta.ip);
   const source: SmsSource = (await isKnownSource(app.db, phoneIndex, input.meta.ip)) ? 'known' : 'other';

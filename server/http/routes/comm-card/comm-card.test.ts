@@ -5,7 +5,6 @@ import { runRefundOrder } from '../../../../tools/refund-order';
 import { auditLog, orders, paymentNotifications, refunds } from '../../../db/schema';
 import { reconcilePayments } from '../../../services/payments/reconcile';
 import { createPaymentHarness, TEST_MP_APPID, type PaymentHarness } from './payment-test-support';
-import { security } from '../../../security';
 import { smsQuotaKey } from '../../../services/accounts/sms-codes';
 
 jest.setTimeout(30_000);
@@ -254,7 +253,7 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
     const cardNumber = `898602${String(Date.now()).slice(-13)}`;
     const allowResend = async () => {
       for (const source of ['known', 'other'] as const) {
-        await security(h.ctx).limits.smsPerPhoneMinute.delete(smsQuotaKey(h.ctx.pii.blindIndex('phone', phone), 'bind_phone', source));
+        await h.ctx.security.limits.smsPerPhoneMinute.delete(smsQuotaKey(h.ctx.pii.blindIndex('phone', phone), 'bind_phone', source));
       }
     };
     const bind = async (studentId: string) =>
