@@ -534,6 +534,11 @@ export const VARIABLES = {
     description: 'SMS template id of an account security notice ({1} what happened, e.g. 登录密码已重置).',
     devDefault: '1000007',
   },
+  ACCOUNT_CANCEL_COOLOFF_DAYS: {
+    schema: int(0, 30),
+    description: 'Days between a family asking to cancel its account (注销) and the erasure of its data; signing in again meanwhile withdraws the request. 0 erases at once.',
+    devDefault: '7',
+  },
   RECOVERY_WAIT_HOURS: {
     schema: int(0, 720),
     description: 'Hours an approved manual recovery request (人工找回) waits before it can take effect; the old phone and WeChat are told at once, and the owner can cancel meanwhile.',

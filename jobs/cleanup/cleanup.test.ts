@@ -61,6 +61,7 @@ describe('cleanup', () => {
       outboxDeleted: expect.any(Number),
       recoveryRequestsDeleted: expect.any(Number),
       auditRowsDeleted: expect.any(Number),
+      accountsErased: expect.any(Number),
     });
     const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
     const left = await ctx.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, [...ids(old), ...ids(kept)]));

@@ -18,7 +18,9 @@
  *   counts them to stop re-queueing a poison version);
  * - closed recovery requests (rejected, cancelled, completed) closed more than
  *   RECOVERY_REQUEST_RETENTION_DAYS ago;
- * - audit rows older than AUDIT_LOG_RETENTION_DAYS (at least 180).
+ * - audit rows older than AUDIT_LOG_RETENTION_DAYS (at least 180);
+ * - the personal data of accounts whose cancellation cool-off ended
+ *   (server/services/accounts/account-erasure.ts, one transaction each).
  *
  * Each batch is one DELETE of at most `batchSize` rows (`for update skip
  * locked`, so a row being touched by a request is left for the next run), its
@@ -29,6 +31,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../server/context';
 import { rowsOf } from '../../server/db/client';
+import { eraseDueAccounts } from '../../server/services/accounts/account-erasure';
 
 export const SESSION_RETENTION_DAYS = 30;
 export const SMS_CHALLENGE_RETENTION_HOURS = 24;
@@ -48,6 +51,7 @@ export interface CleanupResult {
   outboxDeleted: number;
   recoveryRequestsDeleted: number;
   auditRowsDeleted: number;
+  accountsErased: number;
 }
 
 export type CleanupContext = Pick<AppContext, 'db' | 'config'>;
@@ -78,7 +82,7 @@ async function repeatBatches(batchSize: number, maxBatches: number, batch: () =>
 
 const olderThanDays = (column: SQL, days: number) => sql`${column} < now() - make_interval(days => ${days})`;
 
-export async function cleanupExpired(ctx: CleanupContext, options: CleanupOptions = {}): Promise<CleanupResult> {
+export async function cleanupExpired(ctx: CleanupContext & Partial<Pick<AppContext, 'logger'>>, options: CleanupOptions = {}): Promise<CleanupResult> {
   const batchSize = options.batchSize ?? ctx.config.RETENTION_BATCH_SIZE;
   const maxBatches = options.maxBatches ?? 1_000;
   const c = ctx.config;
@@ -141,5 +145,6 @@ export async function cleanupExpired(ctx: CleanupContext, options: CleanupOption
     maxBatches,
   );
   const auditRowsDeleted = await deleteInBatches(ctx, 'audit_log', olderThanDays(sql`at`, c.AUDIT_LOG_RETENTION_DAYS), batchSize, maxBatches);
-  return { sessionsDeleted, smsChallengesDeleted, messageDeliveriesDeleted, notificationsDeleted, outboxDeleted, recoveryRequestsDeleted, auditRowsDeleted };
+  const accountsErased = await eraseDueAccounts(ctx);
+  return { sessionsDeleted, smsChallengesDeleted, messageDeliveriesDeleted, notificationsDeleted, outboxDeleted, recoveryRequestsDeleted, auditRowsDeleted, accountsErased };
 }

@@ -60,9 +60,17 @@ export const accounts = pgTable(
     wechatMpOpenid: text('wechat_mp_openid').unique(),
     wechatOaOpenid: text('wechat_oa_openid').unique(),
     wechatUnionid: text('wechat_unionid'),
-    status: text('status', { enum: ['active', 'pending_activation', 'disabled'] })
+    /**
+     * cancelled: the family cancelled the account (注销) and its personal data
+     * was erased; the row stays as a pseudonymous anchor (its id) of the audit
+     * entries and payment records the law makes us keep (SECURITY.md).
+     */
+    status: text('status', { enum: ['active', 'pending_activation', 'disabled', 'cancelled'] })
       .notNull()
       .default('active'),
+    /** 注销 asked for (password + SMS code); erased at eraseAfter unless the owner signs in again first (the cool-off). */
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    eraseAfter: timestamp('erase_after', { withTimezone: true }),
     /** Set for a generated password (npm run operator:create): the console allows nothing but the password change until it is changed. */
     passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     failedLoginCount: integer('failed_login_count').notNull().default(0),
@@ -75,6 +83,8 @@ export const accounts = pgTable(
     index('accounts_unionid_idx').on(t.wechatUnionid),
     index('accounts_school_idx').on(t.schoolId),
     index('accounts_resident_id_index_idx').on(t.residentIdIndex),
+    // The daily erasure of accounts whose cool-off ended.
+    index('accounts_erase_after_idx').on(t.eraseAfter).where(sql`erase_after is not null`),
   ],
 );
 
@@ -578,9 +588,11 @@ export const auditLog = pgTable(
 );
 
 /**
- * 通讯卡: the mobile number a family bound to a student's card (an existing
- * number, verified by an SMS code of purpose bind_phone). One binding per
- * student; re-binding replaces it. The number is encrypted with a blind index.
+ * 通讯卡: the communication card a family already holds, bound to a student's
+ * card: its printed card number (ICCID) and its mobile number, verified by an
+ * SMS code of purpose bind_phone sent to that number. One binding per student;
+ * re-binding replaces it, unbinding deletes it; one card is bound to one
+ * student at most. Both values are encrypted with blind indexes.
  */
 export const commCardBindings = pgTable(
   'comm_card_bindings',
@@ -593,9 +605,12 @@ export const commCardBindings = pgTable(
       .references(() => accounts.id),
     phoneCipher: text('phone_cipher').notNull(),
     phoneIndex: text('phone_index').notNull(),
+    /** Null for bindings made before cards were bound by their number. */
+    cardNumberCipher: text('card_number_cipher'),
+    cardNumberIndex: text('card_number_index'),
     boundAt: timestamp('bound_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex)],
+  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex), uniqueIndex('comm_card_bindings_card_number_uq').on(t.cardNumberIndex)],
 );
 
 /**

@@ -174,6 +174,13 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ oldSmsCode: '000000', newPhone: randomMobile(), newSmsCode: '000000' }),
   },
   'POST /api/me/recovery-requests/cancel': { expect: signedIn(200) },
+  // 我的数据 and 注销账号: any account reads its own copy; only families cancel (staff accounts are ended by their school).
+  'GET /api/me/data-export': { expect: signedIn(200) },
+  'POST /api/me/cancellation/code': { expect: { ...signedIn('403:FORBIDDEN'), parent: 200, student: 200 } },
+  'POST /api/me/cancellation': {
+    expect: { ...signedIn('403:FORBIDDEN'), parent: '400:CURRENT_PASSWORD_WRONG', student: '400:CURRENT_PASSWORD_WRONG' },
+    body: () => ({ password: 'Not-the-password-1', smsCode: '000000' }),
+  },
 
   // manual account recovery (人工找回) as the staff decide it; a request out of scope and an unknown one are alike 404
   'GET /api/recovery-requests': {
@@ -226,8 +233,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/students/:studentId/comm-card/bind': {
     ownership: 'student',
     expect: familyStudent('400:SMS_CODE_INVALID'),
-    body: () => ({ phone: randomMobile(), smsCode: '000000' }),
+    body: () => ({ cardNumber: `8986${String(Date.now()).padStart(15, '0').slice(-15)}`, phone: randomMobile(), smsCode: '000000' }),
   },
+  'DELETE /api/students/:studentId/comm-card/binding': { ownership: 'student', expect: familyStudent(200) },
   'POST /api/students/:studentId/comm-card/orders': {
     ownership: 'student',
     // The family reached the use case: the account has no mini-program openid to pay with.

@@ -33,7 +33,9 @@ export type NotificationKind =
   | 'reconfirm.reminder'
   | 'notice.published'
   | 'notice.reminder'
-  | 'account.security';
+  | 'account.security'
+  | 'card.revoked'
+  | 'card.reissued';
 
 export interface NotificationInput {
   accountId: string;

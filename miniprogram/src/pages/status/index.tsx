@@ -9,6 +9,7 @@ import SubmitButton from '../../components/SubmitButton'
 import { toAppError } from '../../hooks/useFormErrors'
 import { usePolling } from '../../hooks/usePolling'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
+import { useSubscribeRequest } from '../../hooks/useSubscribeRequest'
 import { PAGES, openPage, pageParam, withQuery } from '../../services/navigation'
 import { getStudent, withdrawChange } from '../../services/profiles'
 import { formatChinaDateTime } from '../../utils/format'
@@ -113,6 +114,8 @@ function ChangeHero({ detail, studentId, onWithdraw, withdrawing }: { detail: St
 }
 
 function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: string }) {
+  // After approval the family taps here to see the archive: ask (weapp) for the class notices' and semester messages then.
+  const askSubscription = useSubscribeRequest()
   const form = withQuery(PAGES.profileForm, { studentId })
   switch (detail.status) {
     case 'submitted':
@@ -158,7 +161,14 @@ function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: s
           </View>
           <Text className='status-hero__title'>已通过认证</Text>
           <CardNumber detail={detail} />
-          <SubmitButton name='open-archive' loading={false} onClick={() => void openPage(withQuery(PAGES.archive, { studentId }))}>
+          <SubmitButton
+            name='open-archive'
+            loading={false}
+            onClick={() => {
+              askSubscription()
+              void openPage(withQuery(PAGES.archive, { studentId }))
+            }}
+          >
             查看电子档案
           </SubmitButton>
         </View>
