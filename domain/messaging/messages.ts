@@ -34,7 +34,8 @@ export type NotificationSms =
   | { template: 'review_returned'; params: { student: string; reason: string } }
   | { template: 'reconfirm'; params: { student: string; deadline: string } }
   | { template: 'notice'; params: { type: string; title: string } }
-  | { template: 'account_security'; params: { event: string } };
+  | { template: 'account_security'; params: { event: string } }
+  | { template: 'staff_invitation'; params: { school: string } };
 
 /**
  * Account security events (issue 12): each is announced on two rows, one per
@@ -165,6 +166,16 @@ export function messageContent(kind: string, data: Record<string, unknown>, at: 
         route: data.via === 'sms' ? ['sms'] : ['subscribe', 'template'],
         fields: { thing1: event, time2: at, thing3: '如非本人操作，请立即登录小程序处理' },
         sms: { template: 'account_security', params: { event } },
+      };
+    }
+    case 'staff.invitation': {
+      // A staff account the school created waits for its owner: SMS only (no WeChat is bound before activation).
+      const school = short(str(data.schoolName, '学校'));
+      return {
+        group: 'account_security',
+        route: ['sms'],
+        fields: { thing1: '教师账号待激活', time2: at, thing3: '请在小程序中激活账号' },
+        sms: { template: 'staff_invitation', params: { school } },
       };
     }
     default:

@@ -34,7 +34,8 @@ export type NotificationKind =
   | 'reconfirm.reminder'
   | 'notice.published'
   | 'notice.reminder'
-  | 'account.security';
+  | 'account.security'
+  | 'staff.invitation';
 
 export interface NotificationInput {
   accountId: string;
