@@ -158,7 +158,8 @@ export const getConsoleStrandedReviews = defineRoute({
   operationId: 'consoleStrandedReviews',
   summary: 'Operators: waiting reviews with no active reviewer (no head teacher and no school admin), by school',
   tags,
-  access: { roles: ['operator'], console: true },
+  // Console roles reach the route (a school admin is refused by the service: 403), so the console-session rule holds for both.
+  access: CONSOLE_ACCESS,
   responses: { 200: { description: 'By school, longest waiting first', schema: StrandedReviewsResponseSchema } },
   handler: async ({ koa, app, auth }) => {
     noStore(koa);
