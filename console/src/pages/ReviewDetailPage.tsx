@@ -13,6 +13,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import type { z } from 'zod';
 import {
   RETURN_REASON_PRESETS,
+  REVIEW_LIST_STATUS_LABELS,
   ReviewDecisionResponseSchema,
   ReviewDetailSchema,
   type GuardianEvidence,
@@ -156,7 +157,7 @@ export function ReviewDetailPage() {
           <h1 className="console-page-title" style={{ margin: 0 }}>
             审核详情 · {name}
           </h1>
-          <Tag color={detail.status === 'disputed' ? 'red' : detail.status === 'pending_review' ? 'orange' : detail.status === 'returned' ? 'volcano' : 'green'}>{detail.statusLabel}</Tag>
+          <Tag color={detail.status === 'disputed' ? 'red' : detail.status === 'pending_review' ? 'orange' : detail.status === 'returned' ? 'volcano' : 'green'}>{detail.status === 'pending_review' ? REVIEW_LIST_STATUS_LABELS.pending_review : detail.statusLabel}</Tag>
         </Space>
         <Space>
           {actions.has('approve') ? (

@@ -16,6 +16,9 @@ import { waitingSince } from '../format';
 type ListReviews = z.infer<typeof ListReviewsResponseSchema>;
 type Item = ListReviews['items'][number];
 
+/** Staff read 待审核 (the head teacher's own word, 待班主任审核, is the families'). */
+const labelOf = (r: { status: string; statusLabel: string }) => (r.status === 'pending_review' ? REVIEW_LIST_STATUS_LABELS.pending_review : r.statusLabel);
+
 export function ReviewsPage() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
@@ -104,7 +107,7 @@ export function ReviewsPage() {
                 return c ? `${c.gradeLabel}${c.className}` : (r.className ?? '—');
               },
             },
-            { title: '状态', render: (_, r) => <Tag color={r.status === 'disputed' ? 'red' : r.status === 'pending_review' ? 'orange' : r.status === 'returned' ? 'volcano' : 'green'}>{r.statusLabel}</Tag> },
+            { title: '状态', render: (_, r) => <Tag color={r.status === 'disputed' ? 'red' : r.status === 'pending_review' ? 'orange' : r.status === 'returned' ? 'volcano' : 'green'}>{labelOf(r)}</Tag> },
             { title: '比对结果', render: (_, r) => r.matchOutcomeLabel ?? '—' },
             { title: '第几次', render: (_, r) => `第 ${r.version} 版` },
             {

@@ -20,7 +20,7 @@ import { AppError } from '../../../domain/errors';
 import { maskName, maskResidentId } from '../../../domain/masking';
 import { formatChinaTime } from '../../../domain/messaging/fields';
 import { GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
-import { REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/state-machine';
+import { pendingReviewLabel, REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import { rowsOf } from '../../db/client';
 import type { RequestMeta } from '../accounts/request-meta';
@@ -43,6 +43,8 @@ interface StudentRow {
   pii_cipher: string | null;
   submitted_at: Date | string | null;
   decided_at: Date | string | null;
+  reviewer_role: string | null;
+  reviewer_status: string | null;
   total: number;
 }
 
@@ -61,9 +63,11 @@ async function studentRows(ctx: Ctx, classId: string, where: SQL | null, limit: 
     await ctx.db.execute(sql`
       select st.id, st.status, st.card_number, st.card_issued_at, st.card_revoked_at, st.card_revoked_reason,
              v.id as version_id, v.status as version_status, v.data, v.pii_cipher, v.submitted_at, v.decided_at,
+             r.role as reviewer_role, r.status as reviewer_status,
              count(*) over ()::int as total
         from students st
         left join profile_versions v on v.id = st.current_version_id
+        left join accounts r on r.id = v.assigned_reviewer_id
        where st.class_id = ${classId} ${where ? sql`and ${where}` : sql``}
        order by st.created_at asc, st.id asc
        limit ${limit} offset ${offset}`),
@@ -84,7 +88,10 @@ function presentStudent(ctx: Ctx, row: StudentRow): ClassStudent {
     nameMasked: name ? maskName(name) : null,
     residentIdMasked: residentId ? maskResidentId(residentId) : null,
     status: row.status as ReviewState,
-    statusLabel: REVIEW_STATE_LABELS[row.status as ReviewState] ?? row.status,
+    statusLabel:
+      row.status === 'pending_review'
+        ? pendingReviewLabel({ role: row.reviewer_role, status: row.reviewer_status })
+        : (REVIEW_STATE_LABELS[row.status as ReviewState] ?? row.status),
     cardNumber: row.card_number,
     cardState,
     cardRevokedReason: row.card_revoked_reason,

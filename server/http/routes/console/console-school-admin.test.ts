@@ -153,6 +153,10 @@ describe('importing a teachers file from the console', () => {
     const xls = await post(`/api/console/schools/${w.school.id}/teachers/import`, { fileName: 'a.exe', contentBase64: 'QUJD', dryRun: true }, w.token);
     expect(xls.status).toBe(400);
     expect(Object.keys(xls.body.error.fields)).toEqual(['body.fileName']);
+    // Bytes that are no text at all: a report, never a 500.
+    const binary = await post(`/api/console/schools/${w.school.id}/teachers/import`, { fileName: 'a.csv', contentBase64: Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x82, 0x00, 0xc3, 0x28]).toString('base64'), dryRun: true }, w.token);
+    expect(binary.status).toBe(200);
+    expect(binary.body).toMatchObject({ ok: false, problems: [expect.objectContaining({ message: expect.any(String) })] });
     const junk = await post(`/api/console/schools/${w.school.id}/teachers/import`, { fileName: 'a.csv', contentBase64: '!!!', dryRun: true }, w.token);
     expect(Object.keys(junk.body.error.fields)).toEqual(['body.contentBase64']);
   });
@@ -247,6 +251,28 @@ describe('reviews of a class nobody heads', () => {
     expect(after.body.items.find((i: { schoolId: string }) => i.schoolId === school.id)).toBeUndefined();
   });
 
+  test('When a review waits with the school admin or with nobody, then the family is not told it waits for the head teacher', async () => {
+    const w = await schoolWorld();
+    const head = await buildAccount(h.ctx.db, { role: 'teacher', schoolId: w.school.id });
+    const headed = await buildClass(h.ctx.db, { schoolId: w.school.id, grade: 'P3', name: '7班', headTeacherId: head.id });
+    const orphan = await buildClass(h.ctx.db, { schoolId: w.school.id, grade: 'P3', name: '8班', headTeacherId: null });
+    const lonelySchool = await buildSchool(h.ctx.db);
+    const lonely = await buildClass(h.ctx.db, { schoolId: lonelySchool.id, grade: 'P3', name: '9班', headTeacherId: null });
+    const labels: Record<string, unknown> = {};
+    for (const [key, school, klass] of [['head', w.school, headed], ['admin', w.school, orphan], ['nobody', lonelySchool, lonely]] as const) {
+      const built = await submitted(school, klass, 'pending');
+      const family = await createSession(h.ctx.db, h.ctx, { accountId: built.student.familyAccountId, channel: 'h5', meta });
+      const detail = await h.client().get(`/api/students/${built.student.id}`, family.token);
+      const list = await h.client().get('/api/students', family.token);
+      labels[key] = [detail.body.statusLabel, detail.body.latest.statusLabel, detail.body.timeline.at(-1).label, list.body.items[0].statusLabel];
+    }
+    expect(labels).toEqual({
+      head: ['待班主任审核', '待班主任审核', '待班主任审核', '待班主任审核'],
+      admin: ['待学校审核', '待学校审核', '待学校审核', '待学校审核'],
+      nobody: ['待学校审核', '待学校审核', '待学校审核', '待学校审核'],
+    });
+  });
+
   test('When the head teacher named by the import activates, then the reviews that waited with the school admin move to them', async () => {
     const w = await schoolWorld();
     const phone = randomPhone();
@@ -319,7 +345,8 @@ describe("a class's students, its XLSX list and the school's activity", () => {
     const sheet = book.worksheets[0]!;
     const text = JSON.stringify(sheet.getSheetValues());
     expect(text).toContain('已认证');
-    expect(text).toContain('待班主任审核');
+    // The class has no head teacher: its waiting student is with the school.
+    expect(text).toContain('待学校审核');
     expect(text).not.toContain(approved.name);
     expect(text).not.toContain(approved.residentId);
     expect(text).toContain(`${approved.residentId.slice(0, 4)}`);
