@@ -197,4 +197,10 @@ test('a school admin exports a class status list as XLSX, masked', async ({ page
   expect(text).not.toContain(waiting.residentId);
   await expect(page.getByText(/已导出/)).toBeVisible();
   await shot(page, '32-exported');
+
+  // The dashboard's activity charts count today's submission and the decision (from the aggregates, seconds behind).
+  await page.getByRole('menuitem', { name: /数据概览/ }).click();
+  await expect(page.getByRole('img', { name: '每日提交与审核' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('img', { name: '审核用时分布' })).toBeVisible({ timeout: 15_000 });
+  await shot(page, '33-dashboard-activity');
 });
