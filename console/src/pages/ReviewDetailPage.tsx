@@ -230,7 +230,8 @@ export function ReviewDetailPage() {
                 { title: '项目', dataIndex: 'label', width: 100 },
                 { title: '家长填报', render: (_, f) => (f.registryOnly ? <Typography.Text type="secondary">（家长无需填写）</Typography.Text> : (f.submitted ?? '—')) },
                 { title: '学籍库', render: (_, f) => f.registry ?? '—' },
-                { title: '', width: 90, render: (_, f) => (f.differs ? <Tag color="error">不一致</Tag> : <Tag>一致</Tag>) },
+                // Without a registry row there is nothing to agree with.
+                { title: '', width: 90, render: (_, f) => (f.differs ? <Tag color="error">不一致</Tag> : detail.registryFound && !f.registryOnly ? <Tag>一致</Tag> : null) },
               ]}
             />
             <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>
