@@ -539,6 +539,11 @@ export const VARIABLES = {
     description: 'Days between a family asking to cancel its account (注销) and the erasure of its data; signing in again meanwhile withdraws the request. 0 erases at once.',
     devDefault: '7',
   },
+  TENCENT_SMS_TEMPLATE_STAFF_INVITATION: {
+    schema: z.string().min(1),
+    description: 'SMS template id of the invitation to activate a staff account the school created ({1} the school).',
+    devDefault: '1000008',
+  },
   RECOVERY_WAIT_HOURS: {
     schema: int(0, 720),
     description: 'Hours an approved manual recovery request (人工找回) waits before it can take effect; the old phone and WeChat are told at once, and the owner can cancel meanwhile.',

@@ -37,7 +37,8 @@ export type NotificationSms =
   | { template: 'review_returned'; params: { student: string; reason: string } }
   | { template: 'reconfirm'; params: { student: string; deadline: string } }
   | { template: 'notice'; params: { type: string; title: string } }
-  | { template: 'account_security'; params: { event: string } };
+  | { template: 'account_security'; params: { event: string } }
+  | { template: 'staff_invitation'; params: { school: string } };
 
 /**
  * Account security events (issue 12): each is announced on two rows, one per
@@ -188,6 +189,16 @@ export function messageContent(kind: string, data: Record<string, unknown>, at: 
           template: 'notice',
           params: { type: '教育卡', title: short(`${student}：${revoked ? `教育卡已撤销（${reason}）` : `教育卡已补发（${reason}）`}`) },
         },
+      };
+    }
+    case 'staff.invitation': {
+      // A staff account the school created waits for its owner: SMS only (no WeChat is bound before activation).
+      const school = short(str(data.schoolName, '学校'));
+      return {
+        group: 'account_security',
+        route: ['sms'],
+        fields: { thing1: '教师账号待激活', time2: at, thing3: '请在小程序中激活账号' },
+        sms: { template: 'staff_invitation', params: { school } },
       };
     }
     default:

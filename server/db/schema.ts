@@ -877,6 +877,33 @@ export const consoleClassStats = pgTable(
   ],
 );
 
+/**
+ * A class's activity per day (Beijing time) over the last weeks: submissions,
+ * decisions (automatic approvals, approvals and returns by a person) and how
+ * long the person's decisions took, bucketed. Recomputed with the class's
+ * funnel row by the same worker from the class's own versions; the school's
+ * charts sum its class rows by (school_id, day).
+ */
+export const consoleClassDailyStats = pgTable(
+  'console_class_daily_stats',
+  {
+    classId: uuid('class_id').notNull(),
+    schoolId: uuid('school_id').notNull(),
+    day: date('day').notNull(),
+    submitted: integer('submitted').notNull().default(0),
+    autoApproved: integer('auto_approved').notNull().default(0),
+    approved: integer('approved').notNull().default(0),
+    returned: integer('returned').notNull().default(0),
+    decidedLt1h: integer('decided_lt1h').notNull().default(0),
+    decidedLt1d: integer('decided_lt1d').notNull().default(0),
+    decidedLt3d: integer('decided_lt3d').notNull().default(0),
+    decidedLt7d: integer('decided_lt7d').notNull().default(0),
+    decidedGe7d: integer('decided_ge7d').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.classId, t.day] }), index('console_class_daily_stats_school_day_idx').on(t.schoolId, t.day)],
+);
+
 /** The same funnel summed per school (recomputed from the school's class rows after them): the operator's school list. */
 export const consoleSchoolStats = pgTable(
   'console_school_stats',

@@ -369,6 +369,31 @@ const MATRIX: Record<string, Entry> = {
     expect: consoleSchool(200),
     body: (c) => ({ teacherId: c.which === 'other' ? c.world.accounts.otherSchoolTeacher.id : c.world.accounts.headTeacher.id }),
   },
+  // the school administration pages (school A own, school B other; teachers: `teacher` of A, `otherSchoolTeacher` of B)
+  'POST /api/console/schools/:schoolId/teachers': {
+    console: true,
+    ownership: 'school',
+    expect: consoleSchool(200),
+    isolate: true,
+    body: () => ({ name: randomPersonName(), phone: randomMobile(), residentId: adultResidentId(), classes: '四年级9班' }),
+  },
+  'POST /api/console/schools/:schoolId/teachers/import': {
+    console: true,
+    ownership: 'school',
+    expect: consoleSchool(200),
+    body: (c) => {
+      const school = c.which === 'other' ? c.world.schoolB : c.world.schoolA;
+      const csv = `姓名,手机号,身份证号,学校标识码,学校名称,任教班级\r\n${randomPersonName()},${randomMobile()},${adultResidentId()},${school.code},${school.name},四年级9班\r\n`;
+      return { fileName: '教师名单.csv', contentBase64: Buffer.from(csv).toString('base64'), dryRun: true };
+    },
+  },
+  'POST /api/console/schools/:schoolId/teachers/:teacherId/disable': { console: true, ownership: 'school', expect: consoleSchool(200), isolate: true },
+  // The teachers of the world are active already: the scope is checked before the state.
+  'POST /api/console/schools/:schoolId/teachers/:teacherId/activation-sms': { console: true, ownership: 'school', expect: consoleSchool('409:CONFLICT') },
+  'GET /api/console/schools/:schoolId/classes/:classId/students': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/schools/:schoolId/classes/:classId/export.xlsx': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/schools/:schoolId/activity': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/stranded-reviews': { console: true, expect: { ...CONSOLE_SELF(200), schoolAdmin: STAFF_DENIED, otherSchoolAdmin: STAFF_DENIED } },
 };
 
 const keyOf = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;
@@ -411,6 +436,7 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':versionId', target?.version.id ?? 'missing-target')
     .replace(':schoolId', entry.ownership === 'school' && which === 'other' ? world.schoolB.id : world.schoolA.id)
     .replace(':classId', entry.ownership === 'school' && which === 'other' ? world.classB1.id : world.classA1.id)
+    .replace(':teacherId', entry.ownership === 'school' && which === 'other' ? world.accounts.otherSchoolTeacher.id : world.accounts.teacher.id)
     // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
     .replace(':requestId', '00000000-0000-4000-8000-000000000000');
 }

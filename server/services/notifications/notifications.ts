@@ -35,7 +35,8 @@ export type NotificationKind =
   | 'notice.reminder'
   | 'account.security'
   | 'card.revoked'
-  | 'card.reissued';
+  | 'card.reissued'
+  | 'staff.invitation';
 
 export interface NotificationInput {
   accountId: string;

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow, usePullDownRefresh, useRouter } from '@tarojs/taro'
 import { TIMELINE_STEP_LABELS, type StudentDetail, type TimelineEntry } from '../../../../domain/api/profiles'
+import { PENDING_WITH_SCHOOL_LABEL } from '../../../../domain/review/state-machine'
 import FlowSteps from '../../components/FlowSteps'
 import PageState from '../../components/PageState'
 import StatusTag from '../../components/StatusTag'
@@ -47,13 +48,14 @@ function upcoming(status: StudentDetail['status']): string[] {
 
 /** Why a person reviews it, in words true to the registry match's outcome. */
 function reviewCause(detail: StudentDetail): string {
+  const who = detail.statusLabel === PENDING_WITH_SCHOOL_LABEL ? '学校' : '班主任'
   switch (detail.latest?.matchOutcome) {
     case 'transient_status':
-      return '学籍库显示该学生为借读或学籍变动中，需由班主任核对，结果会通过微信消息通知您'
+      return `学籍库显示该学生为借读或学籍变动中，需由${who}核对，结果会通过微信消息通知您`
     case 'not_found':
-      return '学籍库中暂未找到该学生，已转交班主任核对，结果会通过微信消息通知您'
+      return `学籍库中暂未找到该学生，已转交${who}核对，结果会通过微信消息通知您`
     default:
-      return '填写的信息与学籍库不完全一致，已转交班主任核对，结果会通过微信消息通知您'
+      return `填写的信息与学籍库不完全一致，已转交${who}核对，结果会通过微信消息通知您`
   }
 }
 
@@ -133,7 +135,8 @@ function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: s
           <View className='status-hero__icon'>
             <Text>…</Text>
           </View>
-          <Text className='status-hero__title'>待班主任审核</Text>
+          {/* 待班主任审核, or 待学校审核 when the class has no active head teacher (the server says which). */}
+          <Text className='status-hero__title'>{detail.statusLabel}</Text>
           <Text className='status-hero__desc'>{reviewCause(detail)}</Text>
         </View>
       )
