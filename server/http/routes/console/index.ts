@@ -1,5 +1,16 @@
 import type { AnyRoute } from '../../route';
 import { getConsoleMe, postConsoleLogin, postConsoleLogout, postConsolePassword, postConsoleVerify } from './console-auth.route';
+import {
+  getConsoleAudit,
+  getConsoleOverview,
+  getSupportFamily,
+  getSupportSearch,
+  postStaffPagesSession,
+  postSupportRefund,
+  postSupportReveal,
+  postSupportUnlock,
+  putSchoolRegion,
+} from './console-operator.route';
 import { getConsoleSchoolClasses, getConsoleSchoolFunnel, getConsoleSchools, getConsoleSchoolTeachers, putConsoleHeadTeacher } from './console-schools.route';
 
 export const consoleRoutes: AnyRoute[] = [
@@ -13,4 +24,14 @@ export const consoleRoutes: AnyRoute[] = [
   getConsoleSchoolClasses,
   getConsoleSchoolTeachers,
   putConsoleHeadTeacher,
+  // the card centre's operators
+  getSupportSearch,
+  getSupportFamily,
+  postSupportReveal,
+  postSupportUnlock,
+  postSupportRefund,
+  getConsoleAudit,
+  getConsoleOverview,
+  putSchoolRegion,
+  postStaffPagesSession,
 ];
