@@ -23,6 +23,7 @@ import {
   SupportUnlockResponseSchema,
 } from '../../../../domain/api/console-operator';
 import { SchoolIdParamsSchema } from '../../../../domain/api/console';
+import { AppError } from '../../../../domain/errors';
 import { searchAuditLog } from '../../../services/console/audit-search';
 import { provinceOverview, setSchoolRegion } from '../../../services/console/overview';
 import { refundOrderForSupport, revealField, supportFamily, supportSearch, unlockAccount } from '../../../services/console/support';
@@ -173,6 +174,8 @@ export const postStaffPagesSession = defineRoute({
   responses: { 200: { description: 'The cookie is set', schema: DocsSessionResponseSchema }, ...OPERATOR_ONLY },
   handler: async ({ koa, app, auth }) => {
     noStore(koa);
+    // A Secure cookie cannot be set over plain HTTP: production must be reached through its TLS proxy (TRUST_PROXY).
+    if (app.config.NODE_ENV === 'production' && !koa.secure) throw new AppError('FORBIDDEN', { message: '请通过 HTTPS 访问管理后台' });
     const cookie = staffPagesCookie(app, auth!);
     koa.cookies.set(STAFF_PAGES_COOKIE, cookie.value, {
       httpOnly: true,
