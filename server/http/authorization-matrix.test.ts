@@ -188,15 +188,15 @@ const MATRIX: Record<string, Entry> = {
   },
   'POST /api/me/recovery-requests/cancel': { expect: signedIn(200) },
 
-  // manual account recovery (人工找回) as the staff decide it; a request out of scope and an unknown one are alike 404
+  // manual account recovery (人工找回) as the staff decide it (operators: any, from the hotline look-up); a request out of scope and an unknown one are alike 404
   'GET /api/recovery-requests': {
-    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: 200 },
   },
   'POST /api/recovery-requests/:requestId/approve': {
-    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED },
+    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED },
   },
   'POST /api/recovery-requests/:requestId/reject': {
-    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED },
+    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED },
     body: () => ({ reason: '无法核实身份' }),
   },
 
@@ -282,7 +282,7 @@ const MATRIX: Record<string, Entry> = {
 
   // the head teacher's review
   'GET /api/reviews': {
-    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: 200 },
   },
   'GET /api/reviews/:versionId': { ownership: 'version', expect: review(200) },
   'POST /api/reviews/:versionId/approve': { ownership: 'version', expect: review(200), isolate: true },
