@@ -7,6 +7,9 @@ import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { PasswordPage } from './pages/PasswordPage';
 import { SchoolsPage } from './pages/SchoolsPage';
+import { AuditPage } from './pages/AuditPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { SupportPage } from './pages/SupportPage';
 import { SessionProvider, useSession } from './session';
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -29,7 +32,7 @@ function SchoolPage({ page }: { page: 'dashboard' | 'classes' }) {
 
 function Home() {
   const { me } = useSession();
-  if (me?.account.role === 'operator') return <Navigate to="/schools" replace />;
+  if (me?.account.role === 'operator') return <Navigate to="/overview" replace />;
   return <SchoolPage page="dashboard" />;
 }
 
@@ -44,6 +47,9 @@ export function App() {
         <Route path="/schools/:schoolId" element={<RequireSession><SchoolPage page="dashboard" /></RequireSession>} />
         <Route path="/schools/:schoolId/classes" element={<RequireSession><SchoolPage page="classes" /></RequireSession>} />
         <Route path="/password" element={<RequireSession><PasswordPage /></RequireSession>} />
+        <Route path="/overview" element={<RequireSession><OverviewPage /></RequireSession>} />
+        <Route path="/support" element={<RequireSession><SupportPage /></RequireSession>} />
+        <Route path="/audit" element={<RequireSession><AuditPage /></RequireSession>} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     </SessionProvider>

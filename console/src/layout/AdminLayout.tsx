@@ -2,12 +2,13 @@
  * The desktop admin frame: a side menu of the role's pages, a header with the
  * signed-in account (name, role, school) and sign-out, the page below.
  */
-import { ApartmentOutlined, BankOutlined, DashboardOutlined, KeyOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FundOutlined, KeyOutlined, LogoutOutlined, ReadOutlined, CustomerServiceOutlined, UnorderedListOutlined, UserOutlined } from '@ant-design/icons';
 import { Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { ACCOUNT_ROLE_LABELS } from '../../../domain/api/auth';
 import { useSession } from '../session';
+import { openStaffPage } from '../staff-pages';
 
 const { Sider, Header, Content } = Layout;
 
@@ -20,6 +21,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
   const operator = me.account.role === 'operator';
   const items = operator
     ? [
+        { key: '/overview', icon: <FundOutlined />, label: '全省概览' },
         { key: '/schools', icon: <BankOutlined />, label: '学校总览' },
         ...(schoolInPath
           ? [
@@ -27,6 +29,11 @@ export function AdminLayout({ children }: { children: ReactNode }) {
               { key: `/schools/${schoolInPath}/classes`, icon: <ApartmentOutlined />, label: '班级与班主任' },
             ]
           : []),
+        { key: '/support', icon: <CustomerServiceOutlined />, label: '客服查询' },
+        { key: '/audit', icon: <AuditOutlined />, label: '审计日志' },
+        // Pages outside the SPA (new tab, behind the staff-pages cookie).
+        { key: 'page:/console/queues', icon: <UnorderedListOutlined />, label: '队列监控' },
+        { key: 'page:/api/docs', icon: <ReadOutlined />, label: 'API 文档' },
         { key: '/password', icon: <KeyOutlined />, label: '修改密码' },
       ]
     : [
@@ -34,7 +41,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
         { key: '/classes', icon: <ApartmentOutlined />, label: '班级与班主任' },
         { key: '/password', icon: <KeyOutlined />, label: '修改密码' },
       ];
-  const selected = items.map((i) => i.key).filter((k) => location.pathname === k).at(0) ?? (operator ? '/schools' : '/');
+  const selected = items.map((i) => i.key).filter((k) => location.pathname === k).at(0) ?? (operator ? '/overview' : '/');
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -43,7 +50,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
           <span className="console-brand-mark">教</span>
           <span>教育卡管理后台</span>
         </div>
-        <Menu theme="dark" mode="inline" selectedKeys={[selected]} items={items} onClick={({ key }) => navigate(key)} />
+        <Menu theme="dark" mode="inline" selectedKeys={[selected]} items={items} onClick={({ key }) => (key.startsWith('page:') ? void openStaffPage(key.slice(5)) : navigate(key))} />
       </Sider>
       <Layout>
         <Header className="console-header">
