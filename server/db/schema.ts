@@ -49,7 +49,7 @@ export const schools = pgTable('schools', {
   districtName: text('district_name'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-}, (t) => [index('schools_region_idx').on(t.cityCode, t.districtCode)]);
+}, (t) => [index('schools_region_idx').on(t.cityCode, t.districtCode), index('schools_district_idx').on(t.districtCode)]);
 
 export const accounts = pgTable(
   'accounts',

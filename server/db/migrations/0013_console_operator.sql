@@ -34,4 +34,5 @@ CREATE INDEX "audit_log_unchained_idx" ON "audit_log" USING btree ("id") WHERE c
 CREATE INDEX "orders_status_created_idx" ON "orders" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "orders_account_idx" ON "orders" USING btree ("account_id","created_at");--> statement-breakpoint
 CREATE INDEX "schools_region_idx" ON "schools" USING btree ("city_code","district_code");--> statement-breakpoint
+CREATE INDEX "schools_district_idx" ON "schools" USING btree ("district_code");--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_chain_seq_unique" UNIQUE("chain_seq");
