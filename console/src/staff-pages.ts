@@ -5,13 +5,13 @@
  */
 import { message } from 'antd';
 import { DocsSessionResponseSchema } from '../../domain/api/console-operator';
-import { api, messageOf } from './api/client';
+import { messageOf, request } from './api/client';
 
 export async function openStaffPage(path: string): Promise<void> {
   // Opened first, inside the click, so no pop-up blocker stops it; pointed at the page once the cookie is set.
   const tab = window.open('about:blank', '_blank');
   try {
-    await api.post('/api/console/staff-pages-session', DocsSessionResponseSchema);
+    await request('POST', '/api/console/staff-pages-session', { schema: DocsSessionResponseSchema, body: {}, acceptCookie: true });
     if (tab) tab.location.href = path;
     else window.location.assign(path);
   } catch (err) {

@@ -36,7 +36,12 @@ export function ReasonModal({ open, title, description, okText, danger, placehol
         onCancel();
       }}
       onOk={async () => {
-        const { reason } = await form.validateFields();
+        let reason: string;
+        try {
+          ({ reason } = await form.validateFields());
+        } catch {
+          return; // the form shows what is missing
+        }
         setBusy(true);
         setError(null);
         try {
