@@ -15,6 +15,8 @@ import { ORDER_STATUSES } from './comm-card';
 import { CardActionRequestSchema, ECARD_STATUSES } from './ecard';
 import { PageQuerySchema } from './profiles';
 import { FunnelCountsSchema } from './console';
+import { usernameSchema } from '../account/credentials';
+import { phoneSchema } from '../contact/phone';
 
 const isoInstant = z.string().describe('ISO 8601 instant (UTC)');
 
@@ -211,3 +213,39 @@ export const SchoolRegionResponseSchema = SchoolRegionRequestSchema.extend({ sch
 
 // POST /api/console/docs-session
 export const DocsSessionResponseSchema = z.object({ ok: z.literal(true), expiresIn: z.number().int(), paths: z.array(z.string()) });
+
+// Staff accounts of the console: school admins (per school) and operators, created by an operator.
+export const STAFF_ROLES = ['school_admin', 'operator'] as const;
+export const StaffListQuerySchema = PageQuerySchema.extend({
+  role: z.enum(STAFF_ROLES, { error: '请选择账号类型' }).default('school_admin'),
+  schoolId: z.uuid({ error: '学校编号格式不正确' }).optional(),
+});
+export type StaffListQuery = z.infer<typeof StaffListQuerySchema>;
+export const StaffAccountSchema = z.object({
+  id: z.uuid(),
+  role: z.enum(STAFF_ROLES),
+  username: z.string().nullable(),
+  displayName: z.string().nullable(),
+  phoneMasked: z.string().nullable(),
+  status: z.enum(['active', 'pending_activation', 'disabled']),
+  passwordChangeRequired: z.boolean(),
+  school: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+  createdAt: isoInstant,
+});
+export type StaffAccount = z.infer<typeof StaffAccountSchema>;
+export const StaffListResponseSchema = z.object({ items: z.array(StaffAccountSchema), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
+export type StaffListResponse = z.infer<typeof StaffListResponseSchema>;
+
+export const CreateStaffRequestSchema = z.strictObject({
+  role: z.enum(STAFF_ROLES, { error: '请选择账号类型' }),
+  /** Required for a school admin. */
+  schoolId: z.uuid({ error: '请选择学校' }).optional(),
+  username: usernameSchema,
+  displayName: z.string().trim().min(2, { error: '请填写姓名' }).max(30, { error: '姓名过长' }),
+  phone: phoneSchema,
+});
+export type CreateStaffRequest = z.output<typeof CreateStaffRequestSchema>;
+/** The generated password is shown once, to be handed over in person or read out; it must be changed at the first sign-in. */
+export const StaffPasswordResponseSchema = z.object({ account: StaffAccountSchema, oneTimePassword: z.string() });
+export const StaffStatusRequestSchema = z.strictObject({ status: z.enum(['active', 'disabled'], { error: '请选择状态' }), reason: CardActionRequestSchema.shape.reason });
+export const StaffAccountResponseSchema = z.object({ account: StaffAccountSchema });

@@ -85,6 +85,8 @@ export const accounts = pgTable(
     index('accounts_unionid_idx').on(t.wechatUnionid),
     index('accounts_school_idx').on(t.schoolId),
     index('accounts_resident_id_index_idx').on(t.residentIdIndex),
+    // The console's staff list (school admins, operators): a few thousand rows among millions of families.
+    index('accounts_staff_idx').on(t.role, t.createdAt).where(sql`role in ('school_admin', 'operator')`),
   ],
 );
 

@@ -389,6 +389,15 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ cityCode: '320100', cityName: '南京市', districtCode: '320102', districtName: '玄武区' }),
   },
   'POST /api/console/staff-pages-session': { console: true, expect: OPERATOR_ONLY(200) },
+  'GET /api/console/staff': { console: true, expect: OPERATOR_ONLY(200), query: 'role=operator' },
+  'POST /api/console/staff': {
+    console: true,
+    expect: OPERATOR_ONLY(201),
+    body: (c) => ({ role: 'school_admin', schoolId: c.world.schoolA.id, username: `sa_${randomBytes(4).toString('hex')}`, displayName: '测试管理员', phone: randomMobile() }),
+  },
+  // A staff account nobody asked about: the parent's account is not one (404), so nothing changes for other cells.
+  'POST /api/console/staff/:accountId/password-reset': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
+  'PUT /api/console/staff/:accountId/status': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND'), body: () => ({ status: 'disabled', reason: SUPPORT_REASON }) },
 };
 
 const keyOf = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;

@@ -28,6 +28,7 @@ ALTER TABLE "console_approvals" ADD CONSTRAINT "console_approvals_requested_by_a
 ALTER TABLE "console_approvals" ADD CONSTRAINT "console_approvals_decided_by_accounts_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "console_approvals_status_created_idx" ON "console_approvals" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "console_approvals_requested_by_idx" ON "console_approvals" USING btree ("requested_by","created_at");--> statement-breakpoint
+CREATE INDEX "accounts_staff_idx" ON "accounts" USING btree ("role","created_at") WHERE role in ('school_admin', 'operator');--> statement-breakpoint
 CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action","at");--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
 CREATE INDEX "audit_log_unchained_idx" ON "audit_log" USING btree ("id") WHERE chain_seq is null;--> statement-breakpoint

@@ -5,6 +5,12 @@
  */
 import {
   AccountIdParamsSchema,
+  CreateStaffRequestSchema,
+  StaffAccountResponseSchema,
+  StaffListQuerySchema,
+  StaffListResponseSchema,
+  StaffPasswordResponseSchema,
+  StaffStatusRequestSchema,
   AuditListResponseSchema,
   AuditQuerySchema,
   DocsSessionResponseSchema,
@@ -25,6 +31,7 @@ import {
 import { SchoolIdParamsSchema } from '../../../../domain/api/console';
 import { AppError } from '../../../../domain/errors';
 import { searchAuditLog } from '../../../services/console/audit-search';
+import { createStaff, listStaff, resetStaffPassword, setStaffStatus } from '../../../services/console/staff-accounts';
 import { provinceOverview, setSchoolRegion } from '../../../services/console/overview';
 import { refundOrderForSupport, revealField, supportFamily, supportSearch, unlockAccount } from '../../../services/console/support';
 import { API_DOCS_PATH } from '../../middlewares/api-docs';
@@ -186,5 +193,67 @@ export const postStaffPagesSession = defineRoute({
       overwrite: true,
     });
     koa.body = { ok: true, expiresIn: cookie.maxAge, paths: [QUEUES_PATH, API_DOCS_PATH] };
+  },
+});
+
+export const getConsoleStaff = defineRoute({
+  method: 'get',
+  path: '/api/console/staff',
+  operationId: 'consoleListStaff',
+  summary: 'School administrators (of a school, or all) or operators, newest first, paged (phones masked)',
+  tags: ['console'],
+  access: OPERATOR_ACCESS,
+  query: StaffListQuerySchema,
+  responses: { 200: { description: 'A page of staff accounts', schema: StaffListResponseSchema }, ...OPERATOR_ONLY },
+  handler: async ({ koa, app, input, auth }) => {
+    noStore(koa);
+    koa.body = await listStaff(app, auth!.account, input.query);
+  },
+});
+
+export const postConsoleStaff = defineRoute({
+  method: 'post',
+  path: '/api/console/staff',
+  operationId: 'consoleCreateStaff',
+  summary: 'Create a school administrator or an operator: a one-time password shown once, to change at the first sign-in (audited)',
+  tags: ['console'],
+  access: OPERATOR_ACCESS,
+  body: CreateStaffRequestSchema,
+  responses: { 201: { description: 'Created', schema: StaffPasswordResponseSchema }, 400: { description: 'VALIDATION_FAILED (username taken, school, phone)' }, ...OPERATOR_ONLY },
+  handler: async ({ koa, app, input, auth }) => {
+    noStore(koa);
+    koa.status = 201;
+    koa.body = await createStaff(app, auth!.account, input.body, requestMeta(koa));
+  },
+});
+
+export const postStaffPasswordReset = defineRoute({
+  method: 'post',
+  path: '/api/console/staff/:accountId/password-reset',
+  operationId: 'consoleResetStaffPassword',
+  summary: "Reset a staff account's password: a new one-time password, every session ended (audited)",
+  tags: ['console'],
+  access: OPERATOR_ACCESS,
+  params: AccountIdParamsSchema,
+  responses: { 200: { description: 'Reset', schema: StaffPasswordResponseSchema }, 404: { description: 'NOT_FOUND (no such staff account)' }, ...OPERATOR_ONLY },
+  handler: async ({ koa, app, input, auth }) => {
+    noStore(koa);
+    koa.body = await resetStaffPassword(app, auth!.account, input.params.accountId, requestMeta(koa));
+  },
+});
+
+export const putStaffStatus = defineRoute({
+  method: 'put',
+  path: '/api/console/staff/:accountId/status',
+  operationId: 'consoleSetStaffStatus',
+  summary: 'Disable a staff account (its sessions end at once) or enable it again, with a reason (audited)',
+  tags: ['console'],
+  access: OPERATOR_ACCESS,
+  params: AccountIdParamsSchema,
+  body: StaffStatusRequestSchema,
+  responses: { 200: { description: 'Set', schema: StaffAccountResponseSchema }, 404: { description: 'NOT_FOUND' }, ...OPERATOR_ONLY },
+  handler: async ({ koa, app, input, auth }) => {
+    noStore(koa);
+    koa.body = await setStaffStatus(app, auth!.account, input.params.accountId, input.body, requestMeta(koa));
   },
 });

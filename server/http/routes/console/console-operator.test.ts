@@ -10,7 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import request from 'supertest';
 import { AuditListResponseSchema, OverviewResponseSchema, SupportFamilyDetailSchema, SupportSearchResponseSchema } from '../../../../domain/api/console-operator';
 import { maskPhone, maskResidentId } from '../../../../domain/masking';
-import { auditLog, sessions } from '../../../db/schema';
+import { accounts, auditLog, sessions } from '../../../db/schema';
 import { hashPassword } from '../../../security/passwords';
 import { accountGuardKey } from '../../../security/login-guard';
 import { encryptPhone } from '../../../services/accounts/account-view';
@@ -246,5 +246,59 @@ describe('pages outside the SPA: bull-board and the API docs', () => {
     const docs = await request(production).get('/api/docs').set('Cookie', header.split(';')[0]!);
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger-ui');
+  });
+});
+
+describe('staff accounts: school administrators and operators', () => {
+  const put = (path: string, body: object, token = operator.token) => request(createApp(h.ctx).callback()).put(path).set('Authorization', `Bearer ${token}`).send(body);
+
+  test('When an operator creates a school admin, then a one-time password is shown once, works for the console sign-in, and must be changed', async () => {
+    const school = await buildSchool(h.ctx.db);
+    const username = randomUsername('sa');
+    const phone = randomPhone();
+    const res = await post('/api/console/staff', { role: 'school_admin', schoolId: school.id, username, displayName: '王老师', phone });
+    expect(res.status).toBe(201);
+    expect(res.body.account).toMatchObject({ role: 'school_admin', username, phoneMasked: maskPhone(phone), passwordChangeRequired: true, school: { id: school.id } });
+    const password = res.body.oneTimePassword as string;
+    expect(password.length).toBeGreaterThanOrEqual(12);
+    const [row] = await h.ctx.db.select().from(accounts).where(eq(accounts.id, res.body.account.id));
+    expect(row!.passwordHash).not.toContain(password);
+    const [audit] = await h.ctx.db.select().from(auditLog).where(and(eq(auditLog.subjectId, row!.id), eq(auditLog.action, 'console.staff_created')));
+    expect(JSON.stringify(audit!.detail)).not.toContain(password);
+    expect(JSON.stringify(audit!.detail)).not.toContain(phone);
+    const login = await h.client().post('/api/console/auth/login', { login: username, password });
+    expect(login.status).toBe(200);
+
+    // The same username again: 400 on the field.
+    const again = await post('/api/console/staff', { role: 'school_admin', schoolId: school.id, username: username.toUpperCase(), displayName: '王老师', phone });
+    expect(again.status).toBe(400);
+    expect(again.body.error.fields).toEqual({ 'body.username': '该用户名已被使用，请换一个' });
+    // A school admin needs a school.
+    const noSchool = await post('/api/console/staff', { role: 'school_admin', username: randomUsername('sb'), displayName: '李老师', phone });
+    expect(noSchool.body.error.fields).toEqual({ 'body.schoolId': '请选择学校' });
+
+    const list = await get(`/api/console/staff?role=school_admin&schoolId=${school.id}`);
+    expect(list.body).toMatchObject({ total: 1, items: [expect.objectContaining({ id: row!.id })] });
+  });
+
+  test('When the operator resets or disables a staff account, then its sessions end; a disabled one cannot sign in until enabled', async () => {
+    const res = await post('/api/console/staff', { role: 'operator', username: randomUsername('op'), displayName: '值班员乙', phone: randomPhone() });
+    const id = res.body.account.id as string;
+    const session = await consoleToken(id);
+    const reset = await post(`/api/console/staff/${id}/password-reset`, {});
+    expect(reset.status).toBe(200);
+    expect(reset.body.oneTimePassword).not.toBe(res.body.oneTimePassword);
+    expect((await get('/api/console/me', session)).status).toBe(401);
+
+    const second = await consoleToken(id);
+    const disabled = await put(`/api/console/staff/${id}/status`, { status: 'disabled', reason: '调岗' });
+    expect(disabled.body.account.status).toBe('disabled');
+    expect((await get('/api/console/me', second)).status).toBe(401);
+    const login = await h.client().post('/api/console/auth/login', { login: res.body.account.username, password: reset.body.oneTimePassword });
+    expect(login.body.error.code).toBe('ACCOUNT_DISABLED');
+    const enabled = await put(`/api/console/staff/${id}/status`, { status: 'active', reason: '返岗' });
+    expect(enabled.body.account.status).toBe('active');
+    // An operator cannot lock themselves out.
+    expect((await put(`/api/console/staff/${operator.id}/status`, { status: 'disabled', reason: '测试' })).status).toBe(403);
   });
 });
