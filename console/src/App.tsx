@@ -10,6 +10,7 @@ import { SchoolsPage } from './pages/SchoolsPage';
 import { AuditPage } from './pages/AuditPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { SupportPage } from './pages/SupportPage';
+import { StaffPage } from './pages/StaffPage';
 import { SessionProvider, useSession } from './session';
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -50,6 +51,7 @@ export function App() {
         <Route path="/overview" element={<RequireSession><OverviewPage /></RequireSession>} />
         <Route path="/support" element={<RequireSession><SupportPage /></RequireSession>} />
         <Route path="/audit" element={<RequireSession><AuditPage /></RequireSession>} />
+        <Route path="/staff" element={<RequireSession><StaffPage /></RequireSession>} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     </SessionProvider>

@@ -181,5 +181,24 @@ test('an operator finds a family by phone, reveals the ID with a reason (audited
   expect(cookies.find((c) => c.name === 'educard_staff_pages')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
   await queues.close();
 
+  // 账号管理: a school administrator for the school, with a one-time password shown once.
+  await page.getByRole('menuitem', { name: /账号管理/ }).click();
+  await page.getByRole('button', { name: '新建学校管理员' }).click();
+  const create = page.getByRole('dialog');
+  await create.getByLabel('学校').click();
+  await page.keyboard.type(school.code);
+  await page.locator('.ant-select-item-option', { hasText: school.name }).click();
+  await create.getByLabel('姓名').fill('热线小学管理员');
+  const adminUsername = `sa${digits(8)}`;
+  await create.getByLabel('用户名').fill(adminUsername);
+  await create.getByLabel(/手机号/).fill(mobile());
+  await shot(page, '09-create-school-admin');
+  await create.getByRole('button', { name: /创\s?建/ }).click();
+  await expect(page.locator('.ant-modal-confirm-title', { hasText: '账号已创建' })).toBeVisible();
+  await expect(page.getByLabel('一次性密码')).toBeVisible();
+  await shot(page, '10-one-time-password');
+  await page.getByRole('button', { name: '我已记下' }).click();
+  await expect(page.locator('tr', { hasText: adminUsername }).getByText('待首次改密')).toBeVisible();
+
   expect(problems).toEqual([]);
 });

@@ -2,7 +2,7 @@
  * The desktop admin frame: a side menu of the role's pages, a header with the
  * signed-in account (name, role, school) and sign-out, the page below.
  */
-import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FundOutlined, KeyOutlined, LogoutOutlined, ReadOutlined, CustomerServiceOutlined, UnorderedListOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, FundOutlined, KeyOutlined, LogoutOutlined, ReadOutlined, CustomerServiceOutlined, TeamOutlined, UnorderedListOutlined, UserOutlined } from '@ant-design/icons';
 import { Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
@@ -30,6 +30,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
             ]
           : []),
         { key: '/support', icon: <CustomerServiceOutlined />, label: '客服查询' },
+        { key: '/staff', icon: <TeamOutlined />, label: '账号管理' },
         { key: '/audit', icon: <AuditOutlined />, label: '审计日志' },
         // Pages outside the SPA (new tab, behind the staff-pages cookie).
         { key: 'page:/console/queues', icon: <UnorderedListOutlined />, label: '队列监控' },
