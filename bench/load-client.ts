@@ -37,7 +37,7 @@ export interface LoadResult {
   statuses: Record<string, number>;
   durationMs: number;
   rps: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number; mean: number };
   /** The first few non-2xx answers, for the report. */
   samples: string[];
   timedOut: boolean;
@@ -170,6 +170,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     latencyMs: {
       p50: round1(percentile(sorted, 50)),
       p90: round1(percentile(sorted, 90)),
+      p95: round1(percentile(sorted, 95)),
       p99: round1(percentile(sorted, 99)),
       max: round1(sorted.length ? sorted[sorted.length - 1]! : 0),
       mean: round1(completed ? latencies.reduce((a, b) => a + b, 0) / completed : 0),

@@ -1,5 +1,6 @@
 /** The results of one bench run (bench/results.json) and the table printed at the end. */
 import type { FanoutResult } from './fanout';
+import type { ConsoleStatsResult } from './console-stats';
 
 /** CPU milliseconds of a window and per unit of work in it (bench/cpu-meter.ts says what each part counts). */
 export interface CpuPerUnit {
@@ -59,6 +60,7 @@ export interface Results {
     memoryMb: { apiIdle: number | null; apiPeak: number | null; workerIdle: number | null; workerPeak: number | null };
   };
   fanout?: FanoutResult;
+  consoleStats?: ConsoleStatsResult;
 }
 
 const fmt = (n: number | null | undefined, unit = '') => (n === null || n === undefined || Number.isNaN(n) ? '—' : `${n.toLocaleString('en-US')}${unit}`);
@@ -114,6 +116,13 @@ export function printTable(r: Results): string {
     add(`fan-out to ${fmt(o.recipients)}: all delivered`, o.deliveredSeconds === null ? `${fmt(o.delivered)} delivered` : `${o.deliveredSeconds} s`, o.floorAcceptPerSecond ? `fake accepts ${fmt(o.floorAcceptPerSecond)}/s` : '', o.floorAcceptPerSecond && o.deliveredSeconds ? `${Math.round((o.recipients / o.deliveredSeconds / o.floorAcceptPerSecond) * 100)} %` : '', '≤ 5 s');
     add('fan-out: limiter / concurrency', `${fmt(o.notifyRatePerSecond)}/s / ${o.notifyConcurrency}`, '', '', '');
     if (o.note) add('fan-out: note', o.note, '', '', '');
+  }
+  if (r.consoleStats) {
+    const c = r.consoleStats;
+    add(`stats: ${fmt(c.students)} students / ${fmt(c.schools)} schools: load, rebuild`, `${c.loadSeconds} s, ${c.rebuildSeconds} s`, '', '', '');
+    for (const route of c.routes) {
+      add(`stats: ${route.route} p50 / p95`, `${route.latencyMs.p50} / ${route.latencyMs.p95} ms`, `console/me ${c.floor.latencyMs.p50} / ${c.floor.latencyMs.p95} ms`, '', `p95 ≤ ${c.targetP95Ms} ms`);
+    }
   }
   const headers: [string, string, string, string, string] = ['measure', 'value', 'floor (same run)', 'of floor', 'target'];
   const all = [headers, ...rows];

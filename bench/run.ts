@@ -15,6 +15,10 @@
  *            one row and enqueues one job. API and worker RSS idle and at peak.
  *   fanout   one notice to 3,000 recipients (--small 100): time until the fake
  *            WeChat has them all; floor: the fake's own accept rate.
+ *   stats    the console's statistics routes (province, city, district overview,
+ *            school list and funnel) on 1,000,000 students across 2,000 schools
+ *            (--small 20,000 across 100) in a database of their own: p95 beside
+ *            GET /api/console/me on the same stack (bench/console-stats.ts).
  *
  * Everything runs on a database of its own (educard_bench / educard_bench_small,
  * dropped and re-created) and a queue prefix of its own; the run stops by itself
@@ -38,6 +42,7 @@ import { ROOT, RssSampler, freePort, httpOk, killAll, logHas, rssMb, runNode, st
 import type { LoadRequest, LoadResult, LoadSpec } from './load-client';
 import { printTable, type CpuPerUnit, type Results } from './report';
 import { runFanout, type FanoutResult } from './fanout';
+import { benchConsoleStats } from './console-stats';
 
 const args = parseArgs({
   options: {
@@ -57,7 +62,7 @@ if (process.env.BENCH_REGISTRY_ROWS) SIZE.registry = Number(process.env.BENCH_RE
 if (process.env.BENCH_SUBMISSIONS) SIZE.submissions = Number(process.env.BENCH_SUBMISSIONS);
 if (process.env.BENCH_FANOUT) SIZE.fanout = Number(process.env.BENCH_FANOUT);
 const CONNECTIONS = Number(args.connections ?? 50);
-const ONLY = new Set((args.only ?? 'import,rush,fanout').split(',').map((s) => s.trim()));
+const ONLY = new Set((args.only ?? 'import,rush,fanout,stats').split(',').map((s) => s.trim()));
 const BASE_DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = process.env.BENCH_DATABASE ?? (SMALL ? 'educard_bench_small' : 'educard_bench');
 const DB_URL = databaseUrlFor(BASE_DB_URL, DB_NAME);
@@ -426,6 +431,19 @@ async function main(): Promise<number> {
         results.fanout = fanout;
       }
     }
+    if (ONLY.has('stats')) {
+      results.consoleStats = await benchConsoleStats({
+        baseDbUrl: BASE_DB_URL,
+        dbName: DB_NAME,
+        small: SMALL,
+        keepDb: Boolean(args['keep-db']),
+        redisUrl: REDIS_URL,
+        queuePrefix: QUEUE_PREFIX,
+        durationMs: SIZE.floorMs,
+        log,
+        runLoad: runLoadClient,
+      });
+    }
   } finally {
     await stack?.api.stop();
     await stack?.worker.stop();
@@ -471,6 +489,9 @@ function checkSane(results: Results): number {
     if (results.rush.decided.approved !== results.rush.expected.approved) problems.push(`approved ${results.rush.decided.approved}, expected ${results.rush.expected.approved}`);
   }
   if (results.fanout && results.fanout.delivered < results.fanout.recipients) problems.push(`fan-out delivered ${results.fanout.delivered} of ${results.fanout.recipients}`);
+  if (results.consoleStats) {
+    for (const route of [results.consoleStats.floor, ...results.consoleStats.routes]) if (route.non2xx > 0 || route.completed === 0) problems.push(`stats: ${route.route} answered ${route.non2xx} non-2xx of ${route.completed}`);
+  }
   for (const p of problems) log(`CHECK FAILED: ${p}`);
   return problems.length ? 1 : 0;
 }

@@ -22,6 +22,8 @@ import { startGuardianRecheckWorker } from './guardian-recheck/guardian-recheck.
 import { startMessagingWorkers } from './notifications/notifications.worker';
 import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
 import { startConsoleStatsWorker } from './console-stats/console-stats.worker';
+import { PollingLoop } from './schedules/polling-loop';
+import { chainAuditBatch } from '../server/services/audit/audit-chain';
 
 /** Pause between attempts to register the job schedulers while Redis does not answer. */
 const SCHEDULER_RETRY_MS = 15_000;
@@ -54,7 +56,10 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   registryMatch.worker.on('completed', (_job, result) => {
     if (result.changed) instrument.decision({ decider: 'registry', outcome: result.status });
   });
+  // The audit log's single chain writer (an advisory lock elects one process per pass).
+  const auditChain = new PollingLoop(async () => ({ full: (await chainAuditBatch(ctx.db)).chained >= 1000 }), { label: 'audit chain', logger: ctx.logger, pollMs: 2000 });
   relay.start();
+  auditChain.start();
   // What the API's readiness and the metrics count as a live worker process.
   const heartbeat = startHeartbeat(ctx.redis, ctx.config.QUEUE_PREFIX);
   const schedulers = (options.schedulers ?? ctx.config.NODE_ENV !== 'test') ? registerSchedulers(ctx) : undefined;
@@ -63,7 +68,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
     close: () => {
       closing ??= (async () => {
         await schedulers?.stop();
-        await relay.stop();
+        await Promise.all([relay.stop(), auditChain.stop()]);
         await Promise.all([registryMatch.close(), ...housekeeping.map((w) => w.close()), messaging.close(), noticesFanout.close()]);
         await heartbeat.stop();
       })();

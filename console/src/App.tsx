@@ -13,6 +13,10 @@ import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { PasswordPage } from './pages/PasswordPage';
 import { SchoolsPage } from './pages/SchoolsPage';
+import { AuditPage } from './pages/AuditPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { SupportPage } from './pages/SupportPage';
+import { StaffPage } from './pages/StaffPage';
 import { SessionProvider, useSession } from './session';
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -37,7 +41,7 @@ function SchoolPage({ page }: { page: 'dashboard' | 'classes' | 'teachers' | 'st
 
 function Home() {
   const { me } = useSession();
-  if (me?.account.role === 'operator') return <Navigate to="/schools" replace />;
+  if (me?.account.role === 'operator') return <Navigate to="/overview" replace />;
   return <SchoolPage page="dashboard" />;
 }
 
@@ -60,6 +64,10 @@ export function App() {
         <Route path="/recovery" element={<RequireSession><RecoveryPage /></RequireSession>} />
         <Route path="/stranded-reviews" element={<RequireSession><StrandedReviewsPage /></RequireSession>} />
         <Route path="/password" element={<RequireSession><PasswordPage /></RequireSession>} />
+        <Route path="/overview" element={<RequireSession><OverviewPage /></RequireSession>} />
+        <Route path="/support" element={<RequireSession><SupportPage /></RequireSession>} />
+        <Route path="/audit" element={<RequireSession><AuditPage /></RequireSession>} />
+        <Route path="/staff" element={<RequireSession><StaffPage /></RequireSession>} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     </SessionProvider>

@@ -9,6 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   date,
@@ -37,9 +38,18 @@ export const schools = pgTable('schools', {
   /** 学校标识码 (10 digits, national school code). */
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
+  /**
+   * 行政区划 of the school: the city (地级市, 6-digit code such as 510100) and
+   * the district or county (区县, such as 510104), from the registry import or
+   * set by an operator; the province overview groups by them.
+   */
+  cityCode: text('city_code'),
+  cityName: text('city_name'),
+  districtCode: text('district_code'),
+  districtName: text('district_name'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-});
+}, (t) => [index('schools_region_idx').on(t.cityCode, t.districtCode), index('schools_district_idx').on(t.districtCode)]);
 
 export const accounts = pgTable(
   'accounts',
@@ -85,6 +95,8 @@ export const accounts = pgTable(
     index('accounts_resident_id_index_idx').on(t.residentIdIndex),
     // The daily erasure of accounts whose cool-off ended.
     index('accounts_erase_after_idx').on(t.eraseAfter).where(sql`erase_after is not null`),
+    // The console's staff list (school admins, operators): a few thousand rows among millions of families.
+    index('accounts_staff_idx').on(t.role, t.createdAt).where(sql`role in ('school_admin', 'operator')`),
   ],
 );
 
@@ -579,11 +591,22 @@ export const auditLog = pgTable(
     detail: jsonb('detail'),
     /** Whether the action succeeded (false for refused attempts worth auditing). */
     success: boolean('success').notNull().default(true),
+    /**
+     * The hash chain (server/services/audit/audit-chain.ts): the position in the
+     * chain, the previous entry's hash and this entry's hash over its content and
+     * that previous hash. Set by the single chain writer shortly after commit,
+     * null until then.
+     */
+    chainSeq: bigint('chain_seq', { mode: 'number' }).unique(),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
   },
   (t) => [
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),
     index('audit_log_actor_idx').on(t.actorAccountId, t.at),
-    index('audit_log_at_brin').using('brin', t.at),
+    index('audit_log_action_idx').on(t.action, t.at),
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_unchained_idx').on(t.id).where(sql`chain_seq is null`),
   ],
 );
 
@@ -649,6 +672,16 @@ export const orders = pgTable(
     paidAt: timestamp('paid_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     flaggedReason: text('flagged_reason'),
+    /**
+     * Shipping of the communication card (an operator marks it shipped); the
+     * upload to WeChat's 发货信息管理 goes through the outbox and is recorded in
+     * shippingUploadedAt once WeChat accepted it.
+     */
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
+    shippingCarrier: text('shipping_carrier'),
+    shippingTrackingNo: text('shipping_tracking_no'),
+    shippingUploadedAt: timestamp('shipping_uploaded_at', { withTimezone: true }),
+    shippingUploadError: text('shipping_upload_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -656,6 +689,9 @@ export const orders = pgTable(
     index('orders_student_idx').on(t.studentId, t.createdAt),
     // The reconciler's scan: unpaid orders by age.
     index('orders_open_idx').on(t.createdAt).where(sql`status in ('created', 'paying')`),
+    // The console's payment pages: orders by state, newest first.
+    index('orders_status_created_idx').on(t.status, t.createdAt),
+    index('orders_account_idx').on(t.accountId, t.createdAt),
   ],
 );
 
@@ -930,3 +966,33 @@ export const reviewDigestWindows = pgTable('review_digest_windows', {
   firstNotificationId: uuid('first_notification_id').notNull(),
   closesAt: timestamp('closes_at', { withTimezone: true }).notNull(),
 });
+
+/**
+ * Four eyes: a bulk export or a reveal of many records asks a second operator.
+ * requested → approved (by another operator) → used (once, before expiresAt);
+ * or rejected / expired. The grant is the approved row itself, consumed by a
+ * conditional update so it serves exactly one use.
+ */
+export const consoleApprovals = pgTable(
+  'console_approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** bulk_reveal | export */
+    kind: text('kind', { enum: ['bulk_reveal', 'export'] }).notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'used'] })
+      .notNull()
+      .default('pending'),
+    requestedBy: uuid('requested_by')
+      .notNull()
+      .references(() => accounts.id),
+    reason: text('reason').notNull(),
+    /** What the grant covers (e.g. the student ids of a bulk reveal). */
+    scope: jsonb('scope').notNull(),
+    decidedBy: uuid('decided_by').references(() => accounts.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('console_approvals_status_created_idx').on(t.status, t.createdAt), index('console_approvals_requested_by_idx').on(t.requestedBy, t.createdAt)],
+);

@@ -9,7 +9,9 @@ import Router from '@koa/router';
 import { AppError } from '../../domain/errors';
 import type { AppContext } from '../context';
 import { httpMetrics } from '../metrics/http-metrics';
-import { apiDocs } from './middlewares/api-docs';
+import { API_DOCS_PATH, apiDocs } from './middlewares/api-docs';
+import { queuesBoard } from './middlewares/queues-board';
+import { QUEUES_PATH, requireOperatorCookie } from './middlewares/staff-pages';
 import { cors } from './middlewares/cors';
 import { errorHandler } from './middlewares/error-handler';
 import { jsonBody } from './middlewares/json-body';
@@ -49,8 +51,10 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
   const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
   koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
   koa.use(developmentGuard(app.config));
-  // The docs UI of /api/openapi.json, outside production only (middlewares/api-docs.ts).
-  if (app.config.NODE_ENV !== 'production') koa.use(apiDocs());
+  // Pages outside the SPA that need an operator: the queues always, the API docs in production (staff-pages.ts).
+  koa.use(requireOperatorCookie(app, app.config.NODE_ENV === 'production' ? [QUEUES_PATH, API_DOCS_PATH] : [QUEUES_PATH]));
+  koa.use(apiDocs());
+  koa.use(queuesBoard(app));
   koa.use(router.routes());
   koa.use(async function apiNotFound(ctx, next) {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();

@@ -119,6 +119,19 @@ const CONSOLE_SELF = (ok: Status): Record<Actor, Cell> => ({
   operator: ok,
 });
 
+/** Console routes of the card centre's operators: school admins are refused like every other role. */
+const OPERATOR_ONLY = (ok: Status): Record<Actor, Cell> => ({
+  anonymous: '401:UNAUTHENTICATED',
+  parent: STAFF_DENIED,
+  student: STAFF_DENIED,
+  teacher: STAFF_DENIED,
+  headTeacher: STAFF_DENIED,
+  schoolAdmin: STAFF_DENIED,
+  otherSchoolAdmin: STAFF_DENIED,
+  operator: ok,
+});
+const SUPPORT_REASON = '家长来电核实身份';
+
 /** Public routes are answered alike for everyone: an empty body reaches validation, never an access check. */
 const PUBLIC_EMPTY_BODY = all('400:VALIDATION_FAILED');
 
@@ -182,15 +195,15 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ password: 'Not-the-password-1', smsCode: '000000' }),
   },
 
-  // manual account recovery (人工找回) as the staff decide it; a request out of scope and an unknown one are alike 404
+  // manual account recovery (人工找回) as the staff decide it (operators: any, from the hotline look-up); a request out of scope and an unknown one are alike 404
   'GET /api/recovery-requests': {
-    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: 200 },
   },
   'POST /api/recovery-requests/:requestId/approve': {
-    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED },
+    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED },
   },
   'POST /api/recovery-requests/:requestId/reject': {
-    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED, operator: STAFF_DENIED },
+    expect: { ...signedIn('404:RECOVERY_NOT_FOUND'), parent: STAFF_DENIED, student: STAFF_DENIED },
     body: () => ({ reason: '无法核实身份' }),
   },
 
@@ -277,7 +290,7 @@ const MATRIX: Record<string, Entry> = {
 
   // the head teacher's review
   'GET /api/reviews': {
-    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: 200 },
   },
   'GET /api/reviews/:versionId': { ownership: 'version', expect: review(200) },
   'POST /api/reviews/:versionId/approve': { ownership: 'version', expect: review(200), isolate: true },
@@ -394,6 +407,33 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/console/schools/:schoolId/classes/:classId/export.xlsx': { console: true, ownership: 'school', expect: consoleSchool(200) },
   'GET /api/console/schools/:schoolId/activity': { console: true, ownership: 'school', expect: consoleSchool(200) },
   'GET /api/console/stranded-reviews': { console: true, expect: { ...CONSOLE_SELF(200), schoolAdmin: STAFF_DENIED, otherSchoolAdmin: STAFF_DENIED } },
+  // the card centre's operators (support look-up, audit log, province overview, pages outside the SPA)
+  'GET /api/console/support/search': { console: true, expect: OPERATOR_ONLY(200), query: 'kind=username&q=nobody_here_at_all' },
+  'GET /api/console/support/families/:accountId': { console: true, expect: OPERATOR_ONLY(200) },
+  'POST /api/console/support/reveal': {
+    console: true,
+    expect: OPERATOR_ONLY(200),
+    body: (c) => ({ field: 'accountPhone', subjectId: c.world.accounts.parent.id, reason: SUPPORT_REASON }),
+  },
+  'POST /api/console/support/accounts/:accountId/unlock': { console: true, expect: OPERATOR_ONLY(200), body: () => ({ reason: SUPPORT_REASON }) },
+  'POST /api/console/support/orders/:outTradeNo/refund': { console: true, expect: OPERATOR_ONLY('404:ORDER_NOT_FOUND'), body: () => ({ reason: SUPPORT_REASON }) },
+  'GET /api/console/audit': { console: true, expect: OPERATOR_ONLY(200), query: 'action=console.' },
+  'GET /api/console/overview': { console: true, expect: OPERATOR_ONLY(200) },
+  'PUT /api/console/schools/:schoolId/region': {
+    console: true,
+    expect: OPERATOR_ONLY(200),
+    body: () => ({ cityCode: '320100', cityName: '南京市', districtCode: '320102', districtName: '玄武区' }),
+  },
+  'POST /api/console/staff-pages-session': { console: true, expect: OPERATOR_ONLY(200) },
+  'GET /api/console/staff': { console: true, expect: OPERATOR_ONLY(200), query: 'role=operator' },
+  'POST /api/console/staff': {
+    console: true,
+    expect: OPERATOR_ONLY(201),
+    body: (c) => ({ role: 'school_admin', schoolId: c.world.schoolA.id, username: `sa_${randomBytes(4).toString('hex')}`, displayName: '测试管理员', phone: randomMobile() }),
+  },
+  // A staff account nobody asked about: the parent's account is not one (404), so nothing changes for other cells.
+  'POST /api/console/staff/:accountId/password-reset': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
+  'PUT /api/console/staff/:accountId/status': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND'), body: () => ({ status: 'disabled', reason: SUPPORT_REASON }) },
 };
 
 const keyOf = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;
@@ -438,7 +478,10 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':classId', entry.ownership === 'school' && which === 'other' ? world.classB1.id : world.classA1.id)
     .replace(':teacherId', entry.ownership === 'school' && which === 'other' ? world.accounts.otherSchoolTeacher.id : world.accounts.teacher.id)
     // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
-    .replace(':requestId', '00000000-0000-4000-8000-000000000000');
+    .replace(':requestId', '00000000-0000-4000-8000-000000000000')
+    // Support look-ups: the parent's account; an order number nobody has.
+    .replace(':accountId', world.accounts.parent.id)
+    .replace(':outTradeNo', 'EC20260101NOSUCHORDER00000');
 }
 
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {
@@ -509,7 +552,7 @@ describe('console routes need a console session', () => {
   });
 
   test.each(consoleRoutes.map((route) => [keyOf(route), route] as const))(
-    '%s refuses a school admin and an operator signed in to the apps (no SMS second factor): 403 CONSOLE_SESSION_REQUIRED',
+    '%s refuses a school admin and an operator signed in to the apps (no SMS second factor): 403 CONSOLE_SESSION_REQUIRED (or FORBIDDEN for a role it is not for)',
     async (key, route) => {
       const world = await buildWorld(h.ctx);
       const entry = MATRIX[key]!;
@@ -522,7 +565,10 @@ describe('console routes need a console session', () => {
         const res = route.method === 'get' || route.method === 'delete' ? await test : await test.send((body ?? {}) as object);
         answers.push(`${res.status}:${(res.body as { error?: { code?: string } }).error?.code ?? ''}`);
       }
-      expect(answers).toEqual(['403:CONSOLE_SESSION_REQUIRED', '403:CONSOLE_SESSION_REQUIRED']);
+      // A role the route is not for is refused by role first (operator-only routes and a school admin).
+      const roles = typeof route.access === 'object' ? route.access.roles : [];
+      const expected = (['school_admin', 'operator'] as const).map((role) => (roles.includes(role) ? '403:CONSOLE_SESSION_REQUIRED' : '403:FORBIDDEN'));
+      expect(answers).toEqual(expected);
     },
   );
 });

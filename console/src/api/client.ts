@@ -43,6 +43,8 @@ export interface RequestOptions<S extends z.ZodType> {
   query?: Query;
   /** The response schema of the route (domain/api/console.ts). */
   schema: S;
+  /** Let the browser keep a cookie the answer sets (only the staff-pages session; the API itself never reads cookies). */
+  acceptCookie?: boolean;
 }
 
 type Listener = (error: AppError) => void;
@@ -73,7 +75,7 @@ export async function request<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT
       method,
       headers,
       body: options.body === undefined ? null : JSON.stringify(options.body),
-      credentials: 'omit',
+      credentials: options.acceptCookie ? 'same-origin' : 'omit',
       cache: 'no-store',
     });
   } catch (cause) {

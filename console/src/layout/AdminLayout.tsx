@@ -2,12 +2,13 @@
  * The desktop admin frame: a side menu of the role's pages, a header with the
  * signed-in account (name, role, school) and sign-out, the page below.
  */
-import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, KeyOutlined, LogoutOutlined, TeamOutlined, UserOutlined, UserSwitchOutlined, WarningOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, CustomerServiceOutlined, DashboardOutlined, FundOutlined, KeyOutlined, LogoutOutlined, ReadOutlined, TeamOutlined, UnorderedListOutlined, UserOutlined, UserSwitchOutlined, WarningOutlined } from '@ant-design/icons';
 import { Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { ACCOUNT_ROLE_LABELS } from '../../../domain/api/auth';
 import { useSession } from '../session';
+import { openStaffPage } from '../staff-pages';
 
 const { Sider, Header, Content } = Layout;
 
@@ -20,6 +21,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
   const operator = me.account.role === 'operator';
   const items = operator
     ? [
+        { key: '/overview', icon: <FundOutlined />, label: '全省概览' },
         { key: '/schools', icon: <BankOutlined />, label: '学校总览' },
         ...(schoolInPath
           ? [
@@ -29,6 +31,12 @@ export function AdminLayout({ children }: { children: ReactNode }) {
             ]
           : []),
         { key: '/stranded-reviews', icon: <WarningOutlined />, label: '无人审核的申请' },
+        { key: '/support', icon: <CustomerServiceOutlined />, label: '客服查询' },
+        { key: '/staff', icon: <TeamOutlined />, label: '账号管理' },
+        { key: '/audit', icon: <AuditOutlined />, label: '审计日志' },
+        // Pages outside the SPA (new tab, behind the staff-pages cookie).
+        { key: 'page:/console/queues', icon: <UnorderedListOutlined />, label: '队列监控' },
+        { key: 'page:/api/docs', icon: <ReadOutlined />, label: 'API 文档' },
         { key: '/password', icon: <KeyOutlined />, label: '修改密码' },
       ]
     : [
@@ -46,7 +54,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
       .filter((k) => k !== '/' && location.pathname.startsWith(`${k}/`))
       .sort((a, b) => b.length - a.length)
       .at(0) ??
-    (operator ? '/schools' : '/');
+    (operator ? '/overview' : '/');
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -55,7 +63,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
           <span className="console-brand-mark">教</span>
           <span>教育卡管理后台</span>
         </div>
-        <Menu theme="dark" mode="inline" selectedKeys={[selected]} items={items} onClick={({ key }) => navigate(key)} />
+        <Menu theme="dark" mode="inline" selectedKeys={[selected]} items={items} onClick={({ key }) => (key.startsWith('page:') ? void openStaffPage(key.slice(5)) : navigate(key))} />
       </Sider>
       <Layout>
         <Header className="console-header">

@@ -45,12 +45,13 @@ describe('GET /api/docs', () => {
     expect(other.body.error.code).toBe('NOT_FOUND');
   });
 
-  it('does not exist in production (until the console operator session guards it): 404', async () => {
+  it('in production, answers only an operator with the staff-pages cookie: 401 without it (see console-operator.test.ts)', async () => {
     const production: AppContext = { ...ctx, config: { ...ctx.config, NODE_ENV: 'production' } };
     for (const path of ['/api/docs', '/api/docs/', '/api/docs/swagger-ui-bundle.js', '/api/docs/init.js']) {
       const res = await request(createApp(production).callback()).get(path);
-      expect(res.status).toBe(404);
-      expect(res.body.error.code).toBe('NOT_FOUND');
+      expect(res.status).toBe(401);
+      expect(res.text).toContain('管理后台');
+      expect(res.text).not.toContain('swagger-ui');
     }
     // The development app serves the same paths.
     expect((await request(createApp(ctx).callback()).get('/api/docs')).status).toBe(200);

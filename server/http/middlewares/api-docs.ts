@@ -5,10 +5,9 @@
  * bundle and a small initializer file, no inline script), so the content
  * security policy of security-headers.ts applies unchanged.
  *
- * Outside production only: createApp does not mount it in production, where
- * /api/docs answers 404 like any unknown path. (Issue 16 wants it behind the
- * console's operator session in production; that session cookie does not exist
- * yet, so production refuses it until it does.)
+ * Open outside production; in production createApp puts it behind the
+ * operator's staff-pages cookie (staff-pages.ts), issued from a signed-in
+ * console session.
  */
 import fs from 'node:fs';
 import path from 'node:path';

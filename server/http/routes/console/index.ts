@@ -1,6 +1,21 @@
 import type { AnyRoute } from '../../route';
 import { getConsoleMe, postConsoleLogin, postConsoleLogout, postConsolePassword, postConsoleVerify } from './console-auth.route';
 import { consoleSchoolAdminRoutes } from './console-school-admin.route';
+import {
+  getConsoleAudit,
+  getConsoleOverview,
+  getConsoleStaff,
+  postConsoleStaff,
+  postStaffPasswordReset,
+  putStaffStatus,
+  getSupportFamily,
+  getSupportSearch,
+  postStaffPagesSession,
+  postSupportRefund,
+  postSupportReveal,
+  postSupportUnlock,
+  putSchoolRegion,
+} from './console-operator.route';
 import { getConsoleSchoolClasses, getConsoleSchoolFunnel, getConsoleSchools, getConsoleSchoolTeachers, putConsoleHeadTeacher } from './console-schools.route';
 
 export const consoleRoutes: AnyRoute[] = [
@@ -15,4 +30,18 @@ export const consoleRoutes: AnyRoute[] = [
   getConsoleSchoolTeachers,
   putConsoleHeadTeacher,
   ...consoleSchoolAdminRoutes,
+  // the card centre's operators
+  getSupportSearch,
+  getSupportFamily,
+  postSupportReveal,
+  postSupportUnlock,
+  postSupportRefund,
+  getConsoleAudit,
+  getConsoleOverview,
+  putSchoolRegion,
+  postStaffPagesSession,
+  getConsoleStaff,
+  postConsoleStaff,
+  postStaffPasswordReset,
+  putStaffStatus,
 ];

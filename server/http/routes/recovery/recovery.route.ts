@@ -17,7 +17,7 @@ import { decideRecoveryRequest, listRecoveryRequests } from '../../../services/a
 import { defineRoute, type AnyRoute, type AuthState } from '../../route';
 import { noStore, requestMeta } from '../auth/request-meta';
 
-const access = { roles: ['teacher', 'school_admin'] as const };
+const access = { roles: ['teacher', 'school_admin', 'operator'] as const };
 const tags = ['recovery'];
 const RequestIdParamsSchema = z.strictObject({ requestId: z.uuid({ error: errorMessage('NOT_FOUND') }) });
 
