@@ -76,10 +76,10 @@ describe('cleanup', () => {
     expect([c.NOTIFICATION_RETENTION_DAYS, c.MESSAGE_DELIVERY_RETENTION_DAYS, c.OUTBOX_RETENTION_DAYS, c.RECOVERY_REQUEST_RETENTION_DAYS, c.AUDIT_LOG_RETENTION_DAYS]).toEqual([365, 180, 7, 365, 1095]);
     const account = await buildAccount(ctx.db, { role: 'parent' });
     const tag = randomBytes(6).toString('hex');
-    const notification = async (name: string, createdDaysAgo: number, dispatched: boolean) => {
+    const notification = async (name: string, createdDaysAgo: number) => {
       const [row] = await ctx.db
         .insert(notifications)
-        .values({ accountId: account.id, kind: 'review.approved', data: {}, dedupKey: `retention:${tag}:${name}`, createdAt: daysAgo(createdDaysAgo), dispatchedAt: dispatched ? daysAgo(createdDaysAgo) : null })
+        .values({ accountId: account.id, kind: 'review.approved', data: {}, dedupKey: `retention:${tag}:${name}`, createdAt: daysAgo(createdDaysAgo) })
         .returning({ id: notifications.id });
       return row!.id;
     };
@@ -87,12 +87,11 @@ describe('cleanup', () => {
       const [row] = await ctx.db.insert(messageDeliveries).values({ notificationId, accountId: account.id, channel, status, createdAt: daysAgo(createdDaysAgo) }).returning({ id: messageDeliveries.id });
       return row!.id;
     };
-    const oldDone = await notification('old-done', 400, true);
+    const oldDone = await notification('old-done', 400);
     const oldDoneDelivery = await delivery(oldDone, 'template', 'sent', 400);
-    const oldStillSending = await notification('old-queued', 400, true);
+    const oldStillSending = await notification('old-queued', 400);
     const queuedDelivery = await delivery(oldStillSending, 'template', 'queued', 400);
-    const oldUndispatched = await notification('old-undispatched', 400, false);
-    const recent = await notification('recent', 200, true);
+    const recent = await notification('recent', 200);
     const recentOldDelivery = await delivery(recent, 'template', 'failed', 200);
     const recentFreshDelivery = await delivery(recent, 'sms', 'sent', 10);
 
@@ -132,8 +131,8 @@ describe('cleanup', () => {
     expect(result.auditRowsDeleted).toBeGreaterThanOrEqual(2);
 
     const idsIn = async <T extends { id: unknown }>(rows: Promise<T[]>) => (await rows).map((r) => r.id).sort();
-    expect(await idsIn(ctx.db.select({ id: notifications.id }).from(notifications).where(inArray(notifications.id, [oldDone, oldStillSending, oldUndispatched, recent])))).toEqual(
-      [oldStillSending, oldUndispatched, recent].sort(),
+    expect(await idsIn(ctx.db.select({ id: notifications.id }).from(notifications).where(inArray(notifications.id, [oldDone, oldStillSending, recent])))).toEqual(
+      [oldStillSending, recent].sort(),
     );
     expect(await idsIn(ctx.db.select({ id: messageDeliveries.id }).from(messageDeliveries).where(inArray(messageDeliveries.id, [oldDoneDelivery, queuedDelivery, recentOldDelivery, recentFreshDelivery])))).toEqual(
       [queuedDelivery, recentFreshDelivery].sort(),

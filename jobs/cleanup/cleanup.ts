@@ -11,7 +11,7 @@
  * - finished message deliveries (sent, failed, skipped) older than
  *   MESSAGE_DELIVERY_RETENTION_DAYS;
  * - notifications older than NOTIFICATION_RETENTION_DAYS, with their delivery
- *   records, once relayed and with no delivery still queued or sending;
+ *   records, when no delivery is still queued or sending;
  * - relayed outbox rows older than OUTBOX_RETENTION_DAYS, except the
  *   registry-match rows of a version still waiting for its match (the sweeper
  *   counts them to stop re-queueing a poison version);
@@ -111,7 +111,6 @@ export async function cleanupExpired(ctx: CleanupContext, options: CleanupOption
         with doomed as (
           select n.id from notifications n
            where ${olderThanDays(sql`n.created_at`, c.NOTIFICATION_RETENTION_DAYS)}
-             and n.dispatched_at is not null
              and not exists (select 1 from message_deliveries d where d.notification_id = n.id and d.status in ('queued', 'sending'))
            limit ${batchSize} for update skip locked),
         deliveries as (delete from message_deliveries d using doomed where d.notification_id = doomed.id)

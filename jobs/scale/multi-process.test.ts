@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../server/db/client';
 import { QUEUE_NAMES } from '../../server/queues/queues';
-import { countLiveWorkers } from '../../server/services/worker-heartbeat';
+import { countLiveWorkers } from '../../server/services/health/worker-heartbeat';
 import { recordFigures } from '../../server/test/figures';
 import { freePort } from '../../server/test/throwaway-postgres';
 import {
@@ -51,12 +51,11 @@ afterAll(async () => {
   if (bundles) fs.rmSync(bundles, { recursive: true, force: true });
 });
 
-/** Nothing left to do anywhere: no outbox or notification row unrelayed, no delivery unfinished, no job waiting, active or delayed. */
+/** Nothing left to do anywhere: no outbox row unrelayed, no delivery unfinished, no job waiting, active or delayed. */
 async function drained(): Promise<boolean> {
   const [row] = rowsOf<{ n: number }>(
     await fault.ctx.db.execute(sql`select
       (select count(*) from outbox where dispatched_at is null)
-      + (select count(*) from notifications where dispatched_at is null)
       + (select count(*) from message_deliveries where status in ('queued', 'sending')) as n`),
   );
   if (Number(row!.n) !== 0) return false;
