@@ -138,7 +138,7 @@ describe('cleanup', () => {
       [queuedDelivery, recentFreshDelivery].sort(),
     );
     expect(await idsIn(ctx.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.id, [oldRelayed, oldPending, freshRelayed, waitingVersionRow])))).toEqual(
-      [oldPending, freshRelayed, waitingVersionRow].sort((a, b) => a - b),
+      [oldPending, freshRelayed, waitingVersionRow].sort(),
     );
     expect(await idsIn(ctx.db.select({ id: recoveryRequests.id }).from(recoveryRequests).where(inArray(recoveryRequests.id, [oldClosed, recentlyClosed, oldOpen])))).toEqual([recentlyClosed, oldOpen].sort());
     expect(await idsIn(ctx.db.select({ id: auditLog.id }).from(auditLog).where(inArray(auditLog.id, [...oldAudit, keptAudit])))).toEqual([keptAudit]);
