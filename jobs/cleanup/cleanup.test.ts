@@ -79,7 +79,7 @@ describe('cleanup', () => {
     const account = await buildAccount(ctx.db, { role: 'parent' });
     const tag = randomBytes(6).toString('hex');
     // dispatched: false = its delivery job still waits in the outbox, not yet relayed.
-    const notification = async (name: string, createdDaysAgo: number, dispatched: boolean) => {
+    const notification = async (name: string, createdDaysAgo: number, dispatched = true) => {
       const [row] = await ctx.db
         .insert(notifications)
         .values({ accountId: account.id, kind: 'review.approved', data: {}, dedupKey: `retention:${tag}:${name}`, createdAt: daysAgo(createdDaysAgo) })
@@ -91,12 +91,12 @@ describe('cleanup', () => {
       const [row] = await ctx.db.insert(messageDeliveries).values({ notificationId, accountId: account.id, channel, status, createdAt: daysAgo(createdDaysAgo) }).returning({ id: messageDeliveries.id });
       return row!.id;
     };
-    const oldDone = await notification('old-done', 400, true);
+    const oldDone = await notification('old-done', 400);
     const oldDoneDelivery = await delivery(oldDone, 'template', 'sent', 400);
-    const oldStillSending = await notification('old-queued', 400, true);
+    const oldStillSending = await notification('old-queued', 400);
     const queuedDelivery = await delivery(oldStillSending, 'template', 'queued', 400);
     const oldUndispatched = await notification('old-undispatched', 400, false);
-    const recent = await notification('recent', 200, true);
+    const recent = await notification('recent', 200);
     const recentOldDelivery = await delivery(recent, 'template', 'failed', 200);
     const recentFreshDelivery = await delivery(recent, 'sms', 'sent', 10);
 
@@ -143,7 +143,7 @@ describe('cleanup', () => {
       [queuedDelivery, recentFreshDelivery].sort(),
     );
     expect(await idsIn(ctx.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.id, [oldRelayed, oldPending, freshRelayed, waitingVersionRow])))).toEqual(
-      [oldPending, freshRelayed, waitingVersionRow].sort((a, b) => a - b),
+      [oldPending, freshRelayed, waitingVersionRow].sort(),
     );
     expect(await idsIn(ctx.db.select({ id: recoveryRequests.id }).from(recoveryRequests).where(inArray(recoveryRequests.id, [oldClosed, recentlyClosed, oldOpen])))).toEqual([recentlyClosed, oldOpen].sort());
     expect(await idsIn(ctx.db.select({ id: auditLog.id }).from(auditLog).where(inArray(auditLog.id, [...oldAudit, keptAudit])))).toEqual([keptAudit]);

@@ -7,14 +7,17 @@
  * registry and who follow the official account (so each approval is one
  * WeChat template message, counted at the fake).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { loadConfig } from '../../config';
 import { closeContext, createContext, type AppContext } from '../../server/context';
 import { rowsOf } from '../../server/db/client';
 import { auditLog, notifications, profileVersions, students } from '../../server/db/schema';
-import { buildAccount, buildClass, buildRegistryRecord, buildSchool, buildSubmittedVersion, randomMobile, randomPersonName, randomStudentResidentId, type BuiltSubmission, type Class, type School } from '../../server/test/factories';
+import { createSession } from '../../server/services/accounts/sessions';
+import { createStudent } from '../../server/services/profiles/students';
+import { adultResidentId } from '../../server/http/routes/students/profile-test-support';
+import { type Account, buildAccount, buildClass, buildRegistryRecord, buildSchool, buildSubmittedVersion, randomMobile, randomPersonName, randomStudentResidentId, type BuiltSubmission, type Class, type School } from '../../server/test/factories';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../server/test/throwaway-postgres';
 import { startThrowawayRedis, type ThrowawayRedis } from '../../server/test/throwaway-redis';
 import { startFakeWechat, type FakeWechat } from '../../tools/fake-wechat/fake-wechat-server';
@@ -80,11 +83,72 @@ export interface WorkerProcess {
   stderr(): string;
 }
 
+/**
+ * `npm run build:server` into a directory of this run's own under .data/ (beside node_modules, which the
+ * bundles require from): processes started from the bundles skip tsx's compile at start-up, which matters
+ * when a test starts several at once. Returns the directory; delete it when done.
+ */
+export function buildServerBundles(): string {
+  const outDir = path.join(ROOT, '.data', `bundles-${process.pid}-${Date.now()}`);
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-server.mjs'), '--outdir', outDir], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (built.status !== 0) throw new Error(`build:server failed: ${built.stderr}`);
+  return outDir;
+}
+
+export interface ProcessOptions {
+  /** Run the bundle of buildServerBundles() in this directory instead of the TypeScript entry under tsx. */
+  bundles?: string;
+  env?: Record<string, string>;
+}
+
 /** `npm run worker` (jobs/main.ts) as a child process of this test, on the fault environment. */
-export function startWorkerProcess(fault: Pick<FaultEnv, 'env'>, extraEnv: Record<string, string> = {}): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'jobs', 'main.ts')], {
+export function startWorkerProcess(fault: Pick<FaultEnv, 'env'>, options: ProcessOptions = {}): WorkerProcess {
+  return startChild(options.bundles ? [path.join(options.bundles, 'worker.cjs')] : ['--import', 'tsx', path.join(ROOT, 'jobs', 'main.ts')], { ...fault.env, ...options.env });
+}
+
+export interface ApiProcess extends WorkerProcess {
+  url: string;
+}
+
+/** `npm run api` (server/main.ts) as a child process on `port`; resolves once /api/health/live answers. */
+export async function startApiProcess(fault: Pick<FaultEnv, 'env'>, port: number, options: ProcessOptions = {}): Promise<ApiProcess> {
+  const child = startChild(options.bundles ? [path.join(options.bundles, 'api.cjs')] : ['--import', 'tsx', path.join(ROOT, 'server', 'main.ts')], {
+    ...fault.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: '0',
+    ...options.env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  void child.exit.then(() => {
+    exited = true;
+  });
+  try {
+    await waitUntil(
+      async () => {
+        if (exited) throw new Error(`the API process exited at start: ${child.stderr()}`);
+        return fetch(`${url}/api/health/live`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      120_000,
+      `the API on port ${port}`,
+      100,
+    );
+  } catch (err) {
+    // Never leave a child behind a failed start.
+    await child.kill9();
+    throw err;
+  }
+  return { ...child, url };
+}
+
+function startChild(args: string[], env: Record<string, string>): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, ...fault.env, ...extraEnv, LOG_LEVEL: process.env.LOG_LEVEL === 'silent' ? 'warn' : (process.env.LOG_LEVEL ?? 'warn') },
+    env: { ...process.env, ...env, LOG_LEVEL: process.env.LOG_LEVEL === 'silent' ? 'warn' : (process.env.LOG_LEVEL ?? 'warn') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -151,6 +215,26 @@ export async function family(ctx: AppContext, room: Classroom) {
     guardianPhones: [phone],
   });
   return { account, residentId, name };
+}
+
+/** A family that submits through the API: an account with a session and a student in draft, and the submission body. */
+export async function apiFamily(ctx: AppContext, room: Classroom) {
+  const f = await family(ctx, room);
+  const meta = { ip: '127.0.0.1', requestId: 'fault', userAgent: null };
+  const session = await createSession(ctx.db, ctx, { accountId: f.account.id, channel: 'h5', meta });
+  const student = await createStudent(ctx, { id: f.account.id, role: 'parent' }, meta);
+  const body = {
+    personal: { name: f.name, residentId: f.residentId },
+    school: { schoolId: room.school.id, grade: room.klass.grade, classId: room.klass.id },
+    guardians: [{ name: randomPersonName(), relation: 'mother', residentId: adultResidentId(), phone: randomMobile(), address: '江苏省南京市玄武区测试路 1 号' }],
+    consent: { agreed: true, policyVersion: '2026-09-01', guardianIndex: 0 },
+  };
+  return { ...f, token: session.token, studentId: student.id, body };
+}
+
+/** What exactlyOnceReport needs of a submission made through the API. */
+export function asBuilt(f: { account: Account; studentId: string }, versionId: string): BuiltSubmission {
+  return { family: f.account, student: { id: f.studentId }, version: { id: versionId } } as unknown as BuiltSubmission;
 }
 
 /** The submission (version + outbox row in one transaction, as the submit use case writes them). */

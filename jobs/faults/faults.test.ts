@@ -17,15 +17,13 @@
  * process; the scenarios run one after the other on the same instances.
  */
 import request from 'supertest';
-import type { Account, BuiltSubmission } from '../../server/test/factories';
+import type { BuiltSubmission } from '../../server/test/factories';
 import { createApp } from '../../server/http/app';
-import { createSession } from '../../server/services/accounts/sessions';
-import { createStudent } from '../../server/services/profiles/students';
 import { recordFigures } from '../../server/test/figures';
-import { adultResidentId, randomMobile } from '../../server/http/routes/students/profile-test-support';
-import { randomPersonName } from '../../server/test/factories';
 import {
+  apiFamily as apiFamilyOf,
   approvedCount,
+  asBuilt,
   classroom,
   exactlyOnceReport,
   expectedExactlyOnce,
@@ -63,23 +61,7 @@ afterAll(async () => {
   console.log(`faults survived: ${total} (${Object.entries(survived).map(([k, v]) => `${k}: ${v}`).join('; ')})`);
 });
 
-/** A family that submits through the API: an account with a session and a student in draft. */
-async function apiFamily(room: Classroom) {
-  const f = await family(fault.ctx, room);
-  const session = await createSession(fault.ctx.db, fault.ctx, { accountId: f.account.id, channel: 'h5', meta: { ip: '127.0.0.1', requestId: 'fault', userAgent: null } });
-  const student = await createStudent(fault.ctx, { id: f.account.id, role: 'parent' }, { ip: '127.0.0.1', requestId: 'fault', userAgent: null });
-  const body = {
-    personal: { name: f.name, residentId: f.residentId },
-    school: { schoolId: room.school.id, grade: room.klass.grade, classId: room.klass.id },
-    guardians: [{ name: randomPersonName(), relation: 'mother', residentId: adultResidentId(), phone: randomMobile(), address: '江苏省南京市玄武区测试路 1 号' }],
-    consent: { agreed: true, policyVersion: '2026-09-01', guardianIndex: 0 },
-  };
-  return { ...f, token: session.token, studentId: student.id, body };
-}
-
-function asBuilt(f: { account: Account; studentId: string }, versionId: string): BuiltSubmission {
-  return { family: f.account, student: { id: f.studentId }, version: { id: versionId } } as unknown as BuiltSubmission;
-}
+const apiFamily = (room: Classroom) => apiFamilyOf(fault.ctx, room);
 
 test('When the worker is killed with SIGKILL in the middle of 500 submissions and started again, then every submission is decided exactly once and no family gets two messages', async () => {
   const N = Number(process.env.FAULT_KILL_SUBMISSIONS ?? 500);
