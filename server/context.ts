@@ -17,6 +17,7 @@ import { createWechatClient } from './integrations/wechat';
 import type { WechatClient } from './integrations/wechat/wechat-client';
 import { createMetrics, type Metrics, type MetricsService } from './metrics/metrics';
 import { countLiveWorkers } from './services/worker-heartbeat';
+import { createFileStorage, type FileStorage } from './storage/file-storage';
 
 export interface AppContext {
   config: Config;
@@ -31,6 +32,8 @@ export interface AppContext {
   wechat: WechatClient;
   /** The Prometheus registry of this process and its instruments (server/metrics). */
   metrics: Metrics;
+  /** Uploaded files, readable by every API and worker process (server/storage, STORAGE_BACKEND). */
+  storage: FileStorage;
 }
 
 export interface ContextOptions {
@@ -66,6 +69,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sms: createSmsSender(config, { redis, logger }),
     wechat: createWechatClient(config, { redis, logger }),
     metrics,
+    storage: createFileStorage(config, database.db),
   };
 }
 
