@@ -125,7 +125,6 @@ export const ERROR_CATALOG = {
   ATTACHMENT_NOT_REQUESTED: { status: 409, message: '班主任未要求补充材料，无需上传附件' },
   ATTACHMENT_LIMIT: { status: 409, message: '附件数量已达上限，请删除后再上传' },
   REGISTRY_IMPORT_FILE_TYPE: { status: 400, message: '只能导入 CSV（UTF-8 或 GBK）或 Excel（.xlsx）文件' },
-  REGISTRY_IMPORT_RUNNING: { status: 409, message: '已有学籍导入正在进行，请等待完成后再导入' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -23,6 +23,7 @@ import { NotificationRelay, type NotificationRelayOptions } from './notification
 import { startMessagingWorkers } from './notifications/notifications.worker';
 import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
 import { startConsoleStatsWorker } from './console-stats/console-stats.worker';
+import { startRegistryImportWorker } from './registry-import/registry-import.worker';
 
 /** Pause between attempts to register the job schedulers while Redis does not answer. */
 const SCHEDULER_RETRY_MS = 15_000;
@@ -54,7 +55,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   // The context's producers sit on its fail-fast connection: a Redis outage fails a batch at once and the relay backs off.
   const relay = new OutboxRelay(ctx, options.relay);
   const registryMatch = startRegistryMatchWorker(ctx);
-  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx)];
+  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx), startRegistryImportWorker(ctx)];
   const messaging = startMessagingWorkers(ctx);
   const noticesFanout = startNoticesFanoutWorker(ctx);
   const relayOptions = options.notificationRelay ?? (ctx.config.NODE_ENV === 'test' ? false : {});
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
   ]);
   ctx.logger.info(
     { database: ctx.database.kind, metrics: metrics ? `${metrics.url}/metrics` : 'off (METRICS_PORT=0)', queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
-    'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, sweeper, semester-reset, reminders, cleanup)',
+    'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, registry-import, sweeper, semester-reset, reminders, cleanup)',
   );
 }
 

@@ -16,6 +16,7 @@ export const QUEUE_NAMES = {
   digests: 'digests',
   guardianRecheck: 'guardian-recheck',
   consoleStats: 'console-stats',
+  registryImport: 'registry-import',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -96,6 +97,10 @@ export type GuardianRecheckJob = z.infer<typeof GuardianRecheckJobSchema>;
 export const ConsoleStatsJobSchema = z.object({ classIds: z.array(z.uuid()).min(1) });
 export type ConsoleStatsJob = z.infer<typeof ConsoleStatsJobSchema>;
 
+/** registry-import: import a registry file uploaded in the console (registry_imports row; the file is in storage). */
+export const RegistryImportJobSchema = z.object({ importId: z.uuid() });
+export type RegistryImportJob = z.infer<typeof RegistryImportJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -108,6 +113,7 @@ export interface JobPayloads {
   digests: DigestJob;
   'guardian-recheck': GuardianRecheckJob;
   'console-stats': ConsoleStatsJob;
+  'registry-import': RegistryImportJob;
 }
 
 export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
@@ -122,4 +128,5 @@ export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> 
   digests: DigestJobSchema,
   'guardian-recheck': GuardianRecheckJobSchema,
   'console-stats': ConsoleStatsJobSchema,
+  'registry-import': RegistryImportJobSchema,
 };

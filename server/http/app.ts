@@ -46,8 +46,8 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
     await next();
   });
   // Routes that verify a signature over their exact body read it themselves.
-  const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
-  koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
+  const rawBodyPaths = routes.filter((route) => route.rawBody).map((route) => new RegExp(`^${route.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`));
+  koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skip: (path) => rawBodyPaths.some((pattern) => pattern.test(path)) }));
   koa.use(developmentGuard(app.config));
   // The docs UI of /api/openapi.json, outside production only (middlewares/api-docs.ts).
   if (app.config.NODE_ENV !== 'production') koa.use(apiDocs());

@@ -119,6 +119,9 @@ const CONSOLE_SELF = (ok: Status): Record<Actor, Cell> => ({
   operator: ok,
 });
 
+/** Console routes of the card centre only (registry imports): operators; school admins and everyone else 403. */
+const OPERATOR_ONLY = (ok: Status): Record<Actor, Cell> => ({ ...CONSOLE_SELF(ok), schoolAdmin: STAFF_DENIED, otherSchoolAdmin: STAFF_DENIED });
+
 /** Public routes are answered alike for everyone: an empty body reaches validation, never an access check. */
 const PUBLIC_EMPTY_BODY = all('400:VALIDATION_FAILED');
 
@@ -351,6 +354,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/console/schools/:schoolId/funnel': { console: true, ownership: 'school', expect: consoleSchool(200) },
   'GET /api/console/schools/:schoolId/classes': { console: true, ownership: 'school', expect: consoleSchool(200) },
   'GET /api/console/schools/:schoolId/teachers': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  // Registry imports by upload: the `{}` body is a two-byte text file, stored and queued (a dry run); an unknown import is 404.
+  'POST /api/console/registry-imports': { console: true, query: 'fileName=registry.csv&dryRun=true', expect: OPERATOR_ONLY(201) },
+  'GET /api/console/registry-imports': { console: true, expect: OPERATOR_ONLY(200) },
+  'GET /api/console/registry-imports/:importId': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
+  'GET /api/console/registry-imports/:importId/report': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
   'PUT /api/console/schools/:schoolId/classes/:classId/head-teacher': {
     console: true,
     ownership: 'school',
@@ -401,7 +409,9 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':schoolId', entry.ownership === 'school' && which === 'other' ? world.schoolB.id : world.schoolA.id)
     .replace(':classId', entry.ownership === 'school' && which === 'other' ? world.classB1.id : world.classA1.id)
     // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
-    .replace(':requestId', '00000000-0000-4000-8000-000000000000');
+    .replace(':requestId', '00000000-0000-4000-8000-000000000000')
+    // Registry imports: scope is the role alone; the route test (registry-imports.test.ts) covers real imports.
+    .replace(':importId', '00000000-0000-4000-8000-000000000000');
 }
 
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {

@@ -130,7 +130,12 @@ export type ProfileAuditAction =
   | 'review.approve_refused'
   | 'review.dispute_kept'
   | 'review.dispute_transferred'
-  | 'review.dispute_lost';
+  | 'review.dispute_lost'
+  | 'review.attachment_uploaded'
+  | 'review.attachment_deleted'
+  | 'review.attachment_downloaded'
+  | 'registry_import.uploaded'
+  | 'registry_import.report_downloaded';
 
 /** One audit row. Details hold ids, field names and masked values only. */
 export async function writeAudit(
@@ -139,7 +144,7 @@ export async function writeAudit(
   entry: {
     actor: Actor;
     action: ProfileAuditAction;
-    subject: { type: 'student' | 'profile_version'; id: string };
+    subject: { type: 'student' | 'profile_version' | 'review_attachment' | 'registry_import'; id: string };
     detail?: Record<string, unknown>;
     success?: boolean;
   },
