@@ -17,7 +17,8 @@ import { createWechatClient } from './integrations/wechat';
 import type { WechatClient } from './integrations/wechat/wechat-client';
 import { createMetrics, type Metrics, type MetricsService } from './metrics/metrics';
 import { countLiveWorkers } from './services/worker-heartbeat';
-import { createFileStorage, type FileStorage } from './storage/file-storage';
+import { createFileStorage } from './storage/create-file-storage';
+import type { FileStorage } from './storage/file-storage';
 
 export interface AppContext {
   config: Config;

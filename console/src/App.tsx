@@ -6,6 +6,7 @@ import { ClassesPage } from './pages/ClassesPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { PasswordPage } from './pages/PasswordPage';
+import { RegistryImportPage } from './pages/RegistryImportPage';
 import { SchoolsPage } from './pages/SchoolsPage';
 import { SessionProvider, useSession } from './session';
 
@@ -43,6 +44,7 @@ export function App() {
         <Route path="/schools" element={<RequireSession><SchoolsPage /></RequireSession>} />
         <Route path="/schools/:schoolId" element={<RequireSession><SchoolPage page="dashboard" /></RequireSession>} />
         <Route path="/schools/:schoolId/classes" element={<RequireSession><SchoolPage page="classes" /></RequireSession>} />
+        <Route path="/registry-imports" element={<RequireSession><RegistryImportPage /></RequireSession>} />
         <Route path="/password" element={<RequireSession><PasswordPage /></RequireSession>} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>

@@ -20,9 +20,6 @@
  * documented production choice for large volumes; it is not implemented yet.
  */
 import type { Readable } from 'node:stream';
-import type { Config } from '../../config';
-import type { Db } from '../db/client';
-import { PostgresFileStorage } from './postgres-file-storage';
 
 export interface StoredFileInfo {
   id: string;
@@ -49,11 +46,4 @@ export interface FileStorage {
   delete(id: string): Promise<void>;
   /** Housekeeping: remove uploads that never completed and were started before `before`; returns how many. */
   removeAbandoned(before: Date): Promise<number>;
-}
-
-export function createFileStorage(config: Pick<Config, 'STORAGE_BACKEND' | 'STORAGE_CHUNK_BYTES'>, db: Db): FileStorage {
-  switch (config.STORAGE_BACKEND) {
-    case 'postgres':
-      return new PostgresFileStorage(db, { chunkBytes: config.STORAGE_CHUNK_BYTES });
-  }
 }

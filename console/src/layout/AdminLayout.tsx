@@ -2,7 +2,7 @@
  * The desktop admin frame: a side menu of the role's pages, a header with the
  * signed-in account (name, role, school) and sign-out, the page below.
  */
-import { ApartmentOutlined, BankOutlined, DashboardOutlined, KeyOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, BankOutlined, CloudUploadOutlined, DashboardOutlined, KeyOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
@@ -27,6 +27,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
               { key: `/schools/${schoolInPath}/classes`, icon: <ApartmentOutlined />, label: '班级与班主任' },
             ]
           : []),
+        { key: '/registry-imports', icon: <CloudUploadOutlined />, label: '学籍导入' },
         { key: '/password', icon: <KeyOutlined />, label: '修改密码' },
       ]
     : [
