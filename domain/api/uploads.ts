@@ -121,3 +121,5 @@ export const ListRegistryImportsResponseSchema = z.object({
 });
 
 export const RegistryImportParamsSchema = z.object({ importId: z.uuid({ error: errorMessage('NOT_FOUND') }) });
+
+export const DeleteAttachmentResponseSchema = z.object({ attachmentId: z.uuid(), deleted: z.literal(true) });

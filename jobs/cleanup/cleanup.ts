@@ -6,7 +6,12 @@
  *   revoked (sign-out, password change) more than SESSION_RETENTION_DAYS ago;
  *   the 30 days keep recent sign-ins available to support look-ups;
  * - SMS challenges created more than SMS_CHALLENGE_RETENTION_HOURS ago (a code
- *   lives minutes; the rate limits look at the last hour or day).
+ *   lives minutes; the rate limits look at the last hour or day);
+ * - uploaded files: uploads that never completed (older than
+ *   ABANDONED_UPLOAD_HOURS), review evidence ATTACHMENT_RETENTION_DAYS after a
+ *   later submission of the student was decided, and registry uploads with
+ *   their problems reports REGISTRY_UPLOAD_RETENTION_DAYS after the import
+ *   ended (the import's history row stays, without its files).
  *
  * Each batch is one DELETE of at most `batchSize` rows (`for update skip
  * locked`, so a session being touched by a request is left for the next run).
@@ -15,9 +20,13 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../server/context';
 import { rowsOf } from '../../server/db/client';
+import { removeDecidedEvidence } from '../../server/services/reviews/review-attachments';
+import { removeEndedRegistryUploads } from '../../server/services/registry-import/registry-upload';
 
 export const SESSION_RETENTION_DAYS = 30;
 export const SMS_CHALLENGE_RETENTION_HOURS = 24;
+/** An upload still unfinished after this long broke off (the largest registry file streams in minutes). */
+export const ABANDONED_UPLOAD_HOURS = 24;
 
 export interface CleanupOptions {
   /** Rows per DELETE; default 1,000. */
@@ -29,7 +38,12 @@ export interface CleanupOptions {
 export interface CleanupResult {
   sessionsDeleted: number;
   smsChallengesDeleted: number;
+  abandonedUploadsDeleted: number;
+  reviewAttachmentsDeleted: number;
+  registryUploadsDeleted: number;
 }
+
+export type CleanupContext = Pick<AppContext, 'db' | 'storage' | 'config'>;
 
 async function deleteInBatches(
   ctx: Pick<AppContext, 'db'>,
@@ -52,7 +66,7 @@ async function deleteInBatches(
   return total;
 }
 
-export async function cleanupExpired(ctx: Pick<AppContext, 'db'>, options: CleanupOptions = {}): Promise<CleanupResult> {
+export async function cleanupExpired(ctx: CleanupContext, options: CleanupOptions = {}): Promise<CleanupResult> {
   const batchSize = options.batchSize ?? 1_000;
   const maxBatches = options.maxBatches ?? 1_000;
   const sessionsDeleted = await deleteInBatches(
@@ -70,5 +84,8 @@ export async function cleanupExpired(ctx: Pick<AppContext, 'db'>, options: Clean
     batchSize,
     maxBatches,
   );
-  return { sessionsDeleted, smsChallengesDeleted };
+  const abandonedUploadsDeleted = await ctx.storage.removeAbandoned(new Date(Date.now() - ABANDONED_UPLOAD_HOURS * 3600_000));
+  const reviewAttachmentsDeleted = await removeDecidedEvidence(ctx, ctx.config.ATTACHMENT_RETENTION_DAYS, { batchSize, maxBatches });
+  const registryUploadsDeleted = await removeEndedRegistryUploads(ctx, ctx.config.REGISTRY_UPLOAD_RETENTION_DAYS);
+  return { sessionsDeleted, smsChallengesDeleted, abandonedUploadsDeleted, reviewAttachmentsDeleted, registryUploadsDeleted };
 }

@@ -211,6 +211,10 @@ const MATRIX: Record<string, Entry> = {
   },
   // The world's student was submitted: it cannot be deleted (409) by its family; the others get what they get elsewhere.
   'DELETE /api/students/:studentId': { ownership: 'student', expect: familyStudent('409:CONFLICT') },
+  // Evidence for a return asking for a document: the world's students have no open return (409 = through to the use case).
+  'GET /api/students/:studentId/attachments': { ownership: 'student', expect: familyStudent(200) },
+  'POST /api/students/:studentId/attachments': { ownership: 'student', query: 'fileName=proof.jpg', expect: familyStudent('409:ATTACHMENT_NOT_REQUESTED') },
+  'DELETE /api/students/:studentId/attachments/:attachmentId': { ownership: 'student', expect: familyStudent('404:NOT_FOUND') },
   // The world's student has no change to withdraw: its own family gets 409, everyone else what they get elsewhere.
   'POST /api/students/:studentId/change/withdraw': { ownership: 'student', expect: familyStudent('409:CONFLICT') },
   'GET /api/students/:studentId/ecard': {
@@ -275,6 +279,9 @@ const MATRIX: Record<string, Entry> = {
     expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
   },
   'GET /api/reviews/:versionId': { ownership: 'version', expect: review(200) },
+  'GET /api/reviews/:versionId/attachments': { ownership: 'version', expect: review(200) },
+  // An attachment that is not the version's: 404 for whoever may review the version (the route test downloads real ones).
+  'GET /api/reviews/:versionId/attachments/:attachmentId': { ownership: 'version', expect: review('404:NOT_FOUND') },
   'POST /api/reviews/:versionId/approve': { ownership: 'version', expect: review(200), isolate: true },
   'POST /api/reviews/:versionId/return': {
     ownership: 'version',
@@ -411,7 +418,8 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
     .replace(':requestId', '00000000-0000-4000-8000-000000000000')
     // Registry imports: scope is the role alone; the route test (registry-imports.test.ts) covers real imports.
-    .replace(':importId', '00000000-0000-4000-8000-000000000000');
+    .replace(':importId', '00000000-0000-4000-8000-000000000000')
+    .replace(':attachmentId', '00000000-0000-4000-8000-000000000000');
 }
 
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {

@@ -219,3 +219,18 @@ export async function runRegistryImport(
     await fs.promises.rm(reportPath, { force: true });
   }
 }
+
+/** Retention (the cleanup job): the files of imports that ended more than `days` ago; their history rows stay. */
+export async function removeEndedRegistryUploads(app: Pick<AppContext, 'db' | 'storage'>, days: number): Promise<number> {
+  const due = await app.db
+    .select({ id: registryImports.id, fileId: registryImports.fileId, reportFileId: registryImports.reportFileId })
+    .from(registryImports)
+    .where(sql`${registryImports.finishedAt} < now() - make_interval(days => ${days}) and (${registryImports.fileId} is not null or ${registryImports.reportFileId} is not null)`)
+    .limit(1000);
+  for (const row of due) {
+    if (row.fileId) await app.storage.delete(row.fileId);
+    if (row.reportFileId) await app.storage.delete(row.reportFileId);
+    await app.db.update(registryImports).set({ fileId: null, reportFileId: null }).where(eq(registryImports.id, row.id));
+  }
+  return due.length;
+}
