@@ -54,7 +54,7 @@ export const AttachmentViewSchema = z.object({
   createdAt: z.string(),
 });
 export type AttachmentView = z.infer<typeof AttachmentViewSchema>;
-export const AttachmentListSchema = z.object({ items: z.array(AttachmentViewSchema), maxItems: z.number().int() });
+export const AttachmentListSchema = z.object({ items: z.array(AttachmentViewSchema), maxItems: z.number().int(), maxBytes: z.number().int() });
 
 export const AttachmentParamsSchema = z.object({
   studentId: z.uuid({ error: errorMessage('NOT_FOUND') }),

@@ -55,13 +55,13 @@ async function countFor(db: DbOrTx, returnedVersionId: string): Promise<number> 
 }
 
 /** The family's view: what is attached to the open return (empty when none is open or it asks for no document). */
-export async function listFamilyEvidence(app: Pick<AppContext, 'db'>, family: Actor, studentId: string) {
+export async function listFamilyEvidence(app: Pick<AppContext, 'db' | 'config'>, family: Actor, studentId: string) {
   const student = await loadOwnStudent(app.db, family.id, studentId);
   const open = await openReturn(app.db, student);
   const rows = open
     ? await app.db.select().from(reviewAttachments).where(eq(reviewAttachments.returnedVersionId, open.id)).orderBy(asc(reviewAttachments.createdAt))
     : [];
-  return { items: rows.map(present), maxItems: MAX_ATTACHMENTS_PER_RETURN };
+  return { items: rows.map(present), maxItems: MAX_ATTACHMENTS_PER_RETURN, maxBytes: app.config.ATTACHMENT_MAX_BYTES };
 }
 
 export async function attachFamilyEvidence(
@@ -150,9 +150,9 @@ async function reviewerAttachments(app: Pick<AppContext, 'db'>, reviewer: Review
   return { version, rows: rows.map((r) => r.attachment) };
 }
 
-export async function listReviewEvidence(app: Pick<AppContext, 'db'>, reviewer: Reviewer, versionId: string) {
+export async function listReviewEvidence(app: Pick<AppContext, 'db' | 'config'>, reviewer: Reviewer, versionId: string) {
   const { rows } = await reviewerAttachments(app, reviewer, versionId);
-  return { items: rows.map(present), maxItems: MAX_ATTACHMENTS_PER_RETURN };
+  return { items: rows.map(present), maxItems: MAX_ATTACHMENTS_PER_RETURN, maxBytes: app.config.ATTACHMENT_MAX_BYTES };
 }
 
 export async function openReviewEvidence(

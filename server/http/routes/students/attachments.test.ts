@@ -77,7 +77,7 @@ describe('review evidence attachments', () => {
     expect(photo.body).toMatchObject({ fileName: '借读证明.jpg', contentType: 'image/jpeg', size: JPEG.length });
     expect(pdf.body).toMatchObject({ contentType: 'application/pdf' });
     const mine = await h.api.get(`/api/students/${s.studentId}/attachments`, s.family.token);
-    expect(mine.body).toEqual({ items: [expect.objectContaining({ id: photo.body.id }), expect.objectContaining({ id: pdf.body.id })], maxItems: 5 });
+    expect(mine.body).toEqual({ items: [expect.objectContaining({ id: photo.body.id }), expect.objectContaining({ id: pdf.body.id })], maxItems: 5, maxBytes: h.ctx.config.ATTACHMENT_MAX_BYTES });
     expect(await h.auditActions(photo.body.id)).toEqual(['review.attachment_uploaded']);
 
     // A wrong file is removed before resubmitting.
