@@ -212,6 +212,11 @@ export const VARIABLES = {
     description: 'Days a review attachment is kept after a later submission of the student was decided (approved or returned); the daily cleanup job removes it then.',
     devDefault: '90',
   },
+  NOTICE_EDIT_WINDOW_HOURS: {
+    schema: int(1, 24 * 30),
+    description: 'Hours after publishing during which the author may edit a notice, add attachments or withdraw it.',
+    devDefault: '24',
+  },
   REGISTRY_UPLOAD_MAX_BYTES: {
     schema: int(1024, 4 * 1024 * 1024 * 1024 - 1),
     description: 'Largest registry file (CSV or XLSX) an operator uploads in the console; the upload streams into storage.',

@@ -124,6 +124,8 @@ export const ERROR_CATALOG = {
   FILE_NAME_INVALID: { status: 400, message: '文件名无效，请重命名后重新上传' },
   ATTACHMENT_NOT_REQUESTED: { status: 409, message: '班主任未要求补充材料，无需上传附件' },
   ATTACHMENT_LIMIT: { status: 409, message: '附件数量已达上限，请删除后再上传' },
+  NOTICE_EDIT_CLOSED: { status: 409, message: '通知发布已超过可修改时间，不能再修改或撤回' },
+  NOTICE_WITHDRAWN: { status: 409, message: '该通知已撤回' },
   REGISTRY_IMPORT_FILE_TYPE: { status: 400, message: '只能导入 CSV（UTF-8 或 GBK）或 Excel（.xlsx）文件' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

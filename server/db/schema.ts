@@ -706,6 +706,10 @@ export const notices = pgTable(
     createdAt: createdAt(),
     /** Set when the fan-out has written every recipient. */
     fanoutCompletedAt: timestamp('fanout_completed_at', { withTimezone: true }),
+    /** The author's last edit (within NOTICE_EDIT_WINDOW_HOURS of publishing); families read the edited text. */
+    editedAt: timestamp('edited_at', { withTimezone: true }),
+    /** Withdrawn by the author (within the same window): gone for families, kept for the author and the school. */
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
   },
   (t) => [index('notices_author_idx').on(t.authorId, t.createdAt)],
 );
@@ -958,4 +962,21 @@ export const registryImports = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [index('registry_imports_created_idx').on(t.createdAt), index('registry_imports_status_idx').on(t.status)],
+);
+
+/** Images and documents of a notice (JPEG, PNG, PDF through the upload guard), in the order added; seen by its recipients and its author. */
+export const noticeAttachments = pgTable(
+  'notice_attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    noticeId: uuid('notice_id')
+      .notNull()
+      .references(() => notices.id, { onDelete: 'cascade' }),
+    fileId: uuid('file_id').notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notice_attachments_notice_idx').on(t.noticeId, t.createdAt)],
 );

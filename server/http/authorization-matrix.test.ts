@@ -340,6 +340,30 @@ const MATRIX: Record<string, Entry> = {
     isolate: true,
   },
 
+  // Changing a published notice: its author only, within the edit window (the school administrator does not speak in a teacher's name).
+  'PATCH /api/notices/:id': { ownership: 'notice', expect: { ...review(200), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] }, body: () => ({ title: '春游通知（更正）' }), isolate: true },
+  'POST /api/notices/:id/withdraw': { ownership: 'notice', expect: { ...review(200), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] }, isolate: true },
+  // The `{}` body is no image: through to the upload guard.
+  'POST /api/notices/:id/attachments': {
+    ownership: 'notice',
+    query: 'fileName=map.png',
+    expect: { ...review('400:FILE_TYPE_NOT_ALLOWED'), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] },
+  },
+  // Whoever may open the notice gets through to the attachment (here one that does not exist: 404).
+  'GET /api/notices/:id/attachments/:attachmentId': {
+    ownership: 'notice',
+    expect: {
+      anonymous: ['401:UNAUTHENTICATED', '401:UNAUTHENTICATED'],
+      parent: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      student: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      teacher: [STAFF_DENIED, STAFF_DENIED],
+      headTeacher: ['404:NOT_FOUND', STAFF_DENIED],
+      schoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      operator: ['404:NOT_FOUND', '404:NOT_FOUND'],
+    },
+  },
+
   // subscribe-message grants (wx.requestSubscribeMessage results)
   'GET /api/subscriptions': { expect: signedIn(200) },
   'POST /api/subscriptions': { expect: signedIn(200), body: () => ({ results: { 'dev-sub-notice': 'accept', errMsg: 'requestSubscribeMessage:ok' } }) },
