@@ -5,6 +5,7 @@ import {
   DeleteAttachmentResponseSchema,
   type AttachmentView,
 } from '../../../domain/api/uploads'
+import { NoticeAttachmentSchema, type NoticeAttachment } from '../../../domain/api/notices'
 import { AppError } from '../../../domain/errors'
 import { api } from './api-client'
 
@@ -40,9 +41,27 @@ export function listReviewAttachments(versionId: string) {
 }
 
 /** Opens an attachment for the reviewer: images in the image viewer, a PDF in the document viewer (a new tab on H5). */
-export async function openReviewAttachment(versionId: string, attachment: AttachmentView): Promise<void> {
-  const local = await api.downloadFile(`/api/reviews/${enc(versionId)}/attachments/${enc(attachment.id)}`)
-  if (attachment.contentType !== 'application/pdf') {
+export function openReviewAttachment(versionId: string, attachment: Pick<AttachmentView, 'id' | 'contentType'>): Promise<void> {
+  return openFile(`/api/reviews/${enc(versionId)}/attachments/${enc(attachment.id)}`, attachment.contentType)
+}
+
+function listNoticeAttachmentsPath(noticeId: string, attachmentId: string): string {
+  return `/api/notices/${enc(noticeId)}/attachments/${enc(attachmentId)}`
+}
+
+/** A notice's image or PDF, for its recipients and its author. */
+export function openNoticeAttachment(noticeId: string, attachment: Pick<NoticeAttachment, 'id' | 'contentType'>): Promise<void> {
+  return openFile(listNoticeAttachmentsPath(noticeId, attachment.id), attachment.contentType)
+}
+
+/** The author adds an image or PDF to a notice (within the edit window). */
+export function uploadNoticeAttachment(noticeId: string, file: PickedFile) {
+  return api.postFile(`/api/notices/${enc(noticeId)}/attachments?fileName=${enc(file.name)}`, file.data, NoticeAttachmentSchema)
+}
+
+async function openFile(path: string, contentType: AttachmentView['contentType']): Promise<void> {
+  const local = await api.downloadFile(path)
+  if (contentType !== 'application/pdf') {
     await Taro.previewImage({ urls: [local], current: local })
     return
   }
