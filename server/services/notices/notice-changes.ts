@@ -15,10 +15,11 @@ import { EVIDENCE_CONTENT_TYPES } from '../../../domain/api/uploads';
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
-import { auditLog, noticeAttachments, notices } from '../../db/schema';
+import { noticeAttachments, notices } from '../../db/schema';
 import type { StoredFile } from '../../storage/file-storage';
 import { storeUpload } from '../../storage/store-upload';
 import type { RequestMeta } from '../accounts/request-meta';
+import { writeAudit, type AuditEntry } from '../audit/audit';
 import { editableUntil, getNotice, loadAuthoredNotice, type Actor } from './notices';
 
 type Ctx = Pick<AppContext, 'db' | 'config'>;
@@ -31,8 +32,8 @@ async function lockEditable(ctx: Ctx, tx: Tx, actor: Actor, noticeId: string) {
   return notice!;
 }
 
-function audit(meta: RequestMeta | null, actor: Actor, action: string, noticeId: string, detail: Record<string, unknown> | null = null) {
-  return { actorAccountId: actor.id, actorRole: actor.role, action, subjectType: 'notice', subjectId: noticeId, ip: meta?.ip ?? null, requestId: meta?.requestId ?? null, detail };
+function audit(meta: RequestMeta | null, actor: Actor, action: string, noticeId: string, detail: Record<string, unknown> | null = null): AuditEntry {
+  return { actor: { id: actor.id, role: actor.role }, action, subject: { type: 'notice', id: noticeId }, detail, meta };
 }
 
 export async function editNotice(ctx: Ctx, actor: Actor, noticeId: string, changes: UpdateNoticeRequest, meta: RequestMeta | null) {
@@ -45,7 +46,7 @@ export async function editNotice(ctx: Ctx, actor: Actor, noticeId: string, chang
       ...(changes.requiresConfirmation !== undefined ? { requiresConfirmation: changes.requiresConfirmation } : {}),
     };
     const [updated] = await tx.update(notices).set({ ...values, editedAt: sql`now()` }).where(eq(notices.id, notice.id)).returning();
-    await tx.insert(auditLog).values(audit(meta, actor, 'notice.edited', notice.id, { fields: Object.keys(values) }));
+    await writeAudit(tx, audit(meta, actor, 'notice.edited', notice.id, { fields: Object.keys(values) }));
     return { id: updated!.id, editedAt: updated!.editedAt?.toISOString() ?? null, withdrawnAt: null };
   });
 }
@@ -54,7 +55,7 @@ export async function withdrawNotice(ctx: Ctx, actor: Actor, noticeId: string, m
   return ctx.db.transaction(async (tx) => {
     const notice = await lockEditable(ctx, tx, actor, noticeId);
     const [updated] = await tx.update(notices).set({ withdrawnAt: sql`now()` }).where(eq(notices.id, notice.id)).returning();
-    await tx.insert(auditLog).values(audit(meta, actor, 'notice.withdrawn', notice.id));
+    await writeAudit(tx, audit(meta, actor, 'notice.withdrawn', notice.id));
     return { id: updated!.id, editedAt: updated!.editedAt?.toISOString() ?? null, withdrawnAt: updated!.withdrawnAt!.toISOString() };
   });
 }
@@ -82,7 +83,7 @@ export async function attachToNotice(
         .insert(noticeAttachments)
         .values({ noticeId, fileId: stored.id, fileName: upload.fileName, contentType: stored.contentType, size: stored.size })
         .returning();
-      await tx.insert(auditLog).values(audit(meta, actor, 'notice.attachment_added', noticeId, { attachmentId: row!.id, contentType: stored.contentType, size: stored.size }));
+      await writeAudit(tx, audit(meta, actor, 'notice.attachment_added', noticeId, { attachmentId: row!.id, contentType: stored.contentType, size: stored.size }));
       return { id: row!.id, fileName: row!.fileName, contentType: stored.contentType as NoticeAttachment['contentType'], size: row!.size };
     });
   } catch (err) {

@@ -20,12 +20,13 @@ import { count, desc, eq, sql } from 'drizzle-orm';
 import { AppError } from '../../../domain/errors';
 import type { RegistryImportView } from '../../../domain/api/uploads';
 import type { AppContext } from '../../context';
-import { accounts, auditLog, registryImports } from '../../db/schema';
+import { accounts, registryImports } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
 import { storeUpload } from '../../storage/store-upload';
 import type { StoredFile } from '../../storage/file-storage';
 import type { RequestMeta } from '../accounts/request-meta';
-import { auditValues, type Actor } from '../profiles/profile-content';
+import { writeAudit } from '../audit/audit';
+import type { Actor } from '../profiles/profile-content';
 import { RegistryFileError, importRegistryFile, type RegistryImportResult } from './import-registry';
 
 type Row = typeof registryImports.$inferSelect;
@@ -77,14 +78,13 @@ export async function uploadRegistryFile(app: Pick<AppContext, 'db' | 'storage' 
         .values({ fileId: stored.id, fileName: upload.fileName, fileSize: stored.size, dryRun: upload.dryRun, createdBy: actor.id })
         .returning();
       await writeOutbox(tx, 'registry-import', { importId: created!.id });
-      await tx.insert(auditLog).values(
-        auditValues(meta, {
-          actor,
-          action: 'registry_import.uploaded',
-          subject: { type: 'registry_import', id: created!.id },
-          detail: { size: stored.size, sha256: stored.sha256, dryRun: upload.dryRun },
-        }),
-      );
+      await writeAudit(tx, {
+        actor,
+        action: 'registry_import.uploaded',
+        subject: { type: 'registry_import', id: created!.id },
+        detail: { size: stored.size, sha256: stored.sha256, dryRun: upload.dryRun },
+        meta,
+      });
       return created!;
     });
     return present(row, null);
@@ -124,9 +124,7 @@ export async function openRegistryReport(app: Pick<AppContext, 'db' | 'storage'>
   if (!row?.reportFileId) throw new AppError('NOT_FOUND');
   const file = await app.storage.get(row.reportFileId);
   if (!file) throw new AppError('NOT_FOUND');
-  await app.db.insert(auditLog).values(
-    auditValues(meta, { actor, action: 'registry_import.report_downloaded', subject: { type: 'registry_import', id: row.id } }),
-  );
+  await writeAudit(app.db, { actor, action: 'registry_import.report_downloaded', subject: { type: 'registry_import', id: row.id }, meta });
   return { file, fileName: `${row.fileName.replace(/\.[^.]+$/, '')}-问题清单.csv` };
 }
 

@@ -19,11 +19,12 @@ import { EVIDENCE_CONTENT_TYPES, MAX_ATTACHMENTS_PER_RETURN, returnAsksForDocume
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { rowsOf, type DbOrTx } from '../../db/client';
-import { auditLog, profileVersions, reviewAttachments } from '../../db/schema';
+import { profileVersions, reviewAttachments } from '../../db/schema';
 import type { FileStorage, StoredFile } from '../../storage/file-storage';
 import { storeUpload } from '../../storage/store-upload';
 import type { RequestMeta } from '../accounts/request-meta';
-import { auditValues, loadOwnStudent, type Actor } from '../profiles/profile-content';
+import { writeAudit } from '../audit/audit';
+import { loadOwnStudent, type Actor } from '../profiles/profile-content';
 import { assertMayReview, type Reviewer } from './review-scope';
 import type { Readable } from 'node:stream';
 
@@ -98,14 +99,13 @@ export async function attachFamilyEvidence(
           uploadedBy: family.id,
         })
         .returning();
-      await tx.insert(auditLog).values(
-        auditValues(meta, {
-          actor: family,
-          action: 'review.attachment_uploaded',
-          subject: { type: 'review_attachment', id: row!.id },
-          detail: { studentId: locked.id, returnedVersionId: open.id, contentType: stored.contentType, size: stored.size, sha256: stored.sha256 },
-        }),
-      );
+      await writeAudit(tx, {
+        actor: family,
+        action: 'review.attachment_uploaded',
+        subject: { type: 'review_attachment', id: row!.id },
+        detail: { studentId: locked.id, returnedVersionId: open.id, contentType: stored.contentType, size: stored.size, sha256: stored.sha256 },
+        meta,
+      });
       return present(row!);
     });
   } catch (err) {
@@ -127,9 +127,7 @@ export async function deleteFamilyEvidence(app: Pick<AppContext, 'db' | 'storage
     // Once resubmitted, the attachment is part of what the reviewer decides on.
     if (!open || row.returnedVersionId !== open.id) throw new AppError('CONFLICT', { message: '已重新提交的附件不能删除' });
     await tx.delete(reviewAttachments).where(eq(reviewAttachments.id, row.id));
-    await tx.insert(auditLog).values(
-      auditValues(meta, { actor: family, action: 'review.attachment_deleted', subject: { type: 'review_attachment', id: row.id }, detail: { studentId: student.id } }),
-    );
+    await writeAudit(tx, { actor: family, action: 'review.attachment_deleted', subject: { type: 'review_attachment', id: row.id }, detail: { studentId: student.id }, meta });
     return row.fileId;
   });
   await app.storage.delete(fileId);
@@ -167,14 +165,13 @@ export async function openReviewEvidence(
   if (!row) throw new AppError('NOT_FOUND');
   const file = await app.storage.get(row.fileId);
   if (!file) throw new AppError('NOT_FOUND');
-  await app.db.insert(auditLog).values(
-    auditValues(meta, {
-      actor: { id: reviewer.id, role: reviewer.role },
-      action: 'review.attachment_downloaded',
-      subject: { type: 'review_attachment', id: row.id },
-      detail: { studentId: row.studentId, versionId },
-    }),
-  );
+  await writeAudit(app.db, {
+    actor: { id: reviewer.id, role: reviewer.role },
+    action: 'review.attachment_downloaded',
+    subject: { type: 'review_attachment', id: row.id },
+    detail: { studentId: row.studentId, versionId },
+    meta,
+  });
   return { file, fileName: row.fileName };
 }
 
