@@ -217,6 +217,42 @@ export const VARIABLES = {
       'Prefix of every EduCard key in Redis (separates environments sharing one Redis). On a Redis Cluster each queue is under <prefix>:{<queue>} so its keys share one slot; a {tag} in the prefix itself puts every key in one slot.',
     devDefault: 'educard',
   },
+  STORAGE_BACKEND: {
+    schema: z.enum(['postgres']),
+    description:
+      'Where uploaded files (review evidence, notice attachments, registry uploads and reports) are stored: postgres = in the database (PGlite for npm start), readable by every API and worker process. An S3-compatible store is the documented production choice for large volumes and is not implemented yet (docs/OPERATIONS.md).',
+    devDefault: 'postgres',
+  },
+  STORAGE_CHUNK_BYTES: {
+    schema: int(64 * 1024, 16 * 1024 * 1024),
+    description: 'Size of the chunks the postgres storage keeps a file in (one row each); an upload or download holds one chunk in memory.',
+    devDefault: String(1024 * 1024),
+  },
+  ATTACHMENT_MAX_BYTES: {
+    schema: int(1024, 50 * 1024 * 1024),
+    description: 'Largest photo or PDF a family attaches to a review, or a teacher to a notice.',
+    devDefault: String(5 * 1024 * 1024),
+  },
+  ATTACHMENT_RETENTION_DAYS: {
+    schema: int(1, 3650),
+    description: 'Days a review attachment is kept after a later submission of the student was decided (approved or returned); the daily cleanup job removes it then.',
+    devDefault: '90',
+  },
+  NOTICE_EDIT_WINDOW_HOURS: {
+    schema: int(1, 24 * 30),
+    description: 'Hours after publishing during which the author may edit a notice, add attachments or withdraw it.',
+    devDefault: '24',
+  },
+  REGISTRY_UPLOAD_MAX_BYTES: {
+    schema: int(1024, 4 * 1024 * 1024 * 1024 - 1),
+    description: 'Largest registry file (CSV or XLSX) an operator uploads in the console; the upload streams into storage.',
+    devDefault: String(1024 * 1024 * 1024),
+  },
+  REGISTRY_UPLOAD_RETENTION_DAYS: {
+    schema: int(1, 3650),
+    description: 'Days an uploaded registry file and its problems report are kept after its import ended; the import history stays.',
+    devDefault: '30',
+  },
   OUTBOX_POLL_MS: { schema: int(10, 60_000), description: 'How often the outbox relay looks for new rows.', devDefault: '250' },
   OUTBOX_BATCH_SIZE: { schema: int(1, 5000), description: 'Largest number of outbox rows relayed in one batch.', devDefault: '200' },
   WORKER_LOCK_MS: {

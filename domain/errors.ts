@@ -115,6 +115,18 @@ export const ERROR_CATALOG = {
   CONSOLE_CHALLENGE_INVALID: { status: 400, message: '登录验证已过期，请重新输入密码' },
   PASSWORD_CHANGE_REQUIRED: { status: 403, message: '首次登录请先修改密码' },
   TEACHER_INVALID: { status: 400, message: '请选择本校在职的教师' },
+
+  // uploaded files (review evidence, notice attachments, registry imports)
+  FILE_REQUIRED: { status: 400, message: '请选择要上传的文件' },
+  FILE_TOO_LARGE: { status: 400, message: '文件过大，请压缩后重新上传' },
+  FILE_TYPE_NOT_ALLOWED: { status: 400, message: '只能上传 JPG、PNG 图片或 PDF 文件' },
+  FILE_EXECUTABLE: { status: 400, message: '文件含有可执行内容，不能上传' },
+  FILE_NAME_INVALID: { status: 400, message: '文件名无效，请重命名后重新上传' },
+  ATTACHMENT_NOT_REQUESTED: { status: 409, message: '班主任未要求补充材料，无需上传附件' },
+  ATTACHMENT_LIMIT: { status: 409, message: '附件数量已达上限，请删除后再上传' },
+  NOTICE_EDIT_CLOSED: { status: 409, message: '通知发布已超过可修改时间，不能再修改或撤回' },
+  NOTICE_WITHDRAWN: { status: 409, message: '该通知已撤回' },
+  REGISTRY_IMPORT_FILE_TYPE: { status: 400, message: '只能导入 CSV（UTF-8 或 GBK）或 Excel（.xlsx）文件' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

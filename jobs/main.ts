@@ -24,6 +24,7 @@ import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
 import { startConsoleStatsWorker } from './console-stats/console-stats.worker';
 import { PollingLoop } from './schedules/polling-loop';
 import { chainAuditBatch } from '../server/services/audit/audit-chain';
+import { startRegistryImportWorker } from './registry-import/registry-import.worker';
 
 /** Pause between attempts to register the job schedulers while Redis does not answer. */
 const SCHEDULER_RETRY_MS = 15_000;
@@ -49,7 +50,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   // The context's producers sit on its fail-fast connection: a Redis outage fails a batch at once and the relay backs off.
   const relay = new OutboxRelay(ctx, options.relay);
   const registryMatch = startRegistryMatchWorker(ctx);
-  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx)];
+  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx), startRegistryImportWorker(ctx)];
   const messaging = startMessagingWorkers(ctx);
   const noticesFanout = startNoticesFanoutWorker(ctx);
   // Automatic decisions, counted where the job completes (a re-delivered job that changed nothing is not counted).
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
   ]);
   ctx.logger.info(
     { database: ctx.database.kind, metrics: metrics ? `${metrics.url}/metrics` : 'off (METRICS_PORT=0)', queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
-    'EduCard workers running (outbox relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, sweeper, semester-reset, reminders, cleanup)',
+    'EduCard workers running (outbox relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, registry-import, sweeper, semester-reset, reminders, cleanup)',
   );
 }
 

@@ -28,6 +28,8 @@ import { createSecurity, type Security, type SecurityOptions } from './security'
 import { createEcardRuntime, type EcardOptions, type EcardRuntime } from './services/ecard/ecard-runtime';
 import { createMessagingRuntime, type MessagingRuntime } from './services/messaging/runtime';
 import { createPayments, type Payments, type PaymentsOptions } from './services/payments/payments-runtime';
+import { createFileStorage } from './storage/create-file-storage';
+import type { FileStorage } from './storage/file-storage';
 
 export interface AppContext {
   config: Config;
@@ -52,6 +54,8 @@ export interface AppContext {
   payments: Payments;
   /** Message delivery of this process: WeChat transport, send pipeline, delivery recorder (server/services/messaging/runtime.ts). */
   messaging: MessagingRuntime;
+  /** Uploaded files, readable by every API and worker process (server/storage, STORAGE_BACKEND). */
+  storage: FileStorage;
 }
 
 /** What the runtimes of a context may be built with (tests: a clock they move, a known captcha text). */
@@ -111,6 +115,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     metrics,
     ...createRuntimes(config, redis, options),
     messaging: createMessagingRuntime({ config, db: database.db, pii, logger, redis, sms }, options.messaging),
+    storage: createFileStorage(config, database.db),
   };
 }
 

@@ -12,6 +12,7 @@ import { TeachersPage } from './pages/TeachersPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { PasswordPage } from './pages/PasswordPage';
+import { RegistryImportPage } from './pages/RegistryImportPage';
 import { SchoolsPage } from './pages/SchoolsPage';
 import { AuditPage } from './pages/AuditPage';
 import { OverviewPage } from './pages/OverviewPage';
@@ -63,6 +64,7 @@ export function App() {
         <Route path="/reviews/:versionId" element={<RequireSession><ReviewDetailPage /></RequireSession>} />
         <Route path="/recovery" element={<RequireSession><RecoveryPage /></RequireSession>} />
         <Route path="/stranded-reviews" element={<RequireSession><StrandedReviewsPage /></RequireSession>} />
+        <Route path="/registry-imports" element={<RequireSession><RegistryImportPage /></RequireSession>} />
         <Route path="/password" element={<RequireSession><PasswordPage /></RequireSession>} />
         <Route path="/overview" element={<RequireSession><OverviewPage /></RequireSession>} />
         <Route path="/support" element={<RequireSession><SupportPage /></RequireSession>} />

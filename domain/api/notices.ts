@@ -11,6 +11,10 @@
  *   POST /api/notices/:id/confirm       family, when requiresConfirmation
  *   GET  /api/notices/:id/receipts?page=      author / school admin: read / confirmed / unread
  *   POST /api/notices/:id/remind        author: message the unread (once per hour per notice; 429 + Retry-After)
+ *   PATCH /api/notices/:id              author, within NOTICE_EDIT_WINDOW_HOURS: edit title, body, due date, confirmation
+ *   POST /api/notices/:id/withdraw      author, within the same window: families no longer see it
+ *   POST /api/notices/:id/attachments?fileName=   author, within the window: an image or PDF (raw body)
+ *   GET  /api/notices/:id/attachments/:attachmentId   recipients, author, school admin: the file
  *
  * Who may publish where: a teacher to the classes they teach (teacher_classes)
  * or are head teacher of; a school administrator to any class of their school;
@@ -104,7 +108,38 @@ const noticeBase = {
   authorName: z.string(),
   /** e.g. 四年级3班 */
   classNames: z.array(z.string()),
+  /** The author's last edit, when edited (families read the edited text). */
+  editedAt: z.string().nullable(),
+  /** Withdrawn by the author: families no longer see it; the author's list says 已撤回. */
+  withdrawnAt: z.string().nullable(),
 };
+
+/** Images and documents of a notice, at most this many. */
+export const MAX_NOTICE_ATTACHMENTS = 9;
+
+export const NoticeAttachmentSchema = z.object({
+  id: z.uuid(),
+  fileName: z.string(),
+  contentType: z.enum(['image/jpeg', 'image/png', 'application/pdf']),
+  size: z.number().int(),
+});
+export type NoticeAttachment = z.infer<typeof NoticeAttachmentSchema>;
+export const NoticeAttachmentParamsSchema = z.object({
+  id: z.uuid({ error: errorMessage('NOT_FOUND') }),
+  attachmentId: z.uuid({ error: errorMessage('NOT_FOUND') }),
+});
+
+// PATCH /api/notices/:id: what the author may change after publishing (the classes and the type stay).
+export const UpdateNoticeRequestSchema = z
+  .strictObject({
+    title: NoticeTitleSchema.optional(),
+    body: NoticeBodySchema.optional(),
+    dueDate: DueDateSchema.nullish(),
+    requiresConfirmation: z.boolean({ error: '请选择是否需要家长确认' }).optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), '请修改至少一项内容');
+export type UpdateNoticeRequest = z.output<typeof UpdateNoticeRequestSchema>;
+export const NoticeChangedSchema = z.object({ id: z.uuid(), editedAt: z.string().nullable(), withdrawnAt: z.string().nullable() });
 
 /**
  * Receipts of one notice, over its recipients who hold a valid card. The three
@@ -162,6 +197,9 @@ export const NoticeDetailSchema = z.object({
   canConfirm: z.boolean(),
   /** Author view only. */
   counts: ReceiptCountsSchema.nullable(),
+  attachments: z.array(NoticeAttachmentSchema),
+  /** Author view: until when it can be edited or withdrawn (null once that is over, or when withdrawn). */
+  editableUntil: z.string().nullable(),
 });
 export type NoticeDetail = z.infer<typeof NoticeDetailSchema>;
 

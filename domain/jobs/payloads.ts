@@ -16,6 +16,7 @@ export const QUEUE_NAMES = {
   digests: 'digests',
   guardianRecheck: 'guardian-recheck',
   consoleStats: 'console-stats',
+  registryImport: 'registry-import',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -95,6 +96,10 @@ export type GuardianRecheckJob = z.infer<typeof GuardianRecheckJobSchema>;
 export const ConsoleStatsJobSchema = z.object({ classIds: z.array(z.uuid()).min(1) });
 export type ConsoleStatsJob = z.infer<typeof ConsoleStatsJobSchema>;
 
+/** registry-import: import a registry file uploaded in the console (registry_imports row; the file is in storage). */
+export const RegistryImportJobSchema = z.object({ importId: z.uuid() });
+export type RegistryImportJob = z.infer<typeof RegistryImportJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -107,6 +112,7 @@ export interface JobPayloads {
   digests: ReviewDigestJob;
   'guardian-recheck': GuardianRecheckJob;
   'console-stats': ConsoleStatsJob;
+  'registry-import': RegistryImportJob;
 }
 
 /**
@@ -124,6 +130,7 @@ export const OUTBOX_JOBS = {
   'deliver-notification': { queue: QUEUE_NAMES.notifications, schema: NotificationJobSchema },
   'deliver-notifications': { queue: QUEUE_NAMES.notifications, schema: NotificationBatchJobSchema },
   'review-digest': { queue: QUEUE_NAMES.digests, schema: ReviewDigestJobSchema },
+  'registry-import': { queue: QUEUE_NAMES.registryImport, schema: RegistryImportJobSchema },
 } as const;
 
 export type OutboxJobName = keyof typeof OUTBOX_JOBS;

@@ -1,6 +1,7 @@
-import { inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { auditLog, messageDeliveries, notifications, outbox, recoveryRequests, sessions, smsChallenges } from '../../server/db/schema';
+import { auditLog, messageDeliveries, notifications, outbox, recoveryRequests, registryImports, sessions, smsChallenges } from '../../server/db/schema';
 import { createTestContext, type TestContext } from '../../server/test/context';
 import { buildAccount, buildSubmittedVersion } from '../../server/test/factories';
 import { cleanupProcessor } from './cleanup.worker';
@@ -62,6 +63,9 @@ describe('cleanup', () => {
       recoveryRequestsDeleted: expect.any(Number),
       auditRowsDeleted: expect.any(Number),
       accountsErased: expect.any(Number),
+      abandonedUploadsDeleted: expect.any(Number),
+      reviewAttachmentsDeleted: expect.any(Number),
+      registryUploadsDeleted: expect.any(Number),
     });
     const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
     const left = await ctx.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, [...ids(old), ...ids(kept)]));
@@ -149,5 +153,27 @@ describe('cleanup', () => {
     expect(await idsIn(ctx.db.select({ id: auditLog.id }).from(auditLog).where(inArray(auditLog.id, [...oldAudit, keptAudit])))).toEqual([keptAudit]);
     // The dedup key of a kept notification still de-duplicates.
     await expect(ctx.db.insert(notifications).values({ accountId: account.id, kind: 'review.approved', data: {}, dedupKey: `retention:${tag}:recent` })).rejects.toThrow();
+  });
+
+  test('When a registry import ended longer ago than its retention, then its uploaded file and report are removed and its history row stays; a recent one keeps its files', async () => {
+    const operator = await buildAccount(ctx.db, { role: 'operator', schoolId: null });
+    const file = async () => (await ctx.storage.put(Readable.from([Buffer.from('学籍号,姓名\n')]), { contentType: 'text/csv' })).id;
+    const [old] = await ctx.db
+      .insert(registryImports)
+      .values({ fileId: await file(), reportFileId: await file(), fileName: 'old.csv', fileSize: 10, dryRun: false, status: 'succeeded', createdBy: operator.id, finishedAt: daysAgo(31) })
+      .returning();
+    const [recent] = await ctx.db
+      .insert(registryImports)
+      .values({ fileId: await file(), fileName: 'new.csv', fileSize: 10, dryRun: false, status: 'succeeded', createdBy: operator.id, finishedAt: daysAgo(2) })
+      .returning();
+
+    const result = await cleanupExpired(ctx);
+
+    expect(result.registryUploadsDeleted).toBeGreaterThanOrEqual(1);
+    const [oldAfter] = await ctx.db.select().from(registryImports).where(eq(registryImports.id, old!.id));
+    expect(oldAfter).toMatchObject({ fileId: null, reportFileId: null, status: 'succeeded', fileName: 'old.csv' });
+    expect(await ctx.storage.head(old!.fileId!)).toBeNull();
+    expect(await ctx.storage.head(old!.reportFileId!)).toBeNull();
+    expect(await ctx.storage.head(recent!.fileId!)).not.toBeNull();
   });
 });

@@ -20,7 +20,12 @@
  *   RECOVERY_REQUEST_RETENTION_DAYS ago;
  * - audit rows older than AUDIT_LOG_RETENTION_DAYS (at least 180);
  * - the personal data of accounts whose cancellation cool-off ended
- *   (server/services/accounts/account-erasure.ts, one transaction each).
+ *   (server/services/accounts/account-erasure.ts, one transaction each);
+ * - uploaded files: uploads that never completed (older than
+ *   ABANDONED_UPLOAD_HOURS), review evidence ATTACHMENT_RETENTION_DAYS after a
+ *   later submission of the student was decided, and registry uploads with
+ *   their problems reports REGISTRY_UPLOAD_RETENTION_DAYS after the import
+ *   ended (the import's history row stays, without its files).
  *
  * Each batch is one DELETE of at most `batchSize` rows (`for update skip
  * locked`, so a row being touched by a request is left for the next run), its
@@ -32,9 +37,13 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../server/context';
 import { rowsOf } from '../../server/db/client';
 import { eraseDueAccounts } from '../../server/services/accounts/account-erasure';
+import { removeDecidedEvidence } from '../../server/services/reviews/review-attachments';
+import { removeEndedRegistryUploads } from '../../server/services/registry-import/registry-upload';
 
 export const SESSION_RETENTION_DAYS = 30;
 export const SMS_CHALLENGE_RETENTION_HOURS = 24;
+/** An upload still unfinished after this long broke off (the largest registry file streams in minutes). */
+export const ABANDONED_UPLOAD_HOURS = 24;
 
 export interface CleanupOptions {
   /** Rows per DELETE; default 1,000. */
@@ -52,9 +61,12 @@ export interface CleanupResult {
   recoveryRequestsDeleted: number;
   auditRowsDeleted: number;
   accountsErased: number;
+  abandonedUploadsDeleted: number;
+  reviewAttachmentsDeleted: number;
+  registryUploadsDeleted: number;
 }
 
-export type CleanupContext = Pick<AppContext, 'db' | 'config'>;
+export type CleanupContext = Pick<AppContext, 'db' | 'storage' | 'config'>;
 
 type RetainedTable = 'sessions' | 'sms_challenges' | 'message_deliveries' | 'outbox' | 'recovery_requests' | 'audit_log';
 
@@ -146,5 +158,20 @@ export async function cleanupExpired(ctx: CleanupContext & Partial<Pick<AppConte
   );
   const auditRowsDeleted = await deleteInBatches(ctx, 'audit_log', olderThanDays(sql`at`, c.AUDIT_LOG_RETENTION_DAYS), batchSize, maxBatches);
   const accountsErased = await eraseDueAccounts(ctx);
-  return { sessionsDeleted, smsChallengesDeleted, messageDeliveriesDeleted, notificationsDeleted, outboxDeleted, recoveryRequestsDeleted, auditRowsDeleted, accountsErased };
+  const abandonedUploadsDeleted = await ctx.storage.removeAbandoned(new Date(Date.now() - ABANDONED_UPLOAD_HOURS * 3600_000));
+  const reviewAttachmentsDeleted = await removeDecidedEvidence(ctx, ctx.config.ATTACHMENT_RETENTION_DAYS, { batchSize, maxBatches });
+  const registryUploadsDeleted = await removeEndedRegistryUploads(ctx, ctx.config.REGISTRY_UPLOAD_RETENTION_DAYS);
+  return {
+    sessionsDeleted,
+    smsChallengesDeleted,
+    messageDeliveriesDeleted,
+    notificationsDeleted,
+    outboxDeleted,
+    recoveryRequestsDeleted,
+    auditRowsDeleted,
+    accountsErased,
+    abandonedUploadsDeleted,
+    reviewAttachmentsDeleted,
+    registryUploadsDeleted,
+  };
 }

@@ -5,7 +5,7 @@ import type { AppContext } from '../../server/context';
 import { startQueueWorker, type QueueWorker } from '../schedules/queue-worker';
 import { cleanupExpired, type CleanupOptions, type CleanupResult } from './cleanup';
 
-export type CleanupWorkerContext = Pick<AppContext, 'db' | 'logger' | 'config'>;
+export type CleanupWorkerContext = Pick<AppContext, 'db' | 'logger' | 'config' | 'storage'>;
 
 export function cleanupProcessor(ctx: CleanupWorkerContext, options: CleanupOptions = {}) {
   return async function processCleanup(job: Pick<Job<CleanupJob>, 'id'>): Promise<CleanupResult> {

@@ -12,6 +12,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  customType,
   date,
   index,
   integer,
@@ -769,6 +770,10 @@ export const notices = pgTable(
     createdAt: createdAt(),
     /** Set when the fan-out has written every recipient. */
     fanoutCompletedAt: timestamp('fanout_completed_at', { withTimezone: true }),
+    /** The author's last edit (within NOTICE_EDIT_WINDOW_HOURS of publishing); families read the edited text. */
+    editedAt: timestamp('edited_at', { withTimezone: true }),
+    /** Withdrawn by the author (within the same window): gone for families, kept for the author and the school. */
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
   },
   (t) => [index('notices_author_idx').on(t.authorId, t.createdAt)],
 );
@@ -995,4 +1000,120 @@ export const consoleApprovals = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('console_approvals_status_created_idx').on(t.status, t.createdAt), index('console_approvals_requested_by_idx').on(t.requestedBy, t.createdAt)],
+);
+
+// ---- file storage (server/storage): the embedded PostgreSQL backend and the records that own stored files
+
+/** Raw bytes: node-postgres answers a Buffer, PGlite a Uint8Array; both accept either. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/**
+ * One stored file of the PostgreSQL storage backend. A row without completed_at is
+ * an upload in progress or one that broke off (removed by the cleanup job). Only
+ * the sniffed content type is recorded, never what the client declared.
+ */
+export const storedFiles = pgTable(
+  'stored_files',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contentType: text('content_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull().default(0),
+    sha256: text('sha256'),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [index('stored_files_incomplete_idx').on(t.createdAt).where(sql`completed_at is null`)],
+);
+
+/** The bytes of a stored file, in chunks of at most STORAGE_CHUNK_BYTES, so neither upload nor download holds a whole file. */
+export const storedFileChunks = pgTable(
+  'stored_file_chunks',
+  {
+    fileId: uuid('file_id')
+      .notNull()
+      .references(() => storedFiles.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.fileId, t.seq] })],
+);
+
+/**
+ * Evidence a family attached because the head teacher's return reason asked for a
+ * document (借读证明 …). Seen by the reviewers of the student's class only; removed
+ * ATTACHMENT_RETENTION_DAYS after a later submission of the student was decided.
+ */
+export const reviewAttachments = pgTable(
+  'review_attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => students.id, { onDelete: 'cascade' }),
+    /** The returned version whose reason asked for the document. */
+    returnedVersionId: uuid('returned_version_id')
+      .notNull()
+      .references(() => profileVersions.id, { onDelete: 'cascade' }),
+    fileId: uuid('file_id').notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    uploadedBy: uuid('uploaded_by')
+      .notNull()
+      .references(() => accounts.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('review_attachments_student_idx').on(t.studentId, t.createdAt), index('review_attachments_created_idx').on(t.createdAt)],
+);
+
+/**
+ * A registry file uploaded in the console and imported by the registry-import worker:
+ * progress (bytes of the stored file read so far), the result, the problems report.
+ */
+export const registryImports = pgTable(
+  'registry_imports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The uploaded file; null once removed (REGISTRY_UPLOAD_RETENTION_DAYS after the import ended). */
+    fileId: uuid('file_id'),
+    fileName: text('file_name').notNull(),
+    fileSize: bigint('file_size', { mode: 'number' }).notNull(),
+    dryRun: boolean('dry_run').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull().default('queued'),
+    bytesRead: bigint('bytes_read', { mode: 'number' }).notNull().default(0),
+    rowsRead: integer('rows_read').notNull().default(0),
+    /** The importer's counts (RegistryImportResult without its problem list). */
+    result: jsonb('result'),
+    /** Why the file could not be imported at all (Chinese, shown to the operator). */
+    error: text('error'),
+    reportFileId: uuid('report_file_id'),
+    batchId: uuid('batch_id').references(() => registryBatches.id),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => accounts.id),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('registry_imports_created_idx').on(t.createdAt), index('registry_imports_status_idx').on(t.status)],
+);
+
+/** Images and documents of a notice (JPEG, PNG, PDF through the upload guard), in the order added; seen by its recipients and its author. */
+export const noticeAttachments = pgTable(
+  'notice_attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    noticeId: uuid('notice_id')
+      .notNull()
+      .references(() => notices.id, { onDelete: 'cascade' }),
+    fileId: uuid('file_id').notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notice_attachments_notice_idx').on(t.noticeId, t.createdAt)],
 );

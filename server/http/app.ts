@@ -48,8 +48,8 @@ export function createApp(app: AppContext, routes: readonly AnyRoute[] = routesF
     await next();
   });
   // Routes that verify a signature over their exact body read it themselves.
-  const rawBodyPaths = new Set(routes.filter((route) => route.rawBody).map((route) => route.path));
-  koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skipPaths: rawBodyPaths }));
+  const rawBodyPaths = routes.filter((route) => route.rawBody).map((route) => new RegExp(`^${route.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`));
+  koa.use(jsonBody(app.config.JSON_BODY_LIMIT, { skip: (path) => rawBodyPaths.some((pattern) => pattern.test(path)) }));
   koa.use(developmentGuard(app.config));
   // Pages outside the SPA that need an operator: the queues always, the API docs in production (staff-pages.ts).
   koa.use(requireOperatorCookie(app, app.config.NODE_ENV === 'production' ? [QUEUES_PATH, API_DOCS_PATH] : [QUEUES_PATH]));

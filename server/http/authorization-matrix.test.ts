@@ -228,6 +228,10 @@ const MATRIX: Record<string, Entry> = {
   },
   // The world's student was submitted: it cannot be deleted (409) by its family; the others get what they get elsewhere.
   'DELETE /api/students/:studentId': { ownership: 'student', expect: familyStudent('409:CONFLICT') },
+  // Evidence for a return asking for a document: the world's students have no open return (409 = through to the use case).
+  'GET /api/students/:studentId/attachments': { ownership: 'student', expect: familyStudent(200) },
+  'POST /api/students/:studentId/attachments': { ownership: 'student', query: 'fileName=proof.jpg', expect: familyStudent('409:ATTACHMENT_NOT_REQUESTED') },
+  'DELETE /api/students/:studentId/attachments/:attachmentId': { ownership: 'student', expect: familyStudent('404:NOT_FOUND') },
   // The world's student has no change to withdraw: its own family gets 409, everyone else what they get elsewhere.
   'POST /api/students/:studentId/change/withdraw': { ownership: 'student', expect: familyStudent('409:CONFLICT') },
   'GET /api/students/:studentId/ecard': {
@@ -293,6 +297,9 @@ const MATRIX: Record<string, Entry> = {
     expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: 200 },
   },
   'GET /api/reviews/:versionId': { ownership: 'version', expect: review(200) },
+  'GET /api/reviews/:versionId/attachments': { ownership: 'version', expect: review(200) },
+  // An attachment that is not the version's: 404 for whoever may review the version (the route test downloads real ones).
+  'GET /api/reviews/:versionId/attachments/:attachmentId': { ownership: 'version', expect: review('404:NOT_FOUND') },
   'POST /api/reviews/:versionId/approve': { ownership: 'version', expect: review(200), isolate: true },
   'POST /api/reviews/:versionId/return': {
     ownership: 'version',
@@ -351,6 +358,30 @@ const MATRIX: Record<string, Entry> = {
     isolate: true,
   },
 
+  // Changing a published notice: its author only, within the edit window (the school administrator does not speak in a teacher's name).
+  'PATCH /api/notices/:id': { ownership: 'notice', expect: { ...review(200), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] }, body: () => ({ title: '春游通知（更正）' }), isolate: true },
+  'POST /api/notices/:id/withdraw': { ownership: 'notice', expect: { ...review(200), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] }, isolate: true },
+  // The `{}` body is no image: through to the upload guard.
+  'POST /api/notices/:id/attachments': {
+    ownership: 'notice',
+    query: 'fileName=map.png',
+    expect: { ...review('400:FILE_TYPE_NOT_ALLOWED'), schoolAdmin: [STAFF_DENIED, STAFF_DENIED] },
+  },
+  // Whoever may open the notice gets through to the attachment (here one that does not exist: 404).
+  'GET /api/notices/:id/attachments/:attachmentId': {
+    ownership: 'notice',
+    expect: {
+      anonymous: ['401:UNAUTHENTICATED', '401:UNAUTHENTICATED'],
+      parent: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      student: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      teacher: [STAFF_DENIED, STAFF_DENIED],
+      headTeacher: ['404:NOT_FOUND', STAFF_DENIED],
+      schoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      otherSchoolAdmin: ['404:NOT_FOUND', '404:NOT_FOUND'],
+      operator: ['404:NOT_FOUND', '404:NOT_FOUND'],
+    },
+  },
+
   // subscribe-message grants (wx.requestSubscribeMessage results)
   'GET /api/subscriptions': { expect: signedIn(200) },
   'POST /api/subscriptions': { expect: signedIn(200), body: () => ({ results: { 'dev-sub-notice': 'accept', errMsg: 'requestSubscribeMessage:ok' } }) },
@@ -375,6 +406,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/console/schools/:schoolId/funnel': { console: true, ownership: 'school', expect: consoleSchool(200) },
   'GET /api/console/schools/:schoolId/classes': { console: true, ownership: 'school', expect: consoleSchool(200) },
   'GET /api/console/schools/:schoolId/teachers': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  // Registry imports by upload: the `{}` body is a two-byte text file, stored and queued (a dry run); an unknown import is 404.
+  'POST /api/console/registry-imports': { console: true, query: 'fileName=registry.csv&dryRun=true', expect: OPERATOR_ONLY(201) },
+  'GET /api/console/registry-imports': { console: true, expect: OPERATOR_ONLY(200) },
+  'GET /api/console/registry-imports/:importId': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
+  'GET /api/console/registry-imports/:importId/report': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
   'PUT /api/console/schools/:schoolId/classes/:classId/head-teacher': {
     console: true,
     ownership: 'school',
@@ -481,7 +517,10 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':requestId', '00000000-0000-4000-8000-000000000000')
     // Support look-ups: the parent's account; an order number nobody has.
     .replace(':accountId', world.accounts.parent.id)
-    .replace(':outTradeNo', 'EC20260101NOSUCHORDER00000');
+    .replace(':outTradeNo', 'EC20260101NOSUCHORDER00000')
+    // Registry imports: scope is the role alone; the route test (registry-imports.test.ts) covers real imports.
+    .replace(':importId', '00000000-0000-4000-8000-000000000000')
+    .replace(':attachmentId', '00000000-0000-4000-8000-000000000000');
 }
 
 async function runCell(route: AnyRoute, entry: Entry, world: World, actor: Actor, which: 'own' | 'other' | null): Promise<string> {
@@ -552,10 +591,12 @@ describe('console routes need a console session', () => {
   });
 
   test.each(consoleRoutes.map((route) => [keyOf(route), route] as const))(
-    '%s refuses a school admin and an operator signed in to the apps (no SMS second factor): 403 CONSOLE_SESSION_REQUIRED (or FORBIDDEN for a role it is not for)',
+    '%s refuses a school admin and an operator signed in to the apps (no SMS second factor): 403 CONSOLE_SESSION_REQUIRED (a role the route is not for: FORBIDDEN)',
     async (key, route) => {
       const world = await buildWorld(h.ctx);
       const entry = MATRIX[key]!;
+      const roles = (route.access as { roles: readonly string[] }).roles;
+      const expected = (['school_admin', 'operator'] as const).map((role) => (roles.includes(role) ? '403:CONSOLE_SESSION_REQUIRED' : '403:FORBIDDEN'));
       const answers: string[] = [];
       for (const actor of ['schoolAdmin', 'operator'] as const) {
         const token = await world.token(actor, 'h5');
@@ -565,9 +606,6 @@ describe('console routes need a console session', () => {
         const res = route.method === 'get' || route.method === 'delete' ? await test : await test.send((body ?? {}) as object);
         answers.push(`${res.status}:${(res.body as { error?: { code?: string } }).error?.code ?? ''}`);
       }
-      // A role the route is not for is refused by role first (operator-only routes and a school admin).
-      const roles = typeof route.access === 'object' ? route.access.roles : [];
-      const expected = (['school_admin', 'operator'] as const).map((role) => (roles.includes(role) ? '403:CONSOLE_SESSION_REQUIRED' : '403:FORBIDDEN'));
       expect(answers).toEqual(expected);
     },
   );

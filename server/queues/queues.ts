@@ -57,6 +57,7 @@ export function createQueues(connection: Redis, prefix: string | QueuePrefixSett
     [QUEUE_NAMES.digests]: make(QUEUE_NAMES.digests),
     [QUEUE_NAMES.guardianRecheck]: make(QUEUE_NAMES.guardianRecheck),
     [QUEUE_NAMES.consoleStats]: make(QUEUE_NAMES.consoleStats),
+    [QUEUE_NAMES.registryImport]: make(QUEUE_NAMES.registryImport),
   } as Queues;
 }
 

@@ -40,6 +40,8 @@ export type Query = Record<string, string | number | boolean | undefined | null>
 
 export interface RequestOptions<S extends z.ZodType> {
   body?: unknown;
+  /** A file sent as the raw request body (uploads stream into storage on the server; no multipart). */
+  file?: Blob;
   query?: Query;
   /** The response schema of the route (domain/api/console.ts). */
   schema: S;
@@ -68,13 +70,14 @@ export async function request<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT
   const session = sessionStore.get();
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.file) headers['Content-Type'] = 'application/octet-stream';
   if (session) headers.Authorization = `Bearer ${session.token}`;
   let res: Response;
   try {
     res = await fetch(`${path}${search(options.query)}`, {
       method,
       headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
+      body: options.file ?? (options.body === undefined ? null : JSON.stringify(options.body)),
       credentials: options.acceptCookie ? 'same-origin' : 'omit',
       cache: 'no-store',
     });
@@ -107,7 +110,44 @@ export const api = {
   get: <S extends z.ZodType>(path: string, schema: S, query?: Query) => request('GET', path, { schema, ...(query ? { query } : {}) }),
   post: <S extends z.ZodType>(path: string, schema: S, body: unknown = {}) => request('POST', path, { schema, body }),
   put: <S extends z.ZodType>(path: string, schema: S, body: unknown) => request('PUT', path, { schema, body }),
+  /** POST a file as the raw body, its name and options in the query. */
+  upload: <S extends z.ZodType>(path: string, schema: S, file: Blob, query: Query) => request('POST', path, { schema, file, query }),
 };
+
+/**
+ * Download a file of the API (a report, an export) with the session's token and
+ * save it under the name the server gives (Content-Disposition filename*).
+ */
+export async function download(path: string): Promise<string> {
+  const session = sessionStore.get();
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: session ? { Authorization: `Bearer ${session.token}` } : {}, credentials: 'omit', cache: 'no-store' });
+  } catch (cause) {
+    throw new AppError('NETWORK', { cause });
+  }
+  if (!res.ok) {
+    let body: unknown = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    throw appErrorFromBody(res.status, body);
+  }
+  const disposition = res.headers.get('Content-Disposition') ?? '';
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const name = encoded ? decodeURIComponent(encoded) : 'download';
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}
 
 /** True when the error is an AppError with one of the codes. */
 export function hasCode(error: unknown, ...codes: ErrorCode[]): error is AppError {

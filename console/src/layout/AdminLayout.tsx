@@ -2,7 +2,7 @@
  * The desktop admin frame: a side menu of the role's pages, a header with the
  * signed-in account (name, role, school) and sign-out, the page below.
  */
-import { ApartmentOutlined, AuditOutlined, BankOutlined, CustomerServiceOutlined, DashboardOutlined, FundOutlined, KeyOutlined, LogoutOutlined, ReadOutlined, TeamOutlined, UnorderedListOutlined, UserOutlined, UserSwitchOutlined, WarningOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, CloudUploadOutlined, CustomerServiceOutlined, DashboardOutlined, FundOutlined, KeyOutlined, LogoutOutlined, ReadOutlined, TeamOutlined, UnorderedListOutlined, UserOutlined, UserSwitchOutlined, WarningOutlined } from '@ant-design/icons';
 import { Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
@@ -30,6 +30,7 @@ export function AdminLayout({ children }: { children: ReactNode }) {
               { key: `/schools/${schoolInPath}/teachers`, icon: <TeamOutlined />, label: '教师管理' },
             ]
           : []),
+        { key: '/registry-imports', icon: <CloudUploadOutlined />, label: '学籍导入' },
         { key: '/stranded-reviews', icon: <WarningOutlined />, label: '无人审核的申请' },
         { key: '/support', icon: <CustomerServiceOutlined />, label: '客服查询' },
         { key: '/staff', icon: <TeamOutlined />, label: '账号管理' },

@@ -179,4 +179,57 @@ function getWithStatus<S extends ZodType>(
   return request<output<S>>('GET', path, undefined, schema as ZodType<output<S>>, options)
 }
 
-export const api = { get, post, put, patch, delete: del, getWithStatus }
+/**
+ * POST a file as the raw request body (no multipart: the API streams it into
+ * storage and decides its type from its bytes); `query` carries its name.
+ * An ArrayBuffer in the mini-program (read from the chosen temp file), a Blob
+ * (the File of an <input type=file>) on H5.
+ */
+async function postFile<S extends ZodType>(path: string, file: ArrayBuffer | Blob, schema: S): Promise<output<S>> {
+  const header: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/octet-stream' }
+  const token = sessionToken()
+  if (token) header.Authorization = `Bearer ${token}`
+  let res: Taro.request.SuccessCallbackResult
+  try {
+    res = await Taro.request({ url: apiBase() + path, method: 'POST', header, timeout: 60_000, dataType: 'json', data: file as unknown as Record<string, unknown> })
+  } catch (cause) {
+    throw new AppError('NETWORK', { cause })
+  }
+  if (!res || typeof res.statusCode !== 'number' || res.statusCode === 0) throw new AppError('NETWORK')
+  // H5 hands back the body as text when the response is not parsed as JSON by the platform.
+  const data: unknown = typeof res.data === 'string' ? safeJson(res.data) : res.data
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    const error = appErrorFromBody(res.statusCode, data)
+    if (token && res.statusCode === 401 && AUTH_FAILURE_CODES.has(error.code)) authFailureListener?.(error)
+    throw error
+  }
+  const parsed = schema.safeParse(data)
+  if (!parsed.success) throw new AppError('INTERNAL', { message: '服务器返回的数据格式不正确，请稍后再试', cause: parsed.error })
+  return parsed.data
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Download a file of the API with the session's token into a local file the
+ * platform can preview (a temp path in WeChat, a blob: URL on H5).
+ */
+async function downloadFile(path: string): Promise<string> {
+  const token = sessionToken()
+  let res: Taro.downloadFile.FileSuccessCallbackResult
+  try {
+    res = await Taro.downloadFile({ url: apiBase() + path, header: token ? { Authorization: `Bearer ${token}` } : {} })
+  } catch (cause) {
+    throw new AppError('NETWORK', { cause })
+  }
+  if (res.statusCode < 200 || res.statusCode >= 300) throw appErrorFromBody(res.statusCode, null)
+  return res.tempFilePath
+}
+
+export const api = { get, post, put, patch, delete: del, getWithStatus, postFile, downloadFile }

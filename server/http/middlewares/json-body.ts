@@ -7,9 +7,9 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * JSON bodies only, up to `limit`. A body of another content type is refused
  * with 415, malformed JSON with 400, a body over the limit with 413. Paths in
- * `skipPaths` (routes declared with `rawBody`) are left unread for their handler.
+ * `skip` (routes declared with `rawBody`: uploads, signed notifications) are left unread for their handler.
  */
-export function jsonBody(limit: string, options: { skipPaths?: ReadonlySet<string> } = {}): Middleware {
+export function jsonBody(limit: string, options: { skip?: (path: string) => boolean } = {}): Middleware {
   const parse = bodyParser({
     enableTypes: ['json'],
     jsonLimit: limit,
@@ -23,7 +23,7 @@ export function jsonBody(limit: string, options: { skipPaths?: ReadonlySet<strin
     },
   });
   return async function parseJsonBody(ctx, next) {
-    if (!METHODS_WITH_BODY.has(ctx.method) || !ctx.path.startsWith('/api/') || options.skipPaths?.has(ctx.path)) return next();
+    if (!METHODS_WITH_BODY.has(ctx.method) || !ctx.path.startsWith('/api/') || options.skip?.(ctx.path)) return next();
     const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     if (hasBody && !ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
     return parse(ctx, next);

@@ -33,7 +33,7 @@ export async function addLiveNoticeRecipients(tx: DbOrTx, studentIds: readonly s
     .from(students)
     .innerJoin(noticeClasses, eq(noticeClasses.classId, students.classId))
     .innerJoin(notices, eq(notices.id, noticeClasses.noticeId))
-    .where(and(inArray(students.id, [...studentIds]), holdsValidCard(), live))
+    .where(and(inArray(students.id, [...studentIds]), holdsValidCard(), live, isNull(notices.withdrawnAt)))
     .orderBy(asc(notices.createdAt));
   if (targets.length === 0) return 0;
 

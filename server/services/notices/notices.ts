@@ -14,7 +14,7 @@
  *   NOTICE_REMIND_INTERVAL_S (429 with Retry-After otherwise).
  * Another school's notice, or one not addressed to the family, is 404.
  */
-import { and, asc, count, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, notExists, or, sql } from 'drizzle-orm';
 import type { AccountRole } from '../../../domain/api/auth';
 import type { CreateNoticeRequest, NoticeDetail, NoticeType, ReceiptCounts } from '../../../domain/api/notices';
 import { AppError } from '../../../domain/errors';
@@ -22,7 +22,7 @@ import { maskName } from '../../../domain/masking';
 import { GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { accounts, classes, noticeClasses, noticeRecipients, noticeReminders, notices, profileVersions, students, teacherClasses } from '../../db/schema';
+import { accounts, classes, noticeAttachments, noticeClasses, noticeRecipients, noticeReminders, notices, profileVersions, students, teacherClasses } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
 import { holdsValidCard } from '../ecard/card-holders';
 import type { RequestMeta } from '../accounts/request-meta';
@@ -150,6 +150,8 @@ function presentBase(n: NoticeRow, authorName: string | null, classNames: string
     createdAt: n.createdAt.toISOString(),
     authorName: teacherTitle(authorName),
     classNames,
+    editedAt: n.editedAt?.toISOString() ?? null,
+    withdrawnAt: n.withdrawnAt?.toISOString() ?? null,
   };
 }
 
@@ -175,7 +177,7 @@ export async function receiptCounts(db: DbOrTx, noticeId: string): Promise<Recei
 }
 
 /** The notice when the actor wrote it or administers its school; 404 otherwise. */
-async function loadAuthoredNotice(db: DbOrTx, actor: Actor, noticeId: string, options: { authorOnly?: boolean } = {}): Promise<NoticeRow> {
+export async function loadAuthoredNotice(db: DbOrTx, actor: Actor, noticeId: string, options: { authorOnly?: boolean } = {}): Promise<NoticeRow> {
   const [notice] = await db.select().from(notices).where(eq(notices.id, noticeId));
   if (!notice) throw new AppError('NOT_FOUND');
   if (notice.authorId === actor.id) return notice;
@@ -194,6 +196,8 @@ export async function listMyNotices(ctx: NoticesContext, actor: Actor, query: { 
   const where = and(
     eq(noticeRecipients.accountId, actor.id),
     holdsValidCard(),
+    // A withdrawn notice is gone for families.
+    notExists(ctx.db.select({ id: notices.id }).from(notices).where(and(eq(notices.id, noticeRecipients.noticeId), isNotNull(notices.withdrawnAt)))),
     query.studentId ? inArray(noticeRecipients.noticeId, ctx.db.select({ id: noticeRecipients.noticeId }).from(noticeRecipients).where(and(eq(noticeRecipients.accountId, actor.id), eq(noticeRecipients.studentId, query.studentId)))) : undefined,
   );
   const [{ total } = { total: 0 }] = await ctx.db
@@ -264,7 +268,9 @@ export async function getNotice(ctx: NoticesContext, actor: Actor, noticeId: str
   const classNames = (await classNamesOf(ctx.db, [notice.id])).get(notice.id) ?? [];
   const base = { ...presentBase(notice, author?.displayName ?? null, classNames), body: notice.body };
 
+  const attachments = await noticeAttachmentsOf(ctx.db, notice.id);
   if (!isStaff(actor)) {
+    if (notice.withdrawnAt) throw new AppError('NOT_FOUND');
     const visible = await familyRows(ctx.db, actor, noticeId);
     if (visible.length === 0) throw new AppError('NOT_FOUND');
     await ctx.db
@@ -278,15 +284,26 @@ export async function getNotice(ctx: NoticesContext, actor: Actor, noticeId: str
       students: mine.map(({ r, name }) => ({ studentId: r.studentId, studentNameMasked: maskedOrDefault(name), readAt: iso(r.readAt), confirmedAt: iso(r.confirmedAt) })),
       canConfirm: notice.requiresConfirmation && mine.some(({ r }) => r.confirmedAt === null),
       counts: null,
+      attachments,
+      editableUntil: null,
     };
   }
   await loadAuthoredNotice(ctx.db, actor, noticeId);
-  return { ...base, viewer: 'author', students: [], canConfirm: false, counts: await receiptCounts(ctx.db, noticeId) };
+  const until = editableUntil(ctx.config, notice);
+  return {
+    ...base,
+    viewer: 'author',
+    students: [],
+    canConfirm: false,
+    counts: await receiptCounts(ctx.db, noticeId),
+    attachments,
+    editableUntil: notice.authorId === actor.id && until.getTime() > Date.now() && !notice.withdrawnAt ? until.toISOString() : null,
+  };
 }
 
 export async function confirmNotice(ctx: NoticesContext, actor: Actor, noticeId: string): Promise<{ confirmedAt: string }> {
-  const [notice] = await ctx.db.select({ requiresConfirmation: notices.requiresConfirmation }).from(notices).where(eq(notices.id, noticeId));
-  const mine = notice ? (await familyRows(ctx.db, actor, noticeId)).map(({ r }) => r) : [];
+  const [notice] = await ctx.db.select({ requiresConfirmation: notices.requiresConfirmation, withdrawnAt: notices.withdrawnAt }).from(notices).where(eq(notices.id, noticeId));
+  const mine = notice && !notice.withdrawnAt ? (await familyRows(ctx.db, actor, noticeId)).map(({ r }) => r) : [];
   if (!notice || mine.length === 0) throw new AppError('NOT_FOUND');
   if (!notice.requiresConfirmation) throw new AppError('CONFLICT', { message: '该通知无需家长确认' });
   const [updated] = await ctx.db
@@ -376,7 +393,8 @@ export async function noticeReceipts(ctx: NoticesContext, actor: Actor, noticeId
 /** Remind the unread: at most once per NOTICE_REMIND_INTERVAL_S per notice (429 with Retry-After). */
 export async function remindUnread(ctx: NoticesContext, actor: Actor, noticeId: string, meta: RequestMeta | null) {
   return ctx.db.transaction(async (tx) => {
-    await loadAuthoredNotice(tx, actor, noticeId, { authorOnly: true });
+    const authored = await loadAuthoredNotice(tx, actor, noticeId, { authorOnly: true });
+    if (authored.withdrawnAt) throw new AppError('NOTICE_WITHDRAWN');
     // One reminder decision at a time per notice.
     await tx.select({ id: notices.id }).from(notices).where(eq(notices.id, noticeId)).for('update');
     const last = await lastReminderAt(tx, noticeId);
@@ -397,4 +415,14 @@ export async function remindUnread(ctx: NoticesContext, actor: Actor, noticeId: 
     });
     return { reminderId: reminder!.id, unread: counts.unread, nextRemindAt: new Date(reminder!.at.getTime() + intervalMs).toISOString() };
   });
+}
+
+/** Until when the author may edit, add to or withdraw a notice. */
+export function editableUntil(config: Pick<AppContext['config'], 'NOTICE_EDIT_WINDOW_HOURS'>, notice: Pick<NoticeRow, 'createdAt'>): Date {
+  return new Date(notice.createdAt.getTime() + config.NOTICE_EDIT_WINDOW_HOURS * 3600_000);
+}
+
+export async function noticeAttachmentsOf(db: DbOrTx, noticeId: string) {
+  const rows = await db.select().from(noticeAttachments).where(eq(noticeAttachments.noticeId, noticeId)).orderBy(asc(noticeAttachments.createdAt), asc(noticeAttachments.id));
+  return rows.map((r) => ({ id: r.id, fileName: r.fileName, contentType: r.contentType as 'image/jpeg' | 'image/png' | 'application/pdf', size: r.size }));
 }

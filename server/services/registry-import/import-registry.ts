@@ -83,6 +83,8 @@ export interface ImportRegistryOptions {
   now?: Date;
   /** How many problems the result carries in memory (all of them are in the report); default 100. */
   keepProblems?: number;
+  /** Told the count of data rows read so far, every 1,000 rows (a progress display; it must not block). */
+  onProgress?: (rowsRead: number) => void;
 }
 
 export interface RegistryImportResult {
@@ -275,6 +277,7 @@ export async function importRegistryFile(
           const { rowNumber, cells } = next.value;
           if (isBlank(cells)) continue;
           result.rowsRead += 1;
+          if (options.onProgress && result.rowsRead % 1000 === 0) options.onProgress(result.rowsRead);
           const cell = (key: RegistryColumnKey) => {
             const at = columns.get(key);
             return at ? cells[at.index] : undefined;

@@ -9,6 +9,7 @@ import { toAppError } from '../../hooks/useFormErrors'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { PAGES, openPage, pageParam, withQuery } from '../../services/navigation'
+import NoticeAttachments from '../../components/EvidenceAttachments/NoticeAttachments'
 import { confirmNotice, getNotice } from '../../services/notices'
 import { formatChinaDate, formatChinaDateTime } from '../../utils/format'
 import { ConfirmBadge, TypeTag, dueText } from '../notices/parts'
@@ -99,6 +100,8 @@ export default function NoticeDetailPage() {
           {notice.body}
         </Text>
       </View>
+
+      <NoticeAttachments key={notice.id} noticeId={notice.id} attachments={notice.attachments} canAdd={notice.editableUntil !== null} />
 
       {family && notice.students.length > 0 && (
         <View className='notice-students' data-testid='notice-students'>

@@ -5,6 +5,8 @@ import type { StudentDetail } from '../../../../domain/api/profiles'
 import { isInFlight } from '../../../../domain/review/state-machine'
 import { requiresGuardianConsent } from '../../../../domain/profile/guardian-consent'
 import { MAX_GUARDIANS, ProfileDraftSchema, ProfileSubmissionSchema } from '../../../../domain/profile/schemas'
+import { returnAsksForDocument } from '../../../../domain/api/uploads'
+import EvidenceAttachments from '../../components/EvidenceAttachments'
 import Field from '../../components/Field'
 import FlowSteps from '../../components/FlowSteps'
 import FormNotice from '../../components/FormNotice'
@@ -164,6 +166,8 @@ export default function ProfileFormPage() {
   }
 
   const top = stateNotice(student)
+  // A return (of the profile, or of a change on top of a valid card) whose reason asks for a document.
+  const returnReason = student?.status === 'returned' ? student.latest?.returnReason : student?.change?.state === 'returned' ? student.change.returnReason : null
 
   return (
     <View className='page profile-form-page' data-testid='profile-form'>
@@ -267,6 +271,8 @@ export default function ProfileFormPage() {
           }}
         />
       )}
+
+      {studentId && returnReason && returnAsksForDocument(returnReason) && <EvidenceAttachments studentId={studentId} reason={returnReason} />}
 
       <SubmitButton name='submit-profile' loading={submitting} disabled={locked || saving} onClick={submit}>
         提交审核

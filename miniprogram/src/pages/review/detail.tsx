@@ -3,6 +3,7 @@ import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import type { z } from 'zod'
 import type { ReturnReviewRequest, ReviewDetailSchema } from '../../../../domain/api/reviews'
+import ReviewAttachments from '../../components/EvidenceAttachments/ReviewAttachments'
 import FormNotice from '../../components/FormNotice'
 import PageState from '../../components/PageState'
 import StatusTag from '../../components/StatusTag'
@@ -266,6 +267,8 @@ export default function ReviewDetailPage() {
           {detail.approvalEvidenceLabel && <Text className='tips'>认证依据：{detail.approvalEvidenceLabel}</Text>}
         </View>
       )}
+
+      {versionId && <ReviewAttachments versionId={versionId} />}
 
       {detail.guardians.length > 0 && (
         <View className='review-guardians'>

@@ -16,6 +16,7 @@ import {
   postSupportUnlock,
   putSchoolRegion,
 } from './console-operator.route';
+import { registryImportRoutes } from './registry-imports.route';
 import { getConsoleSchoolClasses, getConsoleSchoolFunnel, getConsoleSchools, getConsoleSchoolTeachers, putConsoleHeadTeacher } from './console-schools.route';
 
 export const consoleRoutes: AnyRoute[] = [
@@ -44,4 +45,5 @@ export const consoleRoutes: AnyRoute[] = [
   postConsoleStaff,
   postStaffPasswordReset,
   putStaffStatus,
+  ...registryImportRoutes,
 ];

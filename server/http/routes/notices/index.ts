@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../../route';
+import { noticeChangeRoutes } from './notice-changes.route';
 import {
   getMyNotices,
   getNoticeDetail,
@@ -11,4 +12,4 @@ import {
 } from './notices.route';
 
 /** Static paths (classes, sent, mine) before /api/notices/:id. */
-export const noticeRoutes: AnyRoute[] = [getPublishableClasses, getSentNotices, getMyNotices, postNotice, getNoticeDetail, postConfirmNotice, getNoticeReceipts, postRemindNotice];
+export const noticeRoutes: AnyRoute[] = [getPublishableClasses, getSentNotices, getMyNotices, postNotice, getNoticeDetail, postConfirmNotice, getNoticeReceipts, postRemindNotice, ...noticeChangeRoutes];
