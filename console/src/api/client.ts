@@ -114,41 +114,6 @@ export const api = {
   upload: <S extends z.ZodType>(path: string, schema: S, file: Blob, query: Query) => request('POST', path, { schema, file, query }),
 };
 
-/**
- * Download a file of the API (a report, an export) with the session's token and
- * save it under the name the server gives (Content-Disposition filename*).
- */
-export async function download(path: string): Promise<string> {
-  const session = sessionStore.get();
-  let res: Response;
-  try {
-    res = await fetch(path, { headers: session ? { Authorization: `Bearer ${session.token}` } : {}, credentials: 'omit', cache: 'no-store' });
-  } catch (cause) {
-    throw new AppError('NETWORK', { cause });
-  }
-  if (!res.ok) {
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      body = null;
-    }
-    throw appErrorFromBody(res.status, body);
-  }
-  const disposition = res.headers.get('Content-Disposition') ?? '';
-  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
-  const name = encoded ? decodeURIComponent(encoded) : 'download';
-  const url = URL.createObjectURL(await res.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return name;
-}
-
 /** True when the error is an AppError with one of the codes. */
 export function hasCode(error: unknown, ...codes: ErrorCode[]): error is AppError {
   return error instanceof AppError && codes.includes(error.code);

@@ -124,7 +124,7 @@ export function RegistryImportPage() {
 
   const downloadReport = async (view: RegistryImportView) => {
     try {
-      const name = await download(`/api/console/registry-imports/${view.id}/report`);
+      const name = await download(`/api/console/registry-imports/${view.id}/report`, '学籍导入问题清单.csv');
       void toast.success(`已下载 ${name}`);
     } catch (err) {
       void toast.error(messageOf(err));
