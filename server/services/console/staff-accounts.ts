@@ -16,6 +16,7 @@ import type { AppContext } from '../../context';
 import { accounts, schools } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
 import { encryptPhone, phoneOf, type AccountRow } from '../accounts/account-view';
+import { reassignStrandedReviews } from '../reviews/reassign';
 import type { RequestMeta } from '../accounts/request-meta';
 import { revokeAllSessions } from '../accounts/sessions';
 import type { ConsoleActor } from './console-schools';
@@ -102,6 +103,8 @@ export async function createStaff(app: AppContext, actor: ConsoleActor, input: C
       subject: { type: 'account', id: row.id },
       detail: { role: input.role, username: input.username, schoolId: school?.id ?? null, phone: maskPhone(input.phone) },
     });
+    // A school's first active administrator takes the reviews that waited with nobody.
+    if (row.role === 'school_admin' && row.schoolId) await reassignStrandedReviews(tx, [row.schoolId]);
     return row;
   });
   return { account: present(app, created, school), oneTimePassword: password };
@@ -141,6 +144,8 @@ export async function setStaffStatus(app: AppContext, actor: ConsoleActor, accou
   const updated = await app.db.transaction(async (tx) => {
     const [next] = await tx.update(accounts).set({ status: input.status, updatedAt: new Date() }).where(eq(accounts.id, row.id)).returning();
     if (input.status === 'disabled') await revokeAllSessions(tx, row.id);
+    // A disabled administrator's waiting reviews go to the school's other administrator; an enabled one takes those waiting with nobody.
+    if (row.role === 'school_admin' && row.schoolId) await reassignStrandedReviews(tx, [row.schoolId]);
     await writeSupportAudit(tx, actor, meta, {
       action: input.status === 'disabled' ? 'console.staff_disabled' : 'console.staff_enabled',
       subject: { type: 'account', id: row.id },
