@@ -1,8 +1,7 @@
 import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro'
-import { Cell, CellGroup } from '@nutui/nutui-react-taro'
-import '@nutui/nutui-react-taro/dist/es/packages/cell/style/css'
+import { CellGroup } from '@nutui/nutui-react-taro'
 import '@nutui/nutui-react-taro/dist/es/packages/cellgroup/style/css'
 import type { AppConfigResponse } from '../../../../domain/api/app-config'
 import { ACCOUNT_ROLE_LABELS } from '../../../../domain/api/auth'
@@ -15,36 +14,11 @@ import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { logout, refreshAccount, useSession } from '../../services/session'
 import AuthEntries from './AuthEntries'
 import CardEntries from './CardEntries'
+import { entryCell } from './EntryCell'
 import NoticeEntries from './NoticeEntries'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
-
-/** A NutUI Cell row with an optional value and a chevron. A function (CellGroup wants direct Cell children). */
-function row(options: {
-  key: string
-  title: string
-  value?: string
-  link?: boolean
-  onClick?: () => void
-}) {
-  return (
-    <Cell
-      key={options.key}
-      className={`mine-cell cell-${options.key}`}
-      title={options.title}
-      align='center'
-      clickable={Boolean(options.onClick)}
-      onClick={options.onClick}
-      extra={
-        <View className='mine-cell__extra'>
-          {options.value !== undefined && <Text className='mine-cell__value'>{options.value}</Text>}
-          {options.link && <View className='mine-cell__arrow' />}
-        </View>
-      }
-    />
-  )
-}
 
 function copy(label: string, value: string) {
   void Taro.setClipboardData({ data: value }).then(() => {
@@ -156,18 +130,18 @@ export default function MinePage() {
 
         {session.signedIn && account && (
           <CellGroup className='mine-group' title='账号信息'>
-            {row({ key: 'username', title: '用户名', value: account.username ?? '—' })}
-            {row({ key: 'role', title: '身份', value: ACCOUNT_ROLE_LABELS[account.role] })}
-            {row({ key: 'phone', title: '手机号', value: account.phoneMasked ?? '未绑定' })}
+            {entryCell({ key: 'username', title: '用户名', value: account.username ?? '—' })}
+            {entryCell({ key: 'role', title: '身份', value: ACCOUNT_ROLE_LABELS[account.role] })}
+            {entryCell({ key: 'phone', title: '手机号', value: account.phoneMasked ?? '未绑定' })}
             {isWeapp
-              ? row({
+              ? entryCell({
                   key: 'wechat',
                   title: account.wechatBound ? '微信' : '绑定微信',
                   value: account.wechatBound ? '已绑定' : '绑定后可一键登录',
                   link: !account.wechatBound,
                   onClick: account.wechatBound ? undefined : doBindWechat,
                 })
-              : row({ key: 'wechat', title: '微信', value: account.wechatBound ? '已绑定' : '未绑定' })}
+              : entryCell({ key: 'wechat', title: '微信', value: account.wechatBound ? '已绑定' : '未绑定' })}
           </CellGroup>
         )}
 
@@ -179,13 +153,13 @@ export default function MinePage() {
 
         {session.signedIn && (
           <CellGroup className='mine-group'>
-            {row({ key: 'change-password', title: '修改密码', link: true, onClick: () => void openPage(PAGES.changePassword) })}
-            {row({ key: 'change-phone', title: '更换手机号', link: true, onClick: () => void openPage(PAGES.changePhone) })}
+            {entryCell({ key: 'change-password', title: '修改密码', link: true, onClick: () => void openPage(PAGES.changePassword) })}
+            {entryCell({ key: 'change-phone', title: '更换手机号', link: true, onClick: () => void openPage(PAGES.changePhone) })}
           </CellGroup>
         )}
 
         <CellGroup className='mine-group' title='客服与帮助'>
-          {row({
+          {entryCell({
             key: 'hotline',
             title: '客服热线',
             value: support?.hotline ?? '—',
@@ -193,20 +167,20 @@ export default function MinePage() {
             // weapp: the call sheet; H5: a tel: link
             onClick: support ? () => void Taro.makePhoneCall({ phoneNumber: support.hotline }).catch(() => undefined) : undefined,
           })}
-          {row({
+          {entryCell({
             key: 'email',
             title: '服务邮箱',
             value: support?.email ?? '—',
             onClick: support ? () => copy('服务邮箱', support.email) : undefined,
           })}
-          {row({
+          {entryCell({
             key: 'qq',
             title: '客服 QQ',
             value: support?.qq ?? '—',
             onClick: support ? () => copy('客服 QQ', support.qq) : undefined,
           })}
-          {row({ key: 'privacy-policy', title: '隐私政策', link: true, onClick: () => void openPage(PAGES.privacyPolicy) })}
-          {row({
+          {entryCell({ key: 'privacy-policy', title: '隐私政策', link: true, onClick: () => void openPage(PAGES.privacyPolicy) })}
+          {entryCell({
             key: 'children-rules',
             title: '儿童个人信息保护规则',
             link: true,
@@ -216,7 +190,7 @@ export default function MinePage() {
 
         {config?.devTools && (
           <CellGroup className='mine-group' title='开发工具'>
-            {row({ key: 'dev-inbox', title: '开发收件箱', value: '短信与微信消息', link: true, onClick: () => void openPage(PAGES.devInbox) })}
+            {entryCell({ key: 'dev-inbox', title: '开发收件箱', value: '短信与微信消息', link: true, onClick: () => void openPage(PAGES.devInbox) })}
           </CellGroup>
         )}
 
