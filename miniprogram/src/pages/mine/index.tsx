@@ -19,6 +19,8 @@ import NoticeEntries from './NoticeEntries'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
+/** The development inbox page is in this build (never in a weapp release). */
+const hasDevInbox = process.env.TARO_APP_DEV_INBOX === '1'
 
 function copy(label: string, value: string) {
   void Taro.setClipboardData({ data: value }).then(() => {
@@ -188,7 +190,7 @@ export default function MinePage() {
           })}
         </CellGroup>
 
-        {config?.devTools && (
+        {config?.devTools && hasDevInbox && (
           <CellGroup className='mine-group' title='开发工具'>
             {entryCell({ key: 'dev-inbox', title: '开发收件箱', value: '短信与微信消息', link: true, onClick: () => void openPage(PAGES.devInbox) })}
           </CellGroup>
