@@ -1,6 +1,7 @@
 import type { PropsWithChildren } from 'react'
 import Taro from '@tarojs/taro'
 import { config as zodConfig } from 'zod'
+import { installPrivacyAuthorization } from './services/privacy'
 import { installSessionGuard } from './services/session'
 import './app.scss'
 
@@ -26,6 +27,9 @@ if (process.env.TARO_ENV === 'h5' && typeof document !== 'undefined') {
 
 // A rejected session token (401) anywhere clears the session and opens the login page.
 installSessionGuard()
+
+// weapp: the app's own prompt answers WeChat's privacy authorization (components/PrivacyPopup).
+installPrivacyAuthorization()
 
 /**
  * weapp: WeChat downloads a new version in the background on a cold start and

@@ -16,6 +16,7 @@ import AuthEntries from './AuthEntries'
 import CardEntries from './CardEntries'
 import { entryCell } from './EntryCell'
 import NoticeEntries from './NoticeEntries'
+import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
@@ -85,6 +86,7 @@ export default function MinePage() {
 
   return (
     <View className='page mine-page'>
+      <PrivacyPopup />
       <View className='mine-header'>
         {session.signedIn ? (
           <View className='mine-profile' data-testid='mine-profile'>

@@ -15,6 +15,7 @@ import { agreementOf, checkForm, register, wechatPhone } from '../../services/au
 import { PAGES, goAfterSignIn, openPage, pageParam } from '../../services/navigation'
 import AgreementCheck from './AgreementCheck'
 import IdentitySegmented from './IdentitySegmented'
+import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const FIELDS = ['identity', 'phone', 'smsCode', 'username', 'password', 'confirmPassword', 'agreement'] as const
@@ -92,6 +93,7 @@ export default function RegisterPage() {
 
   return (
     <View className='page register-page'>
+      <PrivacyPopup />
       <PageHeader title='注册账号' desc='注册后可为学生办理身份认证、领取电子教育卡' />
       {wechatTicket && (
         <FormNotice tone='info' message='注册完成后将自动绑定当前微信，下次可使用微信一键登录。' />
