@@ -44,6 +44,9 @@ export default defineAppConfig({
     navigationBarBackgroundColor: '#ffffff',
     navigationBarTitleText: '教育卡',
     navigationBarTextStyle: 'black',
+    // H5: Taro draws this bar itself (title, and back or 首页), the only navigation a plain
+    // mobile browser has; inside WeChat's browser app.ts hides it (WeChat shows its own).
+    navigationStyle: 'default',
   },
   tabBar: {
     color: '#999999',

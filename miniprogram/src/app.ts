@@ -25,6 +25,12 @@ if (process.env.TARO_ENV === 'h5' && typeof document !== 'undefined') {
   )
 }
 
+// H5 inside WeChat's own browser: WeChat shows the page title and a back button
+// already, so Taro's navigation bar (the one a plain mobile browser needs) is hidden.
+if (process.env.TARO_ENV === 'h5' && typeof document !== 'undefined' && /\bMicroMessenger\b/i.test(navigator.userAgent)) {
+  document.documentElement.classList.add('h5-in-wechat')
+}
+
 // A rejected session token (401) anywhere clears the session and opens the login page.
 installSessionGuard()
 
