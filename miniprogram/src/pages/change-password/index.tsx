@@ -1,4 +1,3 @@
-import { useState } from 'react'
 import { View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { ChangePasswordRequestSchema } from '../../../../domain/api/auth'
@@ -7,14 +6,12 @@ import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { changePassword, checkForm } from '../../services/auth'
 import { PAGES, backOr, openLogin } from '../../services/navigation'
 import { isSignedIn, refreshAccount, useSession } from '../../services/session'
 
 const FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /**
  * 修改密码: current password + new password (live checklist) + confirmation.
@@ -23,8 +20,10 @@ type FieldName = (typeof FIELDS)[number]
  */
 export default function ChangePasswordPage() {
   const session = useSession()
-  const [form, setForm] = useState({ currentPassword: '', newPassword: '', confirmPassword: '' })
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { form, edit, errors, notice, show, clear } = useFormState(
+    { currentPassword: '', newPassword: '', confirmPassword: '' },
+    FIELDS,
+  )
   const username = session.account?.username ?? undefined
 
   useDidShow(() => {
@@ -35,33 +34,23 @@ export default function ChangePasswordPage() {
     if (!session.account) void refreshAccount().catch(() => undefined)
   })
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const extra = newPasswordErrors('newPassword', form, { username })
-      const body = { currentPassword: form.currentPassword, newPassword: form.newPassword }
-      checkForm(ChangePasswordRequestSchema, body, extra)
-      const result = await changePassword(body)
-      if (result.signedOut) {
-        await Taro.showModal({
-          title: '密码已修改',
-          content: '为保障账号安全，所有设备已退出登录，请使用新密码重新登录。',
-          showCancel: false,
-          confirmText: '去登录',
-          confirmColor: '#07c160',
-        })
-        await openLogin({ replace: true })
-      } else {
-        void Taro.showToast({ title: '密码已修改', icon: 'success' })
-        await backOr(PAGES.mine)
-      }
-    } catch (err) {
-      show(err)
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const extra = newPasswordErrors('newPassword', form, { username })
+    const body = { currentPassword: form.currentPassword, newPassword: form.newPassword }
+    checkForm(ChangePasswordRequestSchema, body, extra)
+    const result = await changePassword(body)
+    if (result.signedOut) {
+      await Taro.showModal({
+        title: '密码已修改',
+        content: '为保障账号安全，所有设备已退出登录，请使用新密码重新登录。',
+        showCancel: false,
+        confirmText: '去登录',
+        confirmColor: '#07c160',
+      })
+      await openLogin({ replace: true })
+    } else {
+      void Taro.showToast({ title: '密码已修改', icon: 'success' })
+      await backOr(PAGES.mine)
     }
   })
 

@@ -1,4 +1,3 @@
-import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { ChangePhoneRequestSchema } from '../../../../domain/api/auth'
@@ -9,14 +8,12 @@ import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SmsCodeButton from '../../components/SmsCodeButton'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { changePhone, checkForm, sendOldPhoneCode } from '../../services/auth'
 import { PAGES, backOr, openLogin } from '../../services/navigation'
 import { isSignedIn, refreshAccount, useSession } from '../../services/session'
 
 const FIELDS = ['oldSmsCode', 'phone', 'smsCode'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /** The API's field names → the form's (the new phone's rows are the shared 手机号 + 验证码). */
 function asForm(err: unknown): unknown {
@@ -32,8 +29,7 @@ function asForm(err: unknown): unknown {
  */
 export default function ChangePhonePage() {
   const session = useSession()
-  const [form, setForm] = useState({ oldSmsCode: '', phone: '', smsCode: '' })
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { form, edit, errors, notice, show, clear } = useFormState({ oldSmsCode: '', phone: '', smsCode: '' }, FIELDS)
 
   useDidShow(() => {
     if (!isSignedIn()) {
@@ -43,24 +39,14 @@ export default function ChangePhonePage() {
     if (!session.account) void refreshAccount().catch(() => undefined)
   })
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const body = { oldSmsCode: form.oldSmsCode, newPhone: form.phone, newSmsCode: form.smsCode }
-      checkForm(ChangePhoneRequestSchema, body)
-      await changePhone(body)
-      await refreshAccount().catch(() => undefined)
-      void Taro.showToast({ title: '手机号已更换', icon: 'success' })
-      await backOr(PAGES.mine)
-    } catch (err) {
-      show(asForm(err))
-    }
-  })
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const body = { oldSmsCode: form.oldSmsCode, newPhone: form.phone, newSmsCode: form.smsCode }
+    checkForm(ChangePhoneRequestSchema, body)
+    await changePhone(body)
+    await refreshAccount().catch(() => undefined)
+    void Taro.showToast({ title: '手机号已更换', icon: 'success' })
+    await backOr(PAGES.mine)
+  }, { mapError: asForm })
 
   return (
     <View className='page change-phone-page'>

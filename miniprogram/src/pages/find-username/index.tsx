@@ -10,37 +10,24 @@ import FormNotice from '../../components/FormNotice'
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { checkForm, recoverUsername } from '../../services/auth'
 import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { formatChinaDate } from '../../utils/format'
 import './index.scss'
 
 const FIELDS = ['phone', 'smsCode'] as const
-type FieldName = (typeof FIELDS)[number]
 type Found = z.infer<typeof RecoverUsernameResponseSchema>['usernames']
 
 /** 找回用户名: phone + SMS code → the masked usernames registered with it (role, date), or a clear empty state. */
 export default function FindUsernamePage() {
-  const [form, setForm] = useState({ phone: '', smsCode: '' })
   const [found, setFound] = useState<Found>()
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { form, setForm, edit, errors, notice, show, clear } = useFormState({ phone: '', smsCode: '' }, FIELDS)
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const body = checkForm(RecoverUsernameRequestSchema, { phone: form.phone, smsCode: form.smsCode })
-      const result = await recoverUsername(body)
-      setFound(result.usernames)
-    } catch (err) {
-      show(err)
-    }
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const body = checkForm(RecoverUsernameRequestSchema, { phone: form.phone, smsCode: form.smsCode })
+    const result = await recoverUsername(body)
+    setFound(result.usernames)
   })
 
   if (found) {

@@ -9,8 +9,7 @@ import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswo
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useCaptcha } from '../../hooks/useCaptcha'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { checkForm, completeRecovery, fileRecoveryRequest } from '../../services/auth'
 import { AppError, errorMessage, type FieldErrors } from '../../../../domain/errors'
 
@@ -22,7 +21,6 @@ function phoneFieldAsForm(err: unknown): unknown {
 }
 
 const FIELDS = ['username', 'phone', 'smsCode', 'note', 'captchaAnswer', 'newPassword', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 type Step = 'file' | 'complete'
 
 /**
@@ -33,66 +31,53 @@ type Step = 'file' | 'complete'
  */
 export default function ManualRecovery({ onDone }: { onDone: () => Promise<void> }) {
   const [step, setStep] = useState<Step>('file')
-  const [form, setForm] = useState({ username: '', phone: '', smsCode: '', note: '', captchaAnswer: '', newPassword: '', confirmPassword: '' })
   const captcha = useCaptcha()
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { form, setForm, edit, errors, notice, show, clear } = useFormState(
+    { username: '', phone: '', smsCode: '', note: '', captchaAnswer: '', newPassword: '', confirmPassword: '' },
+    FIELDS,
+  )
 
   useEffect(() => {
     if (step === 'file') void captcha.refresh()
     // eslint-disable-next-line react-hooks/exhaustive-deps -- when the step is shown
   }, [step])
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [filing, file] = useSubmit(async () => {
-    clear()
-    try {
-      const extra: FieldErrors = form.captchaAnswer.trim() === '' ? { 'body.captchaAnswer': errorMessage('CAPTCHA_REQUIRED') } : {}
-      const body = {
-        username: form.username,
-        newPhone: form.phone,
-        smsCode: form.smsCode,
-        note: form.note,
-        captchaId: captcha.captchaId ?? '',
-        captchaAnswer: form.captchaAnswer,
-      }
-      checkForm(RecoveryRequestSchema, body, extra)
-      let waitHours = 0
-      try {
-        waitHours = (await fileRecoveryRequest(body)).waitHours
-      } finally {
-        setForm((f) => ({ ...f, captchaAnswer: '' }))
-        void captcha.refresh()
-      }
-      await Taro.showModal({
-        title: '申请已提交',
-        content: `班主任或学校核实后，还需等待 ${waitHours} 小时才能生效。届时请回到本页“完成找回”。原手机号和微信会收到提醒，账号本人登录即可取消申请。`,
-        showCancel: false,
-        confirmText: '知道了',
-        confirmColor: '#07c160',
-      })
-      setForm((f) => ({ ...f, smsCode: '' }))
-      setStep('complete')
-    } catch (err) {
-      show(phoneFieldAsForm(err))
+  const [filing, file] = useFormSubmit({ clear, show }, async () => {
+    const extra: FieldErrors = form.captchaAnswer.trim() === '' ? { 'body.captchaAnswer': errorMessage('CAPTCHA_REQUIRED') } : {}
+    const body = {
+      username: form.username,
+      newPhone: form.phone,
+      smsCode: form.smsCode,
+      note: form.note,
+      captchaId: captcha.captchaId ?? '',
+      captchaAnswer: form.captchaAnswer,
     }
-  })
-
-  const [completing, complete] = useSubmit(async () => {
-    clear()
+    checkForm(RecoveryRequestSchema, body, extra)
+    let waitHours = 0
     try {
-      const extra = newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone })
-      const body = { username: form.username, newPhone: form.phone, smsCode: form.smsCode, newPassword: form.newPassword }
-      checkForm(RecoveryCompleteRequestSchema, body, extra)
-      await completeRecovery(body)
-      await onDone()
-    } catch (err) {
-      show(phoneFieldAsForm(err))
+      waitHours = (await fileRecoveryRequest(body)).waitHours
+    } finally {
+      setForm((f) => ({ ...f, captchaAnswer: '' }))
+      void captcha.refresh()
     }
-  })
+    await Taro.showModal({
+      title: '申请已提交',
+      content: `班主任或学校核实后，还需等待 ${waitHours} 小时才能生效。届时请回到本页“完成找回”。原手机号和微信会收到提醒，账号本人登录即可取消申请。`,
+      showCancel: false,
+      confirmText: '知道了',
+      confirmColor: '#07c160',
+    })
+    setForm((f) => ({ ...f, smsCode: '' }))
+    setStep('complete')
+  }, { mapError: phoneFieldAsForm })
+
+  const [completing, complete] = useFormSubmit({ clear, show }, async () => {
+    const extra = newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone })
+    const body = { username: form.username, newPhone: form.phone, smsCode: form.smsCode, newPassword: form.newPassword }
+    checkForm(RecoveryCompleteRequestSchema, body, extra)
+    await completeRecovery(body)
+    await onDone()
+  }, { mapError: phoneFieldAsForm })
 
   return (
     <View className='manual-recovery'>

@@ -7,27 +7,22 @@ import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { checkForm, resetPasswordBySms } from '../../services/auth'
 
 const FIELDS = ['phone', 'smsCode', 'username', 'newPassword', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /** 短信验证: phone + code + new password; a username field appears when the server answers USERNAME_NEEDED. */
 export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
-  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', newPassword: '', confirmPassword: '' })
   const [needUsername, setNeedUsername] = useState(false)
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { form, edit, errors, notice, show, clear } = useFormState(
+    { phone: '', smsCode: '', username: '', newPassword: '', confirmPassword: '' },
+    FIELDS,
+  )
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
+  const [submitting, submit] = useFormSubmit(
+    { clear, show },
+    async () => {
       const extra: FieldErrors = {}
       if (needUsername && form.username.trim() === '') extra['body.username'] = '请填写要找回密码的用户名'
       Object.assign(extra, newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone }))
@@ -40,11 +35,13 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
       checkForm(ResetPasswordBySmsRequestSchema, body, extra)
       await resetPasswordBySms(body)
       await onDone()
-    } catch (err) {
-      const error = show(err)
-      if (error.code === 'USERNAME_NEEDED') setNeedUsername(true)
-    }
-  })
+    },
+    {
+      onError: (error) => {
+        if (error.code === 'USERNAME_NEEDED') setNeedUsername(true)
+      },
+    },
+  )
 
   return (
     <View className='sms-reset'>

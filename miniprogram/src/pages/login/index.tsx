@@ -7,6 +7,7 @@ import CaptchaImage from '../../components/Captcha'
 import SubmitButton from '../../components/SubmitButton'
 import { useCaptcha } from '../../hooks/useCaptcha'
 import { useFormErrors } from '../../hooks/useFormErrors'
+import { useFormSubmit } from '../../hooks/useForm'
 import { useSubmit } from '../../hooks/useSubmit'
 import { login, wechatLogin } from '../../services/auth'
 import { PAGES, goAfterSignIn, openPage, pageParam, withQuery } from '../../services/navigation'
@@ -60,26 +61,21 @@ export default function LoginPage() {
     }
   })
 
-  const [wechatBusy, wechatSignIn] = useSubmit(async () => {
-    clear()
-    try {
-      const { code } = await Taro.login()
-      const result = await wechatLogin(code)
-      if (result.bound) {
-        void Taro.showToast({ title: '登录成功', icon: 'success', duration: 1200 })
-        await goAfterSignIn(redirect)
-      } else {
-        void Taro.showModal({
-          title: '微信未绑定账号',
-          content: '该微信尚未绑定教育卡账号。注册后将自动绑定此微信，下次可一键登录。',
-          confirmText: '去注册',
-          confirmColor: '#07c160',
-        }).then(({ confirm }) => {
-          if (confirm) void openPage(withQuery(PAGES.register, { wechatTicket: result.wechatTicket }))
-        })
-      }
-    } catch (err) {
-      show(err)
+  const [wechatBusy, wechatSignIn] = useFormSubmit({ clear, show }, async () => {
+    const { code } = await Taro.login()
+    const result = await wechatLogin(code)
+    if (result.bound) {
+      void Taro.showToast({ title: '登录成功', icon: 'success', duration: 1200 })
+      await goAfterSignIn(redirect)
+    } else {
+      void Taro.showModal({
+        title: '微信未绑定账号',
+        content: '该微信尚未绑定教育卡账号。注册后将自动绑定此微信，下次可一键登录。',
+        confirmText: '去注册',
+        confirmColor: '#07c160',
+      }).then(({ confirm }) => {
+        if (confirm) void openPage(withQuery(PAGES.register, { wechatTicket: result.wechatTicket }))
+      })
     }
   })
 

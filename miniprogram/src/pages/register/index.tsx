@@ -9,8 +9,7 @@ import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswo
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { agreementOf, checkForm, register, wechatPhone } from '../../services/auth'
 import { PAGES, goAfterSignIn, openPage, pageParam } from '../../services/navigation'
 import AgreementCheck from './AgreementCheck'
@@ -19,7 +18,6 @@ import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const FIELDS = ['identity', 'phone', 'smsCode', 'username', 'password', 'confirmPassword', 'agreement'] as const
-type FieldName = (typeof FIELDS)[number]
 
 interface PhoneTicket {
   ticket: string
@@ -37,19 +35,16 @@ export default function RegisterPage() {
   const router = useRouter()
   const wechatTicket = pageParam(router.params, 'wechatTicket')
   const [identity, setIdentity] = useState<FamilyRole>('parent')
-  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', password: '', confirmPassword: '' })
   const [agreed, setAgreed] = useState(false)
   const [phoneTicket, setPhoneTicket] = useState<PhoneTicket>()
-  const { errors, notice, show, clear, setFieldError } = useFormErrors(FIELDS)
+  const { form, setForm, edit, errors, notice, show, clear, setFieldError } = useFormState(
+    { phone: '', smsCode: '', username: '', password: '', confirmPassword: '' },
+    FIELDS,
+  )
 
-  const edit = (field: Exclude<FieldName, 'identity' | 'agreement'>) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
+  const [submitting, submit] = useFormSubmit(
+    { clear, show },
+    async () => {
       const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
       const body = {
         identity,
@@ -63,15 +58,17 @@ export default function RegisterPage() {
       await register(checkForm(RegisterRequestSchema, body, extra))
       void Taro.showToast({ title: '注册成功', icon: 'success', duration: 1500 })
       await goAfterSignIn(undefined)
-    } catch (err) {
-      const error = show(err)
-      if (error.code === 'TICKET_INVALID' && phoneTicket) {
-        // The number typed differs from the one WeChat verified, or the ticket expired: verify again.
-        setPhoneTicket(undefined)
-        setFieldError('phone', '手机号与微信验证的号码不一致或验证已过期，请重新验证')
-      }
-    }
-  })
+    },
+    {
+      onError: (error) => {
+        if (error.code === 'TICKET_INVALID' && phoneTicket) {
+          // The number typed differs from the one WeChat verified, or the ticket expired: verify again.
+          setPhoneTicket(undefined)
+          setFieldError('phone', '手机号与微信验证的号码不一致或验证已过期，请重新验证')
+        }
+      },
+    },
+  )
 
   const onWechatPhone = async (e: BaseEventOrig<ButtonProps.onGetPhoneNumberEventDetail>) => {
     const code = e.detail.code

@@ -1,4 +1,3 @@
-import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { ActivateTeacherRequestSchema } from '../../../../domain/api/auth'
@@ -8,40 +7,30 @@ import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswo
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { activateTeacher, checkForm } from '../../services/auth'
 import { goAfterSignIn, openLogin } from '../../services/navigation'
 
 const FIELDS = ['phone', 'smsCode', 'username', 'password', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /**
  * 教师激活: a teacher whom the school admin registered with their phone proves
  * the phone (SMS code) and sets a username and password.
  */
 export default function TeacherActivationPage() {
-  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', password: '', confirmPassword: '' })
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const { form, edit, errors, notice, show, clear } = useFormState(
+    { phone: '', smsCode: '', username: '', password: '', confirmPassword: '' },
+    FIELDS,
+  )
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
-      const body = { phone: form.phone, smsCode: form.smsCode, username: form.username, password: form.password }
-      checkForm(ActivateTeacherRequestSchema, body, extra)
-      const result = await activateTeacher(body)
-      void Taro.showToast({ title: '激活成功', icon: 'success', duration: 1500 })
-      if (result.signedIn) await goAfterSignIn(undefined)
-      else await openLogin({ replace: true })
-    } catch (err) {
-      show(err)
-    }
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
+    const body = { phone: form.phone, smsCode: form.smsCode, username: form.username, password: form.password }
+    checkForm(ActivateTeacherRequestSchema, body, extra)
+    const result = await activateTeacher(body)
+    void Taro.showToast({ title: '激活成功', icon: 'success', duration: 1500 })
+    if (result.signedIn) await goAfterSignIn(undefined)
+    else await openLogin({ replace: true })
   })
 
   return (
