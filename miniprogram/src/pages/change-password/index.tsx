@@ -1,7 +1,7 @@
 import { View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { ChangePasswordRequestSchema } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
@@ -20,10 +20,11 @@ const FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'] as const
  */
 export default function ChangePasswordPage() {
   const session = useSession()
-  const { form, edit, errors, notice, show, clear } = useFormState(
+  const state = useFormState(
     { currentPassword: '', newPassword: '', confirmPassword: '' },
     FIELDS,
   )
+  const { form, notice, show, clear } = state
   const username = session.account?.username ?? undefined
 
   useDidShow(() => {
@@ -59,17 +60,13 @@ export default function ChangePasswordPage() {
       <PageHeader title='修改密码' desc='修改后，已登录的设备需要使用新密码重新登录' />
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='currentPassword'
-          label='当前密码'
-          type='password'
-          placeholder='请输入当前密码'
-          maxLength={64}
-          value={form.currentPassword}
-          onChange={edit('currentPassword')}
-          error={errors.currentPassword}
+        <FormFields
+          state={state}
+          fields={[
+            { name: 'currentPassword', label: '当前密码', type: 'password', placeholder: '请输入当前密码', maxLength: 64 },
+          ]}
         />
-        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username }} />
+        <NewPasswordFields name='newPassword' state={state} context={{ username }} />
       </View>
       <SubmitButton name='change-password' loading={submitting} onClick={submit}>
         确认修改

@@ -2,7 +2,7 @@ import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { ChangePhoneRequestSchema } from '../../../../domain/api/auth'
 import { AppError } from '../../../../domain/errors'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
@@ -29,7 +29,8 @@ function asForm(err: unknown): unknown {
  */
 export default function ChangePhonePage() {
   const session = useSession()
-  const { form, edit, errors, notice, show, clear } = useFormState({ oldSmsCode: '', phone: '', smsCode: '' }, FIELDS)
+  const state = useFormState({ oldSmsCode: '', phone: '', smsCode: '' }, FIELDS)
+  const { form, notice, show, clear } = state
 
   useDidShow(() => {
     if (!isSignedIn()) {
@@ -53,20 +54,22 @@ export default function ChangePhonePage() {
       <PageHeader title='更换手机号' desc='需要原手机号和新手机号的验证码；更换后原手机号和微信会收到提醒' />
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='oldSmsCode'
-          label='原手机验证码'
-          type='number'
-          placeholder={`发送到 ${session.account?.phoneMasked ?? '当前手机号'}`}
-          maxLength={6}
-          value={form.oldSmsCode}
-          onChange={edit('oldSmsCode')}
-          error={errors.oldSmsCode}
-          extra={<SmsCodeButton phone='' purpose='change_phone' send={sendOldPhoneCode} onError={(err) => void show(err)} />}
+        <FormFields
+          state={state}
+          fields={[
+            {
+              name: 'oldSmsCode',
+              label: '原手机验证码',
+              type: 'number',
+              placeholder: `发送到 ${session.account?.phoneMasked ?? '当前手机号'}`,
+              maxLength: 6,
+              extra: <SmsCodeButton phone='' purpose='change_phone' send={sendOldPhoneCode} onError={(err) => void show(err)} />,
+            },
+          ]}
         />
       </View>
       <View className='form-card'>
-        <PhoneCodeFields form={form} errors={errors} edit={edit} purpose='change_phone' onError={(err) => void show(asForm(err))} phonePlaceholder='新的手机号' />
+        <PhoneCodeFields state={state} purpose='change_phone' onError={(err) => void show(asForm(err))} phonePlaceholder='新的手机号' />
       </View>
       <SubmitButton name='change-phone' loading={submitting} onClick={submit}>
         确认更换

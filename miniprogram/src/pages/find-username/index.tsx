@@ -22,7 +22,8 @@ type Found = z.infer<typeof RecoverUsernameResponseSchema>['usernames']
 /** 找回用户名: phone + SMS code → the masked usernames registered with it (role, date), or a clear empty state. */
 export default function FindUsernamePage() {
   const [found, setFound] = useState<Found>()
-  const { form, setForm, edit, errors, notice, show, clear } = useFormState({ phone: '', smsCode: '' }, FIELDS)
+  const state = useFormState({ phone: '', smsCode: '' }, FIELDS)
+  const { form, setForm, notice, show, clear } = state
 
   const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
     const body = checkForm(RecoverUsernameRequestSchema, { phone: form.phone, smsCode: form.smsCode })
@@ -104,11 +105,8 @@ export default function FindUsernamePage() {
       <FormNotice message={notice} />
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='find_username'
-          onError={(err) => void show(err)}
           phonePlaceholder='注册时使用的手机号'
         />
       </View>

@@ -4,6 +4,7 @@ import Taro from '@tarojs/taro'
 import { RecoveryCompleteRequestSchema, RecoveryRequestSchema } from '../../../../domain/api/auth'
 import CaptchaImage from '../../components/Captcha'
 import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
@@ -32,10 +33,11 @@ type Step = 'file' | 'complete'
 export default function ManualRecovery({ onDone }: { onDone: () => Promise<void> }) {
   const [step, setStep] = useState<Step>('file')
   const captcha = useCaptcha()
-  const { form, setForm, edit, errors, notice, show, clear } = useFormState(
+  const state = useFormState(
     { username: '', phone: '', smsCode: '', note: '', captchaAnswer: '', newPassword: '', confirmPassword: '' },
     FIELDS,
   )
+  const { form, setForm, edit, errors, notice, show, clear } = state
 
   useEffect(() => {
     if (step === 'file') void captcha.refresh()
@@ -93,40 +95,31 @@ export default function ManualRecovery({ onDone }: { onDone: () => Promise<void>
       <View className='form-card'>
         <Field name='username' label='用户名' placeholder='要找回的账号的用户名' maxLength={20} value={form.username} onChange={edit('username')} error={errors.username} />
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='recovery'
-          onError={(err) => void show(err)}
           phonePlaceholder='新的手机号（将绑定到账号）'
         />
         {step === 'file' && (
           <>
-            <Field
-              name='note'
-              label='情况说明'
-              placeholder='您是谁、孩子的班级、原手机号为何无法使用'
-              maxLength={200}
-              value={form.note}
-              onChange={edit('note')}
-              error={errors.note}
-            />
-            <Field
-              name='captchaAnswer'
-              label='图形码'
-              placeholder='图中字符'
-              maxLength={16}
-              value={form.captchaAnswer}
-              onChange={edit('captchaAnswer')}
-              error={errors.captchaAnswer}
-              extra={<CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />}
+            <FormFields
+              state={state}
+              fields={[
+                { name: 'note', label: '情况说明', placeholder: '您是谁、孩子的班级、原手机号为何无法使用', maxLength: 200 },
+                {
+                  name: 'captchaAnswer',
+                  label: '图形码',
+                  placeholder: '图中字符',
+                  maxLength: 16,
+                  extra: <CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />,
+                },
+              ]}
             />
           </>
         )}
       </View>
       {step === 'complete' && (
         <View className='form-card'>
-          <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username: form.username, phone: form.phone }} />
+          <NewPasswordFields name='newPassword' state={state} context={{ username: form.username, phone: form.phone }} />
         </View>
       )}
       {step === 'file' ? (

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import { ResetPasswordBySmsRequestSchema } from '../../../../domain/api/auth'
 import type { FieldErrors } from '../../../../domain/errors'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
@@ -15,10 +15,11 @@ const FIELDS = ['phone', 'smsCode', 'username', 'newPassword', 'confirmPassword'
 /** 短信验证: phone + code + new password; a username field appears when the server answers USERNAME_NEEDED. */
 export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
   const [needUsername, setNeedUsername] = useState(false)
-  const { form, edit, errors, notice, show, clear } = useFormState(
+  const state = useFormState(
     { phone: '', smsCode: '', username: '', newPassword: '', confirmPassword: '' },
     FIELDS,
   )
+  const { form, notice, show, clear } = state
 
   const [submitting, submit] = useFormSubmit(
     { clear, show },
@@ -48,28 +49,27 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
       <FormNotice message={notice} />
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='reset_password'
-          onError={(err) => void show(err)}
           phonePlaceholder='注册时使用的手机号'
         />
         {needUsername && (
-          <Field
-            name='username'
-            label='用户名'
-            placeholder='该手机号下要找回的用户名'
-            maxLength={20}
-            value={form.username}
-            onChange={edit('username')}
-            error={errors.username}
-            hint='该手机号绑定了多个账号，请填写其中一个'
+          <FormFields
+            state={state}
+            fields={[
+              {
+                name: 'username',
+                label: '用户名',
+                placeholder: '该手机号下要找回的用户名',
+                maxLength: 20,
+                hint: '该手机号绑定了多个账号，请填写其中一个',
+              },
+            ]}
           />
         )}
       </View>
       <View className='form-card'>
-        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username: form.username, phone: form.phone }} />
+        <NewPasswordFields name='newPassword' state={state} context={{ username: form.username, phone: form.phone }} />
       </View>
       <SubmitButton name='reset-sms' loading={submitting} onClick={submit}>
         重置密码

@@ -3,7 +3,7 @@ import { Button as NativeButton, Text, View } from '@tarojs/components'
 import type { BaseEventOrig, ButtonProps } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { RegisterRequestSchema, type FamilyRole } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
@@ -37,10 +37,11 @@ export default function RegisterPage() {
   const [identity, setIdentity] = useState<FamilyRole>('parent')
   const [agreed, setAgreed] = useState(false)
   const [phoneTicket, setPhoneTicket] = useState<PhoneTicket>()
-  const { form, setForm, edit, errors, notice, show, clear, setFieldError } = useFormState(
+  const state = useFormState(
     { phone: '', smsCode: '', username: '', password: '', confirmPassword: '' },
     FIELDS,
   )
+  const { form, setForm, errors, notice, show, clear, setFieldError } = state
 
   const [submitting, submit] = useFormSubmit(
     { clear, show },
@@ -103,11 +104,8 @@ export default function RegisterPage() {
       <Text className='section-title'>验证手机号</Text>
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='register'
-          onError={(err) => void show(err)}
           phonePlaceholder='请输入 11 位手机号'
           phoneHint={
             phoneTicket
@@ -131,21 +129,15 @@ export default function RegisterPage() {
 
       <Text className='section-title'>设置账号</Text>
       <View className='form-card'>
-        <Field
-          name='username'
-          label='用户名'
-          placeholder='字母开头，4–20 位'
-          maxLength={20}
-          value={form.username}
-          onChange={edit('username')}
-          error={errors.username}
-          hint='字母、数字或下划线，注册后不可修改'
+        <FormFields
+          state={state}
+          fields={[
+            { name: 'username', label: '用户名', placeholder: '字母开头，4–20 位', maxLength: 20, hint: '字母、数字或下划线，注册后不可修改' },
+          ]}
         />
         <NewPasswordFields
           name='password'
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           context={{ username: form.username, phone: form.phone }}
         />
       </View>

@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { ActivateTeacherRequestSchema } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
+import FormFields, { USERNAME_FIELD } from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
@@ -18,10 +18,11 @@ const FIELDS = ['phone', 'smsCode', 'username', 'password', 'confirmPassword'] a
  * the phone (SMS code) and sets a username and password.
  */
 export default function TeacherActivationPage() {
-  const { form, edit, errors, notice, show, clear } = useFormState(
+  const state = useFormState(
     { phone: '', smsCode: '', username: '', password: '', confirmPassword: '' },
     FIELDS,
   )
+  const { form, notice, show, clear } = state
 
   const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
     const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
@@ -39,29 +40,16 @@ export default function TeacherActivationPage() {
       <FormNotice message={notice} />
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='activate_teacher'
-          onError={(err) => void show(err)}
           phonePlaceholder='学校登记的手机号'
         />
       </View>
       <View className='form-card'>
-        <Field
-          name='username'
-          label='用户名'
-          placeholder='字母开头，4–20 位'
-          maxLength={20}
-          value={form.username}
-          onChange={edit('username')}
-          error={errors.username}
-        />
+        <FormFields state={state} fields={[USERNAME_FIELD]} />
         <NewPasswordFields
           name='password'
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           context={{ username: form.username, phone: form.phone }}
         />
       </View>
