@@ -47,6 +47,15 @@ function decideDevInbox(): boolean {
   return asked && !weappRelease
 }
 
+/** CSS modules stay off (class names are global, BEM-style); the same setting for both platforms. */
+const cssModules = {
+  enable: false,
+  config: {
+    namingPattern: 'module' as const,
+    generateScopedName: '[name]__[local]___[hash:base64:5]',
+  },
+}
+
 export default defineConfig<'webpack5'>(async (merge) => {
   const devInbox = decideDevInbox()
   process.env.TARO_APP_DEV_INBOX = devInbox ? '1' : ''
@@ -105,13 +114,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
           enable: true,
           config: {},
         },
-        cssModules: {
-          enable: false,
-          config: {
-            namingPattern: 'module',
-            generateScopedName: '[name]__[local]___[hash:base64:5]',
-          },
-        },
+        cssModules,
       },
     },
     h5: {
@@ -134,13 +137,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
           enable: true,
           config: {},
         },
-        cssModules: {
-          enable: false,
-          config: {
-            namingPattern: 'module',
-            generateScopedName: '[name]__[local]___[hash:base64:5]',
-          },
-        },
+        cssModules,
       },
     },
   }
