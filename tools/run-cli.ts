@@ -47,10 +47,15 @@ function exitCodeFor(err: unknown, spec: { usage: string; expected?: CliSpec<Opt
   return 1;
 }
 
-export function runCli<O extends Options = Options, P extends boolean = false>(spec: CliSpec<O, P>, argv: string[] = process.argv.slice(2)): void {
+/** Runs the tool; the promise (what tests await) settles with the exit code it set. */
+export function runCli<O extends Options = Options, P extends boolean = false>(
+  spec: CliSpec<O, P>,
+  argv: string[] = process.argv.slice(2),
+): Promise<number> {
   const finish = (code: number) => {
     process.exitCode = code;
     if (spec.hardExit) process.exit(code);
+    return code;
   };
   let args: Parsed<O, P>;
   try {
@@ -62,15 +67,13 @@ export function runCli<O extends Options = Options, P extends boolean = false>(s
     });
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : String(err)}\n\n${spec.usage}`);
-    finish(2);
-    return;
+    return Promise.resolve(finish(2));
   }
   if ((args.values as { help?: boolean }).help) {
     console.log(spec.usage);
-    finish(0);
-    return;
+    return Promise.resolve(finish(0));
   }
-  spec.run(args).then(
+  return spec.run(args).then(
     (code) => finish(code ?? 0),
     (err: unknown) => finish(exitCodeFor(err, spec)),
   );
