@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
 import { Client } from 'pg';
-import { findPlaintextInDump } from '../tools/pii-scan';
+import { findPlaintextInDump } from '../tools/pii-dump';
 import { DATABASE_URL, fill, press, shot as shotInto, signedInPage, smsCode, visible } from './support/helpers';
 import { importSchool, newChild, newSchool, registerFamily, submitChild, waitForStatus } from './support/world';
 

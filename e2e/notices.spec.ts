@@ -185,7 +185,7 @@ test('homework asking for confirmation: a parent reads and confirms it, the rece
 
   // The detail: the body as text (tags shown literally, line breaks kept), then 确认已阅.
   await item.click();
-  await expectRoute(parent, 'notice-detail/index');
+  await expectRoute(parent, 'notices/detail');
   await expect(visible(parent, '[data-testid=notice-title]')).toHaveText(title);
   const bodyText = visible(parent, '[data-testid=notice-body]');
   await expect(bodyText).toContainText('<b>不是粗体</b>');

@@ -34,9 +34,9 @@ function fail(message) {
   process.exit(1);
 }
 
-function run(command, args, label) {
+function run(command, args, label, env = {}) {
   say(`${label} …`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   if (result.status !== 0) fail(`${label} failed (exit code ${result.status ?? result.signal}).`);
 }
 
@@ -58,7 +58,8 @@ say(`Node ${process.version}`);
 // 2. The web build.
 const h5Dir = path.resolve(root, process.env.H5_DIST_DIR ?? 'miniprogram/dist/h5');
 if (!fs.existsSync(path.join(h5Dir, 'index.html'))) {
-  run(npm, ['run', 'build:h5'], 'Building the H5 web app (first start only)');
+  // The development build has the inbox page (SMS codes and messages of the fake providers).
+  run(npm, ['run', 'build:h5'], 'Building the H5 web app (first start only)', { TARO_APP_DEV_INBOX: '1' });
 }
 
 // 2b. The console build (served at /console).

@@ -9,11 +9,11 @@
  * Exit codes: 0 created, 1 refused or failed, 2 wrong arguments.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { config, ConfigError } from '../config';
+import { config } from '../config';
 import { closeContext, createContext } from '../server/context';
 import { migrateDatabase } from '../server/db/migrate';
 import { createFirstOperator, OperatorBootstrapError } from '../server/services/console/operator-bootstrap';
+import { runCli, UsageError } from './run-cli';
 
 const USAGE = `用法: npm run operator:create -- --phone <手机号> [--username <用户名>] [--name <姓名>]
 
@@ -22,59 +22,34 @@ const USAGE = `用法: npm run operator:create -- --phone <手机号> [--usernam
   --username  登录用户名，默认 operator
   --name      显示名称，默认 教育卡管理中心`;
 
-async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: { phone: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!args.values.phone) {
-    console.error(USAGE);
-    return 2;
-  }
-  const ctx = await createContext(config());
-  try {
-    await migrateDatabase(ctx.database);
-    const created = await createFirstOperator(ctx, {
-      username: args.values.username ?? 'operator',
-      phone: args.values.phone,
-      displayName: args.values.name,
-      createdBy: `cli:${os.userInfo().username}`,
-    });
-    console.log(
-      [
-        '已创建教育卡管理中心账号：',
-        `  用户名   ${created.username}`,
-        `  初始密码 ${created.password}   （只显示这一次，请妥善保管）`,
-        `  绑定手机 ${created.phoneMasked}（登录时接收短信验证码）`,
-        '首次登录管理后台（/console）后须先修改密码。',
-      ].join('\n'),
-    );
-    return 0;
-  } catch (err) {
-    if (err instanceof OperatorBootstrapError) {
-      console.error(err.message);
-      return 1;
+runCli({
+  usage: USAGE,
+  options: { phone: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' } },
+  expected: [[OperatorBootstrapError, 1]],
+  hardExit: true,
+  run: async (args) => {
+    if (!args.values.phone) throw new UsageError();
+    const ctx = await createContext(config());
+    try {
+      await migrateDatabase(ctx.database);
+      const created = await createFirstOperator(ctx, {
+        username: args.values.username ?? 'operator',
+        phone: args.values.phone,
+        displayName: args.values.name,
+        createdBy: `cli:${os.userInfo().username}`,
+      });
+      console.log(
+        [
+          '已创建教育卡管理中心账号：',
+          `  用户名   ${created.username}`,
+          `  初始密码 ${created.password}   （只显示这一次，请妥善保管）`,
+          `  绑定手机 ${created.phoneMasked}（登录时接收短信验证码）`,
+          '首次登录管理后台（/console）后须先修改密码。',
+        ].join('\n'),
+      );
+      return 0;
+    } finally {
+      await closeContext(ctx);
     }
-    throw err;
-  } finally {
-    await closeContext(ctx);
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
-    process.exit(1);
   },
-);
+});

@@ -16,20 +16,18 @@
  *
  * Prints the figures, and every hit with its place (table or log file and
  * line) and the value masked; exit 1 when anything was found.
- *
- * `findPlaintextInDump` is the same dump searched for given values (the
- * account cancellation's test: nothing of an erased family is left).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { openDatabase, rowsOf } from '../server/db/client';
 import { listCipherColumns } from '../server/services/pii-rotation/cipher-columns';
 import { residentIdCheckChar } from '../domain/identity/resident-id';
 import { sql } from 'drizzle-orm';
+import { dumpDatabase } from './pii-dump';
+import { runCli } from './run-cli';
 
 const ID_TOKEN = /(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/g;
 // Letters around it make it part of an identifier (a UUID's hex), not a phone; stored phones are found anywhere below.
@@ -77,172 +75,135 @@ interface Hit {
   value: string;
 }
 
-/** pg_dump of the database (schema and data) into `file`; throws when pg_dump fails. */
-export function dumpDatabase(databaseUrl: string, file: string): void {
-  const pgDump = fs.existsSync('/usr/lib/postgresql/15/bin/pg_dump') ? '/usr/lib/postgresql/15/bin/pg_dump' : 'pg_dump';
-  const dump = spawnSync(pgDump, ['--no-owner', '--no-privileges', '--file', file, databaseUrl], { encoding: 'utf8' });
-  if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr || dump.error?.message}`);
-}
+const USAGE = `usage: npm run pii:scan -- [--database-url <url>] [--logs <dir or file>]… [--out <dir>]
 
-/**
- * Dump the database and look for each of `values` (as text, case-insensitive)
- * in it: every line that holds one, with its table. Values shorter than two
- * characters are refused (they would match anything).
- */
-export function findPlaintextInDump(databaseUrl: string, values: readonly string[], file: string): { value: string; table: string; line: number }[] {
-  for (const v of values) if ([...v].length < 2) throw new Error(`value too short to look for: ${JSON.stringify(v)}`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  dumpDatabase(databaseUrl, file);
-  const needles = values.map((v) => ({ value: v, lower: v.toLowerCase() }));
-  const hits: { value: string; table: string; line: number }[] = [];
-  let table = '(schema)';
-  let lineNo = 0;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    lineNo += 1;
-    const copy = /^COPY public\.("?[\w]+"?)/.exec(line);
-    if (copy) table = copy[1]!;
-    const lower = line.toLowerCase();
-    for (const n of needles) if (lower.includes(n.lower)) hits.push({ value: n.value, table, line: lineNo });
-  }
-  return hits;
-}
+  Looks for every resident ID and phone the tests stored, in plaintext, in a dump of the
+  test database and in the captured logs. Exit code 1 when one is found.`;
 
-async function main(argv: string[]): Promise<number> {
-  const root = path.resolve(__dirname, '..');
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'database-url': { type: 'string' },
-      logs: { type: 'string', multiple: true },
-      out: { type: 'string' },
-    },
-  });
-  const databaseUrl = values['database-url'] ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_test';
-  const outDir = path.resolve(values.out ?? path.join(root, 'test-results', 'pii-scan'));
-  const logs = logFiles(values.logs ?? [path.join(root, 'test-results', 'logs')]);
-  fs.mkdirSync(outDir, { recursive: true });
+runCli({
+  usage: USAGE,
+  options: {
+    'database-url': { type: 'string' },
+    logs: { type: 'string', multiple: true },
+    out: { type: 'string' },
+  },
+  run: async ({ values }) => {
+    const root = path.resolve(__dirname, '..');
+    const databaseUrl = values['database-url'] ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/educard_test';
+    const outDir = path.resolve(values.out ?? path.join(root, 'test-results', 'pii-scan'));
+    const logs = logFiles(values.logs ?? [path.join(root, 'test-results', 'logs')]);
+    fs.mkdirSync(outDir, { recursive: true });
 
-  // 1. The dump.
-  const dumpFile = path.join(outDir, 'database.sql');
-  try {
-    dumpDatabase(databaseUrl, dumpFile);
-  } catch (err) {
-    console.error((err as Error).message);
-    return 1;
-  }
-
-  // 2. What the tests stored, decrypted.
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl });
-  const pii = piiCipherFromConfig(config);
-  const database = await openDatabase({ databaseUrl, pgliteDataDir: '', poolMax: 1, applicationName: 'educard-pii-scan' });
-  const storedIds = new Set<string>();
-  const storedPhones = new Set<string>();
-  let ciphertexts = 0;
-  let undecryptable = 0;
-  try {
-    for (const col of await listCipherColumns(database.db)) {
-      const rows = await database.db.execute(sql.raw(`select "${col.column}" as v from "${col.table}" where "${col.column}" is not null`));
-      for (const row of rowsOf<{ v: unknown }>(rows)) {
-        ciphertexts += 1;
-        let plain: string;
-        try {
-          plain = pii.decrypt(String(row.v), col.context);
-        } catch {
-          undecryptable += 1;
-          continue;
-        }
-        for (const s of stringsOf(plain)) {
-          for (const m of s.matchAll(ID_TOKEN)) storedIds.add(m[0].toUpperCase());
-          for (const m of s.matchAll(PHONE_TOKEN)) storedPhones.add(m[0]);
-        }
-      }
+    // 1. The dump.
+    const dumpFile = path.join(outDir, 'database.sql');
+    try {
+      dumpDatabase(databaseUrl, dumpFile);
+    } catch (err) {
+      console.error((err as Error).message);
+      return 1;
     }
-  } finally {
-    await database.close();
-  }
 
-  // 3 and 4. Scan the dump and the logs, line by line.
-  const hits: Hit[] = [];
-  let lines = 0;
-  const scan = (file: string, label: (lineNo: number, line: string) => string, patternPhones: boolean) => {
-    const text = fs.readFileSync(file, 'utf8');
-    let lineNo = 0;
-    for (const line of text.split('\n')) {
-      lineNo += 1;
-      lines += 1;
-      for (const m of line.matchAll(DIGIT_RUN)) {
-        const token = m[0].toUpperCase();
-        // Digit runs may hold a value inside them (e.g. a G-number); check every window of the two lengths.
-        for (let i = 0; i + 11 <= token.length; i += 1) {
-          const phone = token.slice(i, i + 11);
-          if (storedPhones.has(phone)) hits.push({ where: label(lineNo, line), kind: 'stored phone', value: phone });
-        }
-        for (let i = 0; i + 18 <= token.length; i += 1) {
-          const id = token.slice(i, i + 18);
-          if (storedIds.has(id)) hits.push({ where: label(lineNo, line), kind: 'stored resident ID', value: id });
-        }
-      }
-      for (const m of line.matchAll(ID_TOKEN)) {
-        const id = m[0].toUpperCase();
-        if (!storedIds.has(id) && looksLikeResidentId(id)) hits.push({ where: label(lineNo, line), kind: 'resident ID pattern', value: id });
-      }
-      if (patternPhones) {
-        for (const m of line.matchAll(PHONE_TOKEN)) {
-          if (!storedPhones.has(m[0])) hits.push({ where: label(lineNo, line), kind: 'phone pattern', value: m[0] });
+    // 2. What the tests stored, decrypted.
+    const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl });
+    const pii = piiCipherFromConfig(config);
+    const database = await openDatabase({ databaseUrl, pgliteDataDir: '', poolMax: 1, applicationName: 'educard-pii-scan' });
+    const storedIds = new Set<string>();
+    const storedPhones = new Set<string>();
+    let ciphertexts = 0;
+    let undecryptable = 0;
+    try {
+      for (const col of await listCipherColumns(database.db)) {
+        const rows = await database.db.execute(sql.raw(`select "${col.column}" as v from "${col.table}" where "${col.column}" is not null`));
+        for (const row of rowsOf<{ v: unknown }>(rows)) {
+          ciphertexts += 1;
+          let plain: string;
+          try {
+            plain = pii.decrypt(String(row.v), col.context);
+          } catch {
+            undecryptable += 1;
+            continue;
+          }
+          for (const s of stringsOf(plain)) {
+            for (const m of s.matchAll(ID_TOKEN)) storedIds.add(m[0].toUpperCase());
+            for (const m of s.matchAll(PHONE_TOKEN)) storedPhones.add(m[0]);
+          }
         }
       }
+    } finally {
+      await database.close();
     }
-  };
-  let table = '(schema)';
-  scan(
-    dumpFile,
-    (lineNo, line) => {
-      const copy = /^COPY public\.("?[\w]+"?)/.exec(line);
-      if (copy) table = copy[1]!;
-      return `dump table ${table} (line ${lineNo})`;
-    },
-    false,
-  );
-  let logLines = 0;
-  for (const file of logs) {
-    const before = lines;
-    scan(file, (lineNo) => `log ${path.relative(root, file)}:${lineNo}`, true);
-    logLines += lines - before;
-  }
 
-  const dumpBytes = fs.statSync(dumpFile).size;
-  const figures = {
-    suite: 'pii at rest and in logs',
-    dumpBytes,
-    ciphertexts,
-    undecryptable,
-    residentIds: storedIds.size,
-    phones: storedPhones.size,
-    logFiles: logs.length,
-    logLines,
-    hits: hits.length,
-    at: new Date().toISOString(),
-  };
-  const figuresDir = path.resolve(process.env.TEST_FIGURES_DIR ?? path.join(root, 'test-results', 'figures'));
-  fs.mkdirSync(figuresDir, { recursive: true });
-  fs.writeFileSync(path.join(figuresDir, 'pii-at-rest-and-in-logs.json'), `${JSON.stringify(figures)}\n`);
-  console.log(
-    `PII scan: ${storedIds.size} resident IDs and ${storedPhones.size} phones the tests stored (${ciphertexts} ciphertexts, ${undecryptable} under other keys), ` +
-      `looked for in a ${(dumpBytes / 1024 / 1024).toFixed(1)} MB dump of the test database and ${logLines} log lines in ${logs.length} file(s): ${hits.length} found in plaintext.`,
-  );
-  if (logs.length === 0) console.log('  (no captured logs: run through `npm test`, which sets LOG_FILE)');
-  for (const hit of hits.slice(0, 50)) console.log(`  ✗ ${hit.kind} ${mask(hit.value)} in ${hit.where}`);
-  return hits.length > 0 ? 1 : 0;
-}
+    // 3 and 4. Scan the dump and the logs, line by line.
+    const hits: Hit[] = [];
+    let lines = 0;
+    const scan = (file: string, label: (lineNo: number, line: string) => string, patternPhones: boolean) => {
+      const text = fs.readFileSync(file, 'utf8');
+      let lineNo = 0;
+      for (const line of text.split('\n')) {
+        lineNo += 1;
+        lines += 1;
+        for (const m of line.matchAll(DIGIT_RUN)) {
+          const token = m[0].toUpperCase();
+          // Digit runs may hold a value inside them (e.g. a G-number); check every window of the two lengths.
+          for (let i = 0; i + 11 <= token.length; i += 1) {
+            const phone = token.slice(i, i + 11);
+            if (storedPhones.has(phone)) hits.push({ where: label(lineNo, line), kind: 'stored phone', value: phone });
+          }
+          for (let i = 0; i + 18 <= token.length; i += 1) {
+            const id = token.slice(i, i + 18);
+            if (storedIds.has(id)) hits.push({ where: label(lineNo, line), kind: 'stored resident ID', value: id });
+          }
+        }
+        for (const m of line.matchAll(ID_TOKEN)) {
+          const id = m[0].toUpperCase();
+          if (!storedIds.has(id) && looksLikeResidentId(id)) hits.push({ where: label(lineNo, line), kind: 'resident ID pattern', value: id });
+        }
+        if (patternPhones) {
+          for (const m of line.matchAll(PHONE_TOKEN)) {
+            if (!storedPhones.has(m[0])) hits.push({ where: label(lineNo, line), kind: 'phone pattern', value: m[0] });
+          }
+        }
+      }
+    };
+    let table = '(schema)';
+    scan(
+      dumpFile,
+      (lineNo, line) => {
+        const copy = /^COPY public\.("?[\w]+"?)/.exec(line);
+        if (copy) table = copy[1]!;
+        return `dump table ${table} (line ${lineNo})`;
+      },
+      false,
+    );
+    let logLines = 0;
+    for (const file of logs) {
+      const before = lines;
+      scan(file, (lineNo) => `log ${path.relative(root, file)}:${lineNo}`, true);
+      logLines += lines - before;
+    }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+    const dumpBytes = fs.statSync(dumpFile).size;
+    const figures = {
+      suite: 'pii at rest and in logs',
+      dumpBytes,
+      ciphertexts,
+      undecryptable,
+      residentIds: storedIds.size,
+      phones: storedPhones.size,
+      logFiles: logs.length,
+      logLines,
+      hits: hits.length,
+      at: new Date().toISOString(),
+    };
+    const figuresDir = path.resolve(process.env.TEST_FIGURES_DIR ?? path.join(root, 'test-results', 'figures'));
+    fs.mkdirSync(figuresDir, { recursive: true });
+    fs.writeFileSync(path.join(figuresDir, 'pii-at-rest-and-in-logs.json'), `${JSON.stringify(figures)}\n`);
+    console.log(
+      `PII scan: ${storedIds.size} resident IDs and ${storedPhones.size} phones the tests stored (${ciphertexts} ciphertexts, ${undecryptable} under other keys), ` +
+        `looked for in a ${(dumpBytes / 1024 / 1024).toFixed(1)} MB dump of the test database and ${logLines} log lines in ${logs.length} file(s): ${hits.length} found in plaintext.`,
+    );
+    if (logs.length === 0) console.log('  (no captured logs: run through `npm test`, which sets LOG_FILE)');
+    for (const hit of hits.slice(0, 50)) console.log(`  ✗ ${hit.kind} ${mask(hit.value)} in ${hit.where}`);
+    return hits.length > 0 ? 1 : 0;
+  },
+});

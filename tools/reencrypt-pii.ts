@@ -12,11 +12,11 @@
  * Exit codes: 0 done (nothing failed), 1 some values did not decrypt or an
  * error stopped the run, 2 wrong arguments.
  */
-import { parseArgs } from 'node:util';
-import { config, ConfigError } from '../config';
+import { config } from '../config';
 import { openDatabase } from '../server/db/client';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { reencryptPii } from '../server/services/pii-rotation/reencrypt';
+import { runCli, UsageError } from './run-cli';
 
 const USAGE = `usage: npm run pii:reencrypt -- [--batch-size N] [--dry-run]
 
@@ -24,51 +24,31 @@ const USAGE = `usage: npm run pii:reencrypt -- [--batch-size N] [--dry-run]
   --batch-size  rows per transaction (default 500)
   --dry-run     count what would move, write nothing`;
 
-async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, options: { 'batch-size': { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const batchSize = args.values['batch-size'] === undefined ? 500 : Number(args.values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    console.error(`--batch-size must be an integer from 1 to 10000\n\n${USAGE}`);
-    return 2;
-  }
-  const settings = config();
-  const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, pgliteDataDir: settings.PGLITE_DATA_DIR, poolMax: 2, applicationName: 'educard-pii-reencrypt' });
-  try {
-    const report = await reencryptPii(
-      { db: database.db, pii: piiCipherFromConfig(settings), config: settings },
-      {
-        batchSize,
-        dryRun: args.values['dry-run'] ?? false,
-        onBatch: ({ table, column, moved }) => console.log(`  ${table}.${column}: +${moved}`),
-      },
-    );
-    for (const c of report.columns) {
-      const failed = c.failed.length > 0 ? `, ${c.failed.length} failed (primary keys: ${c.failed.slice(0, 20).join(', ')}${c.failed.length > 20 ? ', …' : ''})` : '';
-      console.log(`${c.table}.${c.column}: ${c.found} under an old key, ${c.moved} moved, ${c.changed} changed meanwhile${failed}`);
+runCli({
+  usage: USAGE,
+  options: { 'batch-size': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  run: async (args) => {
+    const batchSize = args.values['batch-size'] === undefined ? 500 : Number(args.values['batch-size']);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch-size must be an integer from 1 to 10000');
+    const settings = config();
+    const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, pgliteDataDir: settings.PGLITE_DATA_DIR, poolMax: 2, applicationName: 'educard-pii-reencrypt' });
+    try {
+      const report = await reencryptPii(
+        { db: database.db, pii: piiCipherFromConfig(settings), config: settings },
+        {
+          batchSize,
+          dryRun: args.values['dry-run'] ?? false,
+          onBatch: ({ table, column, moved }) => console.log(`  ${table}.${column}: +${moved}`),
+        },
+      );
+      for (const c of report.columns) {
+        const failed = c.failed.length > 0 ? `, ${c.failed.length} failed (primary keys: ${c.failed.slice(0, 20).join(', ')}${c.failed.length > 20 ? ', …' : ''})` : '';
+        console.log(`${c.table}.${c.column}: ${c.found} under an old key, ${c.moved} moved, ${c.changed} changed meanwhile${failed}`);
+      }
+      console.log(`${args.values['dry-run'] ? 'dry run: ' : ''}${report.moved} value(s) now under key "${report.currentKeyId}", ${report.failed} failed.`);
+      return report.failed > 0 ? 1 : 0;
+    } finally {
+      await database.close();
     }
-    console.log(`${args.values['dry-run'] ? 'dry run: ' : ''}${report.moved} value(s) now under key "${report.currentKeyId}", ${report.failed} failed.`);
-    return report.failed > 0 ? 1 : 0;
-  } finally {
-    await database.close();
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
   },
-  (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+});

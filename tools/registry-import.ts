@@ -18,8 +18,7 @@ import './small-young-generation';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { config, ConfigError } from '../config';
+import { config } from '../config';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { openDatabase } from '../server/db/client';
 import { countApprovalsWithoutEvidence } from '../server/services/reviews/guardian-recheck';
@@ -33,6 +32,7 @@ import {
   importRegistryFile,
   type RegistryImportResult,
 } from '../server/services/registry-import/import-registry';
+import { runCli, UsageError } from './run-cli';
 
 const USAGE = `用法: npm run registry:import -- <学籍数据.csv|学籍数据.xlsx> [--report <问题清单.csv>] [--dry-run] [--batch-size N] [--by <导入人>]
 
@@ -83,106 +83,75 @@ function formatResult(result: RegistryImportResult, file: string, cpuSince: Node
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
-  const parse = (list: string[]) =>
-    parseArgs({
-      args: list,
-      allowPositionals: true,
-      options: {
-        'dry-run': { type: 'boolean' },
-        report: { type: 'string' },
-        'batch-size': { type: 'string' },
-        by: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [file, ...extra] = args.positionals;
-  const batchSizeText = args.values['batch-size'];
-  const batchSize = batchSizeText === undefined ? DEFAULT_BATCH_SIZE : Number(batchSizeText);
-  if (!file || extra.length > 0 || !/^\d+$/.test(batchSizeText ?? '1') || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-    console.error(USAGE);
-    return 2;
-  }
-  try {
-    if (!fs.statSync(file).isFile()) throw new Error('not a file');
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch {
-    console.error(`无法读取文件：${file}`);
-    return 1;
-  }
-
-  const defaultReport = path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.report.csv`);
-  const reportPath = args.values.report ?? null;
-  // Only what the import needs (database and PII keys): no queues, Redis or messaging clients. Three
-  // connections: two the import writes on in turns (COPY of one chunk while the other merges), one for the
-  // batch record.
-  const settings = config();
-  const database = await openDatabase({
-    // Its staging tables are temporary tables kept across transactions: a session of its own, never PgBouncer's transaction pooling.
-    databaseUrl: settings.DATABASE_DIRECT_URL ?? settings.DATABASE_URL,
-    pgliteDataDir: settings.PGLITE_DATA_DIR,
-    poolMax: 3,
-    applicationName: 'educard-registry-import',
-  });
-  const ctx = { db: database.db, pii: piiCipherFromConfig(settings) };
-  try {
-    const cpuSince = process.cpuUsage();
-    const result = await importRegistryFile(ctx, fs.createReadStream(file), {
-      fileName: file,
-      dryRun: Boolean(args.values['dry-run']),
-      batchSize,
-      importedBy: args.values.by ?? osUser(),
-      reportPath: reportPath ?? defaultReport,
-      reportOnlyOnProblems: !reportPath,
-      keepProblems: SHOWN_PROBLEMS,
-    });
-    console.log(formatResult(result, file, cpuSince));
-    // The operators' figure of the rollout: cards approved without guardian evidence (issue 12).
-    console.log(`无监护人手机号佐证的已认证学生（approvals without guardian evidence）：${await countApprovalsWithoutEvidence(ctx.db)}`);
-    const written = reportPath ?? (result.problemCount > 0 ? defaultReport : null);
-    if (result.problemCount > 0) {
-      console.log(`\n发现 ${result.problemCount} 个问题（${result.rowsRejected} 行未导入，${result.warnings} 条提醒）：\n`);
-      console.log(
-        formatTable(
-          REPORT_HEADERS,
-          result.problems.map((p) => [String(p.row), p.column || '（文件）', p.message, LEVEL_LABELS[p.level]]),
-        ),
-      );
-      if (result.problemCount > result.problems.length) console.log(`…… 另有 ${result.problemCount - result.problems.length} 个问题`);
-    }
-    if (written) console.log(`\n问题清单已写入 ${written}`);
-    if (result.readError) {
-      console.log(`\n文件在第 ${result.readError.row} 行无法继续读取：${result.readError.message}；此前的行已导入。`);
+runCli({
+  usage: USAGE,
+  options: { 'dry-run': { type: 'boolean' }, report: { type: 'string' }, 'batch-size': { type: 'string' }, by: { type: 'string' } },
+  allowPositionals: true,
+  run: async (args) => {
+    const [file, ...extra] = args.positionals;
+    const batchSizeText = args.values['batch-size'];
+    const batchSize = batchSizeText === undefined ? DEFAULT_BATCH_SIZE : Number(batchSizeText);
+    if (!file || extra.length > 0 || !/^\d+$/.test(batchSizeText ?? '1') || batchSize < 1 || batchSize > MAX_BATCH_SIZE) throw new UsageError();
+    try {
+      if (!fs.statSync(file).isFile()) throw new Error('not a file');
+      fs.accessSync(file, fs.constants.R_OK);
+    } catch {
+      console.error(`无法读取文件：${file}`);
       return 1;
     }
-    return 0;
-  } catch (err) {
-    if (!(err instanceof RegistryFileError)) throw err;
-    console.error(`无法导入 ${path.basename(file)}，未导入任何数据：`);
-    for (const p of err.problems) console.error(`  第 ${p.row} 行${p.column ? ` ${p.column}` : ''}：${p.message}`);
-    return 1;
-  } finally {
-    await database.close();
-  }
-}
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
+    const defaultReport = path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.report.csv`);
+    const reportPath = args.values.report ?? null;
+    // Only what the import needs (database and PII keys): no queues, Redis or messaging clients. Three
+    // connections: two the import writes on in turns (COPY of one chunk while the other merges), one for the
+    // batch record.
+    const settings = config();
+    const database = await openDatabase({
+      // Its staging tables are temporary tables kept across transactions: a session of its own, never PgBouncer's transaction pooling.
+      databaseUrl: settings.DATABASE_DIRECT_URL ?? settings.DATABASE_URL,
+      pgliteDataDir: settings.PGLITE_DATA_DIR,
+      poolMax: 3,
+      applicationName: 'educard-registry-import',
+    });
+    const ctx = { db: database.db, pii: piiCipherFromConfig(settings) };
+    try {
+      const cpuSince = process.cpuUsage();
+      const result = await importRegistryFile(ctx, fs.createReadStream(file), {
+        fileName: file,
+        dryRun: Boolean(args.values['dry-run']),
+        batchSize,
+        importedBy: args.values.by ?? osUser(),
+        reportPath: reportPath ?? defaultReport,
+        reportOnlyOnProblems: !reportPath,
+        keepProblems: SHOWN_PROBLEMS,
+      });
+      console.log(formatResult(result, file, cpuSince));
+      // The operators' figure of the rollout: cards approved without guardian evidence (issue 12).
+      console.log(`无监护人手机号佐证的已认证学生（approvals without guardian evidence）：${await countApprovalsWithoutEvidence(ctx.db)}`);
+      const written = reportPath ?? (result.problemCount > 0 ? defaultReport : null);
+      if (result.problemCount > 0) {
+        console.log(`\n发现 ${result.problemCount} 个问题（${result.rowsRejected} 行未导入，${result.warnings} 条提醒）：\n`);
+        console.log(
+          formatTable(
+            REPORT_HEADERS,
+            result.problems.map((p) => [String(p.row), p.column || '（文件）', p.message, LEVEL_LABELS[p.level]]),
+          ),
+        );
+        if (result.problemCount > result.problems.length) console.log(`…… 另有 ${result.problemCount - result.problems.length} 个问题`);
+      }
+      if (written) console.log(`\n问题清单已写入 ${written}`);
+      if (result.readError) {
+        console.log(`\n文件在第 ${result.readError.row} 行无法继续读取：${result.readError.message}；此前的行已导入。`);
+        return 1;
+      }
+      return 0;
+    } catch (err) {
+      if (!(err instanceof RegistryFileError)) throw err;
+      console.error(`无法导入 ${path.basename(file)}，未导入任何数据：`);
+      for (const p of err.problems) console.error(`  第 ${p.row} 行${p.column ? ` ${p.column}` : ''}：${p.message}`);
+      return 1;
+    } finally {
+      await database.close();
+    }
   },
-  (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+});

@@ -9,10 +9,10 @@
  * Exit codes: 0 opened (or already open), 1 failed, 2 wrong arguments.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { config, ConfigError } from '../config';
+import { config } from '../config';
 import { closeContext, createContext } from '../server/context';
 import { deadlineDate, openSemester, SemesterInputError } from '../server/services/semesters/semesters';
+import { runCli, UsageError } from './run-cli';
 
 const USAGE = `用法: npm run semester:open -- <学期名称> --deadline <YYYY-MM-DD>
 
@@ -23,63 +23,35 @@ function formatChinaTime(date: Date): string {
   return new Date(date.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 16);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { deadline: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const name = args.positionals.join(' ').trim();
-  if (!name || !args.values.deadline) {
-    console.error(USAGE);
-    return 2;
-  }
+runCli({
+  usage: USAGE,
+  options: { deadline: { type: 'string' } },
+  allowPositionals: true,
+  expected: [[SemesterInputError, 2]],
+  run: async (args) => {
+    const name = args.positionals.join(' ').trim();
+    if (!name || !args.values.deadline) throw new UsageError();
 
-  const ctx = await createContext(config());
-  try {
-    const result = await openSemester(ctx, {
-      name,
-      deadline: args.values.deadline,
-      openedBy: `cli:${os.userInfo().username}`,
-    });
-    const s = result.semester;
-    if (!result.created) {
-      const state = s.resetCompletedAt ? `已于 ${formatChinaTime(s.resetCompletedAt)} 完成重置` : '重置进行中（由后台任务执行）';
-      console.log(
-        `学期"${s.name}"已于 ${formatChinaTime(s.openedAt)} 开启（截止 ${deadlineDate(s.reconfirmDeadline)}），${state}；本次未做任何改动。`,
-      );
+    const ctx = await createContext(config());
+    try {
+      const result = await openSemester(ctx, {
+        name,
+        deadline: args.values.deadline,
+        openedBy: `cli:${os.userInfo().username}`,
+      });
+      const s = result.semester;
+      if (!result.created) {
+        const state = s.resetCompletedAt ? `已于 ${formatChinaTime(s.resetCompletedAt)} 完成重置` : '重置进行中（由后台任务执行）';
+        console.log(
+          `学期"${s.name}"已于 ${formatChinaTime(s.openedAt)} 开启（截止 ${deadlineDate(s.reconfirmDeadline)}），${state}；本次未做任何改动。`,
+        );
+        return 0;
+      }
+      console.log(`已开启学期"${s.name}"，家长重新确认截止 ${deadlineDate(s.reconfirmDeadline)}。`);
+      console.log(`已排队重置任务（outbox #${result.outboxId}）：运行中的后台任务会把已认证学生改为"待重新确认"并通知家长。`);
       return 0;
+    } finally {
+      await closeContext(ctx);
     }
-    console.log(`已开启学期"${s.name}"，家长重新确认截止 ${deadlineDate(s.reconfirmDeadline)}。`);
-    console.log(`已排队重置任务（outbox #${result.outboxId}）：运行中的后台任务会把已认证学生改为"待重新确认"并通知家长。`);
-    return 0;
-  } catch (err) {
-    if (err instanceof SemesterInputError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  } finally {
-    await closeContext(ctx);
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
   },
-  (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+});

@@ -33,7 +33,32 @@ const compileInclude = [
 const apiBase =
   process.env.TARO_ENV === 'h5' ? '' : process.env.TARO_APP_API_BASE || `http://127.0.0.1:${process.env.PORT || '3000'}`
 
+/**
+ * The development inbox page (the fake providers' SMS codes and messages) is built
+ * only when TARO_APP_DEV_INBOX=1 asks for it (`npm start` and the browser tests'
+ * H5 build), and never into a weapp release build (`taro build`, NODE_ENV
+ * production), whatever the shell says. The decision is written back to the
+ * environment so that app.config.ts (its page list) and the bundle (我的's
+ * 开发工具 row) read the same answer.
+ */
+function decideDevInbox(): boolean {
+  const asked = process.env.TARO_APP_DEV_INBOX === '1'
+  const weappRelease = process.env.TARO_ENV === 'weapp' && process.env.NODE_ENV !== 'development'
+  return asked && !weappRelease
+}
+
+/** CSS modules stay off (class names are global, BEM-style); the same setting for both platforms. */
+const cssModules = {
+  enable: false,
+  config: {
+    namingPattern: 'module' as const,
+    generateScopedName: '[name]__[local]___[hash:base64:5]',
+  },
+}
+
 export default defineConfig<'webpack5'>(async (merge) => {
+  const devInbox = decideDevInbox()
+  process.env.TARO_APP_DEV_INBOX = devInbox ? '1' : ''
   const baseConfig: UserConfigExport<'webpack5'> = {
     projectName: 'educard',
     date: '2025-01-01',
@@ -53,6 +78,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
     plugins: [],
     env: {
       TARO_APP_API_BASE: JSON.stringify(apiBase),
+      TARO_APP_DEV_INBOX: JSON.stringify(devInbox ? '1' : ''),
     },
     defineConstants: {},
     copy: {
@@ -61,6 +87,16 @@ export default defineConfig<'webpack5'>(async (merge) => {
     },
     framework: 'react',
     compiler: 'webpack5',
+    // WeChat templates cannot recurse, so base.wxml repeats every component's
+    // template once per nesting level (16 by default, ≈ 2.7 KB a level, all in the
+    // main package). Deeper trees continue through Taro's comp component (one
+    // custom-component hop per 6 levels), so pages work the same and the main
+    // package stays under its limit.
+    baseLevel: 6,
+
+    // weapp: Chinese text as UTF-8 (3 bytes a character), not \uXXXX escapes (6):
+    // the copy is much of what the pages hold, and the main package has a size limit.
+    ...(process.env.TARO_ENV === 'weapp' ? { terser: { enable: true, config: { output: { ascii_only: false } } } } : {}),
     cache: {
       enable: false,
     },
@@ -68,6 +104,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
       compile: {
         include: compileInclude,
       },
+
       // NutUI's per-component CSS is imported in different orders by different
       // pages; the rules do not overlap, so the order warning is noise (as in h5).
       miniCssExtractPluginOption: {
@@ -78,13 +115,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
           enable: true,
           config: {},
         },
-        cssModules: {
-          enable: false,
-          config: {
-            namingPattern: 'module',
-            generateScopedName: '[name]__[local]___[hash:base64:5]',
-          },
-        },
+        cssModules,
       },
     },
     h5: {
@@ -107,13 +138,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
           enable: true,
           config: {},
         },
-        cssModules: {
-          enable: false,
-          config: {
-            namingPattern: 'module',
-            generateScopedName: '[name]__[local]___[hash:base64:5]',
-          },
-        },
+        cssModules,
       },
     },
   }

@@ -21,5 +21,7 @@ declare namespace NodeJS {
      * Inlined at build time; the H5 build ignores it and calls the same origin.
      */
     TARO_APP_API_BASE: string
+    /** '1' when this build includes the development inbox page (config/index.ts decides; never a weapp release). */
+    TARO_APP_DEV_INBOX: string
   }
 }

@@ -1,13 +1,17 @@
 import { useCallback, useState } from 'react'
+import Taro from '@tarojs/taro'
 import { AppError, type ErrorCode } from '../../../domain/errors'
 
 /**
- * Where an API error shows on a form. `fields` keys such as 'body.password' or
- * 'body.agreement.agreed' belong to the form field named by their first segment
- * after 'body' ('password', 'agreement'); a field the page does not have, or an
- * error without fields, becomes the general notice, which every page using this
- * hook shows as a banner above its submit button. No toast besides: it said the
- * same thing twice, and in H5 it lay over the button for 2.5 s swallowing taps.
+ * Where an API error shows on a form. An error's `fields` key ('body.password',
+ * 'body.agreement.agreed', 'body.guardians.1.phone') belongs to the longest
+ * field path the page has that starts it: a flat form names its fields
+ * ('password', 'agreement'), a nested one (the profile form) their full paths
+ * ('personal.name', 'guardians.1.phone', 'consent'). A field the page does not
+ * have, or an error without fields, becomes the general notice, which every
+ * page shows as a banner above its submit button. No toast besides (it said the
+ * same thing twice, and in H5 it lay over the button for 2.5 s swallowing taps),
+ * except on a long form that asks for one: its banner may be out of sight.
  */
 
 /** Errors the server may send without `fields` that still belong to one field. */
@@ -25,11 +29,21 @@ const FIELD_OF_CODE: Partial<Record<ErrorCode, string>> = {
 
 const REQUEST_PARTS = new Set(['body', 'query', 'params'])
 
-/** 'body.agreement.agreed' → 'agreement'; 'phone' → 'phone'. */
-export function formFieldOf(path: string): string {
-  const parts = path.split('.').filter((p) => p !== '')
+/** 'body.guardians.0.phone' → 'guardians.0.phone'; 'phone' → 'phone'. */
+export function pathOfError(key: string): string {
+  const parts = key.split('.').filter((p) => p !== '')
   if (parts.length > 1 && REQUEST_PARTS.has(parts[0]!)) parts.shift()
-  return parts[0] ?? ''
+  return parts.join('.')
+}
+
+/** The longest of the page's fields that the error path starts with, if any. */
+function fieldOf(path: string, known: ReadonlySet<string>): string | undefined {
+  const parts = pathOfError(path).split('.')
+  for (let n = parts.length; n > 0; n -= 1) {
+    const candidate = parts.slice(0, n).join('.')
+    if (known.has(candidate)) return candidate
+  }
+  return undefined
 }
 
 export function toAppError(err: unknown): AppError {
@@ -44,9 +58,16 @@ export interface FormErrors<F extends string> {
   /** Clears one field's error (on edit) or everything. */
   clear: (field?: F) => void
   setFieldError: (field: F, message: string) => void
+  setNotice: (message: string | undefined) => void
 }
 
-export function useFormErrors<F extends string>(fields: readonly F[]): FormErrors<F> {
+export interface FormErrorOptions {
+  /** Also a toast with the general notice (long forms, whose banner may be out of sight). */
+  toast?: boolean
+}
+
+export function useFormErrors<F extends string>(fields: readonly F[], options: FormErrorOptions = {}): FormErrors<F> {
+  const toast = options.toast ?? false
   const [errors, setErrors] = useState<Partial<Record<F, string>>>({})
   const [notice, setNotice] = useState<string>()
 
@@ -59,8 +80,8 @@ export function useFormErrors<F extends string>(fields: readonly F[]): FormError
       const entries = Object.entries(error.fields ?? {})
       if (entries.length === 0 && FIELD_OF_CODE[error.code]) entries.push([FIELD_OF_CODE[error.code]!, error.message])
       for (const [path, message] of entries) {
-        const field = formFieldOf(path)
-        if (onPage.has(field)) {
+        const field = fieldOf(path, onPage)
+        if (field !== undefined) {
           if (!next[field as F]) next[field as F] = message
         } else {
           elsewhere.push(message)
@@ -70,9 +91,10 @@ export function useFormErrors<F extends string>(fields: readonly F[]): FormError
       const matched = Object.keys(next).length > 0
       const general = matched ? elsewhere[0] : elsewhere[0] && error.code === 'VALIDATION_FAILED' ? elsewhere[0] : error.message
       setNotice(general)
+      if (toast) void Taro.showToast({ title: general ?? '请检查标红的项目', icon: 'none', duration: 2500 })
       return error
     },
-    [fields],
+    [fields, toast],
   )
 
   const clear = useCallback((field?: F) => {
@@ -93,5 +115,5 @@ export function useFormErrors<F extends string>(fields: readonly F[]): FormError
     setErrors((prev) => ({ ...prev, [field]: message }))
   }, [])
 
-  return { errors, notice, show, clear, setFieldError }
+  return { errors, notice, show, clear, setFieldError, setNotice }
 }

@@ -35,9 +35,8 @@ export const PAGES = {
   reviewDetail: '/pages/review/detail',
   // class notices and homework (公告作业): the list (families) / 已发通知 (teachers), detail, 发布通知, 通知回执
   notices: '/pages/notices/index',
-  noticeDetail: '/pages/notice-detail/index',
-  /** The page the notice messages open (domain/messaging/messages.ts); the same as noticeDetail. */
-  noticeMessageDetail: '/pages/notices/detail',
+  /** Also the page the notice messages open (domain/messaging/messages.ts noticeDetailPage). */
+  noticeDetail: '/pages/notices/detail',
   noticeCompose: '/pages/notice-compose/index',
   noticeReceipts: '/pages/notice-receipts/index',
 } as const

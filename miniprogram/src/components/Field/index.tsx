@@ -18,7 +18,7 @@ function inputType(type: FieldType): FieldType {
   return process.env.TARO_ENV === 'h5' && (type === 'number' || type === 'digit') ? 'text' : type
 }
 
-interface Props {
+export interface FieldProps {
   /** The form field name: classes `field-<name>` / `input-<name>` and data-testid for tests. */
   name: string
   label: string
@@ -55,7 +55,7 @@ export default function Field({
   hint,
   extra,
   children,
-}: Props) {
+}: FieldProps) {
   return (
     <View className={`field field-${name}${error ? ' field--error' : ''}`} data-testid={`field-${name}`}>
       <View className='field__row'>

@@ -1,6 +1,7 @@
 import { validatePassword, type PasswordContext } from '../../../../domain/account/credentials'
 import { errorMessage, type FieldErrors } from '../../../../domain/errors'
 import Field from '../Field'
+import type { FieldState } from '../FormFields'
 import PasswordChecklist from '../PasswordChecklist'
 
 /** 'password' when the account is new (注册, 激活), 'newPassword' when it replaces one. */
@@ -13,15 +14,15 @@ const WORDING = {
 
 interface Props<N extends PasswordName> {
   name: N
-  form: Record<N | 'confirmPassword', string>
-  errors: Partial<Record<N | 'confirmPassword', string>>
-  edit: (field: N | 'confirmPassword') => (value: string) => void
+  /** The form's state (useFormState). */
+  state: FieldState<N | 'confirmPassword'>
   /** Who the password must not contain (username, phone). */
   context: PasswordContext
 }
 
 /** The password (with its live checklist) and its confirmation: two rows of a form card. */
-export default function NewPasswordFields<N extends PasswordName>({ name, form, errors, edit, context }: Props<N>) {
+export default function NewPasswordFields<N extends PasswordName>({ name, state, context }: Props<N>) {
+  const { form, errors, edit } = state
   const wording = WORDING[name]
   return (
     <>

@@ -5,7 +5,7 @@ import { UpdateContactRequestSchema, type StudentDetail } from '../../../../doma
 import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
 import SubmitButton from '../../components/SubmitButton'
-import { usePathErrors } from '../../hooks/usePathErrors'
+import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
 import { checkForm } from '../../services/auth'
 import { updateContact } from '../../services/profiles'
@@ -29,7 +29,7 @@ export default function ContactEditor({ studentId, profile, onSaved, onCancel }:
     profile.guardians.forEach((_, i) => list.push(`guardians.${i}.phone`, `guardians.${i}.address`))
     return list
   }, [profile.guardians])
-  const { errors, notice, show, clear } = usePathErrors(paths)
+  const { errors, notice, show, clear } = useFormErrors(paths, { toast: true })
 
   const [saving, save] = useSubmit(async () => {
     clear()

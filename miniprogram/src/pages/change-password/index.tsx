@@ -1,20 +1,17 @@
-import { useState } from 'react'
 import { View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { ChangePasswordRequestSchema } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { changePassword, checkForm } from '../../services/auth'
 import { PAGES, backOr, openLogin } from '../../services/navigation'
 import { isSignedIn, refreshAccount, useSession } from '../../services/session'
 
 const FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /**
  * 修改密码: current password + new password (live checklist) + confirmation.
@@ -23,8 +20,11 @@ type FieldName = (typeof FIELDS)[number]
  */
 export default function ChangePasswordPage() {
   const session = useSession()
-  const [form, setForm] = useState({ currentPassword: '', newPassword: '', confirmPassword: '' })
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const state = useFormState(
+    { currentPassword: '', newPassword: '', confirmPassword: '' },
+    FIELDS,
+  )
+  const { form, notice, show, clear } = state
   const username = session.account?.username ?? undefined
 
   useDidShow(() => {
@@ -35,33 +35,23 @@ export default function ChangePasswordPage() {
     if (!session.account) void refreshAccount().catch(() => undefined)
   })
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const extra = newPasswordErrors('newPassword', form, { username })
-      const body = { currentPassword: form.currentPassword, newPassword: form.newPassword }
-      checkForm(ChangePasswordRequestSchema, body, extra)
-      const result = await changePassword(body)
-      if (result.signedOut) {
-        await Taro.showModal({
-          title: '密码已修改',
-          content: '为保障账号安全，所有设备已退出登录，请使用新密码重新登录。',
-          showCancel: false,
-          confirmText: '去登录',
-          confirmColor: '#07c160',
-        })
-        await openLogin({ replace: true })
-      } else {
-        void Taro.showToast({ title: '密码已修改', icon: 'success' })
-        await backOr(PAGES.mine)
-      }
-    } catch (err) {
-      show(err)
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const extra = newPasswordErrors('newPassword', form, { username })
+    const body = { currentPassword: form.currentPassword, newPassword: form.newPassword }
+    checkForm(ChangePasswordRequestSchema, body, extra)
+    const result = await changePassword(body)
+    if (result.signedOut) {
+      await Taro.showModal({
+        title: '密码已修改',
+        content: '为保障账号安全，所有设备已退出登录，请使用新密码重新登录。',
+        showCancel: false,
+        confirmText: '去登录',
+        confirmColor: '#07c160',
+      })
+      await openLogin({ replace: true })
+    } else {
+      void Taro.showToast({ title: '密码已修改', icon: 'success' })
+      await backOr(PAGES.mine)
     }
   })
 
@@ -70,17 +60,13 @@ export default function ChangePasswordPage() {
       <PageHeader title='修改密码' desc='修改后，已登录的设备需要使用新密码重新登录' />
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='currentPassword'
-          label='当前密码'
-          type='password'
-          placeholder='请输入当前密码'
-          maxLength={64}
-          value={form.currentPassword}
-          onChange={edit('currentPassword')}
-          error={errors.currentPassword}
+        <FormFields
+          state={state}
+          fields={[
+            { name: 'currentPassword', label: '当前密码', type: 'password', placeholder: '请输入当前密码', maxLength: 64 },
+          ]}
         />
-        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username }} />
+        <NewPasswordFields name='newPassword' state={state} context={{ username }} />
       </View>
       <SubmitButton name='change-password' loading={submitting} onClick={submit}>
         确认修改

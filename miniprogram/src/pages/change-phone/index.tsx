@@ -1,22 +1,19 @@
-import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { ChangePhoneRequestSchema } from '../../../../domain/api/auth'
 import { AppError } from '../../../../domain/errors'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SmsCodeButton from '../../components/SmsCodeButton'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { changePhone, checkForm, sendOldPhoneCode } from '../../services/auth'
 import { PAGES, backOr, openLogin } from '../../services/navigation'
 import { isSignedIn, refreshAccount, useSession } from '../../services/session'
 
 const FIELDS = ['oldSmsCode', 'phone', 'smsCode'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /** The API's field names → the form's (the new phone's rows are the shared 手机号 + 验证码). */
 function asForm(err: unknown): unknown {
@@ -32,8 +29,8 @@ function asForm(err: unknown): unknown {
  */
 export default function ChangePhonePage() {
   const session = useSession()
-  const [form, setForm] = useState({ oldSmsCode: '', phone: '', smsCode: '' })
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const state = useFormState({ oldSmsCode: '', phone: '', smsCode: '' }, FIELDS)
+  const { form, notice, show, clear } = state
 
   useDidShow(() => {
     if (!isSignedIn()) {
@@ -43,44 +40,36 @@ export default function ChangePhonePage() {
     if (!session.account) void refreshAccount().catch(() => undefined)
   })
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const body = { oldSmsCode: form.oldSmsCode, newPhone: form.phone, newSmsCode: form.smsCode }
-      checkForm(ChangePhoneRequestSchema, body)
-      await changePhone(body)
-      await refreshAccount().catch(() => undefined)
-      void Taro.showToast({ title: '手机号已更换', icon: 'success' })
-      await backOr(PAGES.mine)
-    } catch (err) {
-      show(asForm(err))
-    }
-  })
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const body = { oldSmsCode: form.oldSmsCode, newPhone: form.phone, newSmsCode: form.smsCode }
+    checkForm(ChangePhoneRequestSchema, body)
+    await changePhone(body)
+    await refreshAccount().catch(() => undefined)
+    void Taro.showToast({ title: '手机号已更换', icon: 'success' })
+    await backOr(PAGES.mine)
+  }, { mapError: asForm })
 
   return (
     <View className='page change-phone-page'>
       <PageHeader title='更换手机号' desc='需要原手机号和新手机号的验证码；更换后原手机号和微信会收到提醒' />
       <FormNotice message={notice} />
       <View className='form-card'>
-        <Field
-          name='oldSmsCode'
-          label='原手机验证码'
-          type='number'
-          placeholder={`发送到 ${session.account?.phoneMasked ?? '当前手机号'}`}
-          maxLength={6}
-          value={form.oldSmsCode}
-          onChange={edit('oldSmsCode')}
-          error={errors.oldSmsCode}
-          extra={<SmsCodeButton phone='' purpose='change_phone' send={sendOldPhoneCode} onError={(err) => void show(err)} />}
+        <FormFields
+          state={state}
+          fields={[
+            {
+              name: 'oldSmsCode',
+              label: '原手机验证码',
+              type: 'number',
+              placeholder: `发送到 ${session.account?.phoneMasked ?? '当前手机号'}`,
+              maxLength: 6,
+              extra: <SmsCodeButton phone='' purpose='change_phone' send={sendOldPhoneCode} onError={(err) => void show(err)} />,
+            },
+          ]}
         />
       </View>
       <View className='form-card'>
-        <PhoneCodeFields form={form} errors={errors} edit={edit} purpose='change_phone' onError={(err) => void show(asForm(err))} phonePlaceholder='新的手机号' />
+        <PhoneCodeFields state={state} purpose='change_phone' onError={(err) => void show(asForm(err))} phonePlaceholder='新的手机号' />
       </View>
       <SubmitButton name='change-phone' loading={submitting} onClick={submit}>
         确认更换

@@ -6,6 +6,7 @@ import Field from '../../components/Field'
 import FormNotice from '../../components/FormNotice'
 import SmsCodeButton from '../../components/SmsCodeButton'
 import SubmitButton from '../../components/SubmitButton'
+import Segmented, { type Segment } from '../../components/Segmented'
 import { toAppError, useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
 import { CAN_PAY, bindPhone, createOrder, getCommCard, listProducts, requestPayment, unbindCard } from '../../services/comm-card'
@@ -15,9 +16,9 @@ import './index.scss'
 
 type Option = 'bind' | 'order'
 
-const OPTIONS: Array<{ key: Option; label: string; desc: string }> = [
-  { key: 'bind', label: '绑定已有通讯卡', desc: '已持有的通讯卡' },
-  { key: 'order', label: '办理配套通讯卡', desc: '与电子卡配套的校园卡' },
+const OPTIONS: ReadonlyArray<Segment<Option>> = [
+  { value: 'bind', label: '绑定已有通讯卡', desc: '已持有的通讯卡' },
+  { value: 'order', label: '办理配套通讯卡', desc: '与电子卡配套的校园卡' },
 ]
 
 /** Orders the family can still pay. */
@@ -180,18 +181,7 @@ export default function CommCardPage() {
         </View>
       )}
 
-      <View className='comm-options' data-testid='comm-options'>
-        {OPTIONS.map((item) => (
-          <View
-            key={item.key}
-            className={`comm-options__item option-${item.key}${option === item.key ? ' comm-options__item--active' : ''}`}
-            onClick={() => setOption(item.key)}
-          >
-            <Text className='comm-options__label'>{item.label}</Text>
-            <Text className='comm-options__desc'>{item.desc}</Text>
-          </View>
-        ))}
-      </View>
+      <Segmented testId='comm-options' itemClassPrefix='option' segments={OPTIONS} value={option} onChange={setOption} />
 
       {option === 'bind' ? (
         <View data-testid='comm-bind'>

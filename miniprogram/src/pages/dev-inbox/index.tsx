@@ -21,6 +21,7 @@ import {
 } from '../../services/dev-inbox'
 import { openPage } from '../../services/navigation'
 import { formatChinaDateTime } from '../../utils/format'
+import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const REFRESH_MS = 3000
@@ -166,6 +167,7 @@ export default function DevInboxPage() {
 
   return (
     <View className='page dev-inbox-page'>
+      <PrivacyPopup />
       <FormNotice
         tone='info'
         testId='dev-inbox-note'

@@ -10,37 +10,25 @@ import FormNotice from '../../components/FormNotice'
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { checkForm, recoverUsername } from '../../services/auth'
 import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { formatChinaDate } from '../../utils/format'
 import './index.scss'
 
 const FIELDS = ['phone', 'smsCode'] as const
-type FieldName = (typeof FIELDS)[number]
 type Found = z.infer<typeof RecoverUsernameResponseSchema>['usernames']
 
 /** 找回用户名: phone + SMS code → the usernames registered with it, whole (role, date), or a clear empty state. */
 export default function FindUsernamePage() {
-  const [form, setForm] = useState({ phone: '', smsCode: '' })
   const [found, setFound] = useState<Found>()
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const state = useFormState({ phone: '', smsCode: '' }, FIELDS)
+  const { form, setForm, notice, show, clear } = state
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const body = checkForm(RecoverUsernameRequestSchema, { phone: form.phone, smsCode: form.smsCode })
-      const result = await recoverUsername(body)
-      setFound(result.usernames)
-    } catch (err) {
-      show(err)
-    }
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const body = checkForm(RecoverUsernameRequestSchema, { phone: form.phone, smsCode: form.smsCode })
+    const result = await recoverUsername(body)
+    setFound(result.usernames)
   })
 
   if (found) {
@@ -119,11 +107,8 @@ export default function FindUsernamePage() {
       <FormNotice message={notice} />
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='find_username'
-          onError={(err) => void show(err)}
           phonePlaceholder='注册时使用的手机号'
         />
       </View>

@@ -4,13 +4,13 @@ import Taro from '@tarojs/taro'
 import { RecoveryCompleteRequestSchema, RecoveryRequestSchema } from '../../../../domain/api/auth'
 import CaptchaImage from '../../components/Captcha'
 import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
 import { useCaptcha } from '../../hooks/useCaptcha'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { checkForm, completeRecovery, fileRecoveryRequest } from '../../services/auth'
 import { AppError, errorMessage, type FieldErrors } from '../../../../domain/errors'
 
@@ -22,7 +22,6 @@ function phoneFieldAsForm(err: unknown): unknown {
 }
 
 const FIELDS = ['username', 'phone', 'smsCode', 'note', 'captchaAnswer', 'newPassword', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 type Step = 'file' | 'complete'
 
 /**
@@ -33,66 +32,54 @@ type Step = 'file' | 'complete'
  */
 export default function ManualRecovery({ onDone }: { onDone: () => Promise<void> }) {
   const [step, setStep] = useState<Step>('file')
-  const [form, setForm] = useState({ username: '', phone: '', smsCode: '', note: '', captchaAnswer: '', newPassword: '', confirmPassword: '' })
   const captcha = useCaptcha()
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const state = useFormState(
+    { username: '', phone: '', smsCode: '', note: '', captchaAnswer: '', newPassword: '', confirmPassword: '' },
+    FIELDS,
+  )
+  const { form, setForm, edit, errors, notice, show, clear } = state
 
   useEffect(() => {
     if (step === 'file') void captcha.refresh()
     // eslint-disable-next-line react-hooks/exhaustive-deps -- when the step is shown
   }, [step])
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [filing, file] = useSubmit(async () => {
-    clear()
-    try {
-      const extra: FieldErrors = form.captchaAnswer.trim() === '' ? { 'body.captchaAnswer': errorMessage('CAPTCHA_REQUIRED') } : {}
-      const body = {
-        username: form.username,
-        newPhone: form.phone,
-        smsCode: form.smsCode,
-        note: form.note,
-        captchaId: captcha.captchaId ?? '',
-        captchaAnswer: form.captchaAnswer,
-      }
-      checkForm(RecoveryRequestSchema, body, extra)
-      let waitHours = 0
-      try {
-        waitHours = (await fileRecoveryRequest(body)).waitHours
-      } finally {
-        setForm((f) => ({ ...f, captchaAnswer: '' }))
-        void captcha.refresh()
-      }
-      await Taro.showModal({
-        title: '申请已提交',
-        content: `班主任或学校核实后，还需等待 ${waitHours} 小时才能生效。届时请回到本页“完成找回”。原手机号和微信会收到提醒，账号本人登录即可取消申请。`,
-        showCancel: false,
-        confirmText: '知道了',
-        confirmColor: '#07c160',
-      })
-      setForm((f) => ({ ...f, smsCode: '' }))
-      setStep('complete')
-    } catch (err) {
-      show(phoneFieldAsForm(err))
+  const [filing, file] = useFormSubmit({ clear, show }, async () => {
+    const extra: FieldErrors = form.captchaAnswer.trim() === '' ? { 'body.captchaAnswer': errorMessage('CAPTCHA_REQUIRED') } : {}
+    const body = {
+      username: form.username,
+      newPhone: form.phone,
+      smsCode: form.smsCode,
+      note: form.note,
+      captchaId: captcha.captchaId ?? '',
+      captchaAnswer: form.captchaAnswer,
     }
-  })
-
-  const [completing, complete] = useSubmit(async () => {
-    clear()
+    checkForm(RecoveryRequestSchema, body, extra)
+    let waitHours = 0
     try {
-      const extra = newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone })
-      const body = { username: form.username, newPhone: form.phone, smsCode: form.smsCode, newPassword: form.newPassword }
-      checkForm(RecoveryCompleteRequestSchema, body, extra)
-      await completeRecovery(body)
-      await onDone()
-    } catch (err) {
-      show(phoneFieldAsForm(err))
+      waitHours = (await fileRecoveryRequest(body)).waitHours
+    } finally {
+      setForm((f) => ({ ...f, captchaAnswer: '' }))
+      void captcha.refresh()
     }
-  })
+    await Taro.showModal({
+      title: '申请已提交',
+      content: `班主任或学校核实后，还需等待 ${waitHours} 小时才能生效。届时请回到本页“完成找回”。原手机号和微信会收到提醒，账号本人登录即可取消申请。`,
+      showCancel: false,
+      confirmText: '知道了',
+      confirmColor: '#07c160',
+    })
+    setForm((f) => ({ ...f, smsCode: '' }))
+    setStep('complete')
+  }, { mapError: phoneFieldAsForm })
+
+  const [completing, complete] = useFormSubmit({ clear, show }, async () => {
+    const extra = newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone })
+    const body = { username: form.username, newPhone: form.phone, smsCode: form.smsCode, newPassword: form.newPassword }
+    checkForm(RecoveryCompleteRequestSchema, body, extra)
+    await completeRecovery(body)
+    await onDone()
+  }, { mapError: phoneFieldAsForm })
 
   return (
     <View className='manual-recovery'>
@@ -108,40 +95,31 @@ export default function ManualRecovery({ onDone }: { onDone: () => Promise<void>
       <View className='form-card'>
         <Field name='username' label='用户名' placeholder='要找回的账号的用户名' maxLength={20} value={form.username} onChange={edit('username')} error={errors.username} />
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='recovery'
-          onError={(err) => void show(err)}
           phonePlaceholder='新的手机号（将绑定到账号）'
         />
         {step === 'file' && (
           <>
-            <Field
-              name='note'
-              label='情况说明'
-              placeholder='您是谁、孩子的班级、原手机号为何无法使用'
-              maxLength={200}
-              value={form.note}
-              onChange={edit('note')}
-              error={errors.note}
-            />
-            <Field
-              name='captchaAnswer'
-              label='图形码'
-              placeholder='图中字符'
-              maxLength={16}
-              value={form.captchaAnswer}
-              onChange={edit('captchaAnswer')}
-              error={errors.captchaAnswer}
-              extra={<CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />}
+            <FormFields
+              state={state}
+              fields={[
+                { name: 'note', label: '情况说明', placeholder: '您是谁、孩子的班级、原手机号为何无法使用', maxLength: 200 },
+                {
+                  name: 'captchaAnswer',
+                  label: '图形码',
+                  placeholder: '图中字符',
+                  maxLength: 16,
+                  extra: <CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />,
+                },
+              ]}
             />
           </>
         )}
       </View>
       {step === 'complete' && (
         <View className='form-card'>
-          <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username: form.username, phone: form.phone }} />
+          <NewPasswordFields name='newPassword' state={state} context={{ username: form.username, phone: form.phone }} />
         </View>
       )}
       {step === 'file' ? (

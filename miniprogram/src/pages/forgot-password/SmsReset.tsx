@@ -2,32 +2,28 @@ import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import { ResetPasswordBySmsRequestSchema } from '../../../../domain/api/auth'
 import type { FieldErrors } from '../../../../domain/errors'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { checkForm, resetPasswordBySms } from '../../services/auth'
 
 const FIELDS = ['phone', 'smsCode', 'username', 'newPassword', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /** 短信验证: phone + code + new password; a username field appears when the server answers USERNAME_NEEDED. */
 export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
-  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', newPassword: '', confirmPassword: '' })
   const [needUsername, setNeedUsername] = useState(false)
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const state = useFormState(
+    { phone: '', smsCode: '', username: '', newPassword: '', confirmPassword: '' },
+    FIELDS,
+  )
+  const { form, notice, show, clear } = state
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
+  const [submitting, submit] = useFormSubmit(
+    { clear, show },
+    async () => {
       const extra: FieldErrors = {}
       if (needUsername && form.username.trim() === '') extra['body.username'] = '请填写要找回密码的用户名'
       Object.assign(extra, newPasswordErrors('newPassword', form, { username: form.username, phone: form.phone }))
@@ -40,39 +36,40 @@ export default function SmsReset({ onDone }: { onDone: () => Promise<void> }) {
       checkForm(ResetPasswordBySmsRequestSchema, body, extra)
       await resetPasswordBySms(body)
       await onDone()
-    } catch (err) {
-      const error = show(err)
-      if (error.code === 'USERNAME_NEEDED') setNeedUsername(true)
-    }
-  })
+    },
+    {
+      onError: (error) => {
+        if (error.code === 'USERNAME_NEEDED') setNeedUsername(true)
+      },
+    },
+  )
 
   return (
     <View className='sms-reset'>
       <FormNotice message={notice} />
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='reset_password'
-          onError={(err) => void show(err)}
           phonePlaceholder='注册时使用的手机号'
         />
         {needUsername && (
-          <Field
-            name='username'
-            label='用户名'
-            placeholder='该手机号下要找回的用户名'
-            maxLength={20}
-            value={form.username}
-            onChange={edit('username')}
-            error={errors.username}
-            hint='该手机号绑定了多个账号，请填写其中一个'
+          <FormFields
+            state={state}
+            fields={[
+              {
+                name: 'username',
+                label: '用户名',
+                placeholder: '该手机号下要找回的用户名',
+                maxLength: 20,
+                hint: '该手机号绑定了多个账号，请填写其中一个',
+              },
+            ]}
           />
         )}
       </View>
       <View className='form-card'>
-        <NewPasswordFields name='newPassword' form={form} errors={errors} edit={edit} context={{ username: form.username, phone: form.phone }} />
+        <NewPasswordFields name='newPassword' state={state} context={{ username: form.username, phone: form.phone }} />
       </View>
       <SubmitButton name='reset-sms' loading={submitting} onClick={submit}>
         重置密码

@@ -1,12 +1,12 @@
 import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import CaptchaImage from '../../components/Captcha'
 import SubmitButton from '../../components/SubmitButton'
 import { useCaptcha } from '../../hooks/useCaptcha'
-import { useFormErrors } from '../../hooks/useFormErrors'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { useSubmit } from '../../hooks/useSubmit'
 import { login, wechatLogin } from '../../services/auth'
 import { PAGES, goAfterSignIn, openPage, pageParam, withQuery } from '../../services/navigation'
@@ -23,17 +23,12 @@ const FIELDS = ['login', 'password', 'captchaAnswer'] as const
 export default function LoginPage() {
   const router = useRouter()
   const redirect = pageParam(router.params, 'redirect')
-  const [form, setForm] = useState({ login: '', password: '', captchaAnswer: '' })
   const [needCaptcha, setNeedCaptcha] = useState(false)
   const [locked, setLocked] = useState<string>()
   const [remaining, setRemaining] = useState<number>()
   const captcha = useCaptcha()
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
-
-  const edit = (field: (typeof FIELDS)[number]) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
+  const state = useFormState({ login: '', password: '', captchaAnswer: '' }, FIELDS)
+  const { form, setForm, notice, show, clear } = state
 
   const [submitting, submit] = useSubmit(async () => {
     clear()
@@ -60,26 +55,21 @@ export default function LoginPage() {
     }
   })
 
-  const [wechatBusy, wechatSignIn] = useSubmit(async () => {
-    clear()
-    try {
-      const { code } = await Taro.login()
-      const result = await wechatLogin(code)
-      if (result.bound) {
-        void Taro.showToast({ title: '登录成功', icon: 'success', duration: 1200 })
-        await goAfterSignIn(redirect)
-      } else {
-        void Taro.showModal({
-          title: '微信未绑定账号',
-          content: '该微信尚未绑定教育卡账号。注册后将自动绑定此微信，下次可一键登录。',
-          confirmText: '去注册',
-          confirmColor: '#07c160',
-        }).then(({ confirm }) => {
-          if (confirm) void openPage(withQuery(PAGES.register, { wechatTicket: result.wechatTicket }))
-        })
-      }
-    } catch (err) {
-      show(err)
+  const [wechatBusy, wechatSignIn] = useFormSubmit({ clear, show }, async () => {
+    const { code } = await Taro.login()
+    const result = await wechatLogin(code)
+    if (result.bound) {
+      void Taro.showToast({ title: '登录成功', icon: 'success', duration: 1200 })
+      await goAfterSignIn(redirect)
+    } else {
+      void Taro.showModal({
+        title: '微信未绑定账号',
+        content: '该微信尚未绑定教育卡账号。注册后将自动绑定此微信，下次可一键登录。',
+        confirmText: '去注册',
+        confirmColor: '#07c160',
+      }).then(({ confirm }) => {
+        if (confirm) void openPage(withQuery(PAGES.register, { wechatTicket: result.wechatTicket }))
+      })
     }
   })
 
@@ -97,35 +87,25 @@ export default function LoginPage() {
       <FormNotice message={locked} testId='lockout-notice' />
 
       <View className='form-card'>
-        <Field
-          name='login'
-          label='账号'
-          placeholder='用户名或手机号'
-          value={form.login}
-          onChange={edit('login')}
-          maxLength={64}
-          error={errors.login}
-        />
-        <Field
-          name='password'
-          label='密码'
-          type='password'
-          placeholder='请输入密码'
-          value={form.password}
-          onChange={edit('password')}
-          maxLength={64}
-          error={errors.password}
+        <FormFields
+          state={state}
+          fields={[
+            { name: 'login', label: '账号', placeholder: '用户名或手机号', maxLength: 64 },
+            { name: 'password', label: '密码', type: 'password', placeholder: '请输入密码', maxLength: 64 },
+          ]}
         />
         {needCaptcha && (
-          <Field
-            name='captchaAnswer'
-            label='验证码'
-            placeholder='图中字符'
-            value={form.captchaAnswer}
-            onChange={edit('captchaAnswer')}
-            maxLength={16}
-            error={errors.captchaAnswer}
-            extra={<CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />}
+          <FormFields
+            state={state}
+            fields={[
+              {
+                name: 'captchaAnswer',
+                label: '验证码',
+                placeholder: '图中字符',
+                maxLength: 16,
+                extra: <CaptchaImage image={captcha.image} loading={captcha.loading} onRefresh={() => void captcha.refresh()} />,
+              },
+            ]}
           />
         )}
       </View>

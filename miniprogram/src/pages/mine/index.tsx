@@ -1,8 +1,7 @@
 import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro'
-import { Cell, CellGroup } from '@nutui/nutui-react-taro'
-import '@nutui/nutui-react-taro/dist/es/packages/cell/style/css'
+import { CellGroup } from '@nutui/nutui-react-taro'
 import '@nutui/nutui-react-taro/dist/es/packages/cellgroup/style/css'
 import type { AppConfigResponse } from '../../../../domain/api/app-config'
 import { ACCOUNT_ROLE_LABELS, FAMILY_ROLES } from '../../../../domain/api/auth'
@@ -15,7 +14,9 @@ import { PAGES, openLogin, openPage } from '../../services/navigation'
 import { logout, refreshAccount, useSession } from '../../services/session'
 import AuthEntries from './AuthEntries'
 import CardEntries from './CardEntries'
+import { entryCell } from './EntryCell'
 import NoticeEntries from './NoticeEntries'
+import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
@@ -34,31 +35,8 @@ function explainWechatBinding() {
   })
 }
 
-/** A NutUI Cell row with an optional value and a chevron. A function (CellGroup wants direct Cell children). */
-function row(options: {
-  key: string
-  title: string
-  value?: string
-  link?: boolean
-  onClick?: () => void
-}) {
-  return (
-    <Cell
-      key={options.key}
-      className={`mine-cell cell-${options.key}`}
-      title={options.title}
-      align='center'
-      clickable={Boolean(options.onClick)}
-      onClick={options.onClick}
-      extra={
-        <View className='mine-cell__extra'>
-          {options.value !== undefined && <Text className='mine-cell__value'>{options.value}</Text>}
-          {options.link && <View className='mine-cell__arrow' />}
-        </View>
-      }
-    />
-  )
-}
+/** The development inbox page is in this build (never in a weapp release). */
+const hasDevInbox = process.env.TARO_APP_DEV_INBOX === '1'
 
 function copy(label: string, value: string) {
   void Taro.setClipboardData({ data: value }).then(() => {
@@ -123,6 +101,7 @@ export default function MinePage() {
 
   return (
     <View className='page mine-page'>
+      <PrivacyPopup />
       <View className='mine-header'>
         {session.signedIn ? (
           <View className='mine-profile' data-testid='mine-profile'>
@@ -170,18 +149,18 @@ export default function MinePage() {
 
         {session.signedIn && account && (
           <CellGroup className='mine-group' title='账号信息'>
-            {row({ key: 'username', title: '用户名', value: account.username ?? '—' })}
-            {row({ key: 'role', title: '身份', value: ACCOUNT_ROLE_LABELS[account.role] })}
-            {row({ key: 'phone', title: '手机号', value: account.phoneMasked ?? '未绑定' })}
+            {entryCell({ key: 'username', title: '用户名', value: account.username ?? '—' })}
+            {entryCell({ key: 'role', title: '身份', value: ACCOUNT_ROLE_LABELS[account.role] })}
+            {entryCell({ key: 'phone', title: '手机号', value: account.phoneMasked ?? '未绑定' })}
             {isWeapp
-              ? row({
+              ? entryCell({
                   key: 'wechat',
                   title: account.wechatBound ? '微信' : '绑定微信',
                   value: account.wechatBound ? '已绑定' : '绑定后可一键登录',
                   link: !account.wechatBound,
                   onClick: account.wechatBound ? undefined : doBindWechat,
                 })
-              : row({
+              : entryCell({
                   key: 'wechat',
                   title: '微信',
                   value: account.wechatBound ? '已绑定' : '未绑定',
@@ -199,21 +178,21 @@ export default function MinePage() {
 
         {session.signedIn && (
           <CellGroup className='mine-group'>
-            {row({ key: 'change-password', title: '修改密码', link: true, onClick: () => void openPage(PAGES.changePassword) })}
-            {row({ key: 'change-phone', title: '更换手机号', link: true, onClick: () => void openPage(PAGES.changePhone) })}
+            {entryCell({ key: 'change-password', title: '修改密码', link: true, onClick: () => void openPage(PAGES.changePassword) })}
+            {entryCell({ key: 'change-phone', title: '更换手机号', link: true, onClick: () => void openPage(PAGES.changePhone) })}
           </CellGroup>
         )}
 
         {session.signedIn && account && (
           <CellGroup className='mine-group' title='个人信息与隐私'>
-            {row({ key: 'my-data', title: '我的数据', value: '查看并保存', link: true, onClick: () => void openPage(PAGES.myData) })}
+            {entryCell({ key: 'my-data', title: '我的数据', value: '查看并保存', link: true, onClick: () => void openPage(PAGES.myData) })}
             {FAMILY.has(account.role) &&
-              row({ key: 'account-cancel', title: '注销账号', value: '删除资料并撤销电子卡', link: true, onClick: () => void openPage(PAGES.accountCancel) })}
+              entryCell({ key: 'account-cancel', title: '注销账号', value: '删除资料并撤销电子卡', link: true, onClick: () => void openPage(PAGES.accountCancel) })}
           </CellGroup>
         )}
 
         <CellGroup className='mine-group' title='客服与帮助'>
-          {row({
+          {entryCell({
             key: 'hotline',
             title: '客服热线',
             value: support?.hotline ?? '—',
@@ -221,20 +200,20 @@ export default function MinePage() {
             // weapp: the call sheet; H5: a tel: link
             onClick: support ? () => void Taro.makePhoneCall({ phoneNumber: support.hotline }).catch(() => undefined) : undefined,
           })}
-          {row({
+          {entryCell({
             key: 'email',
             title: '服务邮箱',
             value: support?.email ?? '—',
             onClick: support ? () => copy('服务邮箱', support.email) : undefined,
           })}
-          {row({
+          {entryCell({
             key: 'qq',
             title: '客服 QQ',
             value: support?.qq ?? '—',
             onClick: support ? () => copy('客服 QQ', support.qq) : undefined,
           })}
-          {row({ key: 'privacy-policy', title: '隐私政策', link: true, onClick: () => void openPage(PAGES.privacyPolicy) })}
-          {row({
+          {entryCell({ key: 'privacy-policy', title: '隐私政策', link: true, onClick: () => void openPage(PAGES.privacyPolicy) })}
+          {entryCell({
             key: 'children-rules',
             title: '儿童个人信息保护规则',
             link: true,
@@ -242,9 +221,9 @@ export default function MinePage() {
           })}
         </CellGroup>
 
-        {config?.devTools && (
+        {config?.devTools && hasDevInbox && (
           <CellGroup className='mine-group' title='开发工具'>
-            {row({ key: 'dev-inbox', title: '开发收件箱', value: '短信与微信消息', link: true, onClick: () => void openPage(PAGES.devInbox) })}
+            {entryCell({ key: 'dev-inbox', title: '开发收件箱', value: '短信与微信消息', link: true, onClick: () => void openPage(PAGES.devInbox) })}
           </CellGroup>
         )}
 

@@ -10,7 +10,7 @@ interface Props {
   index: number
   guardian: GuardianForm
   onEdit: (key: keyof GuardianForm, value: string) => void
-  errors: Readonly<Record<string, string>>
+  errors: Readonly<Partial<Record<string, string>>>
   onRemove?: () => void
   disabled?: boolean
 }

@@ -15,7 +15,7 @@ type ClassList = z.infer<typeof ListClassesResponseSchema>
 interface Props {
   school: SchoolForm
   onChange: (update: (prev: SchoolForm) => SchoolForm) => void
-  errors: Readonly<Record<string, string>>
+  errors: Readonly<Partial<Record<string, string>>>
   onEdited: (path: string) => void
   disabled?: boolean
 }

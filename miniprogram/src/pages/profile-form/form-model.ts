@@ -45,7 +45,7 @@ export function emptyForm(): ProfileForm {
   }
 }
 
-/** The field paths the page shows errors at (see usePathErrors). */
+/** The field paths the page shows errors at (see useFormErrors). */
 export function fieldPaths(guardianCount: number): string[] {
   const paths = [
     'personal.name',

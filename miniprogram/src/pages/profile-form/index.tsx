@@ -14,7 +14,7 @@ import GuardianConsent from '../../components/GuardianConsent'
 import PageState from '../../components/PageState'
 import SubmitButton from '../../components/SubmitButton'
 import { toAppError } from '../../hooks/useFormErrors'
-import { usePathErrors } from '../../hooks/usePathErrors'
+import { useFormErrors } from '../../hooks/useFormErrors'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { checkForm } from '../../services/auth'
@@ -86,7 +86,7 @@ export default function ProfileFormPage() {
   const subscribeIds = useRef<string[]>([])
 
   const paths = useMemo(() => fieldPaths(form.guardians.length), [form.guardians.length])
-  const { errors, notice, show, clear, setFieldError } = usePathErrors(paths)
+  const { errors, notice, show, clear, setFieldError } = useFormErrors(paths, { toast: true })
 
   const load = async () => {
     if (!studentId || !signedIn) {

@@ -11,7 +11,7 @@ import PageHeader from '../../components/PageHeader'
 import PageState from '../../components/PageState'
 import SubmitButton from '../../components/SubmitButton'
 import { toAppError } from '../../hooks/useFormErrors'
-import { usePathErrors } from '../../hooks/usePathErrors'
+import { useFormErrors } from '../../hooks/useFormErrors'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
 import { useSubmit } from '../../hooks/useSubmit'
 import { checkForm } from '../../services/auth'
@@ -35,7 +35,7 @@ export default function ReconfirmPage() {
   const [hasDraft, setHasDraft] = useState(false)
   const [consent, setConsent] = useState(false)
   const [error, setError] = useState<string>()
-  const { errors, notice, show, clear } = usePathErrors(['consent'])
+  const { errors, notice, show, clear } = useFormErrors(['consent'], { toast: true })
 
   const load = async () => {
     if (!studentId || !signedIn) {

@@ -3,22 +3,21 @@ import { Button as NativeButton, Text, View } from '@tarojs/components'
 import type { BaseEventOrig, ButtonProps } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { RegisterRequestSchema, type FamilyRole } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
+import FormFields from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { agreementOf, checkForm, register, wechatPhone } from '../../services/auth'
 import { PAGES, goAfterSignIn, openPage, pageParam } from '../../services/navigation'
 import AgreementCheck from './AgreementCheck'
 import IdentitySegmented from './IdentitySegmented'
+import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const FIELDS = ['identity', 'phone', 'smsCode', 'username', 'password', 'confirmPassword', 'agreement'] as const
-type FieldName = (typeof FIELDS)[number]
 
 interface PhoneTicket {
   ticket: string
@@ -36,19 +35,17 @@ export default function RegisterPage() {
   const router = useRouter()
   const wechatTicket = pageParam(router.params, 'wechatTicket')
   const [identity, setIdentity] = useState<FamilyRole>('parent')
-  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', password: '', confirmPassword: '' })
   const [agreed, setAgreed] = useState(false)
   const [phoneTicket, setPhoneTicket] = useState<PhoneTicket>()
-  const { errors, notice, show, clear, setFieldError } = useFormErrors(FIELDS)
+  const state = useFormState(
+    { phone: '', smsCode: '', username: '', password: '', confirmPassword: '' },
+    FIELDS,
+  )
+  const { form, setForm, errors, notice, show, clear, setFieldError } = state
 
-  const edit = (field: Exclude<FieldName, 'identity' | 'agreement'>) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
+  const [submitting, submit] = useFormSubmit(
+    { clear, show },
+    async () => {
       const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
       const body = {
         identity,
@@ -62,15 +59,17 @@ export default function RegisterPage() {
       await register(checkForm(RegisterRequestSchema, body, extra))
       void Taro.showToast({ title: '注册成功', icon: 'success', duration: 1500 })
       await goAfterSignIn(undefined)
-    } catch (err) {
-      const error = show(err)
-      if (error.code === 'TICKET_INVALID' && phoneTicket) {
-        // The number typed differs from the one WeChat verified, or the ticket expired: verify again.
-        setPhoneTicket(undefined)
-        setFieldError('phone', '手机号与微信验证的号码不一致或验证已过期，请重新验证')
-      }
-    }
-  })
+    },
+    {
+      onError: (error) => {
+        if (error.code === 'TICKET_INVALID' && phoneTicket) {
+          // The number typed differs from the one WeChat verified, or the ticket expired: verify again.
+          setPhoneTicket(undefined)
+          setFieldError('phone', '手机号与微信验证的号码不一致或验证已过期，请重新验证')
+        }
+      },
+    },
+  )
 
   const onWechatPhone = async (e: BaseEventOrig<ButtonProps.onGetPhoneNumberEventDetail>) => {
     const code = e.detail.code
@@ -92,6 +91,7 @@ export default function RegisterPage() {
 
   return (
     <View className='page register-page'>
+      <PrivacyPopup />
       <PageHeader title='注册账号' desc='注册后可为学生办理身份认证、领取电子教育卡' />
       {wechatTicket && (
         <FormNotice tone='info' message='注册完成后将自动绑定当前微信，下次可使用微信一键登录。' />
@@ -104,11 +104,8 @@ export default function RegisterPage() {
       <Text className='section-title'>验证手机号</Text>
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='register'
-          onError={(err) => void show(err)}
           phonePlaceholder='请输入 11 位手机号'
           phoneHint={
             phoneTicket
@@ -132,21 +129,15 @@ export default function RegisterPage() {
 
       <Text className='section-title'>设置账号</Text>
       <View className='form-card'>
-        <Field
-          name='username'
-          label='用户名'
-          placeholder='字母开头，4–20 位'
-          maxLength={20}
-          value={form.username}
-          onChange={edit('username')}
-          error={errors.username}
-          hint='字母、数字或下划线，注册后不可修改'
+        <FormFields
+          state={state}
+          fields={[
+            { name: 'username', label: '用户名', placeholder: '字母开头，4–20 位', maxLength: 20, hint: '字母、数字或下划线，注册后不可修改' },
+          ]}
         />
         <NewPasswordFields
           name='password'
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           context={{ username: form.username, phone: form.phone }}
         />
       </View>

@@ -3,7 +3,7 @@ import { Text, Textarea, View } from '@tarojs/components'
 import { RETURN_REASON_PRESETS, ReturnReviewRequestSchema, type ReturnReviewRequest } from '../../../../domain/api/reviews'
 import { MAX_RETURN_REASON_LENGTH } from '../../../../domain/review/state-machine'
 import SubmitButton from '../../components/SubmitButton'
-import { usePathErrors } from '../../hooks/usePathErrors'
+import { useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
 import { checkForm } from '../../services/auth'
 
@@ -22,7 +22,7 @@ interface Props {
 export default function ReturnDialog({ open, onSubmit, onClose }: Props) {
   const [preset, setPreset] = useState<string>('')
   const [text, setText] = useState('')
-  const { errors, notice, show, clear } = usePathErrors(['reasonPreset', 'reasonText'])
+  const { errors, notice, show, clear } = useFormErrors(['reasonPreset', 'reasonText'], { toast: true })
 
   const [sending, send] = useSubmit(async () => {
     clear()

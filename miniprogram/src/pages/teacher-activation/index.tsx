@@ -1,47 +1,37 @@
-import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { ActivateTeacherRequestSchema } from '../../../../domain/api/auth'
-import Field from '../../components/Field'
+import FormFields, { USERNAME_FIELD } from '../../components/FormFields'
 import FormNotice from '../../components/FormNotice'
 import NewPasswordFields, { newPasswordErrors } from '../../components/NewPasswordFields'
 import PageHeader from '../../components/PageHeader'
 import PhoneCodeFields from '../../components/PhoneCodeFields'
 import SubmitButton from '../../components/SubmitButton'
-import { useFormErrors } from '../../hooks/useFormErrors'
-import { useSubmit } from '../../hooks/useSubmit'
+import { useFormState, useFormSubmit } from '../../hooks/useForm'
 import { activateTeacher, checkForm } from '../../services/auth'
 import { goAfterSignIn, openLogin } from '../../services/navigation'
 
 const FIELDS = ['phone', 'smsCode', 'username', 'password', 'confirmPassword'] as const
-type FieldName = (typeof FIELDS)[number]
 
 /**
  * 教师激活: a teacher whom the school admin registered with their phone proves
  * the phone (SMS code) and sets a username and password.
  */
 export default function TeacherActivationPage() {
-  const [form, setForm] = useState({ phone: '', smsCode: '', username: '', password: '', confirmPassword: '' })
-  const { errors, notice, show, clear } = useFormErrors(FIELDS)
+  const state = useFormState(
+    { phone: '', smsCode: '', username: '', password: '', confirmPassword: '' },
+    FIELDS,
+  )
+  const { form, notice, show, clear } = state
 
-  const edit = (field: FieldName) => (value: string) => {
-    setForm((f) => ({ ...f, [field]: value }))
-    clear(field)
-  }
-
-  const [submitting, submit] = useSubmit(async () => {
-    clear()
-    try {
-      const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
-      const body = { phone: form.phone, smsCode: form.smsCode, username: form.username, password: form.password }
-      checkForm(ActivateTeacherRequestSchema, body, extra)
-      const result = await activateTeacher(body)
-      void Taro.showToast({ title: '激活成功', icon: 'success', duration: 1500 })
-      if (result.signedIn) await goAfterSignIn(undefined)
-      else await openLogin({ replace: true })
-    } catch (err) {
-      show(err)
-    }
+  const [submitting, submit] = useFormSubmit({ clear, show }, async () => {
+    const extra = newPasswordErrors('password', form, { username: form.username, phone: form.phone })
+    const body = { phone: form.phone, smsCode: form.smsCode, username: form.username, password: form.password }
+    checkForm(ActivateTeacherRequestSchema, body, extra)
+    const result = await activateTeacher(body)
+    void Taro.showToast({ title: '激活成功', icon: 'success', duration: 1500 })
+    if (result.signedIn) await goAfterSignIn(undefined)
+    else await openLogin({ replace: true })
   })
 
   return (
@@ -50,29 +40,16 @@ export default function TeacherActivationPage() {
       <FormNotice message={notice} />
       <View className='form-card'>
         <PhoneCodeFields
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           purpose='activate_teacher'
-          onError={(err) => void show(err)}
           phonePlaceholder='学校登记的手机号'
         />
       </View>
       <View className='form-card'>
-        <Field
-          name='username'
-          label='用户名'
-          placeholder='字母开头，4–20 位'
-          maxLength={20}
-          value={form.username}
-          onChange={edit('username')}
-          error={errors.username}
-        />
+        <FormFields state={state} fields={[USERNAME_FIELD]} />
         <NewPasswordFields
           name='password'
-          form={form}
-          errors={errors}
-          edit={edit}
+          state={state}
           context={{ username: form.username, phone: form.phone }}
         />
       </View>

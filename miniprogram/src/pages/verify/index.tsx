@@ -11,6 +11,7 @@ import { VERIFIER_ROLES, formatCardNumber, verifyEcardToken } from '../../servic
 import { PAGES, openLogin } from '../../services/navigation'
 import { refreshAccount, useSession } from '../../services/session'
 import { formatChinaDateTime } from '../../utils/format'
+import PrivacyPopup from '../../components/PrivacyPopup'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
@@ -136,6 +137,7 @@ export default function VerifyPage() {
 
   return (
     <View className='page verify-page'>
+      <PrivacyPopup />
       <PageHeader title='卡片验证' desc='扫描或粘贴学生出示的电子教育卡二维码，核验卡片是否有效。' />
 
       {isWeapp && (

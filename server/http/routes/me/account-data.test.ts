@@ -9,7 +9,7 @@ import { rowsOf } from '../../../db/client';
 import { accounts, auditLog, students } from '../../../db/schema';
 import { CANCELLED_CARD_REASON, eraseDueAccounts, requestCancellation } from '../../../services/accounts/account-erasure';
 import { listCipherColumns } from '../../../services/pii-rotation/cipher-columns';
-import { findPlaintextInDump } from '../../../../tools/pii-scan';
+import { findPlaintextInDump } from '../../../../tools/pii-dump';
 import { GOOD_PASSWORD, randomUsername } from '../auth/auth-test-support';
 import { createProfileHarness, randomMobile, registryFor, submissionBody, type ProfileHarness } from '../students/profile-test-support';
 
