@@ -16,7 +16,7 @@ import { pushSignature } from '../../server/services/messaging/template-result';
 import { deliveryJob, scopedRelay } from './delivery-test-support';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 let h: MessagingHarness;
 let workers: MessagingWorkers;
@@ -59,7 +59,7 @@ test('When WeChat pushes "failed:user block" for a template message, then the te
   try {
     expect(await notificationJobSettled(h, await deliveryJob(h.ctx, id))).toBe('completed');
     await h.fake.pushesSettled();
-    await waitFor(async () => (await h.deliveries(id)).some((d) => d.channel === 'sms' && d.status === 'sent') || undefined, 10_000, 'the SMS fallback');
+    await waitFor(async () => (await h.deliveries(id)).some((d) => d.channel === 'sms' && d.status === 'sent') || undefined, 30_000, 'the SMS fallback');
 
     // WeChat repeats a push it doubts was received: the row has moved on, so no second fallback.
     const [template] = (await h.deliveries(id)).filter((d) => d.channel === 'template');
@@ -95,10 +95,12 @@ test('When WeChat pushes "success", then the template row stays sent and nothing
 
 test('A push without a valid, recent signature is refused; the URL check echoes echostr only when signed', async () => {
   const body = resultXml('1', 'failed: system failed');
-  expect((await request(api).post(EVENTS).type('text/xml').send(body)).status).toBe(401);
+  const unsigned = await request(api).post(EVENTS).type('text/xml').send(body);
+  expect([unsigned.status, unsigned.body.error.code]).toEqual([401, 'WECHAT_SIGNATURE_INVALID']);
   expect((await request(api).post(EVENTS).query(signedQuery('another-token')).type('text/xml').send(body)).status).toBe(401);
   expect((await request(api).post(EVENTS).query(signedQuery(undefined, String(Math.floor(Date.now() / 1000) - 3600))).type('text/xml').send(body)).status).toBe(401);
-  expect((await request(api).post(EVENTS).query(signedQuery()).type('text/xml').send('not xml')).status).toBe(400);
+  const notXml = await request(api).post(EVENTS).query(signedQuery()).type('text/xml').send('not xml');
+  expect([notXml.status, notXml.body.error.fields]).toEqual([400, { body: '不是有效的微信推送消息' }]);
   // A signed result for a msgid that is not ours: acknowledged, nothing changes.
   expect((await request(api).post(EVENTS).query(signedQuery()).type('text/xml').send(body)).text).toBe('success');
 
