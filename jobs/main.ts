@@ -9,7 +9,7 @@ import { closeContext, createContext, type AppContext } from '../server/context'
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { startMetricsListener } from '../server/metrics/server';
 import { instrument } from '../server/metrics/events';
-import { startHeartbeat } from '../server/services/worker-heartbeat';
+import { startHeartbeat } from '../server/services/health/worker-heartbeat';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay/outbox-relay';
 import { startRegistryMatchWorker } from './registry-matching/registry-match.worker';
 import { startCleanupWorker } from './cleanup/cleanup.worker';

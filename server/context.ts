@@ -1,8 +1,15 @@
 /**
- * The long-lived dependencies of one process (API or workers), built once at
- * start-up and passed down explicitly: configuration, database, Redis, the
- * personal-data cipher, the logger and the queue producers (the outbox relay
- * adds jobs through them; request handlers write outbox rows instead).
+ * The composition root: the long-lived dependencies of one process (API or
+ * workers), built once at start-up and passed down explicitly: configuration,
+ * database, Redis, the personal-data cipher, the logger, the queue producers
+ * (the outbox relay adds jobs through them; request handlers write outbox rows
+ * instead), and the runtimes of security, the e-card and payments. Tests pass
+ * their own clocks and captcha text as options here.
+ *
+ * Building is eager, connecting is not: nothing here waits for Redis, so the
+ * API starts and accepts submissions while Redis is down (the producer
+ * connection has no offline queue; the outbox keeps the work), and what needs
+ * Redis to be built (the development WeChat Pay keys) loads on first use.
  */
 import type { Config } from '../config';
 import { openDatabase, type Database, type Db } from './db/client';
@@ -16,13 +23,18 @@ import type { SmsSender } from './integrations/sms/sms-sender';
 import { createWechatClient } from './integrations/wechat';
 import type { WechatClient } from './integrations/wechat/wechat-client';
 import { createMetrics, type Metrics, type MetricsService } from './metrics/metrics';
-import { countLiveWorkers } from './services/worker-heartbeat';
+import { countLiveWorkers } from './services/health/worker-heartbeat';
+import { createSecurity, type Security, type SecurityOptions } from './security';
+import { createEcardRuntime, type EcardOptions, type EcardRuntime } from './services/ecard/ecard-runtime';
 import { createMessagingRuntime, type MessagingRuntime } from './services/messaging/runtime';
+import { createPayments, type Payments, type PaymentsOptions } from './services/payments/payments-runtime';
 
 export interface AppContext {
   config: Config;
   database: Database;
   db: Db;
+  /** Reads that may be a second stale (statistics, lists): the replica when DATABASE_REPLICA_URL is set, else db. */
+  readDb: Db;
   pii: PiiCipher;
   logger: Logger;
   /** Fail-fast Redis connection for producers and health checks. */
@@ -32,11 +44,33 @@ export interface AppContext {
   wechat: WechatClient;
   /** The Prometheus registry of this process and its instruments (server/metrics). */
   metrics: Metrics;
+  /** Rate limits, login guard, captchas, tickets (server/security). */
+  security: Security;
+  /** E-card keys, clock and verification limit (services/ecard). */
+  ecard: EcardRuntime;
+  /** WeChat Pay: clock and products at once, keys and gateway on first use (services/payments). */
+  payments: Payments;
   /** Message delivery of this process: WeChat transport, send pipeline, delivery recorder (server/services/messaging/runtime.ts). */
   messaging: MessagingRuntime;
 }
 
-export interface ContextOptions {
+/** What the runtimes of a context may be built with (tests: a clock they move, a known captcha text). */
+export interface RuntimeOptions {
+  security?: SecurityOptions;
+  ecard?: EcardOptions;
+  payments?: PaymentsOptions;
+}
+
+/** The runtimes of a context over its configuration and Redis connection; connects nothing. */
+export function createRuntimes(config: Config, redis: Redis, options: RuntimeOptions = {}): Pick<AppContext, 'security' | 'ecard' | 'payments'> {
+  return {
+    security: createSecurity(config, redis, options.security),
+    ecard: createEcardRuntime(config, redis, options.ecard),
+    payments: createPayments(config, redis, options.payments),
+  };
+}
+
+export interface ContextOptions extends RuntimeOptions {
   logger?: Logger;
   database?: Database;
   /** Which process this is, the `service` label of its metrics: api, worker, or all (npm start, tests). */
@@ -53,12 +87,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
+      replicaUrl: config.DATABASE_REPLICA_URL,
       pgliteDataDir: config.PGLITE_DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
       onQuery: (seconds, failed) => metrics.dbQueryDuration.observe({ result: failed ? 'error' : 'ok' }, seconds),
     }));
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const redis = createRedis(config, 'producer');
+  const queues = createQueues(redis, config);
   metrics.watch({ database, queues, workersAlive: () => countLiveWorkers(redis, config.QUEUE_PREFIX) });
   const pii = piiCipherFromConfig(config);
   const sms = createSmsSender(config, { redis, logger });
@@ -66,6 +101,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     config,
     database,
     db: database.db,
+    readDb: database.readDb,
     pii,
     logger,
     redis,
@@ -73,11 +109,26 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sms,
     wechat: createWechatClient(config, { redis, logger }),
     metrics,
+    ...createRuntimes(config, redis, options),
     messaging: createMessagingRuntime({ config, db: database.db, pii, logger, redis, sms }, options.messaging),
   };
 }
 
-/** Close what createContext opened: the delivery records still being written, queues and Redis, then the database. */
+/**
+ * The context for a read-only route whose answer may be a second stale (statistics, lists of schools and
+ * classes): its `db` is the replica's reader when one is configured. Never for a route that writes or
+ * reads what the same user has just written.
+ */
+export function staleReads<T extends Pick<AppContext, 'db' | 'readDb'>>(app: T): T {
+  return app.readDb === app.db ? app : { ...app, db: app.readDb };
+}
+
+/**
+ * Close what createContext opened: the delivery records still being written,
+ * queues and Redis, then the database. The security, e-card and payments
+ * runtimes hold no connection of their own (they use the context's Redis), so
+ * closing Redis ends them.
+ */
 export async function closeContext(ctx: AppContext, options: { keepDatabase?: boolean } = {}): Promise<void> {
   ctx.metrics.close();
   await ctx.messaging.close().catch(() => undefined);

@@ -331,6 +331,8 @@ export const notifications = pgTable(
   (t) => [
     index('notifications_account_idx').on(t.accountId, t.createdAt),
     index('notifications_digest_window_idx').on(t.digestWindowId).where(sql`digest_window_id is not null`),
+    // Retention (jobs/cleanup): rows come in time order, so a BRIN index finds the old ones at a tiny cost.
+    index('notifications_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -376,6 +378,7 @@ export const messageDeliveries = pgTable(
     index('message_deliveries_account_idx').on(t.accountId, t.createdAt),
     // The template message a TEMPLATESENDJOBFINISH push names by its msgid (server/services/messaging/template-result.ts).
     index('message_deliveries_template_msgid_idx').on(t.providerMessageId).where(sql`channel = 'template'`),
+    index('message_deliveries_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -541,10 +544,11 @@ export const outbox = pgTable(
   },
   (t) => [
     index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`dispatched_at is null`),
-    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/sweeper.ts).
+    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/registry-matching/sweeper.ts).
     index('outbox_registry_match_version_idx')
       .on(sql`(${t.payload}->>'profileVersionId')`, t.createdAt)
       .where(sql`queue = 'registry-match'`),
+    index('outbox_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -569,6 +573,7 @@ export const auditLog = pgTable(
   (t) => [
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),
     index('audit_log_actor_idx').on(t.actorAccountId, t.at),
+    index('audit_log_at_brin').using('brin', t.at),
   ],
 );
 

@@ -59,7 +59,7 @@ export const METRIC_NAMES = {
 export interface MetricsSources {
   database: Database;
   queues: Queues;
-  /** Worker processes whose heartbeat is fresh (server/services/worker-heartbeat.ts). */
+  /** Worker processes whose heartbeat is fresh (server/services/health/worker-heartbeat.ts). */
   workersAlive?: () => Promise<number>;
 }
 

@@ -6,7 +6,7 @@
 import type { Config } from '../../../config';
 import { buildOpenApiDocument } from '../openapi';
 import { defineRoute, type AnyRoute } from '../route';
-import { SERVICE_VERSION } from '../../services/health-check';
+import { SERVICE_VERSION } from '../../services/health/health-check';
 import { getAppConfig } from './app-config/app-config.route';
 import { authRoutes } from './auth';
 import { commCardRoutes } from './comm-card';

@@ -24,7 +24,7 @@ import type { NoticeFanoutJob } from '../../../domain/jobs/payloads';
 import { noticeDetailPage } from '../../../domain/messaging/messages';
 import type { AppContext } from '../../context';
 import { classes, noticeClasses, noticeRecipients, notices, students } from '../../db/schema';
-import { holdsValidCard } from '../card-holders';
+import { holdsValidCard } from '../ecard/card-holders';
 import { writeNotificationRows } from '../notifications/notifications';
 import { classLabel } from './notices';
 

@@ -30,9 +30,10 @@ import { maskName } from '../../../domain/masking';
 import { transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import { rowsOf, type Tx } from '../../db/client';
-import { auditLog, profileVersions, semesters, students } from '../../db/schema';
+import { profileVersions, semesters, students } from '../../db/schema';
 import { writeNotifications } from '../notifications/notifications';
 import { deadlineDate, findSemester, type Semester } from './semesters';
+import { writeAudit } from '../audit/audit';
 
 export type ResetContext = Pick<AppContext, 'db' | 'config'>;
 
@@ -106,12 +107,10 @@ export async function resetSemester(ctx: ResetContext, semesterId: string, optio
       .where(and(eq(semesters.id, semester.id), isNull(semesters.resetCompletedAt)))
       .returning();
     if (rows.length > 0) {
-      await tx.insert(auditLog).values({
-        actorAccountId: null,
-        actorRole: 'system',
+      await writeAudit(tx, {
+        actor: 'system',
         action: 'semester.reset_completed',
-        subjectType: 'semester',
-        subjectId: semester.id,
+        subject: { type: 'semester', id: semester.id },
         // `moved` counts this run only: a resumed reset moved the others before.
         detail: { movedThisRun: moved, batches },
       });
