@@ -8,11 +8,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { notifications, outbox } from '../../server/db/schema';
+import { messageDeliveries, notifications, outbox } from '../../server/db/schema';
 import { createApp } from '../../server/http/app';
 import { readDevInbox } from '../../server/integrations/sms';
 import { createMessagingHarness, messagingJobsOf, notificationJobSettled, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
-import { pushSignature } from '../../server/services/messaging/template-result';
+import { pushSignature, recordTemplateResult } from '../../server/services/messaging/template-result';
 import { deliveryJob, scopedRelay } from './delivery-test-support';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
 
@@ -107,4 +107,19 @@ test('A push without a valid, recent signature is refused; the URL check echoes 
   const check = await request(api).get(EVENTS).query({ ...signedQuery(), echostr: 'echo-123' });
   expect([check.status, check.text]).toEqual([200, 'echo-123']);
   expect((await request(api).get(EVENTS).query({ ...signedQuery('wrong'), echostr: 'echo-123' })).status).toBe(401);
+});
+
+test('When the push overtakes the recording of the send (the row still "sending"), then it is looked up again and still falls back', async () => {
+  const family = await h.recipient({ role: 'parent', oa: true });
+  const id = await h.notification(family.id, 'review.approved', { studentNameMasked: '王**', cardNumber: 'JY3226000001234X' });
+  const [row] = await h.ctx.db.insert(messageDeliveries).values({ notificationId: id, accountId: family.id, channel: 'template', status: 'sending', attempts: 1 }).returning();
+
+  const pushed = recordTemplateResult(h.ctx, { msgId: `race-${row!.id}`, status: 'failed: system failed' }, { lookups: 20, gapMs: 50 });
+  // The worker records the send's answer while the push is being handled.
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  await h.ctx.db.update(messageDeliveries).set({ status: 'sent', providerMessageId: `race-${row!.id}` }).where(eq(messageDeliveries.id, row!.id));
+
+  expect(await pushed).toEqual({ outcome: 'fallback', notificationId: id });
+  expect((await h.deliveries(id))[0]).toMatchObject({ status: 'skipped', errmsg: 'TEMPLATESENDJOBFINISH failed: system failed' });
+  expect(await h.ctx.db.select().from(outbox).where(messagingJobsOf(eq(notifications.id, id)))).toHaveLength(1);
 });
