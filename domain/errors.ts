@@ -72,6 +72,7 @@ export const ERROR_CATALOG = {
   PHONE_SAME: { status: 400, message: '新手机号与当前手机号相同' },
   PHONE_NOT_BOUND: { status: 409, message: '账号尚未绑定手机号' },
   SESSION_EXPIRED: { status: 401, message: '登录已过期，请重新登录' },
+  WECHAT_SIGNATURE_INVALID: { status: 401, message: '微信推送的签名无效或已过期' },
   CURRENT_PASSWORD_WRONG: { status: 400, message: '当前密码不正确' },
   TICKET_INVALID: { status: 400, message: '验证已过期，请重新操作' },
   WECHAT_UNAVAILABLE: { status: 503, message: '微信服务暂时不可用，请稍后再试' },

@@ -8,15 +8,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { notifications, outbox } from '../../server/db/schema';
+import { messageDeliveries, notifications, outbox } from '../../server/db/schema';
 import { createApp } from '../../server/http/app';
 import { readDevInbox } from '../../server/integrations/sms';
 import { createMessagingHarness, messagingJobsOf, notificationJobSettled, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
-import { pushSignature } from '../../server/services/messaging/template-result';
+import { pushSignature, recordTemplateResult } from '../../server/services/messaging/template-result';
 import { deliveryJob, scopedRelay } from './delivery-test-support';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 let h: MessagingHarness;
 let workers: MessagingWorkers;
@@ -59,7 +59,7 @@ test('When WeChat pushes "failed:user block" for a template message, then the te
   try {
     expect(await notificationJobSettled(h, await deliveryJob(h.ctx, id))).toBe('completed');
     await h.fake.pushesSettled();
-    await waitFor(async () => (await h.deliveries(id)).some((d) => d.channel === 'sms' && d.status === 'sent') || undefined, 10_000, 'the SMS fallback');
+    await waitFor(async () => (await h.deliveries(id)).some((d) => d.channel === 'sms' && d.status === 'sent') || undefined, 30_000, 'the SMS fallback');
 
     // WeChat repeats a push it doubts was received: the row has moved on, so no second fallback.
     const [template] = (await h.deliveries(id)).filter((d) => d.channel === 'template');
@@ -95,14 +95,31 @@ test('When WeChat pushes "success", then the template row stays sent and nothing
 
 test('A push without a valid, recent signature is refused; the URL check echoes echostr only when signed', async () => {
   const body = resultXml('1', 'failed: system failed');
-  expect((await request(api).post(EVENTS).type('text/xml').send(body)).status).toBe(401);
+  const unsigned = await request(api).post(EVENTS).type('text/xml').send(body);
+  expect([unsigned.status, unsigned.body.error.code]).toEqual([401, 'WECHAT_SIGNATURE_INVALID']);
   expect((await request(api).post(EVENTS).query(signedQuery('another-token')).type('text/xml').send(body)).status).toBe(401);
   expect((await request(api).post(EVENTS).query(signedQuery(undefined, String(Math.floor(Date.now() / 1000) - 3600))).type('text/xml').send(body)).status).toBe(401);
-  expect((await request(api).post(EVENTS).query(signedQuery()).type('text/xml').send('not xml')).status).toBe(400);
+  const notXml = await request(api).post(EVENTS).query(signedQuery()).type('text/xml').send('not xml');
+  expect([notXml.status, notXml.body.error.fields]).toEqual([400, { body: '不是有效的微信推送消息' }]);
   // A signed result for a msgid that is not ours: acknowledged, nothing changes.
   expect((await request(api).post(EVENTS).query(signedQuery()).type('text/xml').send(body)).text).toBe('success');
 
   const check = await request(api).get(EVENTS).query({ ...signedQuery(), echostr: 'echo-123' });
   expect([check.status, check.text]).toEqual([200, 'echo-123']);
   expect((await request(api).get(EVENTS).query({ ...signedQuery('wrong'), echostr: 'echo-123' })).status).toBe(401);
+});
+
+test('When the push overtakes the recording of the send (the row still "sending"), then it is looked up again and still falls back', async () => {
+  const family = await h.recipient({ role: 'parent', oa: true });
+  const id = await h.notification(family.id, 'review.approved', { studentNameMasked: '王**', cardNumber: 'JY3226000001234X' });
+  const [row] = await h.ctx.db.insert(messageDeliveries).values({ notificationId: id, accountId: family.id, channel: 'template', status: 'sending', attempts: 1 }).returning();
+
+  const pushed = recordTemplateResult(h.ctx, { msgId: `race-${row!.id}`, status: 'failed: system failed' }, { lookups: 20, gapMs: 50 });
+  // The worker records the send's answer while the push is being handled.
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  await h.ctx.db.update(messageDeliveries).set({ status: 'sent', providerMessageId: `race-${row!.id}` }).where(eq(messageDeliveries.id, row!.id));
+
+  expect(await pushed).toEqual({ outcome: 'fallback', notificationId: id });
+  expect((await h.deliveries(id))[0]).toMatchObject({ status: 'skipped', errmsg: 'TEMPLATESENDJOBFINISH failed: system failed' });
+  expect(await h.ctx.db.select().from(outbox).where(messagingJobsOf(eq(notifications.id, id)))).toHaveLength(1);
 });

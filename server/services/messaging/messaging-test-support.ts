@@ -120,11 +120,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 /**
  * The outbox rows of the delivery jobs of notifications matching `where` (a condition on `notifications`), and of
  * the digests of teachers among their recipients: what a messaging test relays of a shared database. The
- * notifications are looked up once per statement (uncorrelated sub-queries), not once per outbox row.
+ * notifications are looked up once per statement (uncorrelated, hashed sub-queries), not once per outbox row; a
+ * batch job is recognised by its first row (a batch carries the rows of one writer's batch, one test's).
  */
 export function messagingJobsOf(where: SQL): SQL {
-  const ids = sql`array(select ${notifications.id}::text from ${notifications} where ${where})`;
-  const accounts = sql`array(select ${notifications.accountId}::text from ${notifications} where ${where})`;
-  return sql`((${outbox.queue} = 'notifications' and (${outbox.payload}->>'notificationId' = any(${ids}) or ${outbox.payload}->'notificationIds' ?| ${ids}))
-    or (${outbox.queue} = 'digests' and ${outbox.payload}->>'teacherId' = any(${accounts})))`;
+  const ids = sql`(select ${notifications.id}::text from ${notifications} where ${where})`;
+  const accounts = sql`(select ${notifications.accountId}::text from ${notifications} where ${where})`;
+  return sql`((${outbox.queue} = 'notifications' and coalesce(${outbox.payload}->>'notificationId', ${outbox.payload}->'notificationIds'->>0) in ${ids})
+    or (${outbox.queue} = 'digests' and ${outbox.payload}->>'teacherId' in ${accounts}))`;
 }

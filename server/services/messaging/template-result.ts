@@ -14,6 +14,8 @@
  * existing one. WeChat repeats a push it got no answer to: the row is only
  * moved while it is `sent`, so a repeated push writes no second job and
  * nothing is sent twice. `success` changes nothing (the row already says sent).
+ * A push can overtake the recording of the send's answer: a msgid without its
+ * row is looked up again for a moment before it is taken as not ours.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
@@ -66,9 +68,30 @@ export type TemplateResultOutcome =
   /** No template row of ours with this msgid still `sent` (a repeated push, or not ours). */
   | { outcome: 'unknown' };
 
+/**
+ * How often, and how far apart, a push whose msgid has no `sent` row yet is looked up again: the push can
+ * arrive before the worker has recorded the send's answer (the delivery recorder writes in batches, within
+ * milliseconds). Within WeChat's 5 s answer budget.
+ */
+export const UNRECORDED_LOOKUPS = 6;
+export const UNRECORDED_LOOKUP_GAP_MS = 250;
+
 /** Record one TEMPLATESENDJOBFINISH push; see the module comment. */
-export async function recordTemplateResult(ctx: Pick<MessagingDeps, 'db' | 'logger'>, event: { msgId: string; status: string }): Promise<TemplateResultOutcome> {
+export async function recordTemplateResult(
+  ctx: Pick<MessagingDeps, 'db' | 'logger'>,
+  event: { msgId: string; status: string },
+  options: { lookups?: number; gapMs?: number } = {},
+): Promise<TemplateResultOutcome> {
   if (event.status === 'success') return { outcome: 'confirmed' };
+  const lookups = options.lookups ?? UNRECORDED_LOOKUPS;
+  for (let i = 1; ; i += 1) {
+    const outcome = await moveToNextChannel(ctx, event);
+    if (outcome.outcome !== 'unknown' || i >= lookups) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, options.gapMs ?? UNRECORDED_LOOKUP_GAP_MS));
+  }
+}
+
+async function moveToNextChannel(ctx: Pick<MessagingDeps, 'db' | 'logger'>, event: { msgId: string; status: string }): Promise<TemplateResultOutcome> {
   const errmsg = `${TEMPLATE_SEND_RESULT_EVENT} ${event.status}`.slice(0, 500);
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx

@@ -7,12 +7,14 @@
  *                               template message's fate (a failure falls back
  *                               to the next channel); others are acknowledged.
  *
- * Answers follow WeChat's contract, not the API's error shape: `success` as
- * plain text (WeChat then does not repeat the push), 401 when the signature is
- * refused, 500 when the event could not be recorded now (WeChat repeats it).
+ * A handled push is answered `success` as plain text (WeChat's contract: it
+ * then does not repeat it); refusals use the API's error shape: 401 when the
+ * signature is refused, 400 for a body that is not a push, 503 when the event
+ * could not be recorded now (WeChat repeats the push).
  */
 import { readRawBody, RawBodyTooLargeError } from '../../middlewares/raw-body';
 import { parsePushXml, recordTemplateResult, TEMPLATE_SEND_RESULT_EVENT, verifyPush, type PushQuery } from '../../../services/messaging/template-result';
+import { AppError } from '../../../../domain/errors';
 import { defineRoute, type KoaContext } from '../../route';
 
 /** Events are a few hundred bytes; the limit is the payment notifications' (anything much larger is not one). */
@@ -25,6 +27,8 @@ function queryOf(koa: KoaContext): PushQuery & { echostr?: string } {
   };
   return { signature: one('signature'), timestamp: one('timestamp'), nonce: one('nonce'), echostr: one('echostr') };
 }
+
+const notAPush = () => new AppError('VALIDATION_FAILED', { fields: { body: '不是有效的微信推送消息' } });
 
 function text(koa: KoaContext, status: number, body: string): void {
   koa.status = status;
@@ -42,7 +46,7 @@ export const getOaEventsCheck = defineRoute({
   responses: { 200: { description: 'The echostr' }, 401: { description: 'Signature refused' } },
   handler: ({ koa, app }) => {
     const query = queryOf(koa);
-    if (!query.echostr || !verifyPush(app.config.WECHAT_OA_PUSH_TOKEN, query)) return text(koa, 401, 'invalid signature');
+    if (!query.echostr || !verifyPush(app.config.WECHAT_OA_PUSH_TOKEN, query)) throw new AppError('WECHAT_SIGNATURE_INVALID');
     text(koa, 200, query.echostr);
   },
 });
@@ -59,26 +63,27 @@ export const postOaEvents = defineRoute({
     200: { description: 'success (handled, a repeated push, or an event we do not use)' },
     400: { description: 'Not an XML message' },
     401: { description: 'Signature refused' },
-    500: { description: 'Could not be recorded now; WeChat repeats the push' },
+    413: { description: 'Body too large' },
+    503: { description: 'Could not be recorded now; WeChat repeats the push' },
   },
   handler: async ({ koa, app }) => {
     let raw: string;
     try {
       raw = await readRawBody(koa, PUSH_BODY_LIMIT);
     } catch (err) {
-      return text(koa, err instanceof RawBodyTooLargeError ? 413 : 400, 'invalid body');
+      throw err instanceof RawBodyTooLargeError ? new AppError('PAYLOAD_TOO_LARGE') : notAPush();
     }
-    if (!verifyPush(app.config.WECHAT_OA_PUSH_TOKEN, queryOf(koa))) return text(koa, 401, 'invalid signature');
+    if (!verifyPush(app.config.WECHAT_OA_PUSH_TOKEN, queryOf(koa))) throw new AppError('WECHAT_SIGNATURE_INVALID');
     const fields = parsePushXml(raw);
-    if (!fields.MsgType) return text(koa, 400, 'invalid body');
+    if (!fields.MsgType) throw notAPush();
     if (fields.MsgType === 'event' && fields.Event === TEMPLATE_SEND_RESULT_EVENT) {
       const msgId = fields.MsgID ?? fields.MsgId;
-      if (!msgId || !fields.Status) return text(koa, 400, 'invalid body');
+      if (!msgId || !fields.Status) throw notAPush();
       try {
         await recordTemplateResult(app, { msgId, status: fields.Status });
       } catch (err) {
         app.logger.error({ err, requestId: koa.state.requestId }, 'template send result could not be recorded');
-        return text(koa, 500, 'retry');
+        throw new AppError('SERVICE_UNAVAILABLE');
       }
     }
     text(koa, 200, 'success');
