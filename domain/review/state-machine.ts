@@ -71,6 +71,11 @@ export const REVIEW_STATE_LABELS: Readonly<Record<ReviewState, string>> = {
   disputed: '身份申诉待处理',
 };
 
+/** The label a person reads for a stored status (an unknown one is shown as it is). */
+export function reviewStateLabel(status: string): string {
+  return REVIEW_STATE_LABELS[status as ReviewState] ?? status;
+}
+
 /** Why the registry match could not approve on its own. */
 export const MATCH_REVIEW_REASONS = ['mismatch', 'not_found', 'transient_status', 'guardian_mismatch', 'no_guardian_phone'] as const;
 export type MatchReviewReason = (typeof MATCH_REVIEW_REASONS)[number];

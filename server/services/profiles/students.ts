@@ -22,7 +22,7 @@ import {
 import { hasValidCard } from '../../../domain/card/card-holder';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
-import { REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/state-machine';
+import { reviewStateLabel, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, auditLog, profileDrafts, profileVersions, students } from '../../db/schema';
@@ -31,10 +31,6 @@ import { loadOwnStudent, openVersionContent, presentMaskedProfile, schoolClassNa
 import { writeAudit } from '../audit/audit';
 
 type VersionRow = typeof profileVersions.$inferSelect;
-
-export function statusLabel(status: string): string {
-  return REVIEW_STATE_LABELS[status as ReviewState] ?? status;
-}
 
 export function presentCard(student: Pick<StudentRow, 'cardNumber' | 'cardIssuedAt' | 'cardRevokedAt'>): CardView | null {
   if (!student.cardNumber || !student.cardIssuedAt) return null;
@@ -46,7 +42,7 @@ function presentVersionSummary(v: Pick<VersionRow, 'id' | 'version' | 'status' |
     id: v.id,
     version: v.version,
     status: v.status as ReviewState,
-    statusLabel: statusLabel(v.status),
+    statusLabel: reviewStateLabel(v.status),
     submittedAt: v.submittedAt.toISOString(),
     contactOnly: v.contactOnly,
   };
@@ -68,7 +64,7 @@ function presentSummary({ student, version, draftData }: SummaryRow): StudentSum
   return {
     id: student.id,
     status: student.status as ReviewState,
-    statusLabel: statusLabel(student.status),
+    statusLabel: reviewStateLabel(student.status),
     nameMasked: name ? maskName(name) : null,
     card: presentCard(student),
     hasValidCard: hasValidCard(student),
@@ -300,7 +296,7 @@ export async function getStudentDetail(
             state: change,
             versionId: latest.id,
             submission: submissions.get(latest.id) ?? 1,
-            statusLabel: statusLabel(latest.status),
+            statusLabel: reviewStateLabel(latest.status),
             submittedAt: latest.submittedAt.toISOString(),
             returnReason: change === 'returned' ? latest.reviewReason : null,
           }
