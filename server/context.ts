@@ -26,6 +26,7 @@ import { createMetrics, type Metrics, type MetricsService } from './metrics/metr
 import { countLiveWorkers } from './services/health/worker-heartbeat';
 import { createSecurity, type Security, type SecurityOptions } from './security';
 import { createEcardRuntime, type EcardOptions, type EcardRuntime } from './services/ecard/ecard-runtime';
+import { createMessagingRuntime, type MessagingRuntime } from './services/messaging/runtime';
 import { createPayments, type Payments, type PaymentsOptions } from './services/payments/payments-runtime';
 
 export interface AppContext {
@@ -47,6 +48,8 @@ export interface AppContext {
   ecard: EcardRuntime;
   /** WeChat Pay: clock and products at once, keys and gateway on first use (services/payments). */
   payments: Payments;
+  /** Message delivery of this process: WeChat transport, send pipeline, delivery recorder (server/services/messaging/runtime.ts). */
+  messaging: MessagingRuntime;
 }
 
 /** What the runtimes of a context may be built with (tests: a clock they move, a known captcha text). */
@@ -70,6 +73,8 @@ export interface ContextOptions extends RuntimeOptions {
   database?: Database;
   /** Which process this is, the `service` label of its metrics: api, worker, or all (npm start, tests). */
   service?: MetricsService;
+  /** Parts of the messaging runtime to use instead of the built ones (tests). */
+  messaging?: Partial<MessagingRuntime>;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -87,28 +92,33 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const redis = createRedis(config.REDIS_URL, 'producer');
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   metrics.watch({ database, queues, workersAlive: () => countLiveWorkers(redis, config.QUEUE_PREFIX) });
+  const pii = piiCipherFromConfig(config);
+  const sms = createSmsSender(config, { redis, logger });
   return {
     config,
     database,
     db: database.db,
-    pii: piiCipherFromConfig(config),
+    pii,
     logger,
     redis,
     queues,
-    sms: createSmsSender(config, { redis, logger }),
+    sms,
     wechat: createWechatClient(config, { redis, logger }),
     metrics,
     ...createRuntimes(config, redis, options),
+    messaging: createMessagingRuntime({ config, db: database.db, pii, logger, redis, sms }, options.messaging),
   };
 }
 
 /**
- * Close what createContext opened: queues and Redis before the database. The
- * security, e-card and payments runtimes hold no connection of their own (they
- * use the context's Redis), so closing Redis ends them.
+ * Close what createContext opened: the delivery records still being written,
+ * queues and Redis, then the database. The security, e-card and payments
+ * runtimes hold no connection of their own (they use the context's Redis), so
+ * closing Redis ends them.
  */
 export async function closeContext(ctx: AppContext, options: { keepDatabase?: boolean } = {}): Promise<void> {
   ctx.metrics.close();
+  await ctx.messaging.close().catch(() => undefined);
   await closeQueues(ctx.queues).catch(() => undefined);
   ctx.redis.disconnect();
   if (!options.keepDatabase) await ctx.database.close();

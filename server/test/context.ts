@@ -7,15 +7,18 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type VariableName } from '../../config';
 import type { Config } from '../../config';
-import { closeContext, createContext, createRuntimes, type AppContext, type RuntimeOptions } from '../context';
+import { closeContext, createContext, createRuntimes, type AppContext, type ContextOptions, type RuntimeOptions } from '../context';
 
 export interface TestContext extends AppContext {
   /** Obliterate this context's queues, then close them, Redis and the database pool. */
   cleanup(): Promise<void>;
 }
 
-/** `options`: the runtimes' test seams (a clock the test moves, a known captcha text). */
-export async function createTestContext(env: Partial<Record<VariableName, string>> = {}, options: RuntimeOptions = {}): Promise<TestContext> {
+/**
+ * `options` go to createContext as they are: the runtimes' test seams (a clock the test moves, a known
+ * captcha text) and parts of the messaging runtime to use instead of the built ones.
+ */
+export async function createTestContext(env: Partial<Record<VariableName, string>> = {}, options: ContextOptions = {}): Promise<TestContext> {
   const config = loadConfig({
     ...process.env,
     QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,

@@ -27,14 +27,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { JOB_PAYLOAD_SCHEMAS } from '../../../domain/jobs/payloads';
 import { AppError, errorMessage } from '../../../domain/errors';
 import { keyFieldsChanged, keyFieldsOf } from '../../../domain/profile/key-fields';
 import type { ProfileSubmission } from '../../../domain/profile/schemas';
 import { reviewStateLabel, submissionEvent, transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
-import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
+import { auditLog, classes, guardianConsents, profileDrafts, profileVersions, schools, students } from '../../db/schema';
+import { outboxInsert } from '../../outbox/outbox';
 import type { RequestMeta } from '../accounts/request-meta';
 import { sealProfileSnapshot } from './profile-snapshot';
 import { auditRow } from '../audit/audit';
@@ -104,7 +104,6 @@ export async function submitProfile(
       // the version, the consent, the student pointing at it, the registry-match outbox row, the draft gone, the audit row.
       const versionId = randomUUID();
       const version = (lastVersion ?? 0) + 1;
-      const outboxPayload = JOB_PAYLOAD_SCHEMAS['registry-match'].parse({ profileVersionId: versionId });
       const audit = auditRow({
         meta,
         actor,
@@ -132,7 +131,7 @@ export async function submitProfile(
             class_id = case when ${followSubmission}::boolean then ${submission.school.classId}::uuid else class_id end
           where id = ${student.id}
         ), outbox_row as (
-          insert into ${outbox} (queue, payload) values ('registry-match', ${JSON.stringify(outboxPayload)}::jsonb)
+          ${outboxInsert('registry-match', { profileVersionId: versionId })}
         ), draft as (
           delete from ${profileDrafts} where student_id = ${student.id}
         )

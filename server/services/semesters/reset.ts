@@ -30,7 +30,8 @@ import { maskName } from '../../../domain/masking';
 import { transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import { rowsOf, type Tx } from '../../db/client';
-import { notifications, profileVersions, semesters, students } from '../../db/schema';
+import { profileVersions, semesters, students } from '../../db/schema';
+import { writeNotifications } from '../notifications/notifications';
 import { deadlineDate, findSemester, type Semester } from './semesters';
 import { writeAudit } from '../audit/audit';
 
@@ -170,10 +171,9 @@ async function resetBatch(tx: Tx, semester: Semester, ids: string[]): Promise<nu
     .set({ status, updatedAt: sql`now()` })
     .where(inArray(students.id, moves.map((m) => m.studentId)));
   const deadline = deadlineDate(semester.reconfirmDeadline);
-  await tx
-    .insert(notifications)
-    .values(
-      moves.map((m) => ({
+  await writeNotifications(
+    tx,
+    moves.map((m) => ({
         accountId: m.familyAccountId,
         kind: 'reconfirm.required',
         dedupKey: reconfirmRequiredDedupKey(semester.id, m.studentId),
@@ -186,7 +186,6 @@ async function resetBatch(tx: Tx, semester: Semester, ids: string[]): Promise<nu
           studentNameMasked: typeof m.name === 'string' ? maskName(m.name) : null,
         },
       })),
-    )
-    .onConflictDoNothing({ target: notifications.dedupKey });
+  );
   return moves.length;
 }
