@@ -48,6 +48,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('reads Redis Cluster seed nodes and accepts hash tags in QUEUE_PREFIX, nothing else of Redis key syntax', () => {
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toEqual([]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-0.redis:6379, 10.0.0.7:7001' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '10.0.0.7', port: 7001 },
+    ]);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0' })).toThrow(/REDIS_CLUSTER_NODES: must be host:port/);
+    expect(loadConfig({ QUEUE_PREFIX: '{educard}' }).QUEUE_PREFIX).toBe('{educard}');
+    expect(loadConfig({ QUEUE_PREFIX: 'prod:{edu-1}' }).QUEUE_PREFIX).toBe('prod:{edu-1}');
+    for (const bad of ['edu card', 'edu*', '{edu', 'edu}', '{}', '{{edu}}']) expect(() => loadConfig({ QUEUE_PREFIX: bad })).toThrow(/QUEUE_PREFIX/);
+  });
+
+  it('keeps the audit log at least the six months the Cybersecurity Law requires', () => {
+    expect(loadConfig({}).AUDIT_LOG_RETENTION_DAYS).toBe(1095);
+    expect(() => loadConfig({ AUDIT_LOG_RETENTION_DAYS: '90' })).toThrow(/AUDIT_LOG_RETENTION_DAYS/);
+    expect(() => loadConfig({ MESSAGE_DELIVERY_RETENTION_DAYS: '7' })).toThrow(/MESSAGE_DELIVERY_RETENTION_DAYS/);
+  });
+
   it('requires the current key id to be in the key ring and every key to be 32 bytes', () => {
     expect(() => loadConfig({ PII_CURRENT_KEY_ID: 'k9' })).toThrow(/PII_CURRENT_KEY_ID/);
     expect(() => loadConfig({ PII_ENCRYPTION_KEYS: 'dev1:c2hvcnQ=' })).toThrow(/exactly 32 bytes/);

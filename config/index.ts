@@ -176,6 +176,16 @@ export const VARIABLES = {
     description: 'PostgreSQL connection URL; when unset, an embedded PGlite database in PGLITE_DATA_DIR is used.',
   },
   DATABASE_POOL_MAX: { schema: int(1, 200), description: 'Largest number of PostgreSQL connections per process.', devDefault: '10' },
+  DATABASE_REPLICA_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    description:
+      'Optional streaming replica for reads that may be a second stale (console statistics and lists); unset = every read goes to DATABASE_URL. Writes and transactions always go to the primary.',
+  },
+  DATABASE_DIRECT_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    description:
+      'Direct connection to the primary, bypassing PgBouncer, for what needs a session: migrations, the registry import (temporary tables across transactions), session advisory locks; unset = DATABASE_URL.',
+  },
   PGLITE_DATA_DIR: {
     schema: z.string().min(1),
     description: 'Directory of the embedded PGlite database (used only when DATABASE_URL is unset).',
@@ -186,9 +196,25 @@ export const VARIABLES = {
     description: 'Redis (>= 6.2) for queues and rate limits.',
     devDefault: 'redis://127.0.0.1:6379',
   },
+  REDIS_CLUSTER_NODES: {
+    schema: z
+      .string()
+      .regex(/^\s*$|^\s*[A-Za-z0-9.-]+:\d{1,5}(\s*,\s*[A-Za-z0-9.-]+:\d{1,5})*\s*$/, 'must be host:port,host:port')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((s) => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) })),
+      ),
+    description:
+      'Redis Cluster seed nodes as host:port,host:port; set = an ioredis Cluster client (user, password and TLS still come from REDIS_URL) and every queue gets a hash-tagged key prefix; empty = the single node of REDIS_URL.',
+    devDefault: '',
+  },
   QUEUE_PREFIX: {
-    schema: z.string().regex(/^[a-z0-9_-]+$/i),
-    description: 'Prefix of every BullMQ key in Redis (separates environments sharing one Redis).',
+    schema: z.string().regex(/^(?:[a-z0-9_:-]|\{[a-z0-9_:-]+\})+$/i, 'letters, digits, _ - : and at most {hash tags}'),
+    description:
+      'Prefix of every EduCard key in Redis (separates environments sharing one Redis). On a Redis Cluster each queue is under <prefix>:{<queue>} so its keys share one slot; a {tag} in the prefix itself puts every key in one slot.',
     devDefault: 'educard',
   },
   OUTBOX_POLL_MS: { schema: int(10, 60_000), description: 'How often the outbox relay looks for new rows.', devDefault: '250' },
@@ -221,6 +247,38 @@ export const VARIABLES = {
     schema: int(1, 10_000),
     description: 'Students moved to reconfirm_required per transaction when a semester opens.',
     devDefault: '1000',
+  },
+  NOTIFICATION_RETENTION_DAYS: {
+    schema: int(30, 3650),
+    description:
+      'Notifications (the in-app list and what was sent) older than this many days are deleted by the daily housekeeping, with their delivery records; rows still being delivered are kept.',
+    devDefault: '365',
+  },
+  MESSAGE_DELIVERY_RETENTION_DAYS: {
+    schema: int(30, 3650),
+    description: 'Finished message deliveries (sent, failed, skipped) older than this many days are deleted; at least 30, well past any job retry, so a delivery is never sent again.',
+    devDefault: '180',
+  },
+  OUTBOX_RETENTION_DAYS: {
+    schema: int(1, 365),
+    description: 'Relayed outbox rows older than this many days are deleted (undispatched rows never are).',
+    devDefault: '7',
+  },
+  RECOVERY_REQUEST_RETENTION_DAYS: {
+    schema: int(30, 3650),
+    description: 'Closed manual recovery requests (rejected, cancelled, completed) older than this many days are deleted (they hold the encrypted new phone); open ones never are.',
+    devDefault: '365',
+  },
+  AUDIT_LOG_RETENTION_DAYS: {
+    schema: int(180, 36_500),
+    description:
+      'Audit rows older than this many days are deleted. Default 3 years (PIPL records of processing personal information); never below 180 days (the Cybersecurity Law keeps network logs at least six months).',
+    devDefault: '1095',
+  },
+  RETENTION_BATCH_SIZE: {
+    schema: int(100, 50_000),
+    description: 'Rows deleted per statement by the retention housekeeping (each batch is its own short transaction).',
+    devDefault: '5000',
   },
   H5_DIST_DIR: {
     schema: z.string().min(1),
@@ -475,6 +533,16 @@ export const VARIABLES = {
     schema: z.string().min(1),
     description: 'SMS template id of an account security notice ({1} what happened, e.g. 登录密码已重置).',
     devDefault: '1000007',
+  },
+  ACCOUNT_CANCEL_COOLOFF_DAYS: {
+    schema: int(0, 30),
+    description: 'Days between a family asking to cancel its account (注销) and the erasure of its data; signing in again meanwhile withdraws the request. 0 erases at once.',
+    devDefault: '7',
+  },
+  TENCENT_SMS_TEMPLATE_STAFF_INVITATION: {
+    schema: z.string().min(1),
+    description: 'SMS template id of the invitation to activate a staff account the school created ({1} the school).',
+    devDefault: '1000008',
   },
   RECOVERY_WAIT_HOURS: {
     schema: int(0, 720),

@@ -226,44 +226,45 @@ test.describe.serial('electronic card', () => {
     await staff.context().close();
   });
 
-  test('the communication card: bind an existing number by SMS code; in H5 an order waits for payment in WeChat', async ({ browser }) => {
+  test('the communication card: bind a card the family holds by its number and an SMS code, unbind it; H5 says ordering needs the mini-program', async ({ browser }) => {
     test.setTimeout(60_000);
     const family = await signedInPage(browser, world.family.token, problems);
     await family.goto(`/#/pages/comm-card/index?studentId=${world.student.id}`);
     await expect(visible(family, '[data-testid=comm-options]')).toBeVisible({ timeout: 10_000 });
     await expect(visible(family, '.comm-intro')).toContainText('自愿选用');
+    await expect(visible(family, '.option-bind')).toContainText('绑定已有通讯卡');
     await shot(family, '07-comm-card');
 
-    // Without the code the bind is refused next to the field.
+    // Without the card number and the code the bind is refused next to the fields.
     const phone = mobile();
+    const cardNumber = `898601${String(Date.now()).slice(-13)}`;
     await visible(family, '.input-phone input').fill(phone);
     await visible(family, '.btn-bind-phone').click();
+    await expect(visible(family, '.error-cardNumber')).toBeVisible();
     await expect(visible(family, '.error-smsCode')).toBeVisible();
+    await visible(family, '.input-cardNumber input').fill(cardNumber);
     const since = Date.now();
     await visible(family, '.btn-send-code').click();
     await visible(family, '.input-smsCode input').fill(await smsCode(api, phone, since));
     await visible(family, '.btn-bind-phone').click();
     await expect(visible(family, '[data-testid=comm-binding-phone]')).toHaveText(`${phone.slice(0, 3)}****${phone.slice(7)}`);
+    await expect(visible(family, '[data-testid=comm-binding-card]')).toHaveText(`卡号 8986 **** **** ***${cardNumber.slice(-4)}`);
     await shot(family, '08-comm-card-bound');
 
-    // Ordering: the product with its price; H5 says payment happens in WeChat.
+    // Unbind (after a confirmation).
+    await visible(family, '.btn-unbind').click();
+    await family.locator('.taro-model__confirm').filter({ visible: true }).click();
+    await expect(family.locator('[data-testid=comm-binding]').filter({ visible: true })).toHaveCount(0);
+
+    // Ordering: the product with its price; H5 says plainly that it cannot pay here, and offers no dead-end order.
     await visible(family, '.option-order').click();
-    await expect(visible(family, '[data-testid=comm-pay-in-wechat]')).toContainText('请在微信小程序中完成支付');
+    await expect(visible(family, '[data-testid=comm-pay-in-wechat]')).toContainText('网页端无法办理');
     await expect(visible(family, '[data-testid=product-price]').first()).toHaveText(/^¥\d+\.\d{2}$/);
     const orderButton = visible(family, '[data-testid=product] .submit-button').first();
-    // An account never opened in WeChat has no openid to pay with: the server's message.
-    await orderButton.click();
-    await expect(visible(family, '[data-testid=order-notice]')).toContainText('微信');
-    // Once the account is bound to WeChat (as the mini-program's login does), H5 creates the order and keeps it in the list.
-    await sql('update accounts set wechat_mp_openid = $1 where id = $2', [`o${randomBytes(12).toString('base64url')}`, world.family.accountId]);
-    await orderButton.click();
-    await expect(family.locator('.taro-modal__title').filter({ visible: true })).toHaveText('请在微信中支付');
-    await family.locator('.taro-model__confirm').filter({ visible: true }).click();
-    const order = visible(family, '[data-testid=order]').first();
-    await expect(order).toHaveAttribute('data-status', /^(created|paying)$/);
-    await expect(order.locator('[data-testid=order-status]')).toHaveText('待支付');
-    await expect(order).toContainText('请在微信小程序中完成支付');
-    await shot(family, '09-comm-card-order');
+    await expect(orderButton).toContainText('请在微信小程序中办理');
+    await orderButton.click({ force: true });
+    await expect(family.locator('[data-testid=order]')).toHaveCount(0);
+    await shot(family, '09-comm-card-order-in-wechat');
     await family.context().close();
   });
 

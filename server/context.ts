@@ -33,6 +33,8 @@ export interface AppContext {
   config: Config;
   database: Database;
   db: Db;
+  /** Reads that may be a second stale (statistics, lists): the replica when DATABASE_REPLICA_URL is set, else db. */
+  readDb: Db;
   pii: PiiCipher;
   logger: Logger;
   /** Fail-fast Redis connection for producers and health checks. */
@@ -85,12 +87,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
+      replicaUrl: config.DATABASE_REPLICA_URL,
       pgliteDataDir: config.PGLITE_DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
       onQuery: (seconds, failed) => metrics.dbQueryDuration.observe({ result: failed ? 'error' : 'ok' }, seconds),
     }));
-  const redis = createRedis(config.REDIS_URL, 'producer');
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const redis = createRedis(config, 'producer');
+  const queues = createQueues(redis, config);
   metrics.watch({ database, queues, workersAlive: () => countLiveWorkers(redis, config.QUEUE_PREFIX) });
   const pii = piiCipherFromConfig(config);
   const sms = createSmsSender(config, { redis, logger });
@@ -98,6 +101,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     config,
     database,
     db: database.db,
+    readDb: database.readDb,
     pii,
     logger,
     redis,
@@ -108,6 +112,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
     ...createRuntimes(config, redis, options),
     messaging: createMessagingRuntime({ config, db: database.db, pii, logger, redis, sms }, options.messaging),
   };
+}
+
+/**
+ * The context for a read-only route whose answer may be a second stale (statistics, lists of schools and
+ * classes): its `db` is the replica's reader when one is configured. Never for a route that writes or
+ * reads what the same user has just written.
+ */
+export function staleReads<T extends Pick<AppContext, 'db' | 'readDb'>>(app: T): T {
+  return app.readDb === app.db ? app : { ...app, db: app.readDb };
 }
 
 /**

@@ -16,6 +16,9 @@
  *
  * Prints the figures, and every hit with its place (table or log file and
  * line) and the value masked; exit 1 when anything was found.
+ *
+ * `findPlaintextInDump` is the same dump searched for given values (the
+ * account cancellation's test: nothing of an erased family is left).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -74,6 +77,36 @@ interface Hit {
   value: string;
 }
 
+/** pg_dump of the database (schema and data) into `file`; throws when pg_dump fails. */
+export function dumpDatabase(databaseUrl: string, file: string): void {
+  const pgDump = fs.existsSync('/usr/lib/postgresql/15/bin/pg_dump') ? '/usr/lib/postgresql/15/bin/pg_dump' : 'pg_dump';
+  const dump = spawnSync(pgDump, ['--no-owner', '--no-privileges', '--file', file, databaseUrl], { encoding: 'utf8' });
+  if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr || dump.error?.message}`);
+}
+
+/**
+ * Dump the database and look for each of `values` (as text, case-insensitive)
+ * in it: every line that holds one, with its table. Values shorter than two
+ * characters are refused (they would match anything).
+ */
+export function findPlaintextInDump(databaseUrl: string, values: readonly string[], file: string): { value: string; table: string; line: number }[] {
+  for (const v of values) if ([...v].length < 2) throw new Error(`value too short to look for: ${JSON.stringify(v)}`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  dumpDatabase(databaseUrl, file);
+  const needles = values.map((v) => ({ value: v, lower: v.toLowerCase() }));
+  const hits: { value: string; table: string; line: number }[] = [];
+  let table = '(schema)';
+  let lineNo = 0;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    lineNo += 1;
+    const copy = /^COPY public\.("?[\w]+"?)/.exec(line);
+    if (copy) table = copy[1]!;
+    const lower = line.toLowerCase();
+    for (const n of needles) if (lower.includes(n.lower)) hits.push({ value: n.value, table, line: lineNo });
+  }
+  return hits;
+}
+
 async function main(argv: string[]): Promise<number> {
   const root = path.resolve(__dirname, '..');
   const { values } = parseArgs({
@@ -91,10 +124,10 @@ async function main(argv: string[]): Promise<number> {
 
   // 1. The dump.
   const dumpFile = path.join(outDir, 'database.sql');
-  const pgDump = fs.existsSync('/usr/lib/postgresql/15/bin/pg_dump') ? '/usr/lib/postgresql/15/bin/pg_dump' : 'pg_dump';
-  const dump = spawnSync(pgDump, ['--no-owner', '--no-privileges', '--file', dumpFile, databaseUrl], { encoding: 'utf8' });
-  if (dump.status !== 0) {
-    console.error(`pg_dump failed: ${dump.stderr || dump.error?.message}`);
+  try {
+    dumpDatabase(databaseUrl, dumpFile);
+  } catch (err) {
+    console.error((err as Error).message);
     return 1;
   }
 
@@ -202,12 +235,14 @@ async function main(argv: string[]): Promise<number> {
   return hits.length > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

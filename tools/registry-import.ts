@@ -129,7 +129,8 @@ async function main(argv: string[]): Promise<number> {
   // batch record.
   const settings = config();
   const database = await openDatabase({
-    databaseUrl: settings.DATABASE_URL,
+    // Its staging tables are temporary tables kept across transactions: a session of its own, never PgBouncer's transaction pooling.
+    databaseUrl: settings.DATABASE_DIRECT_URL ?? settings.DATABASE_URL,
     pgliteDataDir: settings.PGLITE_DATA_DIR,
     poolMax: 3,
     applicationName: 'educard-registry-import',

@@ -25,7 +25,7 @@ export const ACCOUNT_ROLE_LABELS: Readonly<Record<AccountRole, string>> = {
 };
 
 /** What an SMS code may be used for; a code is valid only for its purpose and phone. */
-export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone', 'change_phone', 'recovery'] as const;
+export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone', 'change_phone', 'recovery', 'cancel_account'] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 export const SMS_CODE_LENGTH = 6;
@@ -261,8 +261,8 @@ export const ChangePhoneRequestSchema = z.strictObject({
 // POST /api/auth/username-recovery (账号申诉)
 export const RecoverUsernameRequestSchema = z.strictObject({ phone: phoneSchema, smsCode: smsCodeSchema });
 export const RecoverUsernameResponseSchema = z.object({
-  /** Masked usernames bound to the phone, e.g. zh***an; empty when none. */
-  usernames: z.array(z.object({ usernameMasked: z.string(), role: z.enum(ACCOUNT_ROLES), createdAt: z.string() })),
+  /** The usernames bound to the phone, whole (the code proved the caller holds the phone); empty when none. */
+  usernames: z.array(z.object({ username: z.string(), role: z.enum(ACCOUNT_ROLES), createdAt: z.string() })),
 });
 
 // POST /api/auth/teacher-activation

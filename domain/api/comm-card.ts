@@ -1,7 +1,9 @@
 /**
  * The communication card (通讯卡) API contract, shared by the server routes and
- * the mini-program pages. Voluntary (自愿选用): a family may bind an existing
- * mobile number (verified by an SMS code of purpose bind_phone) or order a
+ * the mini-program pages. Voluntary (自愿选用): a family may bind a
+ * communication card it already holds (the card number printed on it, its
+ * ICCID, and the card's mobile number, proven by an SMS code of purpose
+ * bind_phone sent to that card), unbind it, or order a
  * companion card paid with WeChat Pay inside the mini-program (the H5 build
  * explains that payment happens in WeChat).
  *
@@ -46,8 +48,25 @@ export const CommCardProductSchema = z.object({
 export type CommCardProduct = z.infer<typeof CommCardProductSchema>;
 export const CommCardProductsSchema = z.object({ products: z.array(CommCardProductSchema) });
 
-// POST /api/students/:studentId/comm-card/bind
+/**
+ * The card number printed on a communication card (its ICCID): 19 or 20
+ * digits, starting with 8986 for a card issued in China. Spaces as printed are
+ * allowed and dropped.
+ */
+export const commCardNumberSchema = z
+  .string({ error: '请填写通讯卡卡号' })
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^8986\d{15,16}$/, '请填写通讯卡背面印制的 19–20 位卡号（以 8986 开头）'));
+
+/** 8986 **** **** ***1234: enough for the family to recognise its card. */
+export function maskCommCardNumber(iccid: string): string {
+  return `${iccid.slice(0, 4)} **** **** ***${iccid.slice(-4)}`;
+}
+
+// POST /api/students/:studentId/comm-card/bind: bind a communication card the family already holds.
 export const BindPhoneRequestSchema = z.strictObject({
+  cardNumber: commCardNumberSchema,
+  /** The card's own mobile number: the code goes to it (the card's phone or watch receives it). */
   phone: phoneSchema,
   smsCode: smsCodeSchema,
 });
@@ -94,7 +113,8 @@ export type CreateOrderResponse = z.infer<typeof CreateOrderResponseSchema>;
 // GET /api/students/:studentId/comm-card
 export const CommCardViewSchema = z.object({
   studentId: z.uuid(),
-  binding: z.object({ phoneMasked: z.string(), boundAt: isoInstant }).nullable(),
+  /** cardNumberMasked is null for a binding made before cards were bound by their number. */
+  binding: z.object({ cardNumberMasked: z.string().nullable(), phoneMasked: z.string(), boundAt: isoInstant }).nullable(),
   orders: z.array(OrderViewSchema),
 });
 export type CommCardView = z.infer<typeof CommCardViewSchema>;

@@ -22,6 +22,8 @@ export const MESSAGE_KINDS = [
   'notice.published',
   'notice.reminder',
   'account.security',
+  'card.revoked',
+  'card.reissued',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -35,7 +37,8 @@ export type NotificationSms =
   | { template: 'review_returned'; params: { student: string; reason: string } }
   | { template: 'reconfirm'; params: { student: string; deadline: string } }
   | { template: 'notice'; params: { type: string; title: string } }
-  | { template: 'account_security'; params: { event: string } };
+  | { template: 'account_security'; params: { event: string } }
+  | { template: 'staff_invitation'; params: { school: string } };
 
 /**
  * Account security events (issue 12): each is announced on two rows, one per
@@ -49,6 +52,8 @@ export const SECURITY_EVENTS = {
   recovery_filed: '有人申请人工找回账号',
   recovery_approved: '人工找回申请已核实',
   recovery_completed: '账号已通过人工找回重置',
+  cancellation_requested: '已申请注销账号',
+  cancellation_withdrawn: '账号注销申请已撤销',
 } as const;
 export type SecurityEvent = keyof typeof SECURITY_EVENTS;
 export type SecurityVia = 'wechat' | 'sms';
@@ -168,6 +173,32 @@ export function messageContent(kind: string, data: Record<string, unknown>, at: 
         route: data.via === 'sms' ? ['sms'] : ['subscribe', 'template'],
         fields: { thing1: event, time2: at, thing3: '如非本人操作，请立即登录小程序处理' },
         sms: { template: 'account_security', params: { event } },
+      };
+    }
+    case 'card.revoked':
+    case 'card.reissued': {
+      // A school admin or operator revoked or reissued the card: the family hears it with the reason, on WeChat and by SMS (one row each, like security notices).
+      const revoked = kind === 'card.revoked';
+      const reason = str(data.reason, revoked ? '请联系学校了解原因' : '教育卡已补发');
+      const cardNumber = str(data.cardNumber);
+      return {
+        group: 'review_result',
+        route: data.via === 'sms' ? ['sms'] : ['subscribe', 'template'],
+        fields: { name1: student, phrase2: revoked ? '已撤销' : '已补发', thing3: revoked ? reason : cardNumber ? `新卡号${cardNumber}` : reason, time4: at },
+        sms: {
+          template: 'notice',
+          params: { type: '教育卡', title: short(`${student}：${revoked ? `教育卡已撤销（${reason}）` : `教育卡已补发（${reason}）`}`) },
+        },
+      };
+    }
+    case 'staff.invitation': {
+      // A staff account the school created waits for its owner: SMS only (no WeChat is bound before activation).
+      const school = short(str(data.schoolName, '学校'));
+      return {
+        group: 'account_security',
+        route: ['sms'],
+        fields: { thing1: '教师账号待激活', time2: at, thing3: '请在小程序中激活账号' },
+        sms: { template: 'staff_invitation', params: { school } },
       };
     }
     default:

@@ -76,6 +76,18 @@ export function reviewStateLabel(status: string): string {
   return REVIEW_STATE_LABELS[status as ReviewState] ?? status;
 }
 
+/**
+ * A waiting review is the head teacher's only while an active head teacher
+ * holds it; a class without one has its reviews with the school (its
+ * administrator, or, when the school has none, the centre finds one), and the
+ * family must not be told to wait for a head teacher who does not exist.
+ */
+export const PENDING_WITH_SCHOOL_LABEL = '待学校审核';
+
+export function pendingReviewLabel(reviewer: { role: string | null; status: string | null } | null): string {
+  return reviewer?.role === 'teacher' && reviewer.status === 'active' ? REVIEW_STATE_LABELS.pending_review : PENDING_WITH_SCHOOL_LABEL;
+}
+
 /** Why the registry match could not approve on its own. */
 export const MATCH_REVIEW_REASONS = ['mismatch', 'not_found', 'transient_status', 'guardian_mismatch', 'no_guardian_phone'] as const;
 export type MatchReviewReason = (typeof MATCH_REVIEW_REASONS)[number];

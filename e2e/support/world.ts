@@ -121,22 +121,24 @@ export async function activateTeacher(api: APIRequestContext, teacher: ImportedT
 }
 
 /** A parent registers (SMS code from the dev inbox), with `phone` (a child's registry guardian phone) or a new one. */
-export async function registerFamily(api: APIRequestContext, phone: string = mobile()): Promise<Session & { phone: string }> {
+export async function registerFamily(api: APIRequestContext, phone: string = mobile()): Promise<Session & { phone: string; username: string; password: string }> {
+  const username = `pa${digits(10)}`;
+  const password = `Card-${digits(6)}a`;
   const session = await json<{ token: string; account: { id: string } }>(
     await api.post('/api/auth/register', {
       data: {
         identity: 'parent',
         phone,
         smsCode: await sendAndReadCode(api, phone, 'register'),
-        username: `pa${digits(10)}`,
-        password: `Card-${digits(6)}a`,
+        username,
+        password,
         agreement: { privacyPolicyVersion: PRIVACY_POLICY_VERSION, childrenRulesVersion: CHILDREN_RULES_VERSION, agreed: true },
         channel: 'h5',
       },
     }),
     201,
   );
-  return { token: session.token, accountId: session.account.id, phone };
+  return { token: session.token, accountId: session.account.id, phone, username, password };
 }
 
 /** The family adds the child and submits the profile with the class it picks (三年级<className>). */

@@ -81,10 +81,10 @@ export interface WorkerProcess {
 }
 
 /** `npm run worker` (jobs/main.ts) as a child process of this test, on the fault environment. */
-export function startWorkerProcess(fault: FaultEnv): WorkerProcess {
+export function startWorkerProcess(fault: Pick<FaultEnv, 'env'>, extraEnv: Record<string, string> = {}): WorkerProcess {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'jobs', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...fault.env, LOG_LEVEL: process.env.LOG_LEVEL === 'silent' ? 'warn' : (process.env.LOG_LEVEL ?? 'warn') },
+    env: { ...process.env, ...fault.env, ...extraEnv, LOG_LEVEL: process.env.LOG_LEVEL === 'silent' ? 'warn' : (process.env.LOG_LEVEL ?? 'warn') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -172,7 +172,7 @@ export async function approvedCount(ctx: AppContext, versionIds: string[]): Prom
  * auto-match audit row, one approval notification and one card number per
  * version, and per family exactly one template message at WeChat.
  */
-export async function exactlyOnceReport(fault: FaultEnv, built: BuiltSubmission[]) {
+export async function exactlyOnceReport(fault: Pick<FaultEnv, 'ctx' | 'wechat'>, built: BuiltSubmission[]) {
   const versionIds = built.map((b) => b.version.id);
   const { ctx } = fault;
   const statuses = await ctx.db.select({ status: profileVersions.status }).from(profileVersions).where(inArray(profileVersions.id, versionIds));
@@ -238,7 +238,7 @@ export function expectedExactlyOnce(n: number) {
   };
 }
 
-export async function messagesTo(fault: FaultEnv, built: BuiltSubmission[]): Promise<number> {
+export async function messagesTo(fault: Pick<FaultEnv, 'wechat'>, built: BuiltSubmission[]): Promise<number> {
   const openids = new Set(built.map((b) => b.family.wechatOaOpenid!));
   return fault.wechat.messages({ kind: 'template' }).filter((m) => openids.has(m.touser)).length;
 }

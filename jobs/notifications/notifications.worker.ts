@@ -36,6 +36,7 @@ import {
   type ReviewDigestJob,
 } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
+import { queuePrefix } from '../../server/queues/queues';
 import { createRedis } from '../../server/redis';
 import { deliverNotification, markDeliveryGivenUp, RetryLaterError, type DeliveryOutcome } from '../../server/services/messaging/deliver';
 import { sendReviewDigest, type DigestOutcome } from '../../server/services/messaging/digest';
@@ -93,19 +94,19 @@ export interface MessagingWorkers {
 }
 
 export function startMessagingWorkers(ctx: NotificationsWorkerContext, options: { concurrency?: number } = {}): MessagingWorkers {
-  const connections = [createRedis(ctx.config.REDIS_URL, 'worker'), createRedis(ctx.config.REDIS_URL, 'worker')] as const;
+  const connections = [createRedis(ctx.config, 'worker'), createRedis(ctx.config, 'worker')] as const;
   // No BullMQ limiter: it counts jobs, and a batch job sends many messages. The send pipeline limits the sends themselves.
   const common = {
-    prefix: ctx.config.QUEUE_PREFIX,
     lockDuration: ctx.config.WORKER_LOCK_MS,
     stalledInterval: ctx.config.WORKER_LOCK_MS,
   };
   const notifications = new Worker<NotificationsQueueJob, DeliveryOutcome | BatchOutcome>(QUEUE_NAMES.notifications, notificationProcessor(ctx), {
     ...common,
+    prefix: queuePrefix(ctx.config, QUEUE_NAMES.notifications),
     connection: connections[0],
     concurrency: options.concurrency ?? ctx.config.NOTIFY_CONCURRENCY,
   });
-  const digests = new Worker<ReviewDigestJob, DigestOutcome>(QUEUE_NAMES.digests, digestProcessor(ctx), { ...common, connection: connections[1], concurrency: 2 });
+  const digests = new Worker<ReviewDigestJob, DigestOutcome>(QUEUE_NAMES.digests, digestProcessor(ctx), { ...common, prefix: queuePrefix(ctx.config, QUEUE_NAMES.digests), connection: connections[1], concurrency: 2 });
   const log = ctx.logger.child({ component: 'messaging-workers' });
   for (const worker of [notifications, digests] as Worker[]) {
     worker.on('error', (err) => log.warn({ err, queue: worker.name }, 'messaging worker error'));

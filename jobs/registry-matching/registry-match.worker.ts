@@ -24,6 +24,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUE_NAMES, RegistryMatchJobSchema, type RegistryMatchJob } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
+import { queuePrefix } from '../../server/queues/queues';
 import { createRedis } from '../../server/redis';
 import { ProfileSnapshotError } from '../../server/services/profiles/profile-snapshot';
 import {
@@ -108,10 +109,10 @@ export function startRegistryMatchWorker(
   const batchSize = options.batchSize ?? ctx.config.MATCH_BATCH_SIZE;
   const batcher = batchSize > 1 ? createMatchBatcher(ctx, batchSize) : undefined;
   const concurrency = options.concurrency ?? Math.max(ctx.config.MATCH_CONCURRENCY, batcher ? (BATCHES_IN_FLIGHT + 1) * batchSize : 0);
-  const connection = createRedis(ctx.config.REDIS_URL, 'worker');
+  const connection = createRedis(ctx.config, 'worker');
   const worker = new Worker<RegistryMatchJob, RegistryMatchResult>(QUEUE_NAMES.registryMatch, registryMatchProcessor(ctx, batcher), {
     connection,
-    prefix: ctx.config.QUEUE_PREFIX,
+    prefix: queuePrefix(ctx.config, QUEUE_NAMES.registryMatch),
     concurrency,
     lockDuration: ctx.config.WORKER_LOCK_MS,
     stalledInterval: ctx.config.WORKER_LOCK_MS,

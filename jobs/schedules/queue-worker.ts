@@ -6,6 +6,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { JobPayloads, QueueName } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
+import { queuePrefix } from '../../server/queues/queues';
 import { createRedis } from '../../server/redis';
 
 export interface QueueWorker<D, R> {
@@ -20,10 +21,10 @@ export function startQueueWorker<Q extends QueueName, R>(
   processor: (job: Job<JobPayloads[Q]>) => Promise<R>,
   options: { concurrency?: number } = {},
 ): QueueWorker<JobPayloads[Q], R> {
-  const connection = createRedis(ctx.config.REDIS_URL, 'worker');
+  const connection = createRedis(ctx.config, 'worker');
   const worker = new Worker<JobPayloads[Q], R>(queue, processor, {
     connection,
-    prefix: ctx.config.QUEUE_PREFIX,
+    prefix: queuePrefix(ctx.config, queue),
     concurrency: options.concurrency ?? 1,
     lockDuration: ctx.config.WORKER_LOCK_MS,
     stalledInterval: ctx.config.WORKER_LOCK_MS,

@@ -8,6 +8,8 @@ export default defineAppConfig({
     'pages/find-username/index',
     'pages/change-password/index',
     'pages/change-phone/index',
+    'pages/my-data/index',
+    'pages/account-cancel/index',
     'pages/teacher-activation/index',
     'pages/privacy-policy/index',
     'pages/children-rules/index',

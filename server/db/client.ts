@@ -6,7 +6,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { withReplicas, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -17,6 +17,14 @@ export type DbOrTx = Db | Tx;
 
 export interface Database {
   db: Db;
+  /**
+   * For reads that may be a second stale (console statistics and lists): the streaming replica of
+   * DATABASE_REPLICA_URL when one is configured, else the same handle as `db`. Writes and transactions
+   * through it still reach the primary.
+   */
+  readDb: Db;
+  /** Whether readDb is a replica. */
+  replica: boolean;
   kind: 'postgres' | 'pglite';
   /** Round trip to the database; throws when it does not answer. */
   ping(): Promise<void>;
@@ -37,6 +45,8 @@ export type QueryObserver = (seconds: number, failed: boolean) => void;
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;
+  /** A streaming replica for stale-tolerant reads (node-postgres only). */
+  replicaUrl?: string | undefined;
   pgliteDataDir: string;
   poolMax?: number;
   /** Extra name shown in pg_stat_activity. */
@@ -51,6 +61,36 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const primary = await openPool(url, options);
+  const replica = options.replicaUrl ? await openPool(options.replicaUrl, { ...options, applicationName: `${options.applicationName ?? 'educard'}-replica` }) : undefined;
+  const { pool, db } = primary;
+  return {
+    db,
+    readDb: replica ? staleReader(db, replica.db) : db,
+    replica: Boolean(replica),
+    kind: 'postgres',
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
+    close: async () => {
+      await Promise.all([pool.end(), replica?.pool.end()]);
+    },
+  };
+}
+
+/**
+ * drizzle's withReplicas routes the query builder's selects to the replica and everything else to the
+ * primary, raw statements (execute) included. The statistics and lists that get this handle are raw
+ * selects, and only read-only routes get it, so its raw statements go to the replica as well; inserts,
+ * updates, deletes and transactions still go to the primary.
+ */
+function staleReader(primary: Db, replica: Db): Db {
+  const routed = withReplicas(primary, [replica]);
+  return Object.assign(routed, { execute: replica.execute.bind(replica) }) as unknown as Db;
+}
+
+async function openPool(url: string, options: DatabaseOptions) {
   const { Pool } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new Pool({
@@ -73,15 +113,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     if (options.onQuery) timeQueries(client, options.onQuery);
   });
   const db = drizzle({ client: pool, schema }) as unknown as Db;
-  return {
-    db,
-    kind: 'postgres',
-    ping: async () => {
-      await pool.query('select 1');
-    },
-    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
-    close: () => pool.end(),
-  };
+  return { pool, db };
 }
 
 /**
@@ -122,6 +154,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
+    readDb: db,
+    replica: false,
     kind: 'pglite',
     ping: async () => {
       await db.execute(sql`select 1`);

@@ -60,9 +60,17 @@ export const accounts = pgTable(
     wechatMpOpenid: text('wechat_mp_openid').unique(),
     wechatOaOpenid: text('wechat_oa_openid').unique(),
     wechatUnionid: text('wechat_unionid'),
-    status: text('status', { enum: ['active', 'pending_activation', 'disabled'] })
+    /**
+     * cancelled: the family cancelled the account (注销) and its personal data
+     * was erased; the row stays as a pseudonymous anchor (its id) of the audit
+     * entries and payment records the law makes us keep (SECURITY.md).
+     */
+    status: text('status', { enum: ['active', 'pending_activation', 'disabled', 'cancelled'] })
       .notNull()
       .default('active'),
+    /** 注销 asked for (password + SMS code); erased at eraseAfter unless the owner signs in again first (the cool-off). */
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    eraseAfter: timestamp('erase_after', { withTimezone: true }),
     /** Set for a generated password (npm run operator:create): the console allows nothing but the password change until it is changed. */
     passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     failedLoginCount: integer('failed_login_count').notNull().default(0),
@@ -75,6 +83,8 @@ export const accounts = pgTable(
     index('accounts_unionid_idx').on(t.wechatUnionid),
     index('accounts_school_idx').on(t.schoolId),
     index('accounts_resident_id_index_idx').on(t.residentIdIndex),
+    // The daily erasure of accounts whose cool-off ended.
+    index('accounts_erase_after_idx').on(t.eraseAfter).where(sql`erase_after is not null`),
   ],
 );
 
@@ -331,6 +341,8 @@ export const notifications = pgTable(
   (t) => [
     index('notifications_account_idx').on(t.accountId, t.createdAt),
     index('notifications_digest_window_idx').on(t.digestWindowId).where(sql`digest_window_id is not null`),
+    // Retention (jobs/cleanup): rows come in time order, so a BRIN index finds the old ones at a tiny cost.
+    index('notifications_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -376,6 +388,7 @@ export const messageDeliveries = pgTable(
     index('message_deliveries_account_idx').on(t.accountId, t.createdAt),
     // The template message a TEMPLATESENDJOBFINISH push names by its msgid (server/services/messaging/template-result.ts).
     index('message_deliveries_template_msgid_idx').on(t.providerMessageId).where(sql`channel = 'template'`),
+    index('message_deliveries_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -545,6 +558,7 @@ export const outbox = pgTable(
     index('outbox_registry_match_version_idx')
       .on(sql`(${t.payload}->>'profileVersionId')`, t.createdAt)
       .where(sql`queue = 'registry-match'`),
+    index('outbox_created_brin').using('brin', t.createdAt),
   ],
 );
 
@@ -569,13 +583,16 @@ export const auditLog = pgTable(
   (t) => [
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),
     index('audit_log_actor_idx').on(t.actorAccountId, t.at),
+    index('audit_log_at_brin').using('brin', t.at),
   ],
 );
 
 /**
- * 通讯卡: the mobile number a family bound to a student's card (an existing
- * number, verified by an SMS code of purpose bind_phone). One binding per
- * student; re-binding replaces it. The number is encrypted with a blind index.
+ * 通讯卡: the communication card a family already holds, bound to a student's
+ * card: its printed card number (ICCID) and its mobile number, verified by an
+ * SMS code of purpose bind_phone sent to that number. One binding per student;
+ * re-binding replaces it, unbinding deletes it; one card is bound to one
+ * student at most. Both values are encrypted with blind indexes.
  */
 export const commCardBindings = pgTable(
   'comm_card_bindings',
@@ -588,9 +605,12 @@ export const commCardBindings = pgTable(
       .references(() => accounts.id),
     phoneCipher: text('phone_cipher').notNull(),
     phoneIndex: text('phone_index').notNull(),
+    /** Null for bindings made before cards were bound by their number. */
+    cardNumberCipher: text('card_number_cipher'),
+    cardNumberIndex: text('card_number_index'),
     boundAt: timestamp('bound_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex)],
+  (t) => [index('comm_card_bindings_phone_index_idx').on(t.phoneIndex), uniqueIndex('comm_card_bindings_card_number_uq').on(t.cardNumberIndex)],
 );
 
 /**
@@ -855,6 +875,33 @@ export const consoleClassStats = pgTable(
     index('console_class_stats_school_pending_idx').on(t.schoolId, t.pendingReview),
     index('console_class_stats_school_oldest_idx').on(t.schoolId, t.oldestPendingSince),
   ],
+);
+
+/**
+ * A class's activity per day (Beijing time) over the last weeks: submissions,
+ * decisions (automatic approvals, approvals and returns by a person) and how
+ * long the person's decisions took, bucketed. Recomputed with the class's
+ * funnel row by the same worker from the class's own versions; the school's
+ * charts sum its class rows by (school_id, day).
+ */
+export const consoleClassDailyStats = pgTable(
+  'console_class_daily_stats',
+  {
+    classId: uuid('class_id').notNull(),
+    schoolId: uuid('school_id').notNull(),
+    day: date('day').notNull(),
+    submitted: integer('submitted').notNull().default(0),
+    autoApproved: integer('auto_approved').notNull().default(0),
+    approved: integer('approved').notNull().default(0),
+    returned: integer('returned').notNull().default(0),
+    decidedLt1h: integer('decided_lt1h').notNull().default(0),
+    decidedLt1d: integer('decided_lt1d').notNull().default(0),
+    decidedLt3d: integer('decided_lt3d').notNull().default(0),
+    decidedLt7d: integer('decided_lt7d').notNull().default(0),
+    decidedGe7d: integer('decided_ge7d').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.classId, t.day] }), index('console_class_daily_stats_school_day_idx').on(t.schoolId, t.day)],
 );
 
 /** The same funnel summed per school (recomputed from the school's class rows after them): the operator's school list. */

@@ -232,6 +232,13 @@ function validBodies(world: World): Record<string, () => Json> {
     // The class's own head teacher again: a valid assignment that changes nothing other requests depend on.
     consoleAssignHeadTeacher: () => ({ teacherId: world.accounts.headTeacher.id }),
     wechatPhone: () => ({ loginCode: 'dev:ofuzz', phoneCode: 'devphone:13900000000' }),
+    consoleAddTeacher: () => ({ name: '王红', phone: randomMobile(), residentId: '110101198001011237', classes: '四年级9班' }),
+    consoleImportTeachers: () => ({
+      fileName: '教师名单.csv',
+      contentBase64: Buffer.from(`姓名,手机号,身份证号,学校标识码,学校名称,任教班级\r\n王红,${randomMobile()},110101198001011237,${world.schoolA.code},${world.schoolA.name},四年级9班\r\n`).toString('base64'),
+      // A dry run: the report, nothing written that other requests depend on.
+      dryRun: true,
+    }),
   };
 }
 

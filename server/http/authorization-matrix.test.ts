@@ -174,6 +174,13 @@ const MATRIX: Record<string, Entry> = {
     body: () => ({ oldSmsCode: '000000', newPhone: randomMobile(), newSmsCode: '000000' }),
   },
   'POST /api/me/recovery-requests/cancel': { expect: signedIn(200) },
+  // 我的数据 and 注销账号: any account reads its own copy; only families cancel (staff accounts are ended by their school).
+  'GET /api/me/data-export': { expect: signedIn(200) },
+  'POST /api/me/cancellation/code': { expect: { ...signedIn('403:FORBIDDEN'), parent: 200, student: 200 } },
+  'POST /api/me/cancellation': {
+    expect: { ...signedIn('403:FORBIDDEN'), parent: '400:CURRENT_PASSWORD_WRONG', student: '400:CURRENT_PASSWORD_WRONG' },
+    body: () => ({ password: 'Not-the-password-1', smsCode: '000000' }),
+  },
 
   // manual account recovery (人工找回) as the staff decide it; a request out of scope and an unknown one are alike 404
   'GET /api/recovery-requests': {
@@ -226,8 +233,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/students/:studentId/comm-card/bind': {
     ownership: 'student',
     expect: familyStudent('400:SMS_CODE_INVALID'),
-    body: () => ({ phone: randomMobile(), smsCode: '000000' }),
+    body: () => ({ cardNumber: `8986${String(Date.now()).padStart(15, '0').slice(-15)}`, phone: randomMobile(), smsCode: '000000' }),
   },
+  'DELETE /api/students/:studentId/comm-card/binding': { ownership: 'student', expect: familyStudent(200) },
   'POST /api/students/:studentId/comm-card/orders': {
     ownership: 'student',
     // The family reached the use case: the account has no mini-program openid to pay with.
@@ -361,6 +369,31 @@ const MATRIX: Record<string, Entry> = {
     expect: consoleSchool(200),
     body: (c) => ({ teacherId: c.which === 'other' ? c.world.accounts.otherSchoolTeacher.id : c.world.accounts.headTeacher.id }),
   },
+  // the school administration pages (school A own, school B other; teachers: `teacher` of A, `otherSchoolTeacher` of B)
+  'POST /api/console/schools/:schoolId/teachers': {
+    console: true,
+    ownership: 'school',
+    expect: consoleSchool(200),
+    isolate: true,
+    body: () => ({ name: randomPersonName(), phone: randomMobile(), residentId: adultResidentId(), classes: '四年级9班' }),
+  },
+  'POST /api/console/schools/:schoolId/teachers/import': {
+    console: true,
+    ownership: 'school',
+    expect: consoleSchool(200),
+    body: (c) => {
+      const school = c.which === 'other' ? c.world.schoolB : c.world.schoolA;
+      const csv = `姓名,手机号,身份证号,学校标识码,学校名称,任教班级\r\n${randomPersonName()},${randomMobile()},${adultResidentId()},${school.code},${school.name},四年级9班\r\n`;
+      return { fileName: '教师名单.csv', contentBase64: Buffer.from(csv).toString('base64'), dryRun: true };
+    },
+  },
+  'POST /api/console/schools/:schoolId/teachers/:teacherId/disable': { console: true, ownership: 'school', expect: consoleSchool(200), isolate: true },
+  // The teachers of the world are active already: the scope is checked before the state.
+  'POST /api/console/schools/:schoolId/teachers/:teacherId/activation-sms': { console: true, ownership: 'school', expect: consoleSchool('409:CONFLICT') },
+  'GET /api/console/schools/:schoolId/classes/:classId/students': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/schools/:schoolId/classes/:classId/export.xlsx': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/schools/:schoolId/activity': { console: true, ownership: 'school', expect: consoleSchool(200) },
+  'GET /api/console/stranded-reviews': { console: true, expect: { ...CONSOLE_SELF(200), schoolAdmin: STAFF_DENIED, otherSchoolAdmin: STAFF_DENIED } },
 };
 
 const keyOf = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;
@@ -403,6 +436,7 @@ function pathOf(route: AnyRoute, entry: Entry, world: World, target: BuiltSubmis
     .replace(':versionId', target?.version.id ?? 'missing-target')
     .replace(':schoolId', entry.ownership === 'school' && which === 'other' ? world.schoolB.id : world.schoolA.id)
     .replace(':classId', entry.ownership === 'school' && which === 'other' ? world.classB1.id : world.classA1.id)
+    .replace(':teacherId', entry.ownership === 'school' && which === 'other' ? world.accounts.otherSchoolTeacher.id : world.accounts.teacher.id)
     // Recovery requests: scope is checked by the route test (issue12-accounts.test.ts); here a request that is nobody's.
     .replace(':requestId', '00000000-0000-4000-8000-000000000000');
 }

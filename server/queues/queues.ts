@@ -19,9 +19,28 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 
 export type Queues = { [Q in QueueName]: Queue<JobPayloads[Q]> };
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+export interface QueuePrefixSettings {
+  QUEUE_PREFIX: string;
+  REDIS_CLUSTER_NODES: readonly unknown[];
+}
+
+/**
+ * The BullMQ prefix of one queue. BullMQ's scripts touch many keys of a queue at once, which a Redis Cluster
+ * allows only within one hash slot: on a cluster each queue is under `<QUEUE_PREFIX>:{<queue>}`, so every
+ * key of a queue hashes on its name alone and the queues spread over the masters. A prefix that already
+ * holds a `{tag}` is used as it is (everything in that one slot). On a single node the keys stay
+ * `<QUEUE_PREFIX>:<queue>:…` as they always were.
+ */
+export function queuePrefix(settings: QueuePrefixSettings, queue: QueueName): string {
+  if (settings.REDIS_CLUSTER_NODES.length === 0 || settings.QUEUE_PREFIX.includes('{')) return settings.QUEUE_PREFIX;
+  return `${settings.QUEUE_PREFIX}:{${queue}}`;
+}
+
+/** The producers of every queue; `prefix` is the configuration (per-queue prefixes) or one prefix for all. */
+export function createQueues(connection: Redis, prefix: string | QueuePrefixSettings): Queues {
+  const settings = typeof prefix === 'string' ? { QUEUE_PREFIX: prefix, REDIS_CLUSTER_NODES: [] } : prefix;
   const make = <Q extends QueueName>(name: Q) => {
-    const queue = new Queue<JobPayloads[Q]>(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    const queue = new Queue<JobPayloads[Q]>(name, { connection, prefix: queuePrefix(settings, name), defaultJobOptions: DEFAULT_JOB_OPTIONS });
     // Connection errors also reject the calls that hit them; without a listener BullMQ prints each one to stderr.
     queue.on('error', () => undefined);
     return queue;

@@ -19,7 +19,13 @@ export const LIMIT_RULES = {
    * `<phone index>:<purpose>`, so codes of one purpose never block another.
    */
   smsPerPhoneMinute: { name: 'sms-phone-min', points: 1, durationSeconds: SMS_RESEND_SECONDS },
-  /** Ten SMS codes per phone AND purpose per (rolling) day. */
+  /**
+   * Five SMS codes per phone, purpose and client IP per day, for requests not
+   * from the owner's known addresses: one address cannot spend the strangers'
+   * whole daily quota of a phone (server/services/accounts/sms-codes.ts).
+   */
+  smsPerPhoneIpDay: { name: 'sms-phone-ip-day', points: 5, durationSeconds: 24 * 3600 },
+  /** Ten SMS codes per phone AND purpose per (rolling) day, per source (the owner's known addresses, everybody else). */
   smsPerPhoneDay: { name: 'sms-phone-day', points: 10, durationSeconds: 24 * 3600 },
   /** Twenty SMS codes per client IP per hour (SMS_PER_IP_PER_HOUR: raise it where a school's NAT sends many families through one IP). */
   smsPerIp: { name: 'sms-ip', points: 20, durationSeconds: 3600 },

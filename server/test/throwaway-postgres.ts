@@ -56,8 +56,13 @@ function accepts(port: number): Promise<boolean> {
 
 export interface ThrowawayPostgres {
   port: number;
-  /** postgres://postgres@127.0.0.1:<port>/educard (migrated). */
+  /** postgres://postgres@127.0.0.1:<port>/educard (migrated; /postgres for an empty cluster). */
   url: string;
+  dataDir: string;
+  /** The postmaster's pid while it runs. */
+  pid(): number | undefined;
+  /** Run a PostgreSQL client program (pg_dump, pg_restore, …) as the server's user; its stdout. */
+  tool(name: string, args: string[]): string;
   /** Fast shutdown (SIGINT to the postmaster, what `pg_ctl stop -m fast` sends); resolves when it has exited. */
   stop(): Promise<void>;
   /** Start again on the same port and data directory; resolves when it accepts connections. */
@@ -66,19 +71,34 @@ export interface ThrowawayPostgres {
   close(): Promise<void>;
 }
 
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+interface ServerFiles {
+  /** The temporary directory: the data directory, the socket and HOME of the children. */
+  dir: string;
+  dataDir: string;
+  ids: { uid?: number; gid?: number };
+  env: Record<string, string>;
+}
+
+function serverFiles(): ServerFiles {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'educard-pg-'));
-  const dataDir = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) } : {};
   if (asRoot) fs.chownSync(dir, ids.uid!, ids.gid!);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir };
-  const init = spawnSync(path.join(BIN_DIR, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], { env, ...ids, encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freePort();
+  return { dir, dataDir: path.join(dir, 'data'), ids, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir } };
+}
+
+/** Run one of PostgreSQL's client programs (initdb, pg_basebackup, pg_dump, pg_restore) as the server's user; throws with its stderr. */
+export function runPostgresTool(files: Pick<ServerFiles, 'ids' | 'env'>, tool: string, args: string[]): string {
+  const result = spawnSync(path.join(BIN_DIR, tool), args, { env: files.env, ...files.ids, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`${tool} failed (${result.status ?? result.signal}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A postmaster on `files.dataDir` (initialised already), with start/stop/close by its pid. */
+async function serve(files: ServerFiles, port: number, database: string): Promise<ThrowawayPostgres> {
+  const { dir, dataDir, ids, env } = files;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
-
   const start = async () => {
     child = spawn(
       path.join(BIN_DIR, 'postgres'),
@@ -102,25 +122,13 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       await exited;
     }
   };
-
   await start();
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const admin = await openDatabase({ databaseUrl: url, pgliteDataDir: '', poolMax: 1 });
-  try {
-    await admin.db.execute(sql.raw('create database educard'));
-  } finally {
-    await admin.close();
-  }
-  const dbUrl = `postgres://postgres@127.0.0.1:${port}/educard`;
-  const database = await openDatabase({ databaseUrl: dbUrl, pgliteDataDir: '', poolMax: 1 });
-  try {
-    await migrateDatabase(database);
-  } finally {
-    await database.close();
-  }
   return {
     port,
-    url: dbUrl,
+    url: `postgres://postgres@127.0.0.1:${port}/${database}`,
+    dataDir,
+    pid: () => child?.pid,
+    tool: (name, args) => runPostgresTool(files, name, args),
     stop,
     start,
     close: async () => {
@@ -128,4 +136,44 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startThrowawayPostgres(options: { migrate?: boolean } = {}): Promise<ThrowawayPostgres> {
+  const files = serverFiles();
+  runPostgresTool(files, 'initdb', ['-D', files.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  const server = await serve(files, await freePort(), 'educard');
+  const admin = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${server.port}/postgres`, pgliteDataDir: '', poolMax: 1 });
+  try {
+    await admin.db.execute(sql.raw('create database educard'));
+  } finally {
+    await admin.close();
+  }
+  if (options.migrate ?? true) {
+    const database = await openDatabase({ databaseUrl: server.url, pgliteDataDir: '', poolMax: 1 });
+    try {
+      await migrateDatabase(database);
+    } finally {
+      await database.close();
+    }
+  }
+  return server;
+}
+
+/**
+ * A streaming replica of `primary`: `pg_basebackup -R -X stream` of it into a
+ * directory of its own (the base backup plus standby.signal and the
+ * primary_conninfo), started on another free port. It answers read-only
+ * queries and follows the primary's WAL until closed.
+ */
+export async function startThrowawayReplica(primary: ThrowawayPostgres): Promise<ThrowawayPostgres> {
+  const files = serverFiles();
+  runPostgresTool(files, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', files.dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
+  return serve(files, await freePort(), 'educard');
+}
+
+/** An empty cluster (initdb, no databases of ours) to restore a backup into. */
+export async function startEmptyPostgres(): Promise<ThrowawayPostgres> {
+  const files = serverFiles();
+  runPostgresTool(files, 'initdb', ['-D', files.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  return serve(files, await freePort(), 'postgres');
 }

@@ -19,7 +19,7 @@ export interface DevFakeWechatPay {
 }
 
 export async function startDevFakeWechatPay(
-  config: Pick<Config, 'NODE_ENV' | 'REDIS_URL' | 'QUEUE_PREFIX' | 'FAKE_WECHATPAY_PORT' | 'WECHATPAY_MCHID' | 'WECHAT_MP_APPID' | 'WECHATPAY_MERCHANT_PRIVATE_KEY' | 'WECHATPAY_APIV3_KEY'>,
+  config: Pick<Config, 'NODE_ENV' | 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'QUEUE_PREFIX' | 'FAKE_WECHATPAY_PORT' | 'WECHATPAY_MCHID' | 'WECHAT_MP_APPID' | 'WECHATPAY_MERCHANT_PRIVATE_KEY' | 'WECHATPAY_APIV3_KEY'>,
 ): Promise<DevFakeWechatPay> {
   if (config.NODE_ENV === 'production') throw new Error('the fake WeChat Pay server never runs in production');
   const none: DevFakeWechatPay = { notes: [], close: async () => undefined };
@@ -27,7 +27,7 @@ export async function startDevFakeWechatPay(
   if (config.WECHATPAY_MERCHANT_PRIVATE_KEY || config.WECHATPAY_APIV3_KEY) {
     return { ...none, notes: ['WeChat Pay keys are configured: the fake WeChat Pay server (development keys) is not started'] };
   }
-  const redis = createRedis(config.REDIS_URL, 'worker');
+  const redis = createRedis(config, 'worker');
   try {
     const keys = await ensureDevWechatPayKeys(redis, config.QUEUE_PREFIX);
     const fake = await startFakeWechatPay({

@@ -122,3 +122,43 @@ export function fieldMessages(error: unknown): Record<string, string> {
   if (!(error instanceof AppError) || !error.fields) return {};
   return Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k.split('.').slice(1).join('.') || k, v]));
 }
+
+/**
+ * Download a file the API answers (an export): fetched with the session's bearer token (never a token in a URL),
+ * then saved under the server's file name (Content-Disposition filename*).
+ */
+export async function download(path: string, fallbackName: string): Promise<string> {
+  const session = sessionStore.get();
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: session ? { Authorization: `Bearer ${session.token}` } : {}, credentials: 'omit', cache: 'no-store' });
+  } catch (cause) {
+    throw new AppError('NETWORK', { cause });
+  }
+  if (!res.ok) {
+    let body: unknown = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    const error = appErrorFromBody(res.status, body);
+    if (res.status === 401 && session) {
+      sessionStore.clear();
+      for (const listener of sessionEndListeners) listener(error);
+    }
+    throw error;
+  }
+  const disposition = res.headers.get('Content-Disposition') ?? '';
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const name = encoded ? decodeURIComponent(encoded) : fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return name;
+}

@@ -2,7 +2,7 @@
  * The desktop admin frame: a side menu of the role's pages, a header with the
  * signed-in account (name, role, school) and sign-out, the page below.
  */
-import { ApartmentOutlined, BankOutlined, DashboardOutlined, KeyOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AuditOutlined, BankOutlined, DashboardOutlined, KeyOutlined, LogoutOutlined, TeamOutlined, UserOutlined, UserSwitchOutlined, WarningOutlined } from '@ant-design/icons';
 import { Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
@@ -25,16 +25,28 @@ export function AdminLayout({ children }: { children: ReactNode }) {
           ? [
               { key: `/schools/${schoolInPath}`, icon: <DashboardOutlined />, label: '学校数据概览' },
               { key: `/schools/${schoolInPath}/classes`, icon: <ApartmentOutlined />, label: '班级与班主任' },
+              { key: `/schools/${schoolInPath}/teachers`, icon: <TeamOutlined />, label: '教师管理' },
             ]
           : []),
+        { key: '/stranded-reviews', icon: <WarningOutlined />, label: '无人审核的申请' },
         { key: '/password', icon: <KeyOutlined />, label: '修改密码' },
       ]
     : [
         { key: '/', icon: <DashboardOutlined />, label: '数据概览' },
+        { key: '/reviews', icon: <AuditOutlined />, label: '审核队列' },
         { key: '/classes', icon: <ApartmentOutlined />, label: '班级与班主任' },
+        { key: '/teachers', icon: <TeamOutlined />, label: '教师管理' },
+        { key: '/recovery', icon: <UserSwitchOutlined />, label: '人工找回' },
         { key: '/password', icon: <KeyOutlined />, label: '修改密码' },
       ];
-  const selected = items.map((i) => i.key).filter((k) => location.pathname === k).at(0) ?? (operator ? '/schools' : '/');
+  const selected =
+    items.map((i) => i.key).filter((k) => location.pathname === k).at(0) ??
+    items
+      .map((i) => i.key)
+      .filter((k) => k !== '/' && location.pathname.startsWith(`${k}/`))
+      .sort((a, b) => b.length - a.length)
+      .at(0) ??
+    (operator ? '/schools' : '/');
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -6,12 +6,12 @@
  * server); the class's waiting reviews then move to the new head teacher,
  * who is told.
  */
-import { UserSwitchOutlined } from '@ant-design/icons';
+import { TeamOutlined, UserSwitchOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Modal, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { TablePaginationConfig } from 'antd';
 import type { SorterResult } from 'antd/es/table/interface';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import {
   AssignHeadTeacherResponseSchema,
   ListConsoleClassesResponseSchema,
@@ -102,6 +102,8 @@ function AssignDialog({ schoolId, klass, onClose, onAssigned }: { schoolId: stri
 }
 
 export function ClassesPage({ schoolId }: { schoolId: string }) {
+  const navigate = useNavigate();
+  const location = useLocation();
   const [params, setParams] = useSearchParams();
   const [data, setData] = useState<ListConsoleClassesResponse | null>(null);
   const [loading, setLoading] = useState(true);
@@ -222,11 +224,16 @@ export function ClassesPage({ schoolId }: { schoolId: string }) {
             { title: '待重新确认', render: (_, c) => c.counts.reconfirmOutstanding, align: 'right', width: 100 },
             {
               title: '操作',
-              width: 120,
+              width: 210,
               render: (_, c) => (
-                <Button size="small" type={c.needsHeadTeacher ? 'primary' : 'default'} icon={<UserSwitchOutlined />} onClick={() => setAssigning(c)}>
-                  {c.needsHeadTeacher ? '指定班主任' : '更换班主任'}
-                </Button>
+                <Space size={6}>
+                  <Button size="small" type={c.needsHeadTeacher ? 'primary' : 'default'} icon={<UserSwitchOutlined />} onClick={() => setAssigning(c)}>
+                    {c.needsHeadTeacher ? '指定班主任' : '更换班主任'}
+                  </Button>
+                  <Button size="small" icon={<TeamOutlined />} onClick={() => navigate(`${location.pathname}/${c.id}/students`)}>
+                    学生名单
+                  </Button>
+                </Space>
               ),
             },
           ]}

@@ -16,6 +16,7 @@ import {
   type ConsoleClass,
   type SchoolFunnelResponse,
 } from '../../../domain/api/console';
+import { SchoolActivityResponseSchema, type SchoolActivityResponse } from '../../../domain/api/console-school';
 import { api, messageOf } from '../api/client';
 import { Chart } from '../charts';
 import { percent, waitingSince } from '../format';
@@ -25,6 +26,7 @@ export function DashboardPage({ schoolId }: { schoolId: string }) {
   const { me } = useSession();
   const [funnel, setFunnel] = useState<SchoolFunnelResponse | null>(null);
   const [attention, setAttention] = useState<ConsoleClass[]>([]);
+  const [activity, setActivity] = useState<SchoolActivityResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const classesPath = me?.account.role === 'operator' ? `/schools/${schoolId}/classes` : '/classes';
@@ -33,11 +35,13 @@ export function DashboardPage({ schoolId }: { schoolId: string }) {
     setLoading(true);
     setError(null);
     try {
-      const [f, waiting] = await Promise.all([
+      const [f, waiting, a] = await Promise.all([
         api.get(`/api/console/schools/${schoolId}/funnel`, SchoolFunnelResponseSchema),
         api.get(`/api/console/schools/${schoolId}/classes`, ListConsoleClassesResponseSchema, { sort: 'oldestPending', order: 'asc', pageSize: 5 }),
+        api.get(`/api/console/schools/${schoolId}/activity`, SchoolActivityResponseSchema, { days: 30 }),
       ]);
       setFunnel(f);
+      setActivity(a);
       setAttention(waiting.items.filter((c) => c.counts.pendingReview > 0 || c.needsHeadTeacher));
     } catch (err) {
       setError(messageOf(err));
@@ -177,6 +181,49 @@ export function DashboardPage({ schoolId }: { schoolId: string }) {
               />
             ) : (
               <Empty style={{ height: 320, paddingTop: 100 }} description="还没有班级" />
+            )}
+          </Card>
+        </Col>
+      </Row>
+      <Row gutter={16} style={{ marginTop: 16 }}>
+        <Col span={15}>
+          <Card title="近 30 天每日提交与审核" size="small">
+            <Chart
+              label="每日提交与审核"
+              height={300}
+              option={{
+                tooltip: { trigger: 'axis' },
+                legend: { top: 0 },
+                grid: { left: 40, right: 16, top: 40, bottom: 28 },
+                xAxis: { type: 'category', data: (activity?.days ?? []).map((d) => d.date.slice(5)) },
+                yAxis: { type: 'value', minInterval: 1 },
+                color: ['#1765d8', '#13c2c2', '#52c41a', '#f5222d'],
+                series: [
+                  { name: '提交', type: 'line', smooth: true, data: (activity?.days ?? []).map((d) => d.submitted) },
+                  { name: '自动通过', type: 'bar', stack: 'decided', data: (activity?.days ?? []).map((d) => d.autoApproved) },
+                  { name: '人工通过', type: 'bar', stack: 'decided', data: (activity?.days ?? []).map((d) => d.approved) },
+                  { name: '退回', type: 'bar', stack: 'decided', data: (activity?.days ?? []).map((d) => d.returned) },
+                ],
+              }}
+            />
+          </Card>
+        </Col>
+        <Col span={9}>
+          <Card title="人工审核用时分布（近 30 天）" size="small">
+            {activity && activity.decisionTime.some((b) => b.count > 0) ? (
+              <Chart
+                label="审核用时分布"
+                height={300}
+                option={{
+                  tooltip: { trigger: 'axis', formatter: '{b}：{c} 条' },
+                  grid: { left: 40, right: 16, top: 24, bottom: 28 },
+                  xAxis: { type: 'category', data: activity.decisionTime.map((b) => b.label) },
+                  yAxis: { type: 'value', minInterval: 1 },
+                  series: [{ type: 'bar', barWidth: '50%', data: activity.decisionTime.map((b) => b.count), itemStyle: { color: '#fa8c16' } }],
+                }}
+              />
+            ) : (
+              <Empty style={{ height: 300, paddingTop: 90 }} description="近 30 天没有人工审核" />
             )}
           </Card>
         </Col>

@@ -34,10 +34,15 @@ export function getCommCard(studentId: string): Promise<CommCardView> {
   return api.get(`/api/students/${enc(studentId)}/comm-card`, CommCardViewSchema)
 }
 
-/** Checks the form with the contract schema (field errors keyed 'body.phone', 'body.smsCode'), then binds. */
-export function bindPhone(studentId: string, input: { phone: string; smsCode: string }): Promise<CommCardView> {
+/** Checks the form with the contract schema (field errors keyed 'body.cardNumber', 'body.phone', 'body.smsCode'), then binds the card. */
+export function bindPhone(studentId: string, input: { cardNumber: string; phone: string; smsCode: string }): Promise<CommCardView> {
   const body: BindPhoneRequest = checkForm(BindPhoneRequestSchema, input)
   return api.post(`/api/students/${enc(studentId)}/comm-card/bind`, body, CommCardViewSchema)
+}
+
+/** Unbinds the student's communication card. */
+export function unbindCard(studentId: string): Promise<CommCardView> {
+  return api.delete(`/api/students/${enc(studentId)}/comm-card/binding`, CommCardViewSchema)
 }
 
 /** Creates the order (or gets the open one back) with its wx.requestPayment parameters. */

@@ -14,6 +14,8 @@ export const PAGES = {
   findUsername: '/pages/find-username/index',
   changePassword: '/pages/change-password/index',
   changePhone: '/pages/change-phone/index',
+  myData: '/pages/my-data/index',
+  accountCancel: '/pages/account-cancel/index',
   teacherActivation: '/pages/teacher-activation/index',
   devInbox: '/pages/dev-inbox/index',
   privacyPolicy: '/pages/privacy-policy/index',

@@ -106,12 +106,13 @@ export function loadSubscribeTemplateIds(): Promise<string[]> {
 }
 
 /**
- * On the submit tap (weapp only): asks for the one-time permission to send the
- * review result, with ids loaded beforehand (WeChat needs the call inside the
- * tap). Never throws and never blocks the submission; the answers are posted to
- * the server when it has the messaging API.
+ * Inside a tap (weapp only): asks for the one-time permissions to send the
+ * family's messages (review result, notices), with ids loaded beforehand
+ * (WeChat needs the call inside the tap): on the submit tap, after approval,
+ * when a notice is opened (hooks/useSubscribeRequest). Never throws and never
+ * blocks what the tap does; the answers are posted to the server.
  */
-export function requestReviewSubscription(ids: readonly string[]): void {
+export function requestSubscription(ids: readonly string[]): void {
   if (process.env.TARO_ENV !== 'weapp' || ids.length === 0) return
   try {
     Taro.requestSubscribeMessage({ tmplIds: [...ids], entityIds: [] } as unknown as Taro.requestSubscribeMessage.Option)

@@ -29,6 +29,7 @@ type SmsConfig = Pick<
   | 'TENCENT_SMS_TEMPLATE_REVIEW_DIGEST'
   | 'TENCENT_SMS_TEMPLATE_REVIEW_APPROVED'
   | 'TENCENT_SMS_TEMPLATE_REVIEW_RETURNED'
+  | 'TENCENT_SMS_TEMPLATE_STAFF_INVITATION'
   | 'TENCENT_SMS_TEMPLATE_ACCOUNT_SECURITY'
   | 'TENCENT_SMS_TEMPLATE_RECONFIRM'
   | 'TENCENT_SMS_TEMPLATE_NOTICE'
@@ -60,6 +61,7 @@ export function createSmsSender(config: SmsConfig, deps: { redis: Redis; logger:
       reconfirm: config.TENCENT_SMS_TEMPLATE_RECONFIRM,
       notice: config.TENCENT_SMS_TEMPLATE_NOTICE,
       account_security: config.TENCENT_SMS_TEMPLATE_ACCOUNT_SECURITY,
+      staff_invitation: config.TENCENT_SMS_TEMPLATE_STAFF_INVITATION,
     },
     logger,
   });

@@ -25,6 +25,8 @@ export function renderSms(message: SmsMessage, options: { signName?: string } = 
       return `${sign}班级${message.params.type}：${message.params.title}，请在微信小程序"教育卡"中查看。`;
     case 'account_security':
       return `${sign}您的教育卡账号${message.params.event}。如非本人操作，请立即登录小程序处理或联系班主任。`;
+    case 'staff_invitation':
+      return `${sign}${message.params.school}已为您开通教育卡教师账号，请在微信小程序"教育卡"登录页进入"教师账号激活"，用本手机号验证后设置用户名和密码。`;
   }
 }
 
@@ -45,6 +47,8 @@ export function templateParams(message: SmsMessage): string[] {
       return [message.params.type, message.params.title];
     case 'account_security':
       return [message.params.event];
+    case 'staff_invitation':
+      return [message.params.school];
   }
 }
 

@@ -21,6 +21,7 @@ import { uniqueViolation } from './register';
 import type { RequestMeta } from './request-meta';
 import { startSession, type Channel } from './sessions';
 import { checkSmsCode, consumeSmsCode, smsCodeInvalid } from './sms-codes';
+import { classesHeadedBy, reassignStrandedReviews, reassignWaitingReviews } from '../reviews/reassign';
 
 export interface ActivateTeacherInput {
   phone: string;
@@ -68,6 +69,9 @@ export async function activateTeacher(app: AppContext, input: ActivateTeacherInp
         .set({ username: input.username, usernameKey: key, passwordHash, status: 'active', updatedAt: new Date() })
         .where(eq(accounts.id, pending.id))
         .returning();
+      // Reviews that waited for the school admin (or nobody) while this head teacher was not active come to them now.
+      if (active!.role === 'teacher') await reassignWaitingReviews(tx, await classesHeadedBy(tx, active!.id));
+      else if (active!.schoolId) await reassignStrandedReviews(tx, [active!.schoolId]);
       await writeAccountAudit(tx, meta, { action: 'account.activated', account: { id: active!.id, role: active!.role }, detail: { channel: input.channel } });
       return { ok: true as const, session: await startSession(tx, app, active!, input.channel, meta) };
     });

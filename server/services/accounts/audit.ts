@@ -23,7 +23,10 @@ export type AccountAuditAction =
   | 'account.recovery_approved'
   | 'account.recovery_rejected'
   | 'account.recovery_cancelled'
-  | 'account.recovery_completed';
+  | 'account.recovery_completed'
+  | 'account.cancellation_requested'
+  | 'account.cancellation_withdrawn'
+  | 'account.data_exported';
 
 export interface AccountAuditEntry {
   action: AccountAuditAction;

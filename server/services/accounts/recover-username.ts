@@ -1,8 +1,10 @@
 /**
  * 账号申诉 / find my username: with an SMS code to the phone (purpose
- * find_username), the usernames on that phone, masked (zh***an), with role and
- * creation date; an empty list when there are none (the code proves the caller
- * owns the phone, so the list is theirs to see).
+ * find_username), the usernames on that phone, whole, with role and creation
+ * date; an empty list when there are none. The code proves the caller holds
+ * the phone, so the list is theirs to see, and a masked name could not be
+ * typed into the sign-in form. Each reveal is audited; the audit detail keeps
+ * only the masked name.
  */
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import type { AccountRole } from '../../../domain/api/auth';
@@ -14,7 +16,7 @@ import type { RequestMeta } from './request-meta';
 import { consumeSmsCode, smsCodeInvalid } from './sms-codes';
 
 export interface RecoveredUsername {
-  usernameMasked: string;
+  username: string;
   role: AccountRole;
   createdAt: string;
 }
@@ -24,7 +26,7 @@ export async function recoverUsernames(
   input: { phone: string; smsCode: string },
   meta: RequestMeta,
 ): Promise<RecoveredUsername[]> {
-  if (!(await consumeSmsCode(app.db, app, { phone: input.phone, purpose: 'find_username', code: input.smsCode }))) {
+  if (!(await consumeSmsCode(app.db, app, { phone: input.phone, purpose: 'find_username', code: input.smsCode, ip: meta.ip }))) {
     throw smsCodeInvalid();
   }
   const rows = await app.db
@@ -33,7 +35,11 @@ export async function recoverUsernames(
     .where(and(eq(accounts.phoneIndex, phoneIndexOf(app, input.phone)), isNotNull(accounts.username)))
     .orderBy(asc(accounts.createdAt));
   for (const row of rows) {
-    await writeAccountAudit(app.db, meta, { action: 'account.username_recovered', account: { id: row.id, role: row.role } });
+    await writeAccountAudit(app.db, meta, {
+      action: 'account.username_recovered',
+      account: { id: row.id, role: row.role },
+      detail: { usernameMasked: maskUsername(row.username!) },
+    });
   }
-  return rows.map((row) => ({ usernameMasked: maskUsername(row.username!), role: row.role, createdAt: row.createdAt.toISOString() }));
+  return rows.map((row) => ({ username: row.username!, role: row.role, createdAt: row.createdAt.toISOString() }));
 }

@@ -44,7 +44,7 @@ export async function resetPasswordBySms(app: AppContext, input: ResetBySmsInput
   const passwordHash = await hashPassword(input.newPassword);
 
   const outcome = await app.db.transaction(async (tx) => {
-    if (!(await consumeSmsCode(tx, app, { phone: input.phone, purpose: 'reset_password', code: input.smsCode }))) {
+    if (!(await consumeSmsCode(tx, app, { phone: input.phone, purpose: 'reset_password', code: input.smsCode, ip: meta.ip }))) {
       return { ok: false as const };
     }
     // From here on the caller owns the phone; failures roll the code back so it can be used again.

@@ -20,6 +20,7 @@ import { accounts, sessions } from '../../db/schema';
 import { hmac, newToken, TOKEN_PATTERN } from '../../security/tokens';
 import { presentAccount, type AccountRow } from './account-view';
 import type { RequestMeta } from './request-meta';
+import { withdrawCancellationOnSignIn } from './cancellation-withdrawal';
 
 export const SESSION_TTL_MS = SESSION_TTL_DAYS * 24 * 3600 * 1000;
 export const SESSION_TOUCH_INTERVAL_MS = 10 * 60 * 1000;
@@ -97,6 +98,7 @@ export async function startSession(
   meta: RequestMeta,
 ): Promise<SessionResponse> {
   const session = await createSession(db, app, { accountId: account.id, channel, meta });
+  await withdrawCancellationOnSignIn(db, app, account, meta);
   return { token: session.token, expiresAt: session.expiresAt.toISOString(), account: presentAccount(app, account) };
 }
 

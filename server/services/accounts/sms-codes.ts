@@ -14,6 +14,22 @@
  * (say, a stranger's `register` codes) never block another (the owner's
  * password reset). 429 RATE_LIMITED with Retry-After and the wait in words.
  *
+ * The owner's own requests keep a quota of their own: a request from an
+ * address that one of the phone's accounts signed in from (a session opened
+ * there in the last KNOWN_SOURCE_DAYS) counts against the phone's `known`
+ * bucket, every other request against the `other` bucket, where one address
+ * may take at most five a day. So strangers asking for codes to a victim's
+ * phone (from one address or many) exhaust only the strangers' bucket; the
+ * owner, at home or on the school's network, still gets a reset code. What is
+ * left open: an owner on an address never used before shares the strangers'
+ * bucket (then the manual recovery or the next day helps).
+ *
+ * A new code supersedes the older live codes of the same phone, purpose AND
+ * requesting address only, and a code is checked against the latest live code
+ * requested from the verifying address (else the latest of all): a stranger's
+ * fresh code never kills the code the owner is typing. Brute force is not made
+ * easier: each try is still checked against exactly one code.
+ *
  * Enumeration safety: the answer never depends on whether the phone has
  * accounts. For reset_password, find_username and activate_teacher the code is
  * sent anyway (only the phone's owner reads it); for register a phone may be
@@ -30,7 +46,7 @@ import { SMS_CODE_MAX_ATTEMPTS, SMS_CODE_TTL_SECONDS, type SmsPurpose } from '..
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { rowsOf, type DbOrTx } from '../../db/client';
-import { smsChallenges } from '../../db/schema';
+import { accounts, sessions, smsChallenges } from '../../db/schema';
 import { purposeHmac } from '../../security/tokens';
 import { phoneIndexOf } from './account-view';
 import { fieldError } from './errors';
@@ -40,9 +56,25 @@ export function smsCodeHash(app: Pick<AppContext, 'config'>, phoneIndex: string,
   return purposeHmac(app.config.SESSION_SECRET, 'sms-code', `${phoneIndex}\u0000${purpose}\u0000${code}`);
 }
 
-/** The key of a phone's SMS quota for one purpose. */
-export function smsQuotaKey(phoneIndex: string, purpose: SmsPurpose): string {
-  return `${phoneIndex}:${purpose}`;
+/** How long an address a session was opened from stays a known source of the phone's owner. */
+export const KNOWN_SOURCE_DAYS = 90;
+
+/** Whose quota a request spends: the owner's known addresses, or everybody else's. */
+export type SmsSource = 'known' | 'other';
+
+/** The key of a phone's SMS quota for one purpose (and source: strangers and the owner's known addresses count apart). */
+export function smsQuotaKey(phoneIndex: string, purpose: SmsPurpose, source: SmsSource = 'other'): string {
+  return source === 'known' ? `${phoneIndex}:${purpose}:known` : `${phoneIndex}:${purpose}`;
+}
+
+/** True when an account holding this phone opened a session from `ip` in the last KNOWN_SOURCE_DAYS. */
+export async function isKnownSource(db: DbOrTx, phoneIndex: string, ip: string): Promise<boolean> {
+  const result = await db.execute(sql`
+    select 1 from ${sessions} s join ${accounts} a on a.id = s.account_id
+    where a.phone_index = ${phoneIndex} and s.ip = ${ip}
+      and s.created_at > now() - make_interval(days => ${KNOWN_SOURCE_DAYS})
+    limit 1`);
+  return rowsOf(result).length > 0;
 }
 
 export function newSmsCode(): string {
@@ -61,8 +93,10 @@ export async function sendSmsCode(
   const { limits } = app.security;
   const phoneIndex = phoneIndexOf(app, input.phone);
   await limits.smsPerIp.consumeOrThrow(input.meta.ip);
-  const quotaKey = smsQuotaKey(phoneIndex, input.purpose);
+  const source: SmsSource = (await isKnownSource(app.db, phoneIndex, input.meta.ip)) ? 'known' : 'other';
+  const quotaKey = smsQuotaKey(phoneIndex, input.purpose, source);
   await limits.smsPerPhoneMinute.consumeOrThrow(quotaKey);
+  if (source === 'other') await limits.smsPerPhoneIpDay.consumeOrThrow(`${quotaKey}:${input.meta.ip}`);
   await limits.smsPerPhoneDay.consumeOrThrow(quotaKey);
 
   const code = newSmsCode();
@@ -83,7 +117,7 @@ export async function sendSmsCode(
     await app.db.update(smsChallenges).set({ consumedAt: new Date() }).where(eq(smsChallenges.id, id));
     throw new AppError('SMS_SEND_FAILED', { cause: err });
   }
-  // Superseded codes are marked consumed: only the newest code of a phone and purpose works.
+  // Superseded codes are marked consumed: only the newest code of a phone, purpose and requesting address works.
   await app.db
     .update(smsChallenges)
     .set({ consumedAt: new Date() })
@@ -92,6 +126,7 @@ export async function sendSmsCode(
         eq(smsChallenges.phoneIndex, phoneIndex),
         eq(smsChallenges.purpose, input.purpose),
         isNull(smsChallenges.consumedAt),
+        eq(smsChallenges.ip, input.meta.ip),
         ne(smsChallenges.id, id),
       ),
     );
@@ -124,6 +159,8 @@ interface SmsCodeTry {
   phone: string;
   purpose: SmsPurpose;
   code: string;
+  /** The verifying client's address: its own latest code is the one tried (codes of other addresses may be newer). */
+  ip?: string | undefined;
 }
 
 /** One try against the latest live code: a wrong code always counts an attempt; a right one is consumed or left. */
@@ -138,15 +175,16 @@ async function tryLatestSmsCode(
   const set = consume
     ? sql`attempts = attempts + 1, consumed_at = case when ${right} then now() else null end`
     : sql`attempts = attempts + case when ${right} then 0 else 1 end`;
+  const live = sql`phone_index = ${phoneIndex} and purpose = ${input.purpose} and consumed_at is null and expires_at > now()`;
+  const own = input.ip
+    ? sql`(select id from ${smsChallenges} where ${live} and ip = ${input.ip} order by created_at desc limit 1)`
+    : sql`null::uuid`;
   const result = await db.execute(sql`
     update ${smsChallenges}
     set ${set}
-    where id = (
-        select id from ${smsChallenges}
-        where phone_index = ${phoneIndex} and purpose = ${input.purpose}
-          and consumed_at is null and expires_at > now()
-        order by created_at desc
-        limit 1
+    where id = coalesce(
+        ${own},
+        (select id from ${smsChallenges} where ${live} order by created_at desc limit 1)
       )
       and consumed_at is null
       and attempts < ${SMS_CODE_MAX_ATTEMPTS}

@@ -16,8 +16,8 @@
  *    queries it after 5 minutes and closes it at expiry) and 503;
  * 3. the answer carries wx.requestPayment's parameters, paySign computed here.
  */
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import { formatFen, ORDER_STATUS_LABELS, type CommCardProduct, type CommCardView, type CreateOrderResponse, type OrderView } from '../../../domain/api/comm-card';
+import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import { formatFen, maskCommCardNumber, ORDER_STATUS_LABELS, type CommCardProduct, type CommCardView, type CreateOrderResponse, type OrderView } from '../../../domain/api/comm-card';
 import { AppError } from '../../../domain/errors';
 import { maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
@@ -32,6 +32,7 @@ import { writePaymentAudit } from '../payments/payment-audit';
 import { newOutTradeNo } from '../payments/trade-numbers';
 
 const PHONE_CONTEXT = 'comm_card_bindings.phone';
+const CARD_NUMBER_CONTEXT = 'comm_card_bindings.card_number';
 /** An unpaid order is reused only while this much of its payment window is left. */
 const REUSE_MARGIN_MS = 5 * 60_000;
 
@@ -67,16 +68,28 @@ export async function getCommCard(app: AppContext, familyAccountId: string, stud
   const list = await app.db.select().from(orders).where(eq(orders.studentId, studentId)).orderBy(desc(orders.createdAt)).limit(20);
   return {
     studentId,
-    binding: binding ? { phoneMasked: maskPhone(app.pii.decrypt(binding.phoneCipher, PHONE_CONTEXT)), boundAt: binding.boundAt.toISOString() } : null,
+    binding: binding
+      ? {
+          cardNumberMasked: binding.cardNumberCipher ? maskCommCardNumber(app.pii.decrypt(binding.cardNumberCipher, CARD_NUMBER_CONTEXT)) : null,
+          phoneMasked: maskPhone(app.pii.decrypt(binding.phoneCipher, PHONE_CONTEXT)),
+          boundAt: binding.boundAt.toISOString(),
+        }
+      : null,
     orders: list.map(presentOrder),
   };
 }
 
-/** Bind an existing mobile number, proven by its SMS code (purpose bind_phone); replaces an earlier binding. */
+/**
+ * Bind a communication card the family already holds: its printed number and
+ * its mobile number, proven by the SMS code sent to that number (purpose
+ * bind_phone); replaces an earlier binding of the student. A card bound to
+ * another student is refused (409 COMM_CARD_TAKEN) after the code was found
+ * right, so the refusal tells nothing to someone without the card.
+ */
 export async function bindPhone(
   app: AppContext,
   actor: { id: string; role: 'parent' | 'student' | string },
-  input: { studentId: string; phone: string; smsCode: string },
+  input: { studentId: string; cardNumber: string; phone: string; smsCode: string },
   meta: RequestMeta,
 ): Promise<CommCardView> {
   const ok = await app.db.transaction(async (tx) => {
@@ -84,11 +97,19 @@ export async function bindPhone(
     assertCardValid(student);
     // A wrong code must count as a try: the transaction commits and the error is thrown after it.
     if (!(await consumeSmsCode(tx, app, { phone: input.phone, purpose: 'bind_phone', code: input.smsCode }))) return false;
+    const cardNumberIndex = app.pii.blindIndex('comm_card_number', input.cardNumber);
+    const [taken] = await tx
+      .select({ studentId: commCardBindings.studentId })
+      .from(commCardBindings)
+      .where(and(eq(commCardBindings.cardNumberIndex, cardNumberIndex), ne(commCardBindings.studentId, student.id)));
+    if (taken) throw new AppError('CONFLICT', { message: '该通讯卡已绑定其他学生，请先在原学生处解绑', fields: { 'body.cardNumber': '该通讯卡已绑定其他学生' } });
     const values = {
       studentId: student.id,
       accountId: actor.id,
       phoneCipher: app.pii.encrypt(input.phone, PHONE_CONTEXT),
       phoneIndex: app.pii.blindIndex('phone', input.phone),
+      cardNumberCipher: app.pii.encrypt(input.cardNumber, CARD_NUMBER_CONTEXT),
+      cardNumberIndex,
       boundAt: new Date(),
     };
     await tx.insert(commCardBindings).values(values).onConflictDoUpdate({ target: commCardBindings.studentId, set: values });
@@ -96,13 +117,24 @@ export async function bindPhone(
       action: 'comm_card.phone_bound',
       actor: { id: actor.id, role: actor.role as 'parent' },
       subject: { type: 'student', id: student.id },
-      detail: { phoneMasked: maskPhone(input.phone) },
+      detail: { phoneMasked: maskPhone(input.phone), cardNumberMasked: maskCommCardNumber(input.cardNumber) },
       meta,
     });
     return true;
   });
   if (!ok) throw smsCodeInvalid();
   return getCommCard(app, actor.id, input.studentId);
+}
+
+/** Unbind the student's communication card (nothing bound: nothing to do); audited. Works on a revoked card too. */
+export async function unbindCard(app: AppContext, actor: { id: string; role: string }, studentId: string, meta: RequestMeta): Promise<CommCardView> {
+  await app.db.transaction(async (tx) => {
+    const student = await loadOwnStudent(tx, actor.id, studentId, { forUpdate: true });
+    const removed = await tx.delete(commCardBindings).where(eq(commCardBindings.studentId, student.id)).returning({ studentId: commCardBindings.studentId });
+    if (removed.length === 0) return;
+    await writePaymentAudit(tx, { action: 'comm_card.unbound', actor: { id: actor.id, role: actor.role as 'parent' }, subject: { type: 'student', id: student.id }, meta });
+  });
+  return getCommCard(app, actor.id, studentId);
 }
 
 export async function createOrder(

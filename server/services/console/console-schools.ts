@@ -30,7 +30,7 @@ import { rowsOf, type DbOrTx } from '../../db/client';
 import { classes, schools, semesters } from '../../db/schema';
 import { phoneOf } from '../accounts/account-view';
 import type { RequestMeta } from '../accounts/request-meta';
-import { reviewDetailPagePath, writeNotifications } from '../notifications/notifications';
+import { reassignWaitingReviews } from '../reviews/reassign';
 import { writeConsoleAudit } from './console-auth';
 import { addCounts, countsOf, ZERO_COUNTS, type StatsRow } from './console-stats';
 
@@ -235,26 +235,7 @@ export async function assignHeadTeacher(
     );
     if (!teacher) throw new AppError('TEACHER_INVALID', { fields: { 'body.teacherId': '请选择本校在职的教师' } });
     await tx.update(classes).set({ headTeacherId: teacher.id, updatedAt: new Date() }).where(and(eq(classes.id, klass.id)));
-    const versions = rowsOf<{ id: string; student_id: string }>(
-      await tx.execute(sql`
-        update profile_versions v
-           set assigned_reviewer_id = ${teacher.id}
-          from students st
-         where v.class_id = ${klass.id} and v.status = 'pending_review'
-           and st.id = v.student_id and st.current_version_id = v.id
-           and v.assigned_reviewer_id is distinct from ${teacher.id}
-        returning v.id, v.student_id`),
-    );
-    await writeNotifications(
-      tx,
-      versions.map((v) => ({
-        accountId: teacher.id,
-        kind: 'review.waiting' as const,
-        dedupKey: `review.waiting:${v.id}:${teacher.id}`,
-        data: { versionId: v.id, studentId: v.student_id, outcome: 'reassigned', diffFields: [] },
-        pagePath: reviewDetailPagePath(v.id),
-      })),
-    );
+    const versions = await reassignWaitingReviews(tx, [klass.id]);
     await writeConsoleAudit(tx, meta, {
       action: 'console.head_teacher_assigned',
       actor,

@@ -84,6 +84,7 @@ export async function recomputeClassStats(ctx: Pick<AppContext, 'db'>, classIds:
                returned = excluded.returned, approved = excluded.approved, reconfirm_outstanding = excluded.reconfirm_outstanding,
                oldest_pending_since = excluded.oldest_pending_since, updated_at = now()
         returning school_id`);
+      await recomputeDailyRows(tx, ids);
       return rowsOf<{ school_id: string }>(result).map((r) => r.school_id);
     });
     classes += touched.length;
@@ -91,6 +92,50 @@ export async function recomputeClassStats(ctx: Pick<AppContext, 'db'>, classIds:
   }
   await recomputeSchoolStats(ctx.db, [...schools]);
   return { classes, schools: schools.size };
+}
+
+/** Days of activity kept per class (the longest chart window plus a margin). */
+export const DAILY_STATS_DAYS = 62;
+
+/**
+ * The daily rows of these classes, from their own versions (profile_versions_class_status_idx):
+ * submissions by the day submitted, decisions by the day decided; a person's decision also by how long it took
+ * from submission. Contact-only edits are no submission. Called under the classes' advisory locks.
+ */
+async function recomputeDailyRows(tx: DbOrTx, ids: string): Promise<void> {
+  await tx.execute(sql`delete from console_class_daily_stats where class_id = any(${ids}::uuid[])`);
+  await tx.execute(sql`
+    with c as (
+      select id, school_id from classes where id = any(${ids}::uuid[])
+    ), ev as (
+      select v.class_id, (v.submitted_at at time zone 'Asia/Shanghai')::date as day,
+             1 as submitted, 0 as auto_approved, 0 as approved, 0 as returned, null::interval as took
+        from profile_versions v
+       where v.class_id = any(${ids}::uuid[]) and not v.contact_only
+         and v.submitted_at >= now() - make_interval(days => ${DAILY_STATS_DAYS})
+      union all
+      select v.class_id, (v.decided_at at time zone 'Asia/Shanghai')::date,
+             0,
+             (v.reviewed_by is null and v.status <> 'returned')::int,
+             (v.reviewed_by is not null and v.status <> 'returned')::int,
+             (v.status = 'returned')::int,
+             case when v.reviewed_by is not null then v.decided_at - v.submitted_at end
+        from profile_versions v
+       where v.class_id = any(${ids}::uuid[]) and not v.contact_only and v.decided_at is not null
+         and v.decided_at >= now() - make_interval(days => ${DAILY_STATS_DAYS})
+    )
+    insert into console_class_daily_stats
+           (class_id, school_id, day, submitted, auto_approved, approved, returned,
+            decided_lt1h, decided_lt1d, decided_lt3d, decided_lt7d, decided_ge7d, updated_at)
+    select ev.class_id, c.school_id, ev.day, sum(ev.submitted), sum(ev.auto_approved), sum(ev.approved), sum(ev.returned),
+           count(*) filter (where ev.took < interval '1 hour'),
+           count(*) filter (where ev.took >= interval '1 hour' and ev.took < interval '1 day'),
+           count(*) filter (where ev.took >= interval '1 day' and ev.took < interval '3 days'),
+           count(*) filter (where ev.took >= interval '3 days' and ev.took < interval '7 days'),
+           count(*) filter (where ev.took >= interval '7 days'),
+           now()
+      from ev join c on c.id = ev.class_id
+     group by ev.class_id, c.school_id, ev.day`);
 }
 
 /** Sum the class rows of these schools into their school rows. */

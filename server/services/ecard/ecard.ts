@@ -53,6 +53,7 @@ import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { classes, profileVersions, retiredCards, schools, semesters, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
+import { writeNotifications } from '../notifications/notifications';
 import { gradeLabel, loadOwnStudent } from '../profiles/profile-content';
 import { issueCardNumber, residentIdApprovedElsewhere } from '../reviews/review-approval';
 import { checkEcardToken, signEcardToken } from './ecard-token';
@@ -430,6 +431,33 @@ async function reload(tx: DbOrTx, studentId: string): Promise<StudentRow> {
   return row!;
 }
 
+/**
+ * Tell the family that staff revoked or reissued its card, with the reason:
+ * two notification rows in the decision's transaction, one for WeChat
+ * (subscribe, then template) and one for SMS to the account's phone, so the
+ * SMS goes out even when WeChat took the message (the path of the account
+ * security notices). The message opens the card page.
+ */
+async function announceCardChange(
+  tx: DbOrTx,
+  student: StudentRow,
+  input: { kind: 'card.revoked' | 'card.reissued'; reason: string; cardNumber: string | null },
+): Promise<void> {
+  const holder = await cardHolder(tx, student);
+  const eventId = randomUUID();
+  const data = { studentId: student.id, studentNameMasked: holder.name ? maskName(holder.name) : null, reason: cleanReason(input.reason), cardNumber: input.cardNumber, eventId };
+  await writeNotifications(
+    tx,
+    (['wechat', 'sms'] as const).map((via) => ({
+      accountId: student.familyAccountId,
+      kind: input.kind,
+      dedupKey: `${input.kind}:${eventId}:${via}`,
+      data: { ...data, via },
+      pagePath: via === 'wechat' ? `pages/ecard/index?studentId=${student.id}` : null,
+    })),
+  );
+}
+
 /** POST /api/students/:studentId/ecard/revocation (school admin of the card's school, operator). */
 export async function revokeStudentCard(app: AppContext, staff: CardStaff, studentId: string, reason: string, meta: RequestMeta): Promise<CardAdminView> {
   return app.db.transaction(async (tx) => {
@@ -437,6 +465,7 @@ export async function revokeStudentCard(app: AppContext, staff: CardStaff, stude
     if (!student.cardNumber) throw new AppError('ECARD_NOT_ISSUED');
     if (student.cardRevokedAt) throw new AppError('ECARD_ALREADY_REVOKED');
     await revokeCard(tx, { studentId, reason, actor: staff, meta });
+    await announceCardChange(tx, student, { kind: 'card.revoked', reason, cardNumber: student.cardNumber });
     return adminView(await reload(tx, studentId));
   });
 }
@@ -444,8 +473,9 @@ export async function revokeStudentCard(app: AppContext, staff: CardStaff, stude
 /** POST /api/students/:studentId/ecard/reissue (school admin of the card's school, operator). */
 export async function reissueStudentCard(app: AppContext, staff: CardStaff, studentId: string, reason: string, meta: RequestMeta): Promise<CardAdminView> {
   return app.db.transaction(async (tx) => {
-    await studentForCardAction(tx, staff, studentId);
-    await reissueCard(tx, { studentId, reason, actor: staff, meta });
+    const student = await studentForCardAction(tx, staff, studentId);
+    const reissued = await reissueCard(tx, { studentId, reason, actor: staff, meta });
+    await announceCardChange(tx, student, { kind: 'card.reissued', reason, cardNumber: reissued.cardNumber });
     return adminView(await reload(tx, studentId));
   });
 }

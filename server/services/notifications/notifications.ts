@@ -33,7 +33,10 @@ export type NotificationKind =
   | 'reconfirm.reminder'
   | 'notice.published'
   | 'notice.reminder'
-  | 'account.security';
+  | 'account.security'
+  | 'card.revoked'
+  | 'card.reissued'
+  | 'staff.invitation';
 
 export interface NotificationInput {
   accountId: string;

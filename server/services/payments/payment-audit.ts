@@ -19,7 +19,8 @@ export type PaymentAuditAction =
   | 'payment.closed'
   | 'payment.refund_requested'
   | 'payment.refund_updated'
-  | 'comm_card.phone_bound';
+  | 'comm_card.phone_bound'
+  | 'comm_card.unbound';
 
 export interface PaymentAuditEntry {
   action: PaymentAuditAction;

@@ -22,7 +22,8 @@ import {
 import { hasValidCard } from '../../../domain/card/card-holder';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
-import { reviewStateLabel, type ReviewState } from '../../../domain/review/state-machine';
+import { pendingReviewLabel, reviewStateLabel, type ReviewState } from '../../../domain/review/state-machine';
+import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, auditLog, profileDrafts, profileVersions, students } from '../../db/schema';
@@ -53,18 +54,22 @@ function nameOf(data: unknown): string | null {
   return typeof name === 'string' && name.trim() !== '' ? name : null;
 }
 
+/** Who holds a waiting version (its assigned reviewer's role and status): the label the family reads. */
+type ReviewerState = { role: string | null; status: string | null } | null;
+
 interface SummaryRow {
+  reviewer?: ReviewerState;
   student: StudentRow;
   version: Pick<VersionRow, 'id' | 'version' | 'status' | 'submittedAt' | 'contactOnly' | 'data'> | null;
   draftData: unknown;
 }
 
-function presentSummary({ student, version, draftData }: SummaryRow): StudentSummary {
+function presentSummary({ student, version, draftData, reviewer }: SummaryRow): StudentSummary {
   const name = nameOf(version?.data) ?? nameOf(draftData);
   return {
     id: student.id,
     status: student.status as ReviewState,
-    statusLabel: reviewStateLabel(student.status),
+    statusLabel: student.status === 'pending_review' ? pendingReviewLabel(reviewer ?? null) : reviewStateLabel(student.status),
     nameMasked: name ? maskName(name) : null,
     card: presentCard(student),
     hasValidCard: hasValidCard(student),
@@ -73,6 +78,8 @@ function presentSummary({ student, version, draftData }: SummaryRow): StudentSum
     createdAt: student.createdAt.toISOString(),
   };
 }
+
+const reviewerAccount = alias(accounts, 'reviewer');
 
 async function summaryRows(db: DbOrTx, where: SQL, page = 1, pageSize = 1): Promise<SummaryRow[]> {
   const rows = await db
@@ -85,15 +92,19 @@ async function summaryRows(db: DbOrTx, where: SQL, page = 1, pageSize = 1): Prom
       contactOnly: profileVersions.contactOnly,
       versionData: profileVersions.data,
       draftData: profileDrafts.data,
+      reviewerRole: reviewerAccount.role,
+      reviewerStatus: reviewerAccount.status,
     })
     .from(students)
     .leftJoin(profileVersions, eq(profileVersions.id, students.currentVersionId))
+    .leftJoin(reviewerAccount, eq(reviewerAccount.id, profileVersions.assignedReviewerId))
     .leftJoin(profileDrafts, eq(profileDrafts.studentId, students.id))
     .where(where)
     .orderBy(asc(students.createdAt), asc(students.id))
     .limit(pageSize)
     .offset((page - 1) * pageSize);
   return rows.map((r) => ({
+    reviewer: { role: r.reviewerRole, status: r.reviewerStatus },
     student: r.student,
     version:
       r.versionId && r.versionNumber !== null && r.versionStatus && r.submittedAt && r.contactOnly !== null
@@ -261,7 +272,13 @@ export async function getStudentDetail(
   const [draft] = await ctx.db.select({ data: profileDrafts.data }).from(profileDrafts).where(eq(profileDrafts.studentId, student.id));
   const latest = versions.find((v) => v.id === student.currentVersionId) ?? versions.at(-1) ?? null;
   const content = latest ? openVersionContent(ctx.pii, latest) : null;
-  const summary = presentSummary({ student, version: latest, draftData: draft?.data ?? null });
+  const [reviewer] =
+    latest?.status === 'pending_review' && latest.assignedReviewerId
+      ? await ctx.db.select({ role: accounts.role, status: accounts.status }).from(accounts).where(eq(accounts.id, latest.assignedReviewerId))
+      : [];
+  const waitingLabel = pendingReviewLabel(reviewer ?? null);
+  const labelOf = (status: string) => (status === 'pending_review' ? waitingLabel : reviewStateLabel(status));
+  const summary = presentSummary({ student, version: latest, draftData: draft?.data ?? null, reviewer: reviewer ?? null });
   const submissions = submissionNumbers(versions);
   const change = changeState(student);
   const approved = change ? versions.find((v) => v.id === student.approvedVersionId) : undefined;
@@ -274,6 +291,7 @@ export async function getStudentDetail(
       latest && content
         ? {
             ...presentVersionSummary(latest),
+            statusLabel: labelOf(latest.status),
             submission: submissions.get(latest.id) ?? 1,
             decidedAt: toIso(latest.decidedAt),
             returnReason: latest.status === 'returned' ? latest.reviewReason : null,
@@ -296,12 +314,13 @@ export async function getStudentDetail(
             state: change,
             versionId: latest.id,
             submission: submissions.get(latest.id) ?? 1,
-            statusLabel: reviewStateLabel(latest.status),
+            statusLabel: labelOf(latest.status),
             submittedAt: latest.submittedAt.toISOString(),
             returnReason: change === 'returned' ? latest.reviewReason : null,
           }
         : null,
-    timeline: buildTimeline(versions, sentToTeacherAt),
+    // The latest version's waiting step names who has it now (an earlier one's, who had it: not known, the default).
+    timeline: buildTimeline(versions, sentToTeacherAt).map((e) => (e.step === 'pending_review' && latest && e.versionId === latest.id && latest.status === 'pending_review' ? { ...e, label: waitingLabel } : e)),
     actions: studentActions(student),
   };
 

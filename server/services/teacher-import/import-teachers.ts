@@ -27,6 +27,7 @@ import type { DbOrTx, Tx } from '../../db/client';
 import { accounts, classes, schools, teacherClasses } from '../../db/schema';
 import { writeAudit } from '../audit/audit';
 import { classKey } from '../import/class-label';
+import { reassignWaitingReviews } from '../reviews/reassign';
 import {
   type ParseTeachersFileOptions,
   type ParsedTeachersFile,
@@ -65,6 +66,8 @@ export interface ImportTeachersOptions {
   source?: string;
   /** Headers as written in the file, for the column of database conflicts. */
   columnHeaders?: Partial<Record<TeacherColumnKey, string>>;
+  /** Who imports (the console's school admin or operator); the command line has none. */
+  actor?: { id: string; role: string };
 }
 
 export type ChangedField = 'name' | 'school' | 'residentId' | 'classes' | 'headClass';
@@ -409,14 +412,18 @@ async function applyImport(
       from (values ${values}) as v(class_id, teacher_id)
       where ${classes.id} = v.class_id`);
   }
+  const headChanged = newHeads.map(([classId]) => classId);
   for (const [teacherId, classIds] of headedNow) {
     const dropped = classIds.filter((classId) => !desiredHead.has(classId));
     if (dropped.length === 0) continue;
+    headChanged.push(...dropped);
     await tx
       .update(classes)
       .set({ headTeacherId: null, updatedAt: new Date() })
       .where(and(inArray(classes.id, dropped), eq(classes.headTeacherId, teacherId)));
   }
+  // The waiting reviews of classes that changed hands follow the new head teacher (or fall back to the school admin).
+  await reassignWaitingReviews(tx, headChanged);
 
   // one audit row per created or updated teacher; no names, phones or ID numbers
   const importId = randomUUID();
@@ -428,7 +435,7 @@ async function applyImport(
     const { row } = plan.indexed;
     return [
       {
-        actor: null,
+        actor: options.actor ?? null,
         action: TEACHER_IMPORTED_ACTION,
         subject: { type: 'account', id: teacherId },
         detail: {

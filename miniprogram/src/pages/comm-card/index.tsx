@@ -8,7 +8,7 @@ import SmsCodeButton from '../../components/SmsCodeButton'
 import SubmitButton from '../../components/SubmitButton'
 import { toAppError, useFormErrors } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
-import { CAN_PAY, bindPhone, createOrder, getCommCard, listProducts, requestPayment } from '../../services/comm-card'
+import { CAN_PAY, bindPhone, createOrder, getCommCard, listProducts, requestPayment, unbindCard } from '../../services/comm-card'
 import { pageParam } from '../../services/navigation'
 import { formatChinaDateTime } from '../../utils/format'
 import './index.scss'
@@ -16,7 +16,7 @@ import './index.scss'
 type Option = 'bind' | 'order'
 
 const OPTIONS: Array<{ key: Option; label: string; desc: string }> = [
-  { key: 'bind', label: '绑定已有号码', desc: '使用家中现有手机号' },
+  { key: 'bind', label: '绑定已有通讯卡', desc: '已持有的通讯卡' },
   { key: 'order', label: '办理配套通讯卡', desc: '与电子卡配套的校园卡' },
 ]
 
@@ -25,7 +25,7 @@ const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['created',
 /** Orders that hold a card (a new order would be refused with ORDER_ALREADY_PAID). */
 const HOLDING_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['paid', 'refunding', 'flagged'])
 
-const BIND_FIELDS = ['phone', 'smsCode'] as const
+const BIND_FIELDS = ['cardNumber', 'phone', 'smsCode'] as const
 
 function OrderItem({ order, onPay, paying }: { order: OrderView; onPay: (productId: string) => void; paying: boolean }) {
   const open = OPEN_STATUSES.has(order.status)
@@ -58,10 +58,12 @@ function OrderItem({ order, onPay, paying }: { order: OrderView; onPay: (product
 }
 
 /**
- * 通讯卡 (voluntary): bind an existing mobile number (SMS code, purpose
- * bind_phone) or order the companion card, paid with WeChat Pay inside the
- * mini-program (H5 creates the order and explains that payment happens in
- * WeChat); the student's orders with their status.
+ * 通讯卡 (voluntary): bind a communication card the family already holds
+ * (its printed number and its mobile number, SMS code of purpose bind_phone),
+ * unbind it, or order the companion card, paid with WeChat Pay inside the
+ * mini-program. H5 cannot pay (WeChat Pay's JSAPI exists only in WeChat): it
+ * says so and offers no order, rather than leaving a dead end; the student's
+ * orders with their status.
  */
 export default function CommCardPage() {
   const router = useRouter()
@@ -70,6 +72,7 @@ export default function CommCardPage() {
   const [view, setView] = useState<CommCardView>()
   const [products, setProducts] = useState<CommCardProduct[]>([])
   const [loadError, setLoadError] = useState<string>()
+  const [cardNumber, setCardNumber] = useState('')
   const [phone, setPhone] = useState('')
   const [smsCode, setSmsCode] = useState('')
   const [orderNotice, setOrderNotice] = useState<{ message: string; tone: 'info' | 'error' }>()
@@ -94,13 +97,30 @@ export default function CommCardPage() {
   const [binding, bind] = useSubmit(async () => {
     form.clear()
     try {
-      const next = await bindPhone(studentId!, { phone, smsCode })
+      const next = await bindPhone(studentId!, { cardNumber, phone, smsCode })
       setView(next)
+      setCardNumber('')
       setPhone('')
       setSmsCode('')
-      void Taro.showToast({ title: '号码已绑定', icon: 'success' })
+      void Taro.showToast({ title: '通讯卡已绑定', icon: 'success' })
     } catch (err) {
       form.show(err)
+    }
+  })
+
+  const [unbinding, unbind] = useSubmit(async () => {
+    const { confirm } = await Taro.showModal({
+      title: '解绑通讯卡',
+      content: '解绑后该通讯卡不再与电子教育卡关联，可随时重新绑定。确定解绑吗？',
+      confirmText: '解绑',
+      confirmColor: '#fa5151',
+    })
+    if (!confirm) return
+    try {
+      setView(await unbindCard(studentId!))
+      void Taro.showToast({ title: '已解绑', icon: 'none' })
+    } catch (err) {
+      void Taro.showToast({ title: toAppError(err).message, icon: 'none' })
     }
   })
 
@@ -108,17 +128,6 @@ export default function CommCardPage() {
     setOrderNotice(undefined)
     try {
       const created = await createOrder(studentId!, productId)
-      if (!CAN_PAY) {
-        await reload()
-        setOrderNotice({ tone: 'info', message: '订单已创建。请在微信小程序中完成支付（网页端不支持微信支付）。' })
-        void Taro.showModal({
-          title: '请在微信中支付',
-          content: `订单 ${created.order.outTradeNo} 已创建，请在微信小程序「教育卡」中打开本页完成支付。`,
-          showCancel: false,
-          confirmText: '知道了',
-        })
-        return
-      }
       const paid = await requestPayment(created.payment)
       if (paid.outcome === 'paid') void Taro.showToast({ title: '支付成功', icon: 'success' })
       else if (paid.outcome === 'cancelled') void Taro.showToast({ title: '已取消支付，可在订单中继续支付', icon: 'none' })
@@ -147,7 +156,7 @@ export default function CommCardPage() {
       <View className='comm-intro'>
         <Text className='comm-intro__title'>通讯卡 · 自愿选用</Text>
         <Text className='comm-intro__desc'>
-          电子教育卡可关联一张通讯卡，用于校园亲情通话与消息提醒。通讯卡为自愿选用：可以绑定家中已有的手机号码，也可以办理配套通讯卡；不选用不影响电子教育卡的使用。
+          电子教育卡可关联一张通讯卡，用于校园亲情通话与消息提醒。通讯卡为自愿选用：可以绑定已持有的通讯卡，也可以办理配套通讯卡；不选用不影响电子教育卡的使用。
         </Text>
       </View>
 
@@ -155,11 +164,19 @@ export default function CommCardPage() {
 
       {view?.binding && (
         <View className='comm-bound' data-testid='comm-binding'>
-          <Text className='comm-bound__label'>已绑定号码</Text>
+          <Text className='comm-bound__label'>已绑定通讯卡</Text>
+          {view.binding.cardNumberMasked && (
+            <Text className='comm-bound__card' data-testid='comm-binding-card'>
+              卡号 {view.binding.cardNumberMasked}
+            </Text>
+          )}
           <Text className='comm-bound__phone' data-testid='comm-binding-phone'>
             {view.binding.phoneMasked}
           </Text>
           <Text className='comm-bound__time'>绑定于 {formatChinaDateTime(view.binding.boundAt)}</Text>
+          <Text className='comm-bound__unbind link btn-unbind' onClick={() => !unbinding && unbind()}>
+            {unbinding ? '请稍候…' : '解绑'}
+          </Text>
         </View>
       )}
 
@@ -180,11 +197,24 @@ export default function CommCardPage() {
         <View data-testid='comm-bind'>
           <View className='form-card'>
             <Field
+              name='cardNumber'
+              label='通讯卡卡号'
+              type='number'
+              maxLength={24}
+              placeholder='卡片背面 19–20 位卡号'
+              value={cardNumber}
+              error={form.errors.cardNumber}
+              onChange={(v) => {
+                setCardNumber(v)
+                form.clear('cardNumber')
+              }}
+            />
+            <Field
               name='phone'
-              label='手机号'
+              label='卡内号码'
               type='number'
               maxLength={11}
-              placeholder={view?.binding ? '新的手机号' : '要绑定的手机号'}
+              placeholder='该通讯卡的手机号码'
               value={phone}
               error={form.errors.phone}
               onChange={(v) => {
@@ -209,13 +239,19 @@ export default function CommCardPage() {
           </View>
           <FormNotice message={form.notice} />
           <SubmitButton name='bind-phone' loading={binding} onClick={bind}>
-            {view?.binding ? '更换绑定号码' : '绑定号码'}
+            {view?.binding ? '更换绑定的通讯卡' : '绑定通讯卡'}
           </SubmitButton>
-          <Text className='tips'>验证码将发送到所填号码，验证通过后该号码即作为学生的通讯卡号码。</Text>
+          <Text className='tips'>验证码将发送到通讯卡内的号码（在学生的通讯设备上查看），验证通过后该卡即与电子教育卡关联。</Text>
         </View>
       ) : (
         <View data-testid='comm-order'>
-          {!CAN_PAY && <FormNotice tone='info' message='请在微信小程序中完成支付：网页端可以下单，支付需在微信小程序「教育卡」中完成。' testId='comm-pay-in-wechat' />}
+          {!CAN_PAY && (
+            <FormNotice
+              tone='info'
+              message='网页端无法办理：配套通讯卡需用微信支付，而微信支付只能在微信小程序内完成。请在微信中搜索打开「教育卡」小程序，用同一账号登录后在本页办理。'
+              testId='comm-pay-in-wechat'
+            />
+          )}
           {products.map((product) => (
             <View key={product.id} className='product' data-testid='product' data-product-id={product.id}>
               <View className='product__head'>
@@ -226,9 +262,15 @@ export default function CommCardPage() {
                 </Text>
               </View>
               <Text className='product__desc'>{product.description}</Text>
-              <SubmitButton name={`order-${product.id}`} loading={ordering} disabled={holding} onClick={() => order(product.id)}>
-                {holding ? '已办理' : '立即办理'}
-              </SubmitButton>
+              {CAN_PAY ? (
+                <SubmitButton name={`order-${product.id}`} loading={ordering} disabled={holding} onClick={() => order(product.id)}>
+                  {holding ? '已办理' : '立即办理'}
+                </SubmitButton>
+              ) : (
+                <SubmitButton name={`order-${product.id}`} loading={false} disabled onClick={() => undefined}>
+                  {holding ? '已办理' : '请在微信小程序中办理'}
+                </SubmitButton>
+              )}
             </View>
           ))}
           {orderNotice && <FormNotice tone={orderNotice.tone} message={orderNotice.message} testId='order-notice' />}

@@ -21,7 +21,7 @@ const FIELDS = ['phone', 'smsCode'] as const
 type FieldName = (typeof FIELDS)[number]
 type Found = z.infer<typeof RecoverUsernameResponseSchema>['usernames']
 
-/** 找回用户名: phone + SMS code → the masked usernames registered with it (role, date), or a clear empty state. */
+/** 找回用户名: phone + SMS code → the usernames registered with it, whole (role, date), or a clear empty state. */
 export default function FindUsernamePage() {
   const [form, setForm] = useState({ phone: '', smsCode: '' })
   const [found, setFound] = useState<Found>()
@@ -50,16 +50,18 @@ export default function FindUsernamePage() {
           title={found.length > 0 ? '找到以下账号' : '没有找到账号'}
           desc={
             found.length > 0
-              ? '为保护账号安全，用户名已部分隐藏。如仍想不起完整用户名，可使用手机号登录。'
+              ? '已验证手机号，以下是该手机号注册的全部账号。请牢记用户名，也可以直接使用手机号登录。'
               : '该手机号下没有注册教育卡账号。'
           }
         />
         {found.length > 0 ? (
           <View className='form-card found-list' data-testid='found-usernames'>
             {found.map((item, i) => (
-              <View className='found-list__item' key={`${item.usernameMasked}-${i}`}>
+              <View className='found-list__item' key={`${item.username}-${i}`}>
                 <View className='found-list__main'>
-                  <Text className='found-list__name found-username'>{item.usernameMasked}</Text>
+                  <Text className='found-list__name found-username' userSelect>
+                    {item.username}
+                  </Text>
                   <Text className='found-list__role'>{ACCOUNT_ROLE_LABELS[item.role]}</Text>
                 </View>
                 <Text className='found-list__date'>注册于 {formatChinaDate(item.createdAt)}</Text>

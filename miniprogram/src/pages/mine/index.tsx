@@ -5,7 +5,7 @@ import { Cell, CellGroup } from '@nutui/nutui-react-taro'
 import '@nutui/nutui-react-taro/dist/es/packages/cell/style/css'
 import '@nutui/nutui-react-taro/dist/es/packages/cellgroup/style/css'
 import type { AppConfigResponse } from '../../../../domain/api/app-config'
-import { ACCOUNT_ROLE_LABELS } from '../../../../domain/api/auth'
+import { ACCOUNT_ROLE_LABELS, FAMILY_ROLES } from '../../../../domain/api/auth'
 import SubmitButton from '../../components/SubmitButton'
 import { toAppError } from '../../hooks/useFormErrors'
 import { useSubmit } from '../../hooks/useSubmit'
@@ -19,6 +19,20 @@ import NoticeEntries from './NoticeEntries'
 import './index.scss'
 
 const isWeapp = process.env.TARO_ENV === 'weapp'
+const FAMILY: ReadonlySet<string> = new Set(FAMILY_ROLES)
+
+/**
+ * Outside the mini-program there is no wx.login code to bind with (and no
+ * official-account sign-in in this build): say honestly where binding happens.
+ */
+function explainWechatBinding() {
+  void Taro.showModal({
+    title: '在微信小程序中绑定',
+    content: '网页端无法绑定微信。请在微信中搜索并打开「教育卡」小程序，用同一账号登录后，在「我的」中点击「绑定微信」。绑定后可一键登录，并通过微信接收审核结果和班级通知。',
+    showCancel: false,
+    confirmText: '知道了',
+  })
+}
 
 /** A NutUI Cell row with an optional value and a chevron. A function (CellGroup wants direct Cell children). */
 function row(options: {
@@ -167,7 +181,13 @@ export default function MinePage() {
                   link: !account.wechatBound,
                   onClick: account.wechatBound ? undefined : doBindWechat,
                 })
-              : row({ key: 'wechat', title: '微信', value: account.wechatBound ? '已绑定' : '未绑定' })}
+              : row({
+                  key: 'wechat',
+                  title: '微信',
+                  value: account.wechatBound ? '已绑定' : '未绑定',
+                  link: !account.wechatBound,
+                  onClick: account.wechatBound ? undefined : explainWechatBinding,
+                })}
           </CellGroup>
         )}
 
@@ -181,6 +201,14 @@ export default function MinePage() {
           <CellGroup className='mine-group'>
             {row({ key: 'change-password', title: '修改密码', link: true, onClick: () => void openPage(PAGES.changePassword) })}
             {row({ key: 'change-phone', title: '更换手机号', link: true, onClick: () => void openPage(PAGES.changePhone) })}
+          </CellGroup>
+        )}
+
+        {session.signedIn && account && (
+          <CellGroup className='mine-group' title='个人信息与隐私'>
+            {row({ key: 'my-data', title: '我的数据', value: '查看并保存', link: true, onClick: () => void openPage(PAGES.myData) })}
+            {FAMILY.has(account.role) &&
+              row({ key: 'account-cancel', title: '注销账号', value: '删除资料并撤销电子卡', link: true, onClick: () => void openPage(PAGES.accountCancel) })}
           </CellGroup>
         )}
 

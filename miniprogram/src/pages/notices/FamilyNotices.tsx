@@ -13,6 +13,7 @@ import { listMyNotices } from '../../services/notices'
 import { listStudents } from '../../services/profiles'
 import { formatChinaDate } from '../../utils/format'
 import { ConfirmBadge, EmptyCard, TypeTag, dueText } from './parts'
+import { useSubscribeRequest } from '../../hooks/useSubscribeRequest'
 
 type Item = z.infer<typeof MyNoticeItemSchema>
 
@@ -99,7 +100,12 @@ export default function FamilyNotices() {
     }
   }
 
-  const open = (item: Item) => void openPage(withQuery(PAGES.noticeDetail, { id: item.id }))
+  const askSubscription = useSubscribeRequest()
+  // Opening a notice is the family's natural tap here: ask (weapp) for the next notices' messages on the way.
+  const open = (item: Item) => {
+    askSubscription()
+    void openPage(withQuery(PAGES.noticeDetail, { id: item.id }))
+  }
   const several = (students?.length ?? 0) > 1
 
   return (

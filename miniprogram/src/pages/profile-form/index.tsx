@@ -21,7 +21,7 @@ import {
   getDraft,
   getStudent,
   loadSubscribeTemplateIds,
-  requestReviewSubscription,
+  requestSubscription,
   saveDraft,
   submitProfile,
 } from '../../services/profiles'
@@ -144,7 +144,7 @@ export default function ProfileFormPage() {
     try {
       const body = checkForm(ProfileSubmissionSchema, submissionBody(form, consentNeeded))
       // Inside the tap: WeChat only shows the subscribe dialog for a user gesture.
-      requestReviewSubscription(subscribeIds.current)
+      requestSubscription(subscribeIds.current)
       await submitProfile(studentId, body)
       void Taro.showToast({ title: '已提交审核', icon: 'success', duration: 1500 })
       await replacePage(withQuery(PAGES.status, { studentId }))

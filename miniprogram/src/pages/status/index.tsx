@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow, usePullDownRefresh, useRouter } from '@tarojs/taro'
 import { TIMELINE_STEP_LABELS, type StudentDetail, type TimelineEntry } from '../../../../domain/api/profiles'
+import { PENDING_WITH_SCHOOL_LABEL } from '../../../../domain/review/state-machine'
 import FlowSteps from '../../components/FlowSteps'
 import PageState from '../../components/PageState'
 import StatusTag from '../../components/StatusTag'
@@ -9,6 +10,7 @@ import SubmitButton from '../../components/SubmitButton'
 import { toAppError } from '../../hooks/useFormErrors'
 import { usePolling } from '../../hooks/usePolling'
 import { useRequireSignIn } from '../../hooks/useRequireSignIn'
+import { useSubscribeRequest } from '../../hooks/useSubscribeRequest'
 import { PAGES, openPage, pageParam, withQuery } from '../../services/navigation'
 import { getStudent, withdrawChange } from '../../services/profiles'
 import { formatChinaDateTime } from '../../utils/format'
@@ -46,13 +48,14 @@ function upcoming(status: StudentDetail['status']): string[] {
 
 /** Why a person reviews it, in words true to the registry match's outcome. */
 function reviewCause(detail: StudentDetail): string {
+  const who = detail.statusLabel === PENDING_WITH_SCHOOL_LABEL ? '学校' : '班主任'
   switch (detail.latest?.matchOutcome) {
     case 'transient_status':
-      return '学籍库显示该学生为借读或学籍变动中，需由班主任核对，结果会通过微信消息通知您'
+      return `学籍库显示该学生为借读或学籍变动中，需由${who}核对，结果会通过微信消息通知您`
     case 'not_found':
-      return '学籍库中暂未找到该学生，已转交班主任核对，结果会通过微信消息通知您'
+      return `学籍库中暂未找到该学生，已转交${who}核对，结果会通过微信消息通知您`
     default:
-      return '填写的信息与学籍库不完全一致，已转交班主任核对，结果会通过微信消息通知您'
+      return `填写的信息与学籍库不完全一致，已转交${who}核对，结果会通过微信消息通知您`
   }
 }
 
@@ -113,6 +116,8 @@ function ChangeHero({ detail, studentId, onWithdraw, withdrawing }: { detail: St
 }
 
 function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: string }) {
+  // After approval the family taps here to see the archive: ask (weapp) for the class notices' and semester messages then.
+  const askSubscription = useSubscribeRequest()
   const form = withQuery(PAGES.profileForm, { studentId })
   switch (detail.status) {
     case 'submitted':
@@ -130,7 +135,8 @@ function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: s
           <View className='status-hero__icon'>
             <Text>…</Text>
           </View>
-          <Text className='status-hero__title'>待班主任审核</Text>
+          {/* 待班主任审核, or 待学校审核 when the class has no active head teacher (the server says which). */}
+          <Text className='status-hero__title'>{detail.statusLabel}</Text>
           <Text className='status-hero__desc'>{reviewCause(detail)}</Text>
         </View>
       )
@@ -158,7 +164,14 @@ function StatusHero({ detail, studentId }: { detail: StudentDetail; studentId: s
           </View>
           <Text className='status-hero__title'>已通过认证</Text>
           <CardNumber detail={detail} />
-          <SubmitButton name='open-archive' loading={false} onClick={() => void openPage(withQuery(PAGES.archive, { studentId }))}>
+          <SubmitButton
+            name='open-archive'
+            loading={false}
+            onClick={() => {
+              askSubscription()
+              void openPage(withQuery(PAGES.archive, { studentId }))
+            }}
+          >
             查看电子档案
           </SubmitButton>
         </View>

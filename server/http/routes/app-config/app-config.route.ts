@@ -13,6 +13,7 @@ export const getAppConfig = defineRoute({
     const body: AppConfigResponse = {
       support: { hotline: app.config.SUPPORT_HOTLINE, email: app.config.SUPPORT_EMAIL, qq: app.config.SUPPORT_QQ },
       devTools: app.config.NODE_ENV !== 'production',
+      accountCancelCoolOffDays: app.config.ACCOUNT_CANCEL_COOLOFF_DAYS,
     };
     koa.set('Cache-Control', 'public, max-age=300');
     koa.body = body;

@@ -97,7 +97,9 @@ export async function createHarness(options: { routes?: readonly AnyRoute[] } = 
   };
   const allowResend = async (phone: string) => {
     const index = ctx.pii.blindIndex('phone', phone);
-    for (const purpose of SMS_PURPOSES) await sec.limits.smsPerPhoneMinute.delete(smsQuotaKey(index, purpose));
+    for (const purpose of SMS_PURPOSES) {
+      for (const source of ['known', 'other'] as const) await sec.limits.smsPerPhoneMinute.delete(smsQuotaKey(index, purpose, source));
+    }
   };
   const code = async (phone: string, purpose: string) => {
     const res = await client().post('/api/auth/sms-codes', { phone, purpose });

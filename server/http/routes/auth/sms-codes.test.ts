@@ -109,6 +109,55 @@ describe('POST /api/auth/sms-codes', () => {
     });
   });
 
+  describe("an attacker cannot lock the owner out of the SMS password reset", () => {
+    /** The owner's account, signed in once from `home` (a session opened there makes it a known address). */
+    async function ownerAt(home: string) {
+      const owner = await h.registerAccount();
+      await h.client(home).post('/api/auth/login', { login: owner.username, password: owner.password });
+      return owner;
+    }
+
+    function reset(ip: string, phone: string, smsCode: string) {
+      return h.client(ip).post('/api/auth/password-reset/sms', { phone, smsCode, newPassword: 'Green-field-77' });
+    }
+
+    it('when strangers spend the phone\'s reset quota from one address and then from many, the owner at home still gets a code and resets', async () => {
+      const home = randomIp();
+      const owner = await ownerAt(home);
+      const attacker = h.client(randomIp());
+      // One address: five a day, then refused (it cannot spend the whole quota alone).
+      for (let i = 0; i < 5; i += 1) {
+        await h.allowResend(owner.phone);
+        expect((await attacker.post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' })).status).toBe(200);
+      }
+      await h.allowResend(owner.phone);
+      expect((await attacker.post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' })).status).toBe(429);
+      // Many addresses: the strangers' ten a day are spent.
+      for (let i = 0; i < 5; i += 1) {
+        await h.allowResend(owner.phone);
+        expect((await h.client().post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' })).status).toBe(200);
+      }
+      await h.allowResend(owner.phone);
+      expect((await h.client().post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' })).status).toBe(429);
+
+      // The owner, from the address they signed in from, is not held up by any of it.
+      const sent = await h.client(home).post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' });
+      expect(sent.status).toBe(200);
+      const code = await h.lastCode(owner.phone);
+      expect((await reset(home, owner.phone, code)).status).toBe(200);
+    });
+
+    it("a stranger's fresh code does not kill the code the owner is typing", async () => {
+      const home = randomIp();
+      const owner = await ownerAt(home);
+      expect((await h.client(home).post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' })).status).toBe(200);
+      const ownersCode = await h.lastCode(owner.phone);
+      // Right after, a stranger asks for another code to the same phone.
+      expect((await h.client().post('/api/auth/sms-codes', { phone: owner.phone, purpose: 'reset_password' })).status).toBe(200);
+      expect((await reset(home, owner.phone, ownersCode)).status).toBe(200);
+    });
+  });
+
   describe('verification', () => {
     it('accepts the right code once: a reused code is refused', async () => {
       const phone = randomPhone();

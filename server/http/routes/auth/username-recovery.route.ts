@@ -7,12 +7,12 @@ export const postUsernameRecovery = defineRoute({
   method: 'post',
   path: '/api/auth/username-recovery',
   operationId: 'recoverUsername',
-  summary: 'The usernames on a phone (masked), with an SMS code',
+  summary: 'The usernames on a phone, with an SMS code to it (shown whole: the code proves the phone; audited)',
   tags: ['auth'],
   access: 'public',
   body: RecoverUsernameRequestSchema,
   responses: {
-    200: { description: 'Masked usernames; empty when the phone has none', schema: RecoverUsernameResponseSchema },
+    200: { description: 'The usernames; empty when the phone has none', schema: RecoverUsernameResponseSchema },
     400: { description: 'SMS_CODE_INVALID' },
   },
   handler: async ({ koa, app, input }) => {

@@ -6,7 +6,7 @@ import {
   CreateOrderResponseSchema,
 } from '../../../../domain/api/comm-card';
 import { StudentIdParamsSchema } from '../../../../domain/api/profiles';
-import { bindPhone, createOrder, getCommCard, listProducts } from '../../../services/comm-card/comm-card';
+import { bindPhone, createOrder, getCommCard, listProducts, unbindCard } from '../../../services/comm-card/comm-card';
 import { defineRoute } from '../../route';
 import { noStore, requestMeta } from '../auth/request-meta';
 
@@ -48,19 +48,38 @@ export const postBindPhone = defineRoute({
   method: 'post',
   path: '/api/students/:studentId/comm-card/bind',
   operationId: 'bindCommCardPhone',
-  summary: 'Bind an existing mobile number to the card, proven by an SMS code (purpose bind_phone)',
+  summary: 'Bind a communication card the family holds (its printed number and its mobile number, proven by an SMS code of purpose bind_phone)',
   tags: ['comm-card'],
   access: FAMILY,
   params: StudentIdParamsSchema,
   body: BindPhoneRequestSchema,
   responses: {
     200: { description: 'Bound (phone masked)', schema: CommCardViewSchema },
-    400: { description: 'VALIDATION_FAILED (no or malformed code) or SMS_CODE_INVALID' },
+    400: { description: 'VALIDATION_FAILED (card number, phone or code malformed) or SMS_CODE_INVALID' },
     404: { description: 'NOT_FOUND' },
-    409: { description: 'ECARD_NOT_ISSUED or ECARD_REVOKED' },
+    409: { description: 'ECARD_NOT_ISSUED, ECARD_REVOKED, or CONFLICT: the card is bound to another student' },
   },
   handler: async ({ koa, app, auth, input }) => {
     const view = await bindPhone(app, auth!.account, { studentId: input.params.studentId, ...input.body }, requestMeta(koa));
+    noStore(koa);
+    koa.body = view;
+  },
+});
+
+export const deleteCommCardBinding = defineRoute({
+  method: 'delete',
+  path: '/api/students/:studentId/comm-card/binding',
+  operationId: 'unbindCommCard',
+  summary: "Unbind the student's communication card (audited); nothing bound is not an error",
+  tags: ['comm-card'],
+  access: FAMILY,
+  params: StudentIdParamsSchema,
+  responses: {
+    200: { description: 'Unbound', schema: CommCardViewSchema },
+    404: { description: 'NOT_FOUND' },
+  },
+  handler: async ({ koa, app, auth, input }) => {
+    const view = await unbindCard(app, auth!.account, input.params.studentId, requestMeta(koa));
     noStore(koa);
     koa.body = view;
   },

@@ -5,6 +5,7 @@ import { runRefundOrder } from '../../../../tools/refund-order';
 import { auditLog, orders, paymentNotifications, refunds } from '../../../db/schema';
 import { reconcilePayments } from '../../../services/payments/reconcile';
 import { createPaymentHarness, TEST_MP_APPID, type PaymentHarness } from './payment-test-support';
+import { smsQuotaKey } from '../../../services/accounts/sms-codes';
 
 jest.setTimeout(30_000);
 
@@ -216,22 +217,60 @@ describe.each(['public_key', 'certificate'] as const)('communication card and We
     expect(await runRefundOrder(h.ctx, ['EC20990101NOSUCHORDER00000'], () => undefined, () => undefined)).toBe(1);
   });
 
-  it('When a family binds an existing number, Then without a code 400, with a wrong code 400, with its code bound and masked', async () => {
+  it('When a family binds a card it already holds, Then the card number is required, a wrong code is refused, its code binds it, masked', async () => {
     const parent = await h.account('parent');
     const holder = await h.cardHolder(parent.id);
     const phone = `139${String(Date.now()).slice(-8)}`;
+    const cardNumber = `898601${String(Date.now()).slice(-13)}`;
     const path = `/api/students/${holder.student.id}/comm-card/bind`;
-    const noCode = await h.api.post(path, { phone }, parent.token);
+    const noCard = await h.api.post(path, { phone, smsCode: '123456' }, parent.token);
+    expect(noCard.status).toBe(400);
+    expect(noCard.body.error.fields['body.cardNumber']).toBe('请填写通讯卡卡号');
+    const badCard = await h.api.post(path, { cardNumber: '1234', phone, smsCode: '123456' }, parent.token);
+    expect(badCard.body.error.fields['body.cardNumber']).toBe('请填写通讯卡背面印制的 19–20 位卡号（以 8986 开头）');
+    const noCode = await h.api.post(path, { cardNumber, phone }, parent.token);
     expect(noCode.status).toBe(400);
     expect(noCode.body.error.code).toBe('VALIDATION_FAILED');
     const code = await h.smsCode(phone, 'bind_phone');
-    const wrong = await h.api.post(path, { phone, smsCode: code === '000000' ? '111111' : '000000' }, parent.token);
+    const wrong = await h.api.post(path, { cardNumber, phone, smsCode: code === '000000' ? '111111' : '000000' }, parent.token);
     expect(wrong.body.error.code).toBe('SMS_CODE_INVALID');
-    const ok = await h.api.post(path, { phone, smsCode: code }, parent.token);
+    // As printed on the card, with spaces.
+    const printed = cardNumber.replace(/(\d{4})/g, '$1 ').trim();
+    const ok = await h.api.post(path, { cardNumber: printed, phone, smsCode: code }, parent.token);
     expect(ok.status).toBe(200);
-    expect(ok.body.binding.phoneMasked).toBe(`${phone.slice(0, 3)}****${phone.slice(-4)}`);
+    expect(ok.body.binding).toMatchObject({ phoneMasked: `${phone.slice(0, 3)}****${phone.slice(-4)}`, cardNumberMasked: `8986 **** **** ***${cardNumber.slice(-4)}` });
     expect(JSON.stringify(ok.body)).not.toContain(phone);
+    expect(JSON.stringify(ok.body)).not.toContain(cardNumber);
     const other = await h.account('parent');
-    expect((await h.api.post(path, { phone, smsCode: code }, other.token)).status).toBe(404);
+    expect((await h.api.post(path, { cardNumber, phone, smsCode: code }, other.token)).status).toBe(404);
+  });
+
+  it('When a card bound to one student is bound to another, Then 409 on the card number; after unbinding it can be bound', async () => {
+    const parent = await h.account('parent');
+    const first = await h.cardHolder(parent.id);
+    const second = await h.cardHolder(parent.id);
+    const phone = `138${String(Date.now()).slice(-8)}`;
+    const cardNumber = `898602${String(Date.now()).slice(-13)}`;
+    const allowResend = async () => {
+      for (const source of ['known', 'other'] as const) {
+        await h.ctx.security.limits.smsPerPhoneMinute.delete(smsQuotaKey(h.ctx.pii.blindIndex('phone', phone), 'bind_phone', source));
+      }
+    };
+    const bind = async (studentId: string) =>
+      (await allowResend(),
+      h.api.post(`/api/students/${studentId}/comm-card/bind`, { cardNumber, phone, smsCode: await h.smsCode(phone, 'bind_phone') }, parent.token));
+    expect((await bind(first.student.id)).status).toBe(200);
+    const taken = await bind(second.student.id);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.fields).toEqual({ 'body.cardNumber': '该通讯卡已绑定其他学生' });
+
+    const unbound = await h.api.delete(`/api/students/${first.student.id}/comm-card/binding`, parent.token);
+    expect(unbound.status).toBe(200);
+    expect(unbound.body.binding).toBeNull();
+    expect(await h.auditCount('comm_card.unbound', first.student.id)).toBe(1);
+    // Unbinding twice changes nothing; another family cannot unbind.
+    expect((await h.api.delete(`/api/students/${first.student.id}/comm-card/binding`, parent.token)).status).toBe(200);
+    expect((await h.api.delete(`/api/students/${first.student.id}/comm-card/binding`, (await h.account('parent')).token)).status).toBe(404);
+    expect((await bind(second.student.id)).status).toBe(200);
   });
 });

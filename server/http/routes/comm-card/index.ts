@@ -1,4 +1,4 @@
 import type { AnyRoute } from '../../route';
-import { getCommCardProducts, getStudentCommCard, postBindPhone, postCommCardOrder } from './comm-card.route';
+import { deleteCommCardBinding, getCommCardProducts, getStudentCommCard, postBindPhone, postCommCardOrder } from './comm-card.route';
 
-export const commCardRoutes: AnyRoute[] = [getCommCardProducts, getStudentCommCard, postBindPhone, postCommCardOrder];
+export const commCardRoutes: AnyRoute[] = [getCommCardProducts, getStudentCommCard, postBindPhone, deleteCommCardBinding, postCommCardOrder];

@@ -35,6 +35,7 @@ export interface PaymentHarness {
   api: {
     get(path: string, token?: string): request.Test;
     post(path: string, body?: object, token?: string): request.Test;
+    delete(path: string, token?: string): request.Test;
     /** POST a built notification to the notify route exactly as built (raw body, its headers). */
     notify(built: { headers: Record<string, string>; body: string }): request.Test;
   };
@@ -103,6 +104,7 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
     api: {
       get: (path, token) => send(request(server).get(path), token),
       post: (path, body, token) => send(request(server).post(path), token).send(body ?? {}),
+      delete: (path, token) => send(request(server).delete(path), token),
       notify: (built) => request(server).post('/api/payments/wechatpay/notify').set(built.headers).send(built.body),
     },
     now: () => clock,

@@ -16,6 +16,7 @@ import {
   SchoolIdParamsSchema,
 } from '../../../../domain/api/console';
 import { assignHeadTeacher, listConsoleSchools, listSchoolClasses, listSchoolTeachers, schoolFunnel } from '../../../services/console/console-schools';
+import { staleReads } from '../../../context';
 import { defineRoute } from '../../route';
 import { noStore, requestMeta } from '../auth/request-meta';
 import { CONSOLE_ACCESS } from './console-auth.route';
@@ -31,7 +32,7 @@ export const getConsoleSchools = defineRoute({
   responses: { 200: { description: 'A page of schools', schema: ListConsoleSchoolsResponseSchema } },
   handler: async ({ koa, app, input, auth }) => {
     noStore(koa);
-    koa.body = await listConsoleSchools(app, auth!.account, input.query);
+    koa.body = await listConsoleSchools(staleReads(app), auth!.account, input.query);
   },
 });
 
@@ -49,7 +50,7 @@ export const getConsoleSchoolFunnel = defineRoute({
   },
   handler: async ({ koa, app, input, auth }) => {
     noStore(koa);
-    koa.body = await schoolFunnel(app, auth!.account, input.params.schoolId);
+    koa.body = await schoolFunnel(staleReads(app), auth!.account, input.params.schoolId);
   },
 });
 
@@ -68,7 +69,7 @@ export const getConsoleSchoolClasses = defineRoute({
   },
   handler: async ({ koa, app, input, auth }) => {
     noStore(koa);
-    koa.body = await listSchoolClasses(app, auth!.account, input.params.schoolId, input.query);
+    koa.body = await listSchoolClasses(staleReads(app), auth!.account, input.params.schoolId, input.query);
   },
 });
 

@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../../route';
 import { getConsoleMe, postConsoleLogin, postConsoleLogout, postConsolePassword, postConsoleVerify } from './console-auth.route';
+import { consoleSchoolAdminRoutes } from './console-school-admin.route';
 import { getConsoleSchoolClasses, getConsoleSchoolFunnel, getConsoleSchools, getConsoleSchoolTeachers, putConsoleHeadTeacher } from './console-schools.route';
 
 export const consoleRoutes: AnyRoute[] = [
@@ -13,4 +14,5 @@ export const consoleRoutes: AnyRoute[] = [
   getConsoleSchoolClasses,
   getConsoleSchoolTeachers,
   putConsoleHeadTeacher,
+  ...consoleSchoolAdminRoutes,
 ];

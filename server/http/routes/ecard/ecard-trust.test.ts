@@ -4,7 +4,10 @@
  * rate limit. Route level, real PostgreSQL and Redis.
  */
 import { eq } from 'drizzle-orm';
-import { auditLog, students } from '../../../db/schema';
+import { readDevInbox } from '../../../integrations/sms';
+import { encryptPhone } from '../../../services/accounts/account-view';
+import { accounts, auditLog, messageDeliveries, notifications, students } from '../../../db/schema';
+import { deliverNotification } from '../../../services/messaging/deliver';
 import { revokeCard } from '../../../services/ecard/ecard';
 import { createPaymentHarness, type PaymentHarness } from '../comm-card/payment-test-support';
 
@@ -209,6 +212,36 @@ describe('revoking and reissuing a card', () => {
     const verdict = await h.api.post('/api/ecard/verify', { token: fresh.body.token }, ownTeacher.token);
     expect(verdict.body).toMatchObject({ result: 'valid', scope: 'details' });
     expect(await h.auditCount('ecard.reissued', holder.student.id)).toBe(1);
+  });
+
+  it('When staff revoke and then reissue a card, Then the family is told each time with the reason, on WeChat and by SMS', async () => {
+    const { parent, holder, ownAdmin } = await cardWorld();
+    const phone = `139${String(Date.now()).slice(-8)}`;
+    await h.ctx.db.update(accounts).set(encryptPhone(h.ctx, phone)).where(eq(accounts.id, parent.id));
+    const base = `/api/students/${holder.student.id}/ecard`;
+    expect((await h.api.post(`${base}/revocation`, { reason: '家长申请挂失' }, ownAdmin.token)).status).toBe(200);
+    const reissued = await h.api.post(`${base}/reissue`, { reason: '补发新卡' }, ownAdmin.token);
+    expect(reissued.status).toBe(200);
+    const rows = await h.ctx.db.select().from(notifications).where(eq(notifications.accountId, parent.id));
+    const told = rows
+      .filter((r) => r.kind.startsWith('card.'))
+      .map((r) => ({ kind: r.kind, via: (r.data as { via: string }).via, reason: (r.data as { reason: string }).reason }))
+      .sort((a, b) => `${a.kind}${a.via}`.localeCompare(`${b.kind}${b.via}`));
+    expect(told).toEqual([
+      { kind: 'card.reissued', via: 'sms', reason: '补发新卡' },
+      { kind: 'card.reissued', via: 'wechat', reason: '补发新卡' },
+      { kind: 'card.revoked', via: 'sms', reason: '家长申请挂失' },
+      { kind: 'card.revoked', via: 'wechat', reason: '家长申请挂失' },
+    ]);
+    // The rows go through the one delivery path: the SMS row is texted to the family's phone with the reason.
+    const sms = rows.find((r) => r.kind === 'card.revoked' && (r.data as { via: string }).via === 'sms')!;
+    await deliverNotification(h.ctx, sms.id);
+    const [delivery] = await h.ctx.db.select().from(messageDeliveries).where(eq(messageDeliveries.notificationId, sms.id));
+    expect(delivery).toMatchObject({ channel: 'sms', status: 'sent' });
+    const [text] = await readDevInbox(h.ctx.redis, h.ctx.config.QUEUE_PREFIX, { phone, limit: 1 });
+    expect(JSON.stringify(text!.params)).toContain('教育卡已撤销（家长申请挂失）');
+    const reissuedRow = rows.find((r) => r.kind === 'card.reissued')!;
+    expect((reissuedRow.data as { cardNumber: string }).cardNumber).toBe(reissued.body.cardNumber);
   });
 
   it('When a card was never issued, Then revoking it is 409 ECARD_NOT_ISSUED', async () => {

@@ -12,6 +12,7 @@ import {
   SearchSchoolsResponseSchema,
 } from '../../../../domain/api/profiles';
 import { listSchoolClasses, searchSchools } from '../../../services/profiles/schools';
+import { staleReads } from '../../../context';
 import { defineRoute } from '../../route';
 
 export const getSchools = defineRoute({
@@ -24,7 +25,7 @@ export const getSchools = defineRoute({
   query: SearchSchoolsQuerySchema,
   responses: { 200: { description: 'By name, paged', schema: SearchSchoolsResponseSchema } },
   handler: async ({ koa, app, input }) => {
-    koa.body = await searchSchools(app, input.query);
+    koa.body = await searchSchools(staleReads(app), input.query);
   },
 });
 
@@ -39,6 +40,6 @@ export const getSchoolClasses = defineRoute({
   query: ListClassesQuerySchema,
   responses: { 200: { description: 'Grade order, then class name', schema: ListClassesResponseSchema }, 404: { description: 'NOT_FOUND' } },
   handler: async ({ koa, app, input }) => {
-    koa.body = await listSchoolClasses(app, input.params.schoolId, input.query);
+    koa.body = await listSchoolClasses(staleReads(app), input.params.schoolId, input.query);
   },
 });
