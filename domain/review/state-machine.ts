@@ -71,6 +71,11 @@ export const REVIEW_STATE_LABELS: Readonly<Record<ReviewState, string>> = {
   disputed: '身份申诉待处理',
 };
 
+/** The label a person reads for a stored status (an unknown one is shown as it is). */
+export function reviewStateLabel(status: string): string {
+  return REVIEW_STATE_LABELS[status as ReviewState] ?? status;
+}
+
 /**
  * A waiting review is the head teacher's only while an active head teacher
  * holds it; a class without one has its reviews with the school (its

@@ -195,6 +195,7 @@ describe('attack 4: production refuses the fakes and the derived keys', () => {
       SESSION_SECRET: randomBytes(32).toString('hex'),
       WECHAT_MP_SECRET: 'mp-secret',
       WECHAT_OA_SECRET: 'oa-secret',
+      WECHAT_OA_PUSH_TOKEN: randomBytes(16).toString('hex'),
       TENCENT_SECRET_KEY: 'tencent-key',
       ECARD_SIGNING_KEY: ecard.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'),
       WECHATPAY_MERCHANT_PRIVATE_KEY: String(rsa.privateKey.export({ type: 'pkcs8', format: 'pem' })),

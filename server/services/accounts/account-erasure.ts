@@ -59,6 +59,7 @@ import {
 import { verifyPassword } from '../../security/passwords';
 import { revokeCard } from '../ecard/ecard';
 import { loadAccount, phoneOf, type AccountRow } from './account-view';
+import { writeAudit } from '../audit/audit';
 import { writeAccountAudit } from './audit';
 import { fieldError } from './errors';
 import type { RequestMeta } from './request-meta';
@@ -234,12 +235,10 @@ export async function eraseAccount(tx: Tx, accountId: string): Promise<{ cardsRe
     })
     .where(eq(accounts.id, accountId));
   // The erasure's own entry: pseudonyms only (no IP, no names), the counts for the operator.
-  await tx.insert(auditLog).values({
-    actorAccountId: accountId,
-    actorRole: account.role,
+  await writeAudit(tx, {
+    actor: { id: accountId, role: account.role },
     action: 'account.erased',
-    subjectType: 'account',
-    subjectId: accountId,
+    subject: { type: 'account', id: accountId },
     detail: { students: studentIds.length, cardsRevoked, versionsDeleted: versionIds.length },
   });
   return { cardsRevoked };

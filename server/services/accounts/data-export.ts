@@ -28,10 +28,10 @@ import {
 } from '../../db/schema';
 import { cardStatus } from '../ecard/ecard';
 import { openVersionContent, presentMaskedProfile, schoolClassNames } from '../profiles/profile-content';
-import { statusLabel } from '../profiles/students';
 import { loadAccount, phoneOf } from './account-view';
 import { writeAccountAudit } from './audit';
 import type { RequestMeta } from './request-meta';
+import { reviewStateLabel } from '../../../domain/review/state-machine';
 
 const COMM_CARD_PHONE_CONTEXT = 'comm_card_bindings.phone';
 /** The newest rows of the long lists (messages, sign-ins, activity): enough to see what happens, bounded in size. */
@@ -81,7 +81,7 @@ export async function exportMyData(app: AppContext, accountId: string, meta: Req
     exportedStudents.push({
       id: student.id,
       status: student.status,
-      statusLabel: statusLabel(student.status),
+      statusLabel: reviewStateLabel(student.status),
       cardNumber: student.cardNumber,
       cardStatus: cardStatus(student),
       profile,

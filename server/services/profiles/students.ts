@@ -22,7 +22,7 @@ import {
 import { hasValidCard } from '../../../domain/card/card-holder';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
-import { pendingReviewLabel, REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/state-machine';
+import { pendingReviewLabel, reviewStateLabel, type ReviewState } from '../../../domain/review/state-machine';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
@@ -32,10 +32,6 @@ import { loadOwnStudent, openVersionContent, presentMaskedProfile, schoolClassNa
 import { writeAudit } from '../audit/audit';
 
 type VersionRow = typeof profileVersions.$inferSelect;
-
-export function statusLabel(status: string): string {
-  return REVIEW_STATE_LABELS[status as ReviewState] ?? status;
-}
 
 export function presentCard(student: Pick<StudentRow, 'cardNumber' | 'cardIssuedAt' | 'cardRevokedAt'>): CardView | null {
   if (!student.cardNumber || !student.cardIssuedAt) return null;
@@ -47,7 +43,7 @@ function presentVersionSummary(v: Pick<VersionRow, 'id' | 'version' | 'status' |
     id: v.id,
     version: v.version,
     status: v.status as ReviewState,
-    statusLabel: statusLabel(v.status),
+    statusLabel: reviewStateLabel(v.status),
     submittedAt: v.submittedAt.toISOString(),
     contactOnly: v.contactOnly,
   };
@@ -73,7 +69,7 @@ function presentSummary({ student, version, draftData, reviewer }: SummaryRow): 
   return {
     id: student.id,
     status: student.status as ReviewState,
-    statusLabel: student.status === 'pending_review' ? pendingReviewLabel(reviewer ?? null) : statusLabel(student.status),
+    statusLabel: student.status === 'pending_review' ? pendingReviewLabel(reviewer ?? null) : reviewStateLabel(student.status),
     nameMasked: name ? maskName(name) : null,
     card: presentCard(student),
     hasValidCard: hasValidCard(student),
@@ -281,7 +277,7 @@ export async function getStudentDetail(
       ? await ctx.db.select({ role: accounts.role, status: accounts.status }).from(accounts).where(eq(accounts.id, latest.assignedReviewerId))
       : [];
   const waitingLabel = pendingReviewLabel(reviewer ?? null);
-  const labelOf = (status: string) => (status === 'pending_review' ? waitingLabel : statusLabel(status));
+  const labelOf = (status: string) => (status === 'pending_review' ? waitingLabel : reviewStateLabel(status));
   const summary = presentSummary({ student, version: latest, draftData: draft?.data ?? null, reviewer: reviewer ?? null });
   const submissions = submissionNumbers(versions);
   const change = changeState(student);

@@ -30,7 +30,7 @@ import { eq, sql } from 'drizzle-orm';
 import { AppError, errorMessage } from '../../../domain/errors';
 import { keyFieldsChanged, keyFieldsOf } from '../../../domain/profile/key-fields';
 import type { ProfileSubmission } from '../../../domain/profile/schemas';
-import { submissionEvent, transition, type ReviewState } from '../../../domain/review/state-machine';
+import { reviewStateLabel, submissionEvent, transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
 import { auditLog, classes, guardianConsents, profileDrafts, profileVersions, schools, students } from '../../db/schema';
@@ -39,7 +39,6 @@ import type { RequestMeta } from '../accounts/request-meta';
 import { sealProfileSnapshot } from './profile-snapshot';
 import { auditRow } from '../audit/audit';
 import { loadOwnStudent, openVersionContent, type Actor } from './profile-content';
-import { statusLabel } from './students';
 
 export interface SubmissionResult {
   studentId: string;
@@ -139,6 +138,6 @@ export async function submitProfile(
         insert into ${auditLog} (actor_account_id, actor_role, action, subject_type, subject_id, ip, request_id, detail, success)
         values (${audit.actorAccountId}, ${audit.actorRole}, ${audit.action}, ${audit.subjectType}, ${audit.subjectId}, ${audit.ip},
                 ${audit.requestId}, ${audit.detail === null ? null : JSON.stringify(audit.detail)}::jsonb, ${audit.success})`);
-      return { studentId: student.id, versionId, version, status, statusLabel: statusLabel(status) };
+      return { studentId: student.id, versionId, version, status, statusLabel: reviewStateLabel(status) };
     });
 }

@@ -20,7 +20,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
-import { REVIEW_STATE_LABELS, canTransition, transition, type ReviewState } from '../../../domain/review/state-machine';
+import { canTransition, transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { DisputeDecision } from '../../../domain/api/reviews';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
@@ -33,7 +33,7 @@ import { approveVersion, currentVersionIs } from './review-approval';
 import { lockStudentsThenVersions } from './review-locks';
 import { cardHolderOf, holderNotices, type CardHolder } from './dispute-notices';
 import { assertMayReview, type Reviewer } from './review-scope';
-import type { DecisionResult } from './reviews';
+import { presentDecision, type DecisionResult } from './reviews';
 
 export const DISPUTE_KEPT_REASON = '经学校核实，该学生的教育卡保留在原账号，如有疑问请联系班主任';
 export const DISPUTE_LOST_REASON = '经学校核实，该学生的教育卡已转至另一账号，原卡已撤销';
@@ -111,7 +111,7 @@ export async function decideDispute(
         data: { studentId: claim.studentId, versionId: claim.id, studentNameMasked: masked, reason },
       });
       if (holder) await writeNotifications(tx, holderNotices(holder, claim.id, 'kept', masked));
-      return { versionId: claim.id, status, statusLabel: REVIEW_STATE_LABELS[status], cardNumber: student?.cardNumber ?? family!.cardNumber, reviewReason: reason };
+      return presentDecision(claim.id, status, student?.cardNumber ?? family!.cardNumber, reason);
     }
 
     // transfer: the holder loses first (the unique index admits one approved student per ID), then the claim wins.
@@ -155,6 +155,6 @@ export async function decideDispute(
       subject: { type: 'profile_version', id: claim.id },
       detail: { studentId: claim.studentId, holderStudentId: holder?.studentId ?? null, cardNumber: won?.cardNumber ?? null, note },
     });
-    return { versionId: claim.id, status, statusLabel: REVIEW_STATE_LABELS[status], cardNumber: won?.cardNumber ?? null, reviewReason: null };
+    return presentDecision(claim.id, status, won?.cardNumber ?? null, null);
   });
 }

@@ -22,6 +22,7 @@ import type { AppContext } from '../../context';
 import { rowsOf, type DbOrTx } from '../../db/client';
 import { accounts, profileVersions, registryRecords, students } from '../../db/schema';
 import { findReviewers, sendToReviewers } from './reviewer-handover';
+import { lockStudentsThenVersions } from './review-locks';
 import { writeAudit } from '../audit/audit';
 
 export type GuardianRecheckContext = Pick<AppContext, 'db'>;
@@ -89,14 +90,17 @@ export async function recheckApprovalsWithoutEvidence(ctx: GuardianRecheckContex
     after = candidates[candidates.length - 1]!.studentId;
     await ctx.db.transaction(async (tx) => {
       const ids = candidates.map((c) => c.studentId);
-      await tx.select({ id: students.id }).from(students).where(inArray(students.id, ids)).orderBy(students.id).for('update');
-      const current = await tx
-        .select({ studentId: students.id, approvedVersionId: students.approvedVersionId, version: profileVersions })
+      // The students first; under their locks the latest version of each cannot change, and is locked next.
+      await lockStudentsThenVersions(tx, [], ids);
+      const pointers = await tx
+        .select({ studentId: students.id, approvedVersionId: students.approvedVersionId, versionId: sql<string>`coalesce(${students.currentVersionId}, ${students.approvedVersionId})` })
         .from(students)
-        .innerJoin(profileVersions, eq(profileVersions.id, sql`coalesce(${students.currentVersionId}, ${students.approvedVersionId})`))
-        .where(inArray(students.id, ids))
-        .orderBy(profileVersions.id)
-        .for('update', { of: profileVersions });
+        .where(inArray(students.id, ids));
+      const versionOf = new Map((await lockStudentsThenVersions(tx, pointers.map((p) => p.versionId))).map((v) => [v.id, v]));
+      const current = pointers.flatMap((p) => {
+        const version = versionOf.get(p.versionId);
+        return version ? [{ studentId: p.studentId, approvedVersionId: p.approvedVersionId, version }] : [];
+      });
       const currentOf = new Map(current.map((c) => [c.studentId, c]));
       const confirmed: Candidate[] = [];
       const mismatched: (typeof current)[number]['version'][] = [];

@@ -24,7 +24,7 @@ import { GRADES, GRADE_LABELS, type Grade } from '../../../domain/profile/schema
 import {
   APPROVAL_EVIDENCE_LABELS,
   MATCH_REVIEW_REASON_LABELS,
-  REVIEW_STATE_LABELS,
+  reviewStateLabel,
   transition,
   type MatchReviewReason,
   type ReviewState,
@@ -48,10 +48,6 @@ export function matchOutcomeLabel(outcome: string | null): string | null {
   if (!outcome) return null;
   if (outcome === 'matched') return '与学籍库一致';
   return MATCH_REVIEW_REASON_LABELS[outcome as MatchReviewReason] ?? outcome;
-}
-
-function stateLabel(status: string): string {
-  return REVIEW_STATE_LABELS[status as ReviewState] ?? status;
 }
 
 function nameOf(data: unknown): string {
@@ -136,7 +132,7 @@ export async function listReviews(
       className: r.classId ? (byId.get(r.classId)?.name ?? null) : null,
       grade: r.grade,
       status: r.status as ReviewState,
-      statusLabel: stateLabel(r.status),
+      statusLabel: reviewStateLabel(r.status),
       matchOutcome: r.matchOutcome,
       matchOutcomeLabel: matchOutcomeLabel(r.matchOutcome),
       submittedAt: r.submittedAt.toISOString(),
@@ -225,7 +221,7 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
     studentId: version.studentId,
     version: version.version,
     status: version.status as ReviewState,
-    statusLabel: stateLabel(version.status),
+    statusLabel: reviewStateLabel(version.status),
     contactOnly: version.contactOnly,
     submittedAt: version.submittedAt.toISOString(),
     decidedAt: toIso(version.decidedAt),
@@ -295,7 +291,7 @@ async function previousSubmission(
     versionId: before.id,
     submission: Math.max(1, Number(submission)),
     status: before.status as ReviewState,
-    statusLabel: stateLabel(before.status),
+    statusLabel: reviewStateLabel(before.status),
     reviewReason: before.reviewReason,
     changes,
   };
@@ -311,6 +307,11 @@ export interface DecisionResult {
   statusLabel: string;
   cardNumber: string | null;
   reviewReason: string | null;
+}
+
+/** What a decision answers: the version's new state with its label, the card number, the reason given. */
+export function presentDecision(versionId: string, status: ReviewState, cardNumber: string | null, reviewReason: string | null): DecisionResult {
+  return { versionId, status, statusLabel: reviewStateLabel(status), cardNumber, reviewReason };
 }
 
 export async function decideReview(
@@ -333,7 +334,7 @@ export async function decideReview(
           detail: { matchOutcome: version.matchOutcome },
         });
         const [student] = await tx.select({ cardNumber: students.cardNumber }).from(students).where(eq(students.id, version.studentId));
-        return { versionId: version.id, status, statusLabel: stateLabel(status), cardNumber: student?.cardNumber ?? null, reviewReason: null };
+        return presentDecision(version.id, status, student?.cardNumber ?? null, null);
       }
 
       const status = transition(version.status as ReviewState, { type: 'teacher_return', reason: decision.reason });
@@ -371,7 +372,7 @@ export async function decideReview(
         pagePath: studentStatusPagePath(version.studentId),
         data: { studentId: version.studentId, versionId: version.id, studentNameMasked: maskName(nameOf(version.data)), reason: decision.reason },
       });
-      return { versionId: version.id, status, statusLabel: stateLabel(status), cardNumber: family!.cardNumber, reviewReason: decision.reason };
+      return presentDecision(version.id, status, family!.cardNumber, decision.reason);
     });
     instrument.decision({ decider: 'reviewer', outcome: result.status });
     return result;

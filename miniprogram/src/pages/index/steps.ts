@@ -1,4 +1,6 @@
-/** The four steps a family goes through (DESIGN.md §1). */
+import { isInFlight } from '../../../../domain/review/state-machine'
+
+/** The four steps a family goes through. */
 export interface AuthStep {
   title: string
   description: string
@@ -26,14 +28,12 @@ interface ProgressStudent {
   hasValidCard: boolean
 }
 
-const IN_REVIEW = new Set(['submitted', 'matching', 'pending_review'])
-
 export function familyProgress(students: readonly ProgressStudent[] | undefined): FamilyProgress {
   if (!students) return { states: ['plain', 'plain', 'plain', 'plain'], note: null }
   if (students.some((s) => s.hasValidCard)) {
     return { states: ['done', 'done', 'done', 'done'], note: '已完成认证，可在“我的学生”查看电子教育卡' }
   }
-  if (students.some((s) => IN_REVIEW.has(s.status))) {
+  if (students.some((s) => isInFlight(s.status))) {
     return { states: ['done', 'done', 'current', 'todo'], note: '信息审核中，结果会通过微信消息通知您' }
   }
   if (students.some((s) => s.status === 'returned')) {

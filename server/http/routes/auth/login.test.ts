@@ -183,7 +183,8 @@ describe('POST /api/auth/login', () => {
     // Even the right password of an unlocked account waits: the address is spraying.
     expect((await login(client, { login: acc.username, password: acc.password })).status).toBe(429);
     expect((await login(h.client(), { login: acc.username, password: acc.password })).status).toBe(200);
-  });
+    // 72 sign-ins, 40 of them hashing a password with argon2: seconds of CPU on a busy machine.
+  }, 120_000);
 
   it('refuses a disabled account with the right password, without revealing it to a wrong one', async () => {
     const acc = await h.registerAccount();
