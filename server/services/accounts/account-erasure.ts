@@ -65,6 +65,7 @@ import type { RequestMeta } from './request-meta';
 import { announceSecurityEvent } from './security-notices';
 import { revokeAllSessions } from './sessions';
 import { consumeSmsCode, sendSmsCode, smsCodeInvalid, type SentSmsCode } from './sms-codes';
+import { writeAudit } from '../audit/audit';
 
 /** What the family's card page says about a card revoked by the cancellation. */
 export const CANCELLED_CARD_REASON = '账号已注销';
@@ -234,12 +235,10 @@ export async function eraseAccount(tx: Tx, accountId: string): Promise<{ cardsRe
     })
     .where(eq(accounts.id, accountId));
   // The erasure's own entry: pseudonyms only (no IP, no names), the counts for the operator.
-  await tx.insert(auditLog).values({
-    actorAccountId: accountId,
-    actorRole: account.role,
+  await writeAudit(tx, {
     action: 'account.erased',
-    subjectType: 'account',
-    subjectId: accountId,
+    actor,
+    subject: { type: 'account', id: accountId },
     detail: { students: studentIds.length, cardsRevoked, versionsDeleted: versionIds.length },
   });
   return { cardsRevoked };
