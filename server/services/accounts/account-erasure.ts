@@ -66,6 +66,7 @@ import type { RequestMeta } from './request-meta';
 import { announceSecurityEvent } from './security-notices';
 import { revokeAllSessions } from './sessions';
 import { consumeSmsCode, sendSmsCode, smsCodeInvalid, type SentSmsCode } from './sms-codes';
+import { writeAudit } from '../audit/audit';
 
 /** What the family's card page says about a card revoked by the cancellation. */
 export const CANCELLED_CARD_REASON = '账号已注销';
@@ -236,8 +237,8 @@ export async function eraseAccount(tx: Tx, accountId: string): Promise<{ cardsRe
     .where(eq(accounts.id, accountId));
   // The erasure's own entry: pseudonyms only (no IP, no names), the counts for the operator.
   await writeAudit(tx, {
-    actor: { id: accountId, role: account.role },
     action: 'account.erased',
+    actor,
     subject: { type: 'account', id: accountId },
     detail: { students: studentIds.length, cardsRevoked, versionsDeleted: versionIds.length },
   });
