@@ -12,7 +12,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Tx } from '../../db/client';
-import { findReviewers } from '../registry-matching';
+import { findReviewers } from './reviewer-handover';
 import { reviewDetailPagePath, writeNotifications } from '../notifications/notifications';
 
 export interface MovedReview {
