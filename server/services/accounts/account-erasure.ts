@@ -66,7 +66,6 @@ import type { RequestMeta } from './request-meta';
 import { announceSecurityEvent } from './security-notices';
 import { revokeAllSessions } from './sessions';
 import { consumeSmsCode, sendSmsCode, smsCodeInvalid, type SentSmsCode } from './sms-codes';
-import { writeAudit } from '../audit/audit';
 
 /** What the family's card page says about a card revoked by the cancellation. */
 export const CANCELLED_CARD_REASON = '账号已注销';

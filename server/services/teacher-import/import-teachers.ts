@@ -435,7 +435,7 @@ async function applyImport(
     const { row } = plan.indexed;
     return [
       {
-        actor: options.actor ?? null,
+        actor: options.actor ? { id: options.actor.id, role: options.actor.role } : null,
         action: TEACHER_IMPORTED_ACTION,
         subject: { type: 'account', id: teacherId },
         detail: {
