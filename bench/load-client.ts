@@ -41,6 +41,8 @@ export interface LoadResult {
   /** The first few non-2xx answers, for the report. */
   samples: string[];
   timedOut: boolean;
+  /** CPU milliseconds the load client itself used (counted apart from the service's). */
+  cpuMs: number;
 }
 
 function encode(req: LoadRequest, host: string): Buffer {
@@ -175,7 +177,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     },
     samples,
     timedOut,
+    cpuMs: cpuMsOfThisProcess(),
   };
+}
+
+/** The load client's own CPU (user + system), so that the bench counts it apart from the service's. */
+function cpuMsOfThisProcess(): number {
+  const usage = process.cpuUsage();
+  return Math.round((usage.user + usage.system) / 1000);
 }
 
 function round1(n: number): number {

@@ -37,9 +37,10 @@ import type { Database } from '../server/db/client';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { BenchRegistry, guardianPhoneOf, writeRegistryCsv } from './registry-data';
 import { buildSubmission, createFamilies, databaseUrlFor, decisionCounts, dropDatabase, freshDatabase, schoolDirectory } from './setup';
+import { CpuMeter, redisPidFromInfo, type CpuWindow } from './cpu-meter';
 import { ROOT, RssSampler, freePort, httpOk, killAll, logHas, rssMb, runNode, startNode, waitFor, type Service } from './processes';
 import type { LoadRequest, LoadResult, LoadSpec } from './load-client';
-import { printTable, type Results } from './report';
+import { printTable, type CpuPerUnit, type Results } from './report';
 import { runFanout, type FanoutResult } from './fanout';
 import { benchConsoleStats } from './console-stats';
 
@@ -71,6 +72,8 @@ const QUEUE_PREFIX = `educard-bench-${process.pid}`;
 const OWN_NAME = process.env.BENCH_DATABASE !== undefined;
 const WORK_DIR = path.join(ROOT, 'bench', '.work', OWN_NAME ? DB_NAME : SMALL ? 'small' : 'full');
 const LOG_DIR = path.join(WORK_DIR, 'logs');
+/** The local Redis server's pid, for the CPU meter (null when /proc cannot see it). */
+let redisPid: number | null = null;
 const SERVER_DIR = path.join(WORK_DIR, 'server');
 
 const log = (msg: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -125,11 +128,50 @@ async function benchImport(results: Results, registry: BenchRegistry, database: 
   await database.db.execute('drop table bench_copy_floor' as never);
   log(`floor psql \\copy: ${copyMs} ms`);
 
+  const first = await runImport(csv, 'import');
+  if (first.imported !== registry.size) throw new Error(`the import imported ${first.imported} of ${registry.size} rows`);
+  // The same file again: every row is unchanged (what an operator's second upload of a file costs).
+  const again = await runImport(csv, 'reimport');
+  if (again.unchanged !== registry.size) throw new Error(`the re-import found ${again.unchanged} of ${registry.size} rows unchanged`);
+  const perRow = (ms: number) => Math.round((ms * 1000) / registry.size);
+  const cpuOf = (run: ImportRun) => ({ toolUsPerRow: perRow(run.toolCpuMs), postgresUsPerRow: perRow(run.postgresCpuMs) });
+  const cores = os.cpus().length;
+  const bound = (run: ImportRun) => Math.round((cores * registry.size * 1000) / Math.max(1, run.toolCpuMs + run.postgresCpuMs));
+  const figures = {
+    rows: registry.size,
+    importSeconds: first.seconds,
+    rowsPerSecond: Math.round(registry.size / first.seconds),
+    wallSeconds: first.wallSeconds,
+    peakRssMb: first.peakRssMb,
+    floorCopySeconds: Math.round(copyMs / 100) / 10,
+    floorCopyRowsPerSecond: Math.round(registry.size / (copyMs / 1000)),
+    cpu: cpuOf(first),
+    cpuBoundRowsPerSecond: bound(first),
+    reimport: { rowsPerSecond: Math.round(registry.size / again.seconds), peakRssMb: again.peakRssMb, cpu: cpuOf(again), cpuBoundRowsPerSecond: bound(again) },
+  };
+  results.import = figures;
+  log(`import: ${figures.rowsPerSecond} rows/s, peak RSS ${figures.peakRssMb} MB (floor ${figures.floorCopyRowsPerSecond} rows/s); CPU per row: tool ${figures.cpu.toolUsPerRow} µs, PostgreSQL ${figures.cpu.postgresUsPerRow} µs`);
+  log(`re-import (unchanged): ${figures.reimport.rowsPerSecond} rows/s; CPU per row: tool ${figures.reimport.cpu.toolUsPerRow} µs, PostgreSQL ${figures.reimport.cpu.postgresUsPerRow} µs`);
+}
+
+interface ImportRun {
+  imported: number;
+  unchanged: number;
+  seconds: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  /** The import tool's own CPU (it prints process.cpuUsage()), and PostgreSQL's over the same window. */
+  toolCpuMs: number;
+  postgresCpuMs: number;
+}
+
+async function runImport(csv: string, name: string): Promise<ImportRun> {
   let pid = 0;
   let sampler: RssSampler | undefined;
-  started = Date.now();
+  const started = Date.now();
+  const meter = new CpuMeter({ api: [], worker: [], redis: null });
   const out = await runNode('tools/registry-import.ts', {
-    args: [csv, '--by', 'bench', '--report', path.join(WORK_DIR, 'import-report.csv')],
+    args: [csv, '--by', 'bench', '--report', path.join(WORK_DIR, `${name}-report.csv`)],
     env: serviceEnv(),
     timeoutMs: SMALL ? 120_000 : 900_000,
     onSpawn: (p) => {
@@ -137,25 +179,21 @@ async function benchImport(results: Results, registry: BenchRegistry, database: 
       sampler = new RssSampler([p], 100);
     },
   });
+  const cpu = meter.read();
   const wallMs = Date.now() - started;
   sampler?.stop();
-  fs.writeFileSync(path.join(LOG_DIR, 'import.log'), out.stdout + out.stderr);
+  fs.writeFileSync(path.join(LOG_DIR, `${name}.log`), out.stdout + out.stderr);
   if (out.code !== 0) throw new Error(`registry import failed (exit ${out.code}): ${out.stdout.slice(-2000)} ${out.stderr.slice(-2000)}`);
   const num = (re: RegExp) => Number(re.exec(out.stdout)?.[1] ?? NaN);
-  const imported = num(/imported:\s+(\d+)/);
-  const seconds = num(/duration:\s+([\d.]+) s/);
-  const peakRss = num(/peak RSS:\s+(\d+) MB/);
-  if (imported !== registry.size) throw new Error(`the import imported ${imported} of ${registry.size} rows:\n${out.stdout.slice(0, 3000)}`);
-  results.import = {
-    rows: registry.size,
-    importSeconds: seconds,
-    rowsPerSecond: Math.round(registry.size / seconds),
+  return {
+    imported: num(/imported:\s+(\d+)/),
+    unchanged: num(/unchanged (\d+)\)/),
+    seconds: num(/duration:\s+([\d.]+) s/),
     wallSeconds: Math.round(wallMs / 100) / 10,
-    peakRssMb: Math.max(peakRss, sampler?.peak(pid) ?? 0),
-    floorCopySeconds: Math.round(copyMs / 100) / 10,
-    floorCopyRowsPerSecond: Math.round(registry.size / (copyMs / 1000)),
+    peakRssMb: Math.max(num(/peak RSS:\s+(\d+) MB/), sampler?.peak(pid) ?? 0),
+    toolCpuMs: Math.round(num(/CPU time:\s+([\d.]+) s/) * 1000),
+    postgresCpuMs: cpu.serviceMs.postgres,
   };
-  log(`import: ${results.import.rowsPerSecond} rows/s, peak RSS ${results.import.peakRssMb} MB (floor ${results.import.floorCopyRowsPerSecond} rows/s)`);
 }
 
 // ---------------------------------------------------------------- rush
@@ -174,7 +212,7 @@ async function floorKoaGet(): Promise<LoadResult> {
   }
 }
 
-async function floorInsertEnqueue(): Promise<LoadResult> {
+async function floorInsertEnqueue(): Promise<LoadResult & { cpu: CpuPerUnit }> {
   const port = await freePort();
   const svc = startNode('floor-insert-enqueue', 'bench/floors/insert-enqueue.ts', {
     env: { PORT: String(port), DATABASE_URL: DB_URL, REDIS_URL, QUEUE_PREFIX, DATABASE_POOL_MAX: '10' },
@@ -183,7 +221,8 @@ async function floorInsertEnqueue(): Promise<LoadResult> {
   try {
     await waitFor('floor insert-enqueue', () => logHas(svc.logFile, 'listening'), 30_000);
     const body = JSON.stringify({ studentId: '00000000-0000-4000-8000-000000000000', note: 'bench floor row' });
-    return await runLoadClient(
+    const meter = new CpuMeter({ api: [svc.pid], worker: [], redis: redisPid });
+    const load = await runLoadClient(
       {
         host: '127.0.0.1',
         port,
@@ -193,6 +232,7 @@ async function floorInsertEnqueue(): Promise<LoadResult> {
       },
       'floor-insert-enqueue',
     );
+    return { ...load, cpu: cpuPer(meter.read(), load.sent, load.cpuMs) };
   } finally {
     await svc.stop();
   }
@@ -242,6 +282,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
   const idle = { api: rssMb(stack.api.pid), worker: rssMb(stack.worker.pid) };
 
   const sampler = new RssSampler([stack.api.pid, stack.worker.pid], 100);
+  const meter = new CpuMeter({ api: [stack.api.pid], worker: [stack.worker.pid], redis: redisPid });
   const firstAt = Date.now();
   const load = await runLoadClient({ host: '127.0.0.1', port: stack.port, connections: CONNECTIONS, requests, timeoutMs: SIZE.submitTimeoutMs }, 'rush');
   const lastSubmitAt = load.endedAtMs;
@@ -256,6 +297,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
     counts = await decisionCounts(database.db);
   }
   const decidedAt = Date.now();
+  const cpu = cpuPer(meter.read(), counts.approved + counts.pendingReview, load.cpuMs);
   sampler.stop();
   const allDecided = counts.approved + counts.pendingReview >= accepted;
   results.rush = {
@@ -271,6 +313,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
     decidedAfterFirstSubmitSeconds: allDecided ? Math.round((decidedAt - firstAt) / 100) / 10 : null,
     decidedPerSecond: allDecided ? Math.round(accepted / ((decidedAt - firstAt) / 1000)) : null,
     decided: counts,
+    cpu,
     memoryMb: {
       apiIdle: idle.api,
       apiPeak: sampler.peak(stack.api.pid),
@@ -278,6 +321,7 @@ async function benchRush(results: Results, registry: BenchRegistry, database: Da
       workerPeak: sampler.peak(stack.worker.pid),
     },
   };
+  log(`rush CPU per decided submission: service ${cpu.serviceMsPerUnit} ms (${JSON.stringify(cpu.serviceMs)} ms in all), machine ${cpu.machineMsPerUnit} ms, load client ${cpu.loadClientMs} ms in all`);
   log(`rush decided: ${JSON.stringify(counts)} ${allDecided ? `${results.rush.decidedAfterLastSubmitSeconds} s after the last submit` : 'NOT ALL DECIDED before the timeout'}`);
 }
 
@@ -352,7 +396,9 @@ async function main(): Promise<number> {
   try {
     results.machine.postgres = String((await database.db.execute('show server_version' as never) as unknown as { rows: { server_version: string }[] }).rows[0]?.server_version);
     const redisInfo = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    results.machine.redis = /redis_version:(\S+)/.exec(await redisInfo.info('server'))?.[1] ?? '';
+    const serverInfo = await redisInfo.info('server');
+    results.machine.redis = /redis_version:(\S+)/.exec(serverInfo)?.[1] ?? '';
+    redisPid = redisPidFromInfo(serverInfo);
     redisInfo.disconnect();
 
     if (ONLY.has('import') || ONLY.has('rush')) await benchImport(results, registry, database);
@@ -414,8 +460,24 @@ async function main(): Promise<number> {
   return checkSane(results);
 }
 
-function pickLoad(r: LoadResult) {
-  return { rps: r.rps, latencyMs: r.latencyMs, completed: r.completed, statuses: r.statuses };
+function pickLoad(r: LoadResult & { cpu?: CpuPerUnit }) {
+  return { rps: r.rps, latencyMs: r.latencyMs, completed: r.completed, statuses: r.statuses, ...(r.cpu ? { cpu: r.cpu } : {}) };
+}
+
+/**
+ * CPU of a window divided by the units of work done in it. The machine's figure
+ * includes the load client; the service's does not (it is reported apart).
+ */
+function cpuPer(window: CpuWindow, units: number, loadClientMs: number): CpuPerUnit {
+  const per = (ms: number) => (units > 0 ? Math.round((ms / units) * 100) / 100 : null);
+  return {
+    units,
+    wallMs: window.wallMs,
+    serviceMs: window.serviceMs,
+    serviceMsPerUnit: per(window.serviceMs.total),
+    machineMsPerUnit: per(window.machineMs),
+    loadClientMs,
+  };
 }
 
 /** Exit code: the benchmark ran and its own checks hold (not the targets: those are reported). */

@@ -269,6 +269,12 @@ export const VARIABLES = {
     devDefault: 'dev-oa-secret',
     secret: true,
   },
+  WECHAT_OA_PUSH_TOKEN: {
+    schema: z.string().min(3).max(32),
+    description: 'Official-account message push Token (服务器配置): signs the events WeChat posts to /api/wechat/oa/events (template send results).',
+    devDefault: 'devoapushtoken',
+    secret: true,
+  },
   WECHAT_TOKEN_REFRESH_MARGIN_S: {
     schema: int(0, 3600),
     description: 'Refresh the shared WeChat access token this many seconds before it expires.',
@@ -498,7 +504,7 @@ export const VARIABLES = {
   },
   DIGEST_WINDOW_S: {
     schema: int(1, 86_400),
-    description: 'A teacher gets at most one 待审核 digest per this many seconds (the first waiting submission opens the window).',
+    description: 'The 待审核 digest window: the first waiting submission is sent to the teacher at once and opens it; later ones are gathered into one digest when it closes.',
     devDefault: '300',
   },
   NOTICE_FANOUT_BATCH_SIZE: {

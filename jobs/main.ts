@@ -1,6 +1,6 @@
 /**
- * The worker process: `npm run worker`. It relays the outbox into BullMQ and
- * runs the workers. `startWorkers` is also what tools/run-all.ts calls to run
+ * The worker process: `npm run worker`. It relays the outbox into BullMQ (the
+ * one relay: every job is made there) and runs the workers. `startWorkers` is also what tools/run-all.ts calls to run
  * the workers inside the API process (PGlite admits one process), so it
  * installs no signal handlers: whoever owns the process owns shutdown.
  */
@@ -9,7 +9,7 @@ import { closeContext, createContext, type AppContext } from '../server/context'
 import { onShutdownSignal } from '../server/lifecycle/shutdown';
 import { startMetricsListener } from '../server/metrics/server';
 import { instrument } from '../server/metrics/events';
-import { startHeartbeat } from '../server/services/worker-heartbeat';
+import { startHeartbeat } from '../server/services/health/worker-heartbeat';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay/outbox-relay';
 import { startRegistryMatchWorker } from './registry-matching/registry-match.worker';
 import { startCleanupWorker } from './cleanup/cleanup.worker';
@@ -19,7 +19,6 @@ import { upsertJobSchedulers } from './schedules/schedulers';
 import { startSemesterResetWorker } from './semester-reset/semester-reset.worker';
 import { startSweeperWorker } from './sweeper/sweeper.worker';
 import { startGuardianRecheckWorker } from './guardian-recheck/guardian-recheck.worker';
-import { NotificationRelay, type NotificationRelayOptions } from './notifications/notification-relay';
 import { startMessagingWorkers } from './notifications/notifications.worker';
 import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
 import { startConsoleStatsWorker } from './console-stats/console-stats.worker';
@@ -44,12 +43,6 @@ export interface StartWorkersOptions {
    * tests' rows; tests that need the schedulers pass `true`.
    */
   schedulers?: boolean;
-  /**
-   * The relay of undispatched notification rows (jobs/notifications). Default:
-   * on, except when NODE_ENV=test (it would take other tests' rows of the
-   * shared database); tests pass options scoped to their accounts.
-   */
-  notificationRelay?: NotificationRelayOptions | false;
 }
 
 export async function startWorkers(ctx: AppContext, options: StartWorkersOptions = {}): Promise<RunningWorkers> {
@@ -59,8 +52,6 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx)];
   const messaging = startMessagingWorkers(ctx);
   const noticesFanout = startNoticesFanoutWorker(ctx);
-  const relayOptions = options.notificationRelay ?? (ctx.config.NODE_ENV === 'test' ? false : {});
-  const notificationRelay = relayOptions === false ? undefined : new NotificationRelay(ctx, relayOptions);
   // Automatic decisions, counted where the job completes (a re-delivered job that changed nothing is not counted).
   registryMatch.worker.on('completed', (_job, result) => {
     if (result.changed) instrument.decision({ decider: 'registry', outcome: result.status });
@@ -68,7 +59,6 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   // The audit log's single chain writer (an advisory lock elects one process per pass).
   const auditChain = new PollingLoop(async () => ({ full: (await chainAuditBatch(ctx.db)).chained >= 1000 }), { label: 'audit chain', logger: ctx.logger, pollMs: 2000 });
   relay.start();
-  notificationRelay?.start();
   auditChain.start();
   // What the API's readiness and the metrics count as a live worker process.
   const heartbeat = startHeartbeat(ctx.redis, ctx.config.QUEUE_PREFIX);
@@ -78,7 +68,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
     close: () => {
       closing ??= (async () => {
         await schedulers?.stop();
-        await Promise.all([relay.stop(), notificationRelay?.stop(), auditChain.stop()]);
+        await Promise.all([relay.stop(), auditChain.stop()]);
         await Promise.all([registryMatch.close(), ...housekeeping.map((w) => w.close()), messaging.close(), noticesFanout.close()]);
         await heartbeat.stop();
       })();
@@ -130,7 +120,7 @@ async function main(): Promise<void> {
   ]);
   ctx.logger.info(
     { database: ctx.database.kind, metrics: metrics ? `${metrics.url}/metrics` : 'off (METRICS_PORT=0)', queuePrefix: ctx.config.QUEUE_PREFIX, matchConcurrency: ctx.config.MATCH_CONCURRENCY, matchBatchSize: ctx.config.MATCH_BATCH_SIZE },
-    'EduCard workers running (outbox relay, notification relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, sweeper, semester-reset, reminders, cleanup)',
+    'EduCard workers running (outbox relay, registry-match, notifications, digests, notices-fanout, guardian-recheck, console-stats, sweeper, semester-reset, reminders, cleanup)',
   );
 }
 

@@ -8,7 +8,7 @@ import { METRIC_NAMES, type Metrics } from '../server/metrics/metrics';
 import { createApp } from '../server/http/app';
 import { createTestContext, type TestContext } from '../server/test/context';
 import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, registryRowFor } from '../server/test/factories';
-import { notificationJobId } from '../server/queues/queues';
+import { deliveryJob } from './notifications/delivery-test-support';
 import { createMessagingHarness, notificationJobSettled, waitFor, type MessagingHarness } from '../server/services/messaging/messaging-test-support';
 import { startWorkers } from './main';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications/notifications.worker';
@@ -87,8 +87,7 @@ describe('message deliveries', () => {
     };
     const before = { subscribe: await value(m, METRIC_NAMES.deliveries, labels.subscribe), sms: await value(m, METRIC_NAMES.deliveries, labels.sms) };
     const id = await h.notification(family.id, 'review.returned', { studentNameMasked: '李*', reason: '年级或班级填写错误' });
-    const jobId = notificationJobId(id);
-    await h.ctx.queues.notifications.add('notification', { notificationId: id }, { jobId });
+    const jobId = await deliveryJob(h.ctx, id);
     expect(await notificationJobSettled(h, jobId)).toBe('completed');
     expect(await value(m, METRIC_NAMES.deliveries, labels.subscribe)).toBe(before.subscribe + 1);
     expect(await value(m, METRIC_NAMES.deliveries, labels.sms)).toBe(before.sms + 1);

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { config, ConfigError } from '../config';
 import { piiCipherFromConfig } from '../server/crypto/keys';
 import { openDatabase } from '../server/db/client';
-import { countApprovalsWithoutEvidence } from '../server/services/guardian-recheck';
+import { countApprovalsWithoutEvidence } from '../server/services/reviews/guardian-recheck';
 import { formatTable } from '../server/services/import/report';
 import {
   DEFAULT_BATCH_SIZE,
@@ -52,7 +52,13 @@ function osUser(): string | null {
   }
 }
 
-function formatResult(result: RegistryImportResult, file: string): string {
+/** This process's CPU (user + system, every thread) since `since`: the import's own, without start-up; the bench divides it by the rows. */
+function cpuSeconds(since: NodeJS.CpuUsage): string {
+  const usage = process.cpuUsage(since);
+  return ((usage.user + usage.system) / 1e6).toFixed(1);
+}
+
+function formatResult(result: RegistryImportResult, file: string, cpuSince: NodeJS.CpuUsage): string {
   const seconds = (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000;
   const rate = seconds > 0 ? Math.round(result.rowsRead / seconds) : result.rowsRead;
   const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -72,6 +78,7 @@ function formatResult(result: RegistryImportResult, file: string): string {
     `  schools:   ${result.schoolsCreated} created, ${result.schoolsRenamed} renamed; classes: ${result.classesCreated} created`,
     `  duration:  ${seconds.toFixed(1)} s (${rate} rows/s)`,
     `  peak RSS:  ${peakMb} MB`,
+    `  CPU time:  ${cpuSeconds(cpuSince)} s`,
     ...(result.batchId ? [`  batch:     ${result.batchId}`] : []),
   ].join('\n');
 }
@@ -129,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const ctx = { db: database.db, pii: piiCipherFromConfig(settings) };
   try {
+    const cpuSince = process.cpuUsage();
     const result = await importRegistryFile(ctx, fs.createReadStream(file), {
       fileName: file,
       dryRun: Boolean(args.values['dry-run']),
@@ -138,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       reportOnlyOnProblems: !reportPath,
       keepProblems: SHOWN_PROBLEMS,
     });
-    console.log(formatResult(result, file));
+    console.log(formatResult(result, file, cpuSince));
     // The operators' figure of the rollout: cards approved without guardian evidence (issue 12).
     console.log(`无监护人手机号佐证的已认证学生（approvals without guardian evidence）：${await countApprovalsWithoutEvidence(ctx.db)}`);
     const written = reportPath ?? (result.problemCount > 0 ? defaultReport : null);

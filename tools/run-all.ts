@@ -31,10 +31,8 @@ async function main(): Promise<void> {
     const [anySchool] = await ctx.db.select({ id: schools.id }).from(schools).limit(1);
     if (!anySchool) seedSummary = formatDemoSeedSummary(await seedDemo(ctx));
   }
-  // The whole system owns its database (also under the e2e tests, NODE_ENV=test on educard_e2e): the relay of
-  // notification rows runs here too, so messages and 待审核 digests go out (startWorkers leaves it off under
-  // NODE_ENV=test only for the jest suites that share one database).
-  const workers = await startWorkers(ctx, { notificationRelay: {} });
+  // The whole system owns its database (also under the e2e tests, NODE_ENV=test on educard_e2e): its relay takes every row.
+  const workers = await startWorkers(ctx);
   const api = await startApi(ctx);
   const metrics = await startMetricsListener(ctx, { workers: true });
   onShutdownSignal(ctx.logger, [

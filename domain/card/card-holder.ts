@@ -7,7 +7,7 @@
  * Everything a card holder is entitled to follows this rule, not the review
  * status of the latest version: class notices and their receipts and
  * reminders (server/services/notices), the 公告作业 page, the e-card. The
- * server's SQL form of the same rule is server/services/card-holders.ts.
+ * server's SQL form of the same rule is server/services/ecard/card-holders.ts.
  */
 export interface CardHolderFacts {
   approvedVersionId: string | null;

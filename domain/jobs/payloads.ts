@@ -44,11 +44,7 @@ export type CleanupJob = z.infer<typeof CleanupJobSchema>;
 export const PaymentReconcileJobSchema = z.object({});
 export type PaymentReconcileJob = z.infer<typeof PaymentReconcileJobSchema>;
 
-/**
- * notifications: deliver one notification row over WeChat (template / subscribe)
- * or SMS. Job id `notification-<id>` (the relay of undispatched rows and the
- * notice fan-out both use it, so a row is queued once).
- */
+/** deliver-notification (notifications queue): deliver one notification row over WeChat (template / subscribe) or SMS. */
 export const NotificationJobSchema = z.object({ notificationId: z.uuid() });
 export type NotificationJob = z.infer<typeof NotificationJobSchema>;
 
@@ -56,17 +52,16 @@ export type NotificationJob = z.infer<typeof NotificationJobSchema>;
 export const MAX_NOTIFICATION_BATCH = 1000;
 
 /**
- * notifications, batched: deliver many notification rows in one job (the
- * notice fan-out). Job id `notification-batch-<hash of the ids>`; a row that
- * must wait (45009, WeChat unavailable, a claim held elsewhere) is handed on
- * to its own `notification-<id>` job.
+ * deliver-notifications (notifications queue): deliver many notification rows
+ * in one job (the notice fan-out); a row that must wait (45009, WeChat
+ * unavailable, a claim held elsewhere) is handed on to a deliver-notification
+ * job of its own.
  */
 export const NotificationBatchJobSchema = z.object({ notificationIds: z.array(z.uuid()).min(1).max(MAX_NOTIFICATION_BATCH) });
 export type NotificationBatchJob = z.infer<typeof NotificationBatchJobSchema>;
 
-/** What the notifications queue carries: one row or a batch of rows. */
-export const NotificationsQueueJobSchema = z.union([NotificationJobSchema, NotificationBatchJobSchema]);
-export type NotificationsQueueJob = z.infer<typeof NotificationsQueueJobSchema>;
+/** What the notifications queue carries: one row or a batch of rows, told apart by the job name. */
+export type NotificationsQueueJob = NotificationJob | NotificationBatchJob;
 
 /**
  * notices-fanout: resolve the recipients of a notice and enqueue their
@@ -76,9 +71,13 @@ export type NotificationsQueueJob = z.infer<typeof NotificationsQueueJobSchema>;
 export const NoticeFanoutJobSchema = z.object({ noticeId: z.uuid(), reminderId: z.number().int().positive().optional() });
 export type NoticeFanoutJob = z.infer<typeof NoticeFanoutJobSchema>;
 
-/** digests: one 待审核 digest to a teacher, added with deduplication keyed by the teacher (one per DIGEST_WINDOW_S). */
-export const DigestJobSchema = z.object({ teacherId: z.uuid() });
-export type DigestJob = z.infer<typeof DigestJobSchema>;
+/**
+ * review-digest (digests queue): when a teacher's digest window closes, send
+ * one review.digest of the review.waiting rows gathered into it (the first of
+ * the window was sent at once). Made available at the window's end.
+ */
+export const ReviewDigestJobSchema = z.object({ teacherId: z.uuid(), windowId: z.uuid() });
+export type ReviewDigestJob = z.infer<typeof ReviewDigestJobSchema>;
 
 /**
  * guardian-recheck: after a registry import with guardian phones (written by the import), check the approvals
@@ -105,21 +104,27 @@ export interface JobPayloads {
   'payment-reconcile': PaymentReconcileJob;
   notifications: NotificationsQueueJob;
   'notices-fanout': NoticeFanoutJob;
-  digests: DigestJob;
+  digests: ReviewDigestJob;
   'guardian-recheck': GuardianRecheckJob;
   'console-stats': ConsoleStatsJob;
 }
 
-export const JOB_PAYLOAD_SCHEMAS: { [Q in QueueName]: z.ZodType<JobPayloads[Q]> } = {
-  'registry-match': RegistryMatchJobSchema,
-  sweeper: SweeperJobSchema,
-  'semester-reset': SemesterResetJobSchema,
-  reminders: RemindersJobSchema,
-  cleanup: CleanupJobSchema,
-  'payment-reconcile': PaymentReconcileJobSchema,
-  notifications: NotificationsQueueJobSchema,
-  'notices-fanout': NoticeFanoutJobSchema,
-  digests: DigestJobSchema,
-  'guardian-recheck': GuardianRecheckJobSchema,
-  'console-stats': ConsoleStatsJobSchema,
-};
+/**
+ * Every job written through the outbox, by name: its queue and its payload. A
+ * queue carrying one kind of job names it like itself; the notifications queue
+ * carries two, each with its own name (workers dispatch on the name, never on
+ * the payload's shape).
+ */
+export const OUTBOX_JOBS = {
+  'registry-match': { queue: QUEUE_NAMES.registryMatch, schema: RegistryMatchJobSchema },
+  'semester-reset': { queue: QUEUE_NAMES.semesterReset, schema: SemesterResetJobSchema },
+  'notices-fanout': { queue: QUEUE_NAMES.noticesFanout, schema: NoticeFanoutJobSchema },
+  'guardian-recheck': { queue: QUEUE_NAMES.guardianRecheck, schema: GuardianRecheckJobSchema },
+  'console-stats': { queue: QUEUE_NAMES.consoleStats, schema: ConsoleStatsJobSchema },
+  'deliver-notification': { queue: QUEUE_NAMES.notifications, schema: NotificationJobSchema },
+  'deliver-notifications': { queue: QUEUE_NAMES.notifications, schema: NotificationBatchJobSchema },
+  'review-digest': { queue: QUEUE_NAMES.digests, schema: ReviewDigestJobSchema },
+} as const;
+
+export type OutboxJobName = keyof typeof OUTBOX_JOBS;
+export type OutboxJobPayload<J extends OutboxJobName> = z.infer<(typeof OUTBOX_JOBS)[J]['schema']>;

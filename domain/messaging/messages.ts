@@ -12,6 +12,7 @@
 import { formatCalendarDate, type FieldValue } from './fields';
 
 export const MESSAGE_KINDS = [
+  'review.waiting',
   'review.digest',
   'review.approved',
   'review.returned',
@@ -87,13 +88,15 @@ function deadlineText(v: unknown): string {
 
 /**
  * The content of a notification of `kind` with its row data, sent at `at`;
- * undefined for a kind that is not sent as a message (review.waiting: the digest speaks for it).
+ * undefined for a kind that is not sent as a message. review.waiting is sent only when it opens
+ * its teacher's digest window (server/services/messaging/digest.ts): as a digest of one.
  */
 export function messageContent(kind: string, data: Record<string, unknown>, at: Date): MessageContent | undefined {
   const student = str(data.studentNameMasked, '学生');
   switch (kind) {
+    case 'review.waiting':
     case 'review.digest': {
-      const count = Math.max(1, num(data.count));
+      const count = kind === 'review.waiting' ? 1 : Math.max(1, num(data.count));
       return {
         group: 'review_digest',
         fields: { thing1: `${count}份学生认证资料待审核`, number2: count, time3: at },

@@ -13,6 +13,9 @@ import {
   canTransition,
   HISTORY_ONLY_STATES,
   isFinal,
+  AWAITING_MATCH_STATES,
+  IN_FLIGHT_STATES,
+  submissionEvent,
   transition,
 } from './state-machine';
 
@@ -156,5 +159,38 @@ describe('the review state machine', () => {
   it('refuses an unknown event or state instead of guessing', () => {
     expect(() => transition('draft', { type: 'approve_everything' } as never)).toThrow(ReviewTransitionError);
     expect(() => transition('archived' as never, { type: 'submit' })).toThrow(ReviewTransitionError);
+  });
+
+  it('groups the states a worker or a person is still deciding, and those awaiting the match', () => {
+    expect(IN_FLIGHT_STATES).toEqual(['submitted', 'matching', 'pending_review', 'disputed']);
+    expect(AWAITING_MATCH_STATES).toEqual(['submitted', 'matching']);
+    for (const state of AWAITING_MATCH_STATES) expect(IN_FLIGHT_STATES).toContain(state);
+  });
+
+  it('chooses the event of a submission from the latest state and whether a key field changed', () => {
+    const changed = () => true;
+    const unchanged = () => false;
+    expect(submissionEvent('draft', unchanged)).toEqual({ event: { type: 'submit' } });
+    expect(submissionEvent('returned', changed)).toEqual({ event: { type: 'submit' } });
+    expect(submissionEvent('reconfirm_required', unchanged)).toEqual({ event: { type: 'reconfirm' } });
+    expect(submissionEvent('reconfirm_required', changed)).toEqual({ event: { type: 'submit' } });
+    expect(submissionEvent('approved', changed)).toEqual({ event: { type: 'resubmit_key_change' } });
+    expect(submissionEvent('approved', unchanged)).toEqual({ refused: 'KEY_FIELDS_UNCHANGED' });
+    for (const state of IN_FLIGHT_STATES) expect(submissionEvent(state, changed)).toEqual({ refused: 'SUBMISSION_PENDING' });
+  });
+
+  it('asks whether a key field changed only where the answer decides the event', () => {
+    const asked: ReviewState[] = [];
+    for (const state of REVIEW_STATES) submissionEvent(state, () => (asked.push(state), true));
+    expect(asked).toEqual(['approved', 'reconfirm_required']);
+  });
+
+  it('lets every chosen event pass the state machine', () => {
+    for (const state of REVIEW_STATES.filter((s) => !HISTORY_ONLY_STATES.includes(s))) {
+      for (const changed of [true, false]) {
+        const choice = submissionEvent(state, () => changed);
+        if ('event' in choice) expect(transition(state, choice.event)).toBe('submitted');
+      }
+    }
   });
 });

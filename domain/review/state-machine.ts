@@ -179,6 +179,47 @@ export const FINAL_REVIEW_STATES: readonly ReviewState[] = ['approved', 'returne
 /** States only ever held by a version that is no longer the student's latest. */
 export const HISTORY_ONLY_STATES: readonly ReviewState[] = ['withdrawn'];
 
+/**
+ * States of a latest version that a worker or a person is still deciding:
+ * the family cannot edit or submit again until the decision (409
+ * SUBMISSION_PENDING; the form is read-only).
+ */
+export const IN_FLIGHT_STATES: readonly ReviewState[] = ['submitted', 'matching', 'pending_review', 'disputed'];
+
+/** States in which a version waits for the registry match (`matching`: an interrupted run left it there). */
+export const AWAITING_MATCH_STATES: readonly ReviewState[] = ['submitted', 'matching'];
+
+export function isInFlight(state: string): boolean {
+  return (IN_FLIGHT_STATES as readonly string[]).includes(state);
+}
+
+export function isAwaitingMatch(state: string): boolean {
+  return (AWAITING_MATCH_STATES as readonly string[]).includes(state);
+}
+
+/** Why a submission cannot be made from the latest version's state. */
+export type SubmissionRefusal = 'SUBMISSION_PENDING' | 'KEY_FIELDS_UNCHANGED';
+
+/**
+ * The event of a new submission, from the latest version's state (`draft`
+ * when there is none) and whether a key field changed against that version:
+ * draft or returned → `submit`; reconfirm_required → `reconfirm` when the key
+ * fields are unchanged, else `submit`; approved → `resubmit_key_change` when a
+ * key field changed (the card stays valid until the new version is decided),
+ * else refused KEY_FIELDS_UNCHANGED (contact fields are edited in place);
+ * anything in flight → refused SUBMISSION_PENDING. `keyFieldsChanged` is
+ * asked only for approved and reconfirm_required (it decrypts the old version).
+ */
+export function submissionEvent(
+  from: ReviewState,
+  keyFieldsChanged: () => boolean,
+): { event: Extract<ReviewEvent, { type: 'submit' | 'reconfirm' | 'resubmit_key_change' }> } | { refused: SubmissionRefusal } {
+  if (isInFlight(from)) return { refused: 'SUBMISSION_PENDING' };
+  if (from === 'approved') return keyFieldsChanged() ? { event: { type: 'resubmit_key_change' } } : { refused: 'KEY_FIELDS_UNCHANGED' };
+  if (from === 'reconfirm_required' && !keyFieldsChanged()) return { event: { type: 'reconfirm' } };
+  return { event: { type: 'submit' } };
+}
+
 /** The transition is not allowed in the current state. */
 export class ReviewTransitionError extends AppError {
   readonly from: ReviewState;

@@ -191,7 +191,23 @@ export async function exactlyOnceReport(fault: FaultEnv, built: BuiltSubmission[
   const deliveries = rowsOf<{ channel: string; status: string; n: number }>(
     await ctx.db.execute(sql`select d.channel, d.status, count(*)::int as n from message_deliveries d join notifications on notifications.id = d.notification_id where ${inArray(notifications.accountId, built.map((b) => b.family.id))} group by 1, 2`),
   );
+  // The one relay: every outbox row of these submissions and of their messages handed over, and each message
+  // queued by exactly one delivery job (written with its row), whatever was killed or restarted meanwhile.
+  const approvalIds = approvals.map((a) => a.id);
+  const relayRows = rowsOf<{ job: string; pending: number; per: number[] }>(
+    await ctx.db.execute(sql`
+      select coalesce(o.job, o.queue) as job, count(*) filter (where o.dispatched_at is null)::int as pending,
+             array_agg(distinct per.n) as per
+      from outbox o
+      join lateral (select count(*)::int as n from outbox o2 where coalesce(o2.job, o2.queue) = coalesce(o.job, o.queue)
+                    and (o2.payload->>'notificationId' = o.payload->>'notificationId' or o2.payload->>'profileVersionId' = o.payload->>'profileVersionId')) per on true
+      where (o.queue = 'registry-match' and o.payload->>'profileVersionId' = any(${`{${versionIds.join(',')}}`}::text[]))
+         or (o.job = 'deliver-notification' and o.payload->>'notificationId' = any(${`{${approvalIds.join(',')}}`}::text[]))
+      group by 1 order by 1`),
+  );
+  const relay = Object.fromEntries(relayRows.map((r) => [r.job, { pending: r.pending, jobsPerSubject: r.per }]));
   return {
+    relay,
     deliveries: deliveries.map((d) => `${d.channel}:${d.status}:${d.n}`).sort().join(' '),
     versions: statuses.length,
     approved: statuses.filter((s) => s.status === 'approved').length,
@@ -207,6 +223,8 @@ export async function exactlyOnceReport(fault: FaultEnv, built: BuiltSubmission[
 
 export function expectedExactlyOnce(n: number) {
   return {
+    // Nothing left in the outbox; one delivery job per message (the sweeper may re-queue a stuck match: at least one per version).
+    relay: { 'registry-match': { pending: 0, jobsPerSubject: expect.any(Array) }, 'deliver-notification': { pending: 0, jobsPerSubject: [1] } },
     deliveries: expect.any(String),
     versions: n,
     approved: n,

@@ -1,12 +1,12 @@
 /**
  * The guardian-recheck worker: after a registry import with guardian phones
- * (its outbox row), runs server/services/guardian-recheck.ts, which checks the
+ * (its outbox row), runs server/services/reviews/guardian-recheck.ts, which checks the
  * approvals without guardian evidence against the registry.
  */
 import type { Job } from 'bullmq';
 import type { GuardianRecheckJob } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
-import { recheckApprovalsWithoutEvidence, type GuardianRecheckResult } from '../../server/services/guardian-recheck';
+import { recheckApprovalsWithoutEvidence, type GuardianRecheckResult } from '../../server/services/reviews/guardian-recheck';
 import { startQueueWorker, type QueueWorker } from '../schedules/queue-worker';
 
 export type GuardianRecheckWorkerContext = Pick<AppContext, 'db' | 'pii' | 'config' | 'logger'>;

@@ -1,16 +1,17 @@
 /**
  * The notice fan-out end to end: API → outbox → relay → notices-fanout worker
- * → notifications worker → the fake WeChat over HTTP. Every family must get
+ * → deliver-notifications outbox rows → the same relay → notifications worker
+ * → the fake WeChat over HTTP. Every family must get
  * exactly one message, also when the fan-out is interrupted and run again.
  */
 import { and, count, eq, isNotNull, sql } from 'drizzle-orm';
 import { noticeRecipients, notifications, outbox } from '../../server/db/schema';
-import { createMessagingHarness, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { createMessagingHarness, messagingJobsOf, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
 import { fanOutNotice } from '../../server/services/notices/fanout';
 import { createNotice } from '../../server/services/notices/notices';
 import { buildApprovedFamilies, schoolWithTeacher, staffWithSession, type BulkFamily } from '../../server/services/notices/notices-test-support';
 import { buildClass } from '../../server/test/factories';
-import { relayOnce } from '../outbox-relay/outbox-relay';
+import { scopedRelay } from '../notifications/delivery-test-support';
 import { startMessagingWorkers, type MessagingWorkers } from '../notifications/notifications.worker';
 import { startNoticesFanoutWorker } from './notices-fanout.worker';
 
@@ -28,14 +29,6 @@ afterAll(async () => {
   await messaging.close();
   await h.close();
 });
-
-async function outboxRowOf(noticeId: string): Promise<number> {
-  const [row] = await h.ctx.db
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(and(eq(outbox.queue, 'notices-fanout'), sql`${outbox.payload}->>'noticeId' = ${noticeId}`));
-  return row!.id;
-}
 
 async function deliveredCount(noticeId: string): Promise<number> {
   const [row] = await h.ctx.db
@@ -63,16 +56,31 @@ function expectEachOnce(families: BulkFamily[]): void {
   expect({ missing: missing.length, twice: twice.length }).toEqual({ missing: 0, twice: 0 });
 }
 
+/** The relay of this notice's rows: its fan-out job and the delivery jobs of its notifications. */
+function noticeRelay(noticeId: string) {
+  return scopedRelay(
+    h.ctx,
+    sql`((${outbox.queue} = 'notices-fanout' and ${outbox.payload}->>'noticeId' = ${noticeId}) or ${messagingJobsOf(sql`${notifications.data}->>'noticeId' = ${noticeId}`)})`,
+  );
+}
+
+/** The delivery jobs written for this notice's notifications: how many, and how many rows they carry in all. */
+async function deliveryJobsOf(noticeId: string): Promise<{ jobs: number; rows: number }> {
+  const rows = await h.ctx.db.select().from(outbox).where(messagingJobsOf(sql`${notifications.data}->>'noticeId' = ${noticeId}`));
+  expect(rows.every((r) => r.job === 'deliver-notifications')).toBe(true);
+  return { jobs: rows.length, rows: rows.reduce((n, r) => n + (r.payload as { notificationIds: string[] }).notificationIds.length, 0) };
+}
+
 async function recipientsOf(noticeId: string) {
   return h.ctx.db.select().from(noticeRecipients).where(eq(noticeRecipients.noticeId, noticeId));
 }
 
-test('When the fan-out dies between a batch commit and its enqueue, then the re-run reaches everyone exactly once', async () => {
+test('When the fan-out dies after a batch commit, then the re-run reaches everyone exactly once', async () => {
   const { school, classes, teacher } = await schoolWithTeacher(h.ctx, 2);
   const families = await buildApprovedFamilies(h.ctx, { classIds: classes.map((c) => c.id), schoolId: school.id, count: 230, subscribeTemplateId: h.ctx.config.WECHAT_SUBSCRIBE_NOTICE });
   const { id: noticeId } = await createNotice(h.ctx, { id: teacher.accountId, role: 'teacher', schoolId: school.id }, { type: '通知', title: '运动会通知', body: '周五举行运动会', classIds: classes.map((c) => c.id), dueDate: null, requiresConfirmation: false }, null);
 
-  // First run: batches 1–2 committed and queued, batch 3 committed but the process "dies" before addBulk.
+  // First run: batches 1–3 committed (their rows and delivery jobs together), then the process "dies".
   await expect(
     fanOutNotice(h.ctx, { noticeId }, {
       batchSize: 50,
@@ -82,14 +90,15 @@ test('When the fan-out dies between a batch commit and its enqueue, then the re-
     }),
   ).rejects.toThrow('worker killed');
   expect(await recipientsOf(noticeId)).toHaveLength(150);
+  expect((await deliveryJobsOf(noticeId)).rows).toBe(150);
 
-  // Second run through the real worker (the outbox row relayed as in production).
+  // Second run through the real worker and the one relay, as in production.
   const fanout = startNoticesFanoutWorker(h.ctx, { batchSize: 50 });
+  const relay = noticeRelay(noticeId);
   try {
-    const outboxId = await outboxRowOf(noticeId);
-    await relayOnce(h.ctx, { onlyIds: [outboxId] });
     await waitFor(async () => (await deliveredCount(noticeId)) === 230 || undefined, 30_000, 'every family delivered');
   } finally {
+    await relay.stop();
     await fanout.close();
   }
 
@@ -98,6 +107,8 @@ test('When the fan-out dies between a batch commit and its enqueue, then the re-
   expect(new Set(recipients.map((r) => r.studentId)).size).toBe(230);
   const rows = await h.ctx.db.select().from(notifications).where(sql`${notifications.data}->>'noticeId' = ${noticeId}`);
   expect(rows).toHaveLength(230);
+  // The re-run's batches 1–3 inserted nothing, so they wrote no second delivery job.
+  expect((await deliveryJobsOf(noticeId)).rows).toBe(230);
   expectEachOnce(families);
 });
 
@@ -115,8 +126,8 @@ test('When the fan-out job fails mid-way, then BullMQ retries it from the saved 
       }
     },
   });
+  const relay = noticeRelay(noticeId);
   try {
-    await relayOnce(h.ctx, { onlyIds: [await outboxRowOf(noticeId)] });
     await waitFor(async () => (await deliveredCount(noticeId)) === 180 || undefined, 30_000, 'every family delivered');
     const [job] = await h.ctx.queues['notices-fanout'].getJobs(['completed']);
     expect(job?.attemptsMade).toBe(2); // one failed attempt, then the retry that completed
@@ -124,8 +135,10 @@ test('When the fan-out job fails mid-way, then BullMQ retries it from the saved 
     // The retry resumed after batch 2 (the last one saved): batches 3–5, not all five again.
     expect(job?.returnvalue).toMatchObject({ batches: 3 });
   } finally {
+    await relay.stop();
     await fanout.close();
   }
+  expect((await deliveryJobsOf(noticeId)).rows).toBe(180);
   expect(crashes).toBe(1);
   expect(await recipientsOf(noticeId)).toHaveLength(180);
   expectEachOnce(families);
@@ -143,10 +156,11 @@ test('A notice to a 3,000-recipient school reaches every recipient exactly once 
   const { id: noticeId } = await createNotice(h.ctx, { id: admin.accountId, role: 'school_admin', schoolId: school.id }, { type: '通知', title: '关于国庆节放假安排的通知', body: '10月1日至7日放假，8日正常上课。', classIds: classes.map((c) => c.id), dueDate: null, requiresConfirmation: true }, null);
 
   const fanout = startNoticesFanoutWorker(h.ctx);
+  const relay = noticeRelay(noticeId);
   try {
-    await relayOnce(h.ctx, { onlyIds: [await outboxRowOf(noticeId)] });
     await waitFor(async () => (await deliveredCount(noticeId)) === 3000 || undefined, 180_000, '3,000 deliveries');
   } finally {
+    await relay.stop();
     await fanout.close();
   }
   const done = Date.now();

@@ -1,14 +1,17 @@
 /**
- * Batch jobs of the notifications queue (the notice fan-out's): many rows per
- * job through the real workers and the fake WeChat over HTTP. Same routes,
- * fallbacks and errcodes as one row per job; rows that must wait get a job of
- * their own; a batch run again after a worker died sends nothing twice.
+ * deliver-notifications jobs (the notice fan-out's): many rows per job, made
+ * through the outbox and the relay, run by the real workers against the fake
+ * WeChat over HTTP. Same routes, fallbacks and errcodes as one row per job;
+ * rows that must wait get a deliver-notification job of their own (an outbox
+ * row available after the wait); a batch run again after a worker died sends
+ * nothing twice.
  */
-import { eq, inArray, sql } from 'drizzle-orm';
-import { messageDeliveries } from '../../server/db/schema';
-import { notificationJobId } from '../../server/queues/queues';
-import { NOTIFICATION_BATCH_JOB_NAME, notificationBatchJobId } from '../../server/services/messaging/batch-jobs';
-import { createMessagingHarness, notificationJobSettled, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { messageDeliveries, notifications, outbox } from '../../server/db/schema';
+import { outboxJobId, writeOutbox } from '../../server/outbox/outbox';
+import { createMessagingHarness, messagingJobsOf, notificationJobSettled, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { relayOnce } from '../outbox-relay/outbox-relay';
+import { scopedRelay } from './delivery-test-support';
 import { buildAccount } from '../../server/test/factories';
 import type { BatchOutcome } from './deliver-batch';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
@@ -35,10 +38,13 @@ const statuses = (rows: { channel: string; status: string; errcode: number | nul
 
 const settled = (jobId: string, timeoutMs = 20_000) => notificationJobSettled(h, jobId, timeoutMs);
 
-/** Queue one batch job of these rows and wait for it; resolves with its summary. */
-async function runBatch(notificationIds: string[], jobId = notificationBatchJobId(notificationIds)): Promise<BatchOutcome> {
-  await h.ctx.queues.notifications.add(NOTIFICATION_BATCH_JOB_NAME, { notificationIds }, { jobId });
+/** Write one deliver-notifications job of these rows, relay it and wait for it; resolves with its summary. */
+async function runBatch(notificationIds: string[]): Promise<BatchOutcome> {
+  const outboxId = await writeOutbox(h.ctx.db, 'deliver-notifications', { notificationIds });
+  await relayOnce(h.ctx, { onlyIds: [outboxId] });
+  const jobId = outboxJobId(outboxId);
   expect(await settled(jobId)).toBe('completed');
+  expect((await h.ctx.queues.notifications.getJob(jobId))!.name).toBe('deliver-notifications');
   return (await h.ctx.queues.notifications.getJob(jobId))!.returnvalue as BatchOutcome;
 }
 
@@ -83,7 +89,12 @@ test('When one batch meets 43101, 45009, 47003 and a recipient without any chann
   expect(statuses(await h.deliveries(c!))).toEqual(['subscribe:failed:47003']);
   expect(statuses(await h.deliveries(d))).toEqual(['template:skipped', 'subscribe:skipped', 'sms:skipped']);
   // The quota row waits on its own job (no attempt spent, no fallback), then goes out on the same channel.
-  expect(await settled(notificationJobId(b!))).toBe('completed');
+  const relay = scopedRelay(h.ctx, messagingJobsOf(eq(notifications.id, b!)));
+  try {
+    await waitFor(async () => (await h.deliveries(b!)).some((r) => r.status === 'sent') || undefined, 20_000, 'the handed-on row sent');
+  } finally {
+    await relay.stop();
+  }
   const rows = await h.deliveries(b!);
   expect(statuses(rows)).toEqual(['subscribe:sent']);
   expect(rows[0]!.attempts).toBe(2);
@@ -99,7 +110,7 @@ test('When a batch runs again after its worker died mid-batch, then what was sen
   const teacherRow = await h.notification(teacher.id, 'review.digest', { count: 1 });
   // What the dead worker left: families[0] sent and recorded, families[1] claimed and maybe sent (lease over),
   // the teacher's template message sent but not recorded (claim over its lease), families[2..4] never reached.
-  await runBatch([ids[0]!, teacherRow], 'first-run');
+  await runBatch([ids[0]!, teacherRow]);
   const before = h.fake.messages().length;
   await h.ctx.db.insert(messageDeliveries).values({ notificationId: ids[1]!, accountId: families[1]!.id, channel: 'subscribe', status: 'sending', attempts: 1 });
   await h.ctx.db
@@ -111,7 +122,7 @@ test('When a batch runs again after its worker died mid-batch, then what was sen
     .set({ updatedAt: sql`now() - interval '5 minutes'` })
     .where(eq(messageDeliveries.notificationId, ids[1]!));
 
-  const summary = await runBatch([...ids, teacherRow], 'second-run');
+  const summary = await runBatch([...ids, teacherRow]);
 
   expect(summary).toMatchObject({ notifications: 6, sent: 5, failed: 1, handedOn: 0 });
   expect(statuses(await h.deliveries(ids[1]!))).toEqual(['subscribe:failed']);
@@ -130,9 +141,12 @@ test('When another worker holds a fresh claim on a row of the batch, then the ba
 
   expect(await runBatch([id])).toMatchObject({ sent: 0, handedOn: 1 });
 
-  const own = await h.ctx.queues.notifications.getJob(notificationJobId(id));
-  expect(await own!.getState()).toBe('delayed');
-  expect(own!.opts.delay).toBeGreaterThan(55_000);
+  // Its own job waits in the outbox until the lease is over.
+  const [own] = await h.ctx.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.job, 'deliver-notification'), sql`${outbox.payload}->>'notificationId' = ${id}`, sql`${outbox.dispatchedAt} is null`));
+  expect(own!.availableAt.getTime() - Date.now()).toBeGreaterThan(55_000);
   expect(h.fake.messages({ touser: family.wechatMpOpenid! })).toHaveLength(0);
-  await own!.remove();
+  await h.ctx.db.delete(outbox).where(eq(outbox.id, own!.id));
 });

@@ -1,21 +1,17 @@
 /**
- * A batch job of the notifications queue (`{ notificationIds }`, from the
- * notice fan-out): deliver the rows together, then
- * - queue the teacher digest of a review.waiting row (as the single-row job does);
- * - hand every row that must wait on to its own `notification-<id>` job:
- *   delayed by the wait it asked for (45009 back-off, a claim held elsewhere)
- *   or by an exponential back-off after an error (WeChat unavailable, a token
- *   still refused). That job resumes the row where the batch left it: the
- *   delivery rows say what was sent, so nothing is sent twice.
- * A job id that already exists (the relay queued the row too) is kept by
- * BullMQ: the row still has exactly one job of its own.
+ * A deliver-notifications job (many rows, from the notice fan-out): deliver the
+ * rows together, then hand every row that must wait on to a deliver-notification
+ * job of its own, written to the outbox available after the wait it asked for
+ * (45009 back-off, a claim held elsewhere) or after an exponential back-off
+ * following an error (WeChat unavailable, a token still refused). That job
+ * resumes the row where the batch left it: the delivery rows say what was
+ * sent, so nothing is sent twice.
  */
 import type { AppContext } from '../../server/context';
-import { notificationJobId } from '../../server/queues/queues';
+import { writeOutboxRows } from '../../server/outbox/outbox';
 import { deliverNotifications, type DeliveryResult } from '../../server/services/messaging/deliver';
-import { digestJobOptions } from '../../server/services/messaging/digest';
 
-export type BatchContext = Pick<AppContext, 'config' | 'db' | 'pii' | 'logger' | 'redis' | 'sms' | 'queues'>;
+export type BatchContext = Pick<AppContext, 'config' | 'db' | 'pii' | 'logger' | 'redis' | 'sms' | 'messaging'>;
 
 export interface BatchOutcome {
   outcome: 'batch';
@@ -24,7 +20,8 @@ export interface BatchOutcome {
   failed: number;
   /** undeliverable, missing, not sent (disabled account, kind without a message). */
   notSent: number;
-  digests: number;
+  /** review.waiting rows gathered into their teacher's open digest window. */
+  gathered: number;
   handedOn: number;
 }
 
@@ -37,23 +34,24 @@ export function handOnDelayMs(result: Extract<DeliveryResult, { outcome: 'retry'
   return Math.min(ERROR_BACKOFF_MAX_MS, ERROR_BACKOFF_MS * 2 ** Math.max(0, result.attempts - 1));
 }
 
-/** Queue each row on a job of its own (`notification-<id>`), after its delay. */
-export async function handOn(ctx: Pick<AppContext, 'queues'>, rows: readonly { notificationId: string; delayMs: number }[]): Promise<void> {
+/** Give each row a deliver-notification job of its own, available after its delay (the outbox keeps the wait). */
+export async function handOn(ctx: Pick<AppContext, 'db'>, rows: readonly { notificationId: string; delayMs: number }[]): Promise<void> {
   if (rows.length === 0) return;
-  await ctx.queues.notifications.addBulk(
+  const now = Date.now();
+  await writeOutboxRows(
+    ctx.db,
     rows.map(({ notificationId, delayMs }) => ({
-      name: 'notification',
-      data: { notificationId },
-      opts: { jobId: notificationJobId(notificationId), ...(delayMs > 0 ? { delay: Math.ceil(delayMs) } : {}) },
+      job: 'deliver-notification' as const,
+      payload: { notificationId },
+      ...(delayMs > 0 ? { availableAt: new Date(now + Math.ceil(delayMs)) } : {}),
     })),
   );
 }
 
 export async function deliverBatch(ctx: BatchContext, notificationIds: readonly string[]): Promise<BatchOutcome> {
   const results = await deliverNotifications(ctx, notificationIds);
-  const summary: BatchOutcome = { outcome: 'batch', notifications: results.size, sent: 0, failed: 0, notSent: 0, digests: 0, handedOn: 0 };
+  const summary: BatchOutcome = { outcome: 'batch', notifications: results.size, sent: 0, failed: 0, notSent: 0, gathered: 0, handedOn: 0 };
   const waiting: { notificationId: string; delayMs: number }[] = [];
-  const teachers = new Set<string>();
   for (const [notificationId, result] of results) {
     switch (result.outcome) {
       case 'sent':
@@ -62,9 +60,8 @@ export async function deliverBatch(ctx: BatchContext, notificationIds: readonly 
       case 'failed':
         summary.failed += 1;
         break;
-      case 'digest':
-        teachers.add(result.teacherId);
-        summary.digests += 1;
+      case 'gathered':
+        summary.gathered += 1;
         break;
       case 'retry':
         waiting.push({ notificationId, delayMs: handOnDelayMs(result) });
@@ -72,9 +69,6 @@ export async function deliverBatch(ctx: BatchContext, notificationIds: readonly 
       default:
         summary.notSent += 1;
     }
-  }
-  for (const teacherId of teachers) {
-    await ctx.queues.digests.add('digest', { teacherId }, digestJobOptions(teacherId, ctx.config.DIGEST_WINDOW_S));
   }
   await handOn(ctx, waiting);
   summary.handedOn = waiting.length;

@@ -1,14 +1,16 @@
 /**
  * Delivery against the fake WeChat over HTTP, errcode by errcode, through the
- * real notifications and digests workers (real Redis, real PostgreSQL).
+ * outbox, the relay and the real notifications and digests workers (real
+ * Redis, real PostgreSQL).
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { accounts, messageDeliveries, notifications, profileVersions } from '../../server/db/schema';
-import { notificationJobId } from '../../server/queues/queues';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { accounts, messageDeliveries, notifications, outbox, profileVersions, reviewDigestWindows } from '../../server/db/schema';
+import { outboxJobId } from '../../server/outbox/outbox';
 import { readDevInbox } from '../../server/integrations/sms';
-import { createMessagingHarness, notificationJobSettled, OA_APPID, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { createMessagingHarness, messagingJobsOf, notificationJobSettled, OA_APPID, waitFor, type MessagingHarness } from '../../server/services/messaging/messaging-test-support';
+import { writeNotifications } from '../../server/services/notifications/notifications';
 import { buildAccount, buildSubmittedVersion } from '../../server/test/factories';
-import { relayNotificationsOnce } from './notification-relay';
+import { deliveryJob, scopedRelay } from './delivery-test-support';
 import { startMessagingWorkers, type MessagingWorkers } from './notifications.worker';
 
 jest.setTimeout(30_000);
@@ -19,7 +21,8 @@ const TEMPLATE = '/cgi-bin/message/template/send';
 const SUBSCRIBE = '/cgi-bin/message/subscribe/send';
 
 beforeAll(async () => {
-  h = await createMessagingHarness();
+  // A window longer than the file: the tests close it themselves (closeWindow), so they assert order, not timing.
+  h = await createMessagingHarness({ DIGEST_WINDOW_S: '3600' });
   workers = startMessagingWorkers(h.ctx);
 });
 
@@ -30,10 +33,8 @@ afterAll(async () => {
 
 const cfg = () => h.ctx.config;
 
-async function enqueue(notificationId: string, jobId = notificationJobId(notificationId)): Promise<string> {
-  await h.ctx.queues.notifications.add('notification', { notificationId }, { jobId });
-  return jobId;
-}
+/** A new deliver-notification job of the row (outbox row, relayed): each call is another job of the same notification. */
+const enqueue = (notificationId: string): Promise<string> => deliveryJob(h.ctx, notificationId);
 
 const settled = (jobId: string, timeoutMs = 10_000) => notificationJobSettled(h, jobId, timeoutMs);
 
@@ -177,8 +178,8 @@ describe('never twice', () => {
     const id = await h.notification(teacher.id, 'review.digest', { count: 4 });
     await deliver(id);
 
-    expect(await settled(await enqueue(id, `again-${id}`))).toBe('completed');
-    expect(await settled(await enqueue(id, `third-${id}`))).toBe('completed');
+    expect(await settled(await enqueue(id))).toBe('completed');
+    expect(await settled(await enqueue(id))).toBe('completed');
 
     expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(1);
     expect((await h.deliveries(id))[0]!.attempts).toBe(1);
@@ -193,7 +194,7 @@ describe('never twice', () => {
       .set({ status: 'sending', updatedAt: sql`now() - interval '5 minutes'` })
       .where(eq(messageDeliveries.id, row!.id));
 
-    expect(await settled(await enqueue(id, `crash-${id}`))).toBe('completed');
+    expect(await settled(await enqueue(id))).toBe('completed');
 
     expect(h.fake.calls({ path: TEMPLATE }).filter((c) => (c.body as { touser?: string }).touser === teacher.wechatOaOpenid)).toHaveLength(2);
     expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(1);
@@ -238,28 +239,38 @@ describe('never twice after a time-out', () => {
   });
 });
 
-describe('relay of undispatched rows', () => {
-  test('When notification rows are written without a job (the semester bulk insert), then the relay queues each once', async () => {
+describe('written with their delivery jobs', () => {
+  test('When notification rows are written in bulk (the semester reminders), then the one relay queues each once and each is delivered once', async () => {
     const family = await h.recipient({ role: 'parent', oa: true });
-    const rows = await h.ctx.db
-      .insert(notifications)
-      .values(
+    await h.ctx.db.transaction((tx) =>
+      writeNotifications(
+        tx,
         ['d3', 'd1'].map((bucket) => ({
           accountId: family.id,
-          kind: 'reconfirm.reminder',
+          kind: 'reconfirm.reminder' as const,
           dedupKey: `test:reconfirm.reminder:${family.id}:${bucket}`,
           data: { studentNameMasked: '张*', semesterName: '2026-2027学年第一学期', deadline: '2026-09-30', daysLeft: bucket === 'd3' ? 3 : 1 },
           pagePath: 'pages/reconfirm/index',
         })),
-      )
-      .returning({ id: notifications.id });
+      ),
+    );
+    // Written again (a re-run of the same bucket): no row, no job.
+    await h.ctx.db.transaction((tx) =>
+      writeNotifications(tx, [{ accountId: family.id, kind: 'reconfirm.reminder', dedupKey: `test:reconfirm.reminder:${family.id}:d3`, data: {}, pagePath: null }]),
+    );
+    const jobs = await h.ctx.db.select().from(outbox).where(messagingJobsOf(eq(notifications.accountId, family.id)));
+    expect(jobs.map((j) => [j.queue, j.job])).toEqual([
+      ['notifications', 'deliver-notification'],
+      ['notifications', 'deliver-notification'],
+    ]);
 
-    const first = await relayNotificationsOnce(h.ctx, { onlyAccountIds: [family.id] });
-    const second = await relayNotificationsOnce(h.ctx, { onlyAccountIds: [family.id] });
-
-    expect(first.sort()).toEqual(rows.map((r) => r.id).sort());
-    expect(second).toEqual([]);
-    for (const row of rows) expect(await settled(notificationJobId(row.id))).toBe('completed');
+    const relay = scopedRelay(h.ctx, messagingJobsOf(eq(notifications.accountId, family.id)));
+    try {
+      await waitFor(async () => h.fake.messages({ touser: family.wechatOaOpenid! }).length === 2 || undefined, 10_000, 'both reminders');
+    } finally {
+      await relay.stop();
+    }
+    for (const j of jobs) expect(await settled(outboxJobId(j.id))).toBe('completed');
     const sent = h.fake.messages({ touser: family.wechatOaOpenid! });
     expect(sent.map((m) => m.data.thing4!.value).sort()).toEqual(['还剩1天，请尽快确认', '还剩3天，请尽快确认']);
     expect(sent[0]!.data.time3!.value).toBe('2026年9月30日');
@@ -280,6 +291,7 @@ describe('teacher digest', () => {
     return versionIds;
   }
 
+  /** The review.waiting rows of these versions, each delivered by its job, one after the other. */
   async function announce(teacherId: string, versionIds: string[]): Promise<void> {
     for (const versionId of versionIds) {
       const id = await h.notification(teacherId, 'review.waiting', { versionId }, `pages/review/detail?id=${versionId}`);
@@ -287,51 +299,116 @@ describe('teacher digest', () => {
     }
   }
 
-  async function digests(teacherId: string) {
-    return h.ctx.db.select().from(notifications).where(and(eq(notifications.accountId, teacherId), eq(notifications.kind, 'review.digest')));
+  /**
+   * The window ends (its end moved to now, instead of waiting DIGEST_WINDOW_S): the relay hands over the
+   * window's review-digest job, and then the delivery job of the digest it writes. Resolves with the digest job's result.
+   */
+  async function closeWindow(teacherId: string): Promise<{ outcome: string; count?: number }> {
+    await h.ctx.db.update(reviewDigestWindows).set({ closesAt: sql`now()` }).where(eq(reviewDigestWindows.teacherId, teacherId));
+    const rows = await h.ctx.db
+      .update(outbox)
+      .set({ availableAt: sql`now()` })
+      .where(and(eq(outbox.job, 'review-digest'), sql`${outbox.payload}->>'teacherId' = ${teacherId}`, isNull(outbox.dispatchedAt)))
+      .returning({ id: outbox.id });
+    expect(rows).toHaveLength(1);
+    const relay = scopedRelay(h.ctx, messagingJobsOf(eq(notifications.accountId, teacherId)));
+    try {
+      const jobId = outboxJobId(rows[0]!.id);
+      await waitFor(async () => (await h.ctx.queues.digests.getJobState(jobId)) === 'completed' || undefined, 10_000, 'the review-digest job');
+      const job = (await h.ctx.queues.digests.getJob(jobId))!;
+      const result = job.returnvalue as { outcome: string; count?: number; notificationId?: string };
+      if (result.outcome === 'written') {
+        await waitFor(async () => (await h.deliveries(result.notificationId!)).some((d) => d.status === 'sent') || undefined, 10_000, 'the digest sent');
+      }
+      return result;
+    } finally {
+      await relay.stop();
+    }
   }
 
-  test('When 3 submissions wait within one window, then the teacher gets one message saying 3 that opens the list', async () => {
+  const digests = (teacherId: string) => h.ctx.db.select().from(notifications).where(and(eq(notifications.accountId, teacherId), eq(notifications.kind, 'review.digest')));
+  const summary = (m: ReturnType<MessagingHarness['fake']['messages']>[number]) => ({
+    page: (m.body.miniprogram as { pagepath: string }).pagepath,
+    count: m.data.number2!.value,
+  });
+
+  test('When 3 submissions wait within one window, then the first reaches the teacher at once and the other 2 come as one digest that opens the list when the window closes', async () => {
     const teacher = await h.recipient({ role: 'teacher', oa: true });
     const versionIds = await waitingFor(teacher.id, 3);
 
     await announce(teacher.id, versionIds);
 
-    await waitFor(async () => h.fake.messages({ touser: teacher.wechatOaOpenid! }).length > 0 || undefined, 8_000, 'digest');
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a second window would have closed by now
+    // Before the window closes: the first submission only, opening its detail page.
+    const early = h.fake.messages({ touser: teacher.wechatOaOpenid! });
+    expect(early.map(summary)).toEqual([{ page: `pages/review/detail?id=${versionIds[0]}`, count: '1' }]);
+    expect(early[0]).toMatchObject({ template_id: h.ctx.config.WECHAT_TEMPLATE_REVIEW_DIGEST, data: { thing1: { value: '1份学生认证资料待审核' } } });
+
+    expect(await closeWindow(teacher.id)).toMatchObject({ outcome: 'written', count: 2 });
+
     const sent = h.fake.messages({ touser: teacher.wechatOaOpenid! });
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({
-      template_id: h.ctx.config.WECHAT_TEMPLATE_REVIEW_DIGEST,
-      body: { miniprogram: { pagepath: 'pages/review/index' } },
-      data: { thing1: { value: '3份学生认证资料待审核' }, number2: { value: '3' } },
-    });
+    expect(sent.map(summary)).toEqual([
+      { page: `pages/review/detail?id=${versionIds[0]}`, count: '1' },
+      { page: 'pages/review/index', count: '2' },
+    ]);
+    expect(sent[1]).toMatchObject({ data: { thing1: { value: '2份学生认证资料待审核' } } });
     expect(await digests(teacher.id)).toHaveLength(1);
   });
 
-  test('When exactly one submission waits, then the digest opens its detail page', async () => {
+  test('When one later submission waits, then the digest opens its detail page; the next submission after the window is sent at once again', async () => {
     const teacher = await h.recipient({ role: 'teacher', oa: true });
-    const [versionId] = await waitingFor(teacher.id, 1);
+    const [first, second, third] = await waitingFor(teacher.id, 3);
 
-    await announce(teacher.id, [versionId!]);
+    await announce(teacher.id, [first!, second!]);
+    expect(await closeWindow(teacher.id)).toMatchObject({ outcome: 'written', count: 1 });
+    await announce(teacher.id, [third!]);
 
-    const [message] = await waitFor(async () => {
-      const sent = h.fake.messages({ touser: teacher.wechatOaOpenid! });
-      return sent.length > 0 ? sent : undefined;
-    }, 8_000, 'digest');
-    expect(message).toMatchObject({ body: { miniprogram: { pagepath: `pages/review/detail?id=${versionId}` } }, data: { number2: { value: '1' } } });
+    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! }).map(summary)).toEqual([
+      { page: `pages/review/detail?id=${first}`, count: '1' },
+      { page: `pages/review/detail?id=${second}`, count: '1' },
+      { page: `pages/review/detail?id=${third}`, count: '1' },
+    ]);
   });
 
-  test('When the submissions were decided before the window closed, then no digest is sent', async () => {
+  test('When the later submissions were decided before the window closed, then no digest is sent', async () => {
     const teacher = await h.recipient({ role: 'teacher', oa: true });
-    const versionIds = await waitingFor(teacher.id, 2);
+    const versionIds = await waitingFor(teacher.id, 3);
     await announce(teacher.id, versionIds);
     await h.ctx.db.update(profileVersions).set({ status: 'approved' }).where(eq(profileVersions.assignedReviewerId, teacher.id));
 
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await closeWindow(teacher.id)).toEqual({ outcome: 'nothing_waiting' });
 
-    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(0);
+    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(1);
     expect(await digests(teacher.id)).toHaveLength(0);
+  });
+
+  test('When the job of a gathered submission runs again, then it stays gathered and nothing more is sent', async () => {
+    const teacher = await h.recipient({ role: 'teacher', oa: true });
+    const [first, second] = await waitingFor(teacher.id, 2);
+    await announce(teacher.id, [first!]);
+    const gathered = await h.notification(teacher.id, 'review.waiting', { versionId: second }, `pages/review/detail?id=${second}`);
+    const opener = await h.ctx.db.select().from(notifications).where(and(eq(notifications.accountId, teacher.id), sql`${notifications.data}->>'versionId' = ${first}`));
+
+    for (const id of [gathered, gathered, opener[0]!.id]) expect(await settled(await enqueue(id))).toBe('completed');
+
+    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(1);
+    expect(await closeWindow(teacher.id)).toMatchObject({ outcome: 'written', count: 1 });
+    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(2);
+  });
+
+  test('When the first of a window runs again after the window moved on, then it stays sent and is not gathered into the next one', async () => {
+    const teacher = await h.recipient({ role: 'teacher', oa: true });
+    const [first, second] = await waitingFor(teacher.id, 2);
+    await announce(teacher.id, [first!]);
+    expect(await closeWindow(teacher.id)).toEqual({ outcome: 'nothing_waiting' });
+    await announce(teacher.id, [second!]);
+    const [opener] = await h.ctx.db.select().from(notifications).where(and(eq(notifications.accountId, teacher.id), sql`${notifications.data}->>'versionId' = ${first}`));
+
+    expect(await settled(await enqueue(opener!.id))).toBe('completed');
+
+    const [again] = await h.ctx.db.select().from(notifications).where(eq(notifications.id, opener!.id));
+    expect(again!.digestWindowId).toBeNull();
+    expect(h.fake.messages({ touser: teacher.wechatOaOpenid! })).toHaveLength(2);
+    expect(await closeWindow(teacher.id)).toEqual({ outcome: 'nothing_waiting' });
   });
 
   test('A teacher without any channel leaves skipped rows, and a disabled account is not messaged', async () => {

@@ -49,6 +49,35 @@ describe('outbox relay', () => {
     }
   });
 
+  test('When a queue carries two kinds of job, then each row becomes a job of its own name, and a delayed row waits for its time', async () => {
+    const [one, many, later] = await ctx.db.transaction(async (tx) => [
+      await writeOutbox(tx, 'deliver-notification', { notificationId: randomUUID() }),
+      await writeOutbox(tx, 'deliver-notifications', { notificationIds: [randomUUID(), randomUUID()] }),
+      await writeOutbox(tx, 'deliver-notification', { notificationId: randomUUID() }, { availableAt: new Date(Date.now() + 60_000) }),
+    ]);
+
+    const result = await relayOnce(ctx, { onlyIds: [one, many, later] });
+
+    expect(result.relayed).toEqual([one, many]);
+    const jobs = await Promise.all([one, many].map((id) => ctx.queues.notifications.getJob(outboxJobId(id))));
+    expect(jobs.map((j) => j?.name)).toEqual(['deliver-notification', 'deliver-notifications']);
+    expect((await rowsOf([later]))[0]!.dispatchedAt).toBeNull();
+  });
+
+  test('When a row names a job its queue does not carry, then it is parked like an unknown queue', async () => {
+    const [row] = await ctx.db
+      .insert(outbox)
+      .values({ queue: 'notifications', job: 'deliver-everything', payload: { notificationId: randomUUID() } })
+      .returning({ id: outbox.id });
+
+    expect(await relayOnce(ctx, { onlyIds: [row!.id] })).toEqual({ claimed: 1, relayed: [], parked: [row!.id] });
+    expect((await rowsOf([row!.id]))[0]!.lastError).toBe('unknown job "deliver-everything" of queue "notifications"');
+  });
+
+  test('A payload that breaks its job\'s contract is refused when written, not when relayed', async () => {
+    await expect(ctx.db.transaction((tx) => writeOutbox(tx, 'deliver-notifications', { notificationIds: [] }))).rejects.toThrow();
+  });
+
   test('When a row is relayed again after a crash before commit, then BullMQ keeps the one job', async () => {
     const [id] = await writeRows(1);
     await relayOnce(ctx, { onlyIds: [id!] });

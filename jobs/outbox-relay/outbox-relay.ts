@@ -1,13 +1,17 @@
 /**
- * The outbox relay: moves rows of the transactional outbox (server/outbox) into
- * their BullMQ queues, at least once, and marks them dispatched.
+ * The outbox relay, the one relay of the system: moves rows of the
+ * transactional outbox (server/outbox) into their BullMQ queues, at least
+ * once, and marks them dispatched. Every job the system makes (registry
+ * matches, notification deliveries one by one or in batches, digests, notice
+ * fan-outs, …) passes here; server/outbox says what each row becomes.
  *
  * One batch is one PostgreSQL transaction:
  *
  *   1. claim up to OUTBOX_BATCH_SIZE pending rows, oldest first,
  *      `for update skip locked` (several relays — API and worker processes —
  *      share the table without waiting for or double-claiming each other);
- *   2. `queue.addBulk` them with job id `outbox-<id>`;
+ *   2. `queue.addBulk` them as server/outbox's relayedJob says (job name, job
+ *      id `outbox-<id>`);
  *   3. mark them dispatched in one UPDATE and commit.
  *
  * Crash window: when the process dies (or the commit fails) after step 2, the
@@ -22,7 +26,7 @@
  * and `last_error` are recorded in a separate best-effort statement, and the
  * loop backs off; it never throws out of the loop.
  *
- * Rows naming a queue this process does not know are parked: `last_error` is
+ * Rows naming a queue or job this process does not know are parked: `last_error` is
  * set and `available_at` moves UNKNOWN_QUEUE_RETRY_MS into the future, inside
  * the same transaction as the batch. Such a row is most likely written by a
  * newer version during a rolling deploy (a new queue that this older relay
@@ -31,11 +35,11 @@
  * and again); a relay that knows the queue picks it up at the next retry, and
  * an operator can re-arm it at once with `update outbox set available_at = now()`.
  */
-import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Queue } from 'bullmq';
 import type { AppContext } from '../../server/context';
 import { outbox } from '../../server/db/schema';
-import { outboxJobId } from '../../server/outbox/outbox';
+import { relayedJob, type OutboxRow } from '../../server/outbox/outbox';
 import type { Queues } from '../../server/queues/queues';
 import { DEFAULT_MAX_BACKOFF_MS, PollingLoop } from '../schedules/polling-loop';
 
@@ -61,6 +65,8 @@ export interface RelayBatchOptions {
    * operator re-driving given rows). Unset: every pending row.
    */
   onlyIds?: readonly number[];
+  /** Only rows matching this condition on `outbox` (tests that share one database scope their relay with it). */
+  where?: SQL;
 }
 
 export interface RelayBatchResult {
@@ -83,11 +89,7 @@ export class OutboxRelayError extends Error {
   }
 }
 
-interface ClaimedRow {
-  id: number;
-  queue: string;
-  payload: unknown;
-}
+type ClaimedRow = OutboxRow;
 
 /**
  * Relay one batch; resolves with what was relayed, or rejects with an
@@ -103,13 +105,14 @@ export async function relayOnce(ctx: RelayContext, options: RelayBatchOptions = 
   try {
     return await ctx.db.transaction(async (tx) => {
       const rows: ClaimedRow[] = await tx
-        .select({ id: outbox.id, queue: outbox.queue, payload: outbox.payload })
+        .select({ id: outbox.id, queue: outbox.queue, job: outbox.job, payload: outbox.payload })
         .from(outbox)
         .where(
           and(
             isNull(outbox.dispatchedAt),
             lte(outbox.availableAt, sql`now()`),
             options.onlyIds ? inArray(outbox.id, [...options.onlyIds]) : undefined,
+            options.where,
           ),
         )
         .orderBy(asc(outbox.id))
@@ -118,16 +121,17 @@ export async function relayOnce(ctx: RelayContext, options: RelayBatchOptions = 
       claimedIds = rows.map((r) => r.id);
       if (rows.length === 0) return { claimed: 0, relayed: [], parked: [] };
 
-      const byQueue = new Map<Queue, ClaimedRow[]>();
+      const byQueue = new Map<Queue, { row: ClaimedRow; job: NonNullable<ReturnType<typeof relayedJob>> }[]>();
       const unknown: ClaimedRow[] = [];
       for (const row of rows) {
-        const queue = Object.prototype.hasOwnProperty.call(queues, row.queue) ? queues[row.queue] : undefined;
-        if (!queue) {
+        const job = relayedJob(row);
+        const queue = job && Object.prototype.hasOwnProperty.call(queues, job.queue) ? queues[job.queue] : undefined;
+        if (!job || !queue) {
           unknown.push(row);
           continue;
         }
         const list = byQueue.get(queue) ?? [];
-        list.push(row);
+        list.push({ row, job });
         byQueue.set(queue, list);
       }
 
@@ -135,7 +139,7 @@ export async function relayOnce(ctx: RelayContext, options: RelayBatchOptions = 
         await withTimeout(
           Promise.all(
             [...byQueue].map(([queue, list]) =>
-              queue.addBulk(list.map((row) => ({ name: row.queue, data: row.payload, opts: { jobId: outboxJobId(row.id) } }))),
+              queue.addBulk(list.map(({ job }) => ({ name: job.name, data: job.data, opts: job.opts }))),
             ),
           ),
           enqueueTimeoutMs,
@@ -143,7 +147,7 @@ export async function relayOnce(ctx: RelayContext, options: RelayBatchOptions = 
         );
       }
 
-      const relayed = [...byQueue.values()].flat().map((r) => r.id);
+      const relayed = [...byQueue.values()].flat().map((r) => r.row.id);
       if (relayed.length > 0) {
         await tx.update(outbox).set({ dispatchedAt: sql`now()` }).where(inArray(outbox.id, relayed));
       }
@@ -153,7 +157,7 @@ export async function relayOnce(ctx: RelayContext, options: RelayBatchOptions = 
           .update(outbox)
           .set({
             attempts: sql`${outbox.attempts} + 1`,
-            lastError: `unknown queue "${row.queue}"`.slice(0, MAX_ERROR_LENGTH),
+            lastError: (row.job ? `unknown job "${row.job}" of queue "${row.queue}"` : `unknown queue "${row.queue}"`).slice(0, MAX_ERROR_LENGTH),
             availableAt: sql`now() + make_interval(secs => ${UNKNOWN_QUEUE_RETRY_MS / 1000})`,
           })
           .where(eq(outbox.id, row.id));

@@ -1,5 +1,4 @@
-import type { RegistryMatchResult } from '../../server/services/registry-matching';
-import type { VersionMatchOutcome } from '../../server/services/registry-matching-batch';
+import type { RegistryMatchResult, VersionMatchOutcome } from '../../server/services/registry-matching';
 import { MatchBatcher, type MatchBatcherOptions } from './match-batcher';
 
 const decided = (id: string): RegistryMatchResult => ({ changed: false, reason: 'not_awaiting_match', status: `decided ${id}` });

@@ -1,7 +1,7 @@
 /**
  * Collects the profile version ids of concurrently running registry-match
  * jobs into batches, so one transaction decides many versions
- * (server/services/registry-matching-batch.ts). Each job awaits its own
+ * (matchBatch in registry-match.worker.ts). Each job awaits its own
  * version's outcome: `match(id)` resolves or rejects exactly as the batch
  * decided that version.
  *
@@ -12,8 +12,7 @@
  * statements per version fall. (The worker's concurrency bounds how many ids
  * can wait: see registry-match.worker.ts.)
  */
-import type { RegistryMatchResult } from '../../server/services/registry-matching';
-import type { VersionMatchOutcome } from '../../server/services/registry-matching-batch';
+import type { RegistryMatchResult, VersionMatchOutcome } from '../../server/services/registry-matching';
 
 export interface MatchBatcherOptions {
   /** Largest number of versions in one batch. */
@@ -24,7 +23,7 @@ export interface MatchBatcherOptions {
   maxInFlight: number;
 }
 
-/** Decides a batch: one outcome per id, in order (server/services/registry-matching-batch.ts matchProfileVersions). */
+/** Decides a batch: one outcome per id, in order (matchBatch). */
 export type RunMatchBatch = (profileVersionIds: string[]) => Promise<VersionMatchOutcome[]>;
 
 interface Waiting {

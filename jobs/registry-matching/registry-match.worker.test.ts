@@ -1,11 +1,19 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { RegistryMatchJob } from '../../domain/jobs/payloads';
-import { outbox, profileVersions, students } from '../../server/db/schema';
+import { auditLog, outbox, profileVersions, students } from '../../server/db/schema';
 import { createTestContext, type TestContext } from '../../server/test/context';
-import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, registryRowFor } from '../../server/test/factories';
+import {
+  buildAccount,
+  buildRegistryRecord,
+  buildSchool,
+  buildSubmittedVersion,
+  randomStudentResidentId,
+  registryRowFor,
+} from '../../server/test/factories';
+import { IdAlreadyApprovedError, SYSTEM_ACTOR, approveVersion } from '../../server/services/reviews/review-approval';
 import { startWorkers } from '../main';
-import { registryMatchProcessor, startRegistryMatchWorker, type RegistryMatchWorker } from './registry-match.worker';
+import { matchBatch, registryMatchProcessor, startRegistryMatchWorker, type RegistryMatchWorker } from './registry-match.worker';
 
 let ctx: TestContext;
 
@@ -170,5 +178,66 @@ describe('registry-match worker', () => {
 
     await expect(process({ id: 'x', data: { profileVersionId: built.version.id } })).rejects.toBeInstanceOf(UnrecoverableError);
     expect(await statusOf(built.version.id)).toBe('submitted');
+  });
+
+  test('When another approval of the same ID wins the unique index race, then the batch rolls back and every version is matched alone', async () => {
+    const school = await buildSchool(ctx.db);
+    const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id });
+    const residentId = randomStudentResidentId();
+    const rival = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, residentId, withOutbox: false });
+    const contested = await buildSubmittedVersion(ctx, { school, klass: rival.klass, residentId, name: rival.name, withOutbox: false });
+    // Both families are guardians the registry names: both would be approved, one wins.
+    await buildRegistryRecord(ctx, registryRowFor(rival, { guardianPhones: [rival.familyPhone!, contested.familyPhone!] }));
+    const bystander = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
+    await buildRegistryRecord(ctx, registryRowFor(bystander));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let rivalApproved!: () => void;
+    const rivalDone = new Promise<void>((resolve) => (rivalApproved = resolve));
+    const fallbacks: unknown[] = [];
+
+    // The rival approves the ID and keeps its transaction open: the batch passes its pre-check and waits on the index.
+    const rivalTx = ctx.db.transaction(async (tx) => {
+      await approveVersion(tx, { ...rival.version, status: 'matching', evidence: 'guardian_phone' }, SYSTEM_ACTOR);
+      rivalApproved();
+      await gate;
+    });
+    await rivalDone;
+    const batch = matchBatch(ctx, [contested.version.id, bystander.version.id], (err) => fallbacks.push(err));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await rivalTx;
+    const outcomes = await batch;
+
+    expect(fallbacks).toEqual([expect.any(IdAlreadyApprovedError)]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: expect.objectContaining({ changed: true, status: 'disputed', disputed: true }) },
+      { status: 'fulfilled', value: expect.objectContaining({ changed: true, outcome: 'matched', status: 'approved' }) },
+    ]);
+    const audit = await ctx.db
+      .select({ subjectId: auditLog.subjectId, action: auditLog.action })
+      .from(auditLog)
+      .where(inArray(auditLog.subjectId, [contested.version.id, bystander.version.id]));
+    expect(audit.sort((a, b) => (a.action < b.action ? -1 : 1))).toEqual([
+      { subjectId: bystander.version.id, action: 'review.auto_matched' },
+      { subjectId: contested.version.id, action: 'review.dispute_filed' },
+    ]);
+  });
+
+  test('When a batch commits, then nothing falls back and each version has its decision', async () => {
+    const school = await buildSchool(ctx.db);
+    const teacher = await buildAccount(ctx.db, { role: 'teacher', schoolId: school.id });
+    const one = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
+    await buildRegistryRecord(ctx, registryRowFor(one));
+    const two = await buildSubmittedVersion(ctx, { school, headTeacherId: teacher.id, withOutbox: false });
+    const fallbacks: unknown[] = [];
+
+    const outcomes = await matchBatch(ctx, [one.version.id, two.version.id], (err) => fallbacks.push(err));
+
+    expect(fallbacks).toEqual([]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: expect.objectContaining({ outcome: 'matched', status: 'approved' }) },
+      { status: 'fulfilled', value: expect.objectContaining({ outcome: 'not_found', status: 'pending_review' }) },
+    ]);
   });
 });

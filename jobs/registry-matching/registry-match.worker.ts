@@ -5,11 +5,15 @@
  *
  * With MATCH_BATCH_SIZE > 1 (the default) the jobs running at once hand their
  * version ids to a MatchBatcher, and one transaction decides a batch of them
- * (server/services/registry-matching-batch.ts; each job still gets its own
- * version's result or error). The worker then takes up to
+ * with matchVersions (each job still gets its own version's result or error).
+ * When the batch transaction fails as a whole — two approvals of one ID
+ * racing on the unique index with another transaction, a deadlock, anything —
+ * it rolls back and its versions are decided again one at a time by the same
+ * function, each with its own result or error: correctness never depends on
+ * the batch succeeding. The worker then takes up to
  * (BATCHES_IN_FLIGHT + 1) × MATCH_BATCH_SIZE jobs at once (at least
  * MATCH_CONCURRENCY): the batches in flight, plus the next one filling.
- * MATCH_BATCH_SIZE=1 runs one transaction per job (matchProfileVersion).
+ * MATCH_BATCH_SIZE=1 runs one transaction per job.
  *
  * - Invalid job data, or a snapshot that cannot be decrypted, will never
  *   succeed: UnrecoverableError (no retries).
@@ -21,9 +25,13 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUE_NAMES, RegistryMatchJobSchema, type RegistryMatchJob } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
 import { createRedis } from '../../server/redis';
-import { ProfileSnapshotError } from '../../server/services/profile-snapshot';
-import { matchProfileVersion, type RegistryMatchResult } from '../../server/services/registry-matching';
-import { matchProfileVersions } from '../../server/services/registry-matching-batch';
+import { ProfileSnapshotError } from '../../server/services/profiles/profile-snapshot';
+import {
+  matchProfileVersion,
+  matchVersions,
+  type RegistryMatchResult,
+  type VersionMatchOutcome,
+} from '../../server/services/registry-matching';
 import { MatchBatcher } from './match-batcher';
 
 export type RegistryMatchWorkerContext = Pick<AppContext, 'config' | 'db' | 'pii' | 'logger'>;
@@ -33,14 +41,36 @@ export const BATCHES_IN_FLIGHT = 2;
 /** Longest wait of a job for others to share its batch. */
 export const BATCH_WAIT_MS = 10;
 
-/** The batcher of a worker process: batches of `batchSize` decided by matchProfileVersions. */
+/**
+ * Decide a batch of versions in one transaction; when that transaction fails, decide each version again in a
+ * transaction of its own (see the module comment). One outcome per id, in order; never rejects.
+ */
+export async function matchBatch(
+  ctx: Pick<RegistryMatchWorkerContext, 'config' | 'db' | 'pii'>,
+  profileVersionIds: readonly string[],
+  onFallback?: (err: unknown) => void,
+): Promise<VersionMatchOutcome[]> {
+  try {
+    return await ctx.db.transaction((tx) => matchVersions(ctx, tx, profileVersionIds));
+  } catch (err) {
+    onFallback?.(err);
+    const outcomes: VersionMatchOutcome[] = [];
+    for (const id of profileVersionIds) {
+      try {
+        outcomes.push((await ctx.db.transaction((tx) => matchVersions(ctx, tx, [id])))[0]!);
+      } catch (reason) {
+        outcomes.push({ status: 'rejected', reason });
+      }
+    }
+    return outcomes;
+  }
+}
+
+/** The batcher of a worker process: batches of `batchSize` decided by matchBatch. */
 export function createMatchBatcher(ctx: RegistryMatchWorkerContext, batchSize: number): MatchBatcher {
   const log = ctx.logger.child({ queue: QUEUE_NAMES.registryMatch });
   return new MatchBatcher(
-    (ids) =>
-      matchProfileVersions(ctx, ids, {
-        onFallback: (err, versionIds) => log.warn({ err, versions: versionIds.length }, 'registry match batch failed; matching its versions one by one'),
-      }),
+    (ids) => matchBatch(ctx, ids, (err) => log.warn({ err, versions: ids.length }, 'registry match batch failed; matching its versions one by one')),
     { maxBatch: batchSize, maxWaitMs: BATCH_WAIT_MS, maxInFlight: BATCHES_IN_FLIGHT },
   );
 }

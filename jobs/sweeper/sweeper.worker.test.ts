@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { QUEUE_NAMES } from '../../domain/jobs/payloads';
 import { auditLog, outbox, profileVersions, students } from '../../server/db/schema';
 import { writeOutbox } from '../../server/outbox/outbox';
-import { sweepStuckVersions } from '../../server/services/sweeper';
+import { sweepStuckVersions } from '../../server/services/registry-matching/sweeper';
 import { createTestContext, type TestContext } from '../../server/test/context';
 import { buildRegistryRecord, buildSubmittedVersion, registryRowFor, type BuiltSubmission } from '../../server/test/factories';
 import { relayOnce } from '../outbox-relay/outbox-relay';

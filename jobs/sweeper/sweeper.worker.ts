@@ -1,11 +1,11 @@
 /**
- * The sweeper worker: runs server/services/sweeper.ts once per job. Its job
+ * The sweeper worker: runs server/services/registry-matching/sweeper.ts once per job. Its job
  * scheduler (jobs/schedules/schedulers.ts) adds one job every minute.
  */
 import type { Job } from 'bullmq';
 import type { SweeperJob } from '../../domain/jobs/payloads';
 import type { AppContext } from '../../server/context';
-import { sweepStuckVersions, type SweepOptions } from '../../server/services/sweeper';
+import { sweepStuckVersions, type SweepOptions } from '../../server/services/registry-matching/sweeper';
 import { startQueueWorker, type QueueWorker } from '../schedules/queue-worker';
 
 export interface SweeperJobResult {

@@ -327,11 +327,12 @@ export const notifications = pgTable(
     createdAt: createdAt(),
     readAt: timestamp('read_at', { withTimezone: true }),
     /**
-     * Set when the row was handed to the notifications queue (job id
-     * `notification-<id>`). jobs/notifications relays every row still null, so
-     * every writer (writeNotification, the semester bulk inserts) triggers delivery.
+     * review.waiting only: the teacher's digest window this row was gathered
+     * into (review_digest_windows); null for the row that opened a window (sent
+     * at once) and for every other kind. Delivery itself is triggered by the
+     * outbox row its writer wrote in the same transaction (server/outbox).
      */
-    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    digestWindowId: uuid('digest_window_id'),
     /**
      * The number an SMS of this row goes to when it is not the account's current
      * phone: the OLD phone after a phone change or a manual recovery (account
@@ -341,7 +342,7 @@ export const notifications = pgTable(
   },
   (t) => [
     index('notifications_account_idx').on(t.accountId, t.createdAt),
-    index('notifications_undispatched_idx').on(t.createdAt, t.id).where(sql`dispatched_at is null`),
+    index('notifications_digest_window_idx').on(t.digestWindowId).where(sql`digest_window_id is not null`),
   ],
 );
 
@@ -385,6 +386,8 @@ export const messageDeliveries = pgTable(
   (t) => [
     uniqueIndex('message_deliveries_notification_channel_uq').on(t.notificationId, t.channel),
     index('message_deliveries_account_idx').on(t.accountId, t.createdAt),
+    // The template message a TEMPLATESENDJOBFINISH push names by its msgid (server/services/messaging/template-result.ts).
+    index('message_deliveries_template_msgid_idx').on(t.providerMessageId).where(sql`channel = 'template'`),
   ],
 );
 
@@ -525,8 +528,9 @@ export const registryRecords = pgTable(
 
 /**
  * Transactional outbox: written in the same transaction as the change that needs
- * background work; the relay (jobs/outbox-relay) enqueues each row exactly once
- * into BullMQ with job id `outbox-<id>` and marks it dispatched.
+ * background work; the relay (jobs/outbox-relay) enqueues each row into BullMQ
+ * with job id `outbox-<id>` and marks it dispatched. The only way jobs are made
+ * (besides the recurring schedulers).
  */
 export const outbox = pgTable(
   'outbox',
@@ -534,6 +538,11 @@ export const outbox = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     /** Queue name, e.g. "registry-match". */
     queue: text('queue').notNull(),
+    /**
+     * Job name (server/outbox/jobs.ts) where the queue carries more than one kind of job
+     * (notifications: one row or a batch); null: the job is named like its queue.
+     */
+    job: text('job'),
     /** Ids only: never personal data or secrets. */
     payload: jsonb('payload').notNull(),
     createdAt: createdAt(),
@@ -544,7 +553,7 @@ export const outbox = pgTable(
   },
   (t) => [
     index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`dispatched_at is null`),
-    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/sweeper.ts).
+    // The sweeper's look-up "does this profile version already have a registry-match row?" (server/services/registry-matching/sweeper.ts).
     index('outbox_registry_match_version_idx')
       .on(sql`(${t.payload}->>'profileVersionId')`, t.createdAt)
       .where(sql`queue = 'registry-match'`),
@@ -925,3 +934,18 @@ export const consoleApprovals = pgTable(
   },
   (t) => [index('console_approvals_status_created_idx').on(t.status, t.createdAt), index('console_approvals_requested_by_idx').on(t.requestedBy, t.createdAt)],
 );
+/**
+ * A head teacher's review digest window: the first review.waiting of a window
+ * is sent at once and opens it; the ones arriving before closes_at are
+ * gathered (notifications.digest_window_id) and sent as one review.digest
+ * when it closes (the review-digest job, outbox row available at closes_at).
+ * One row per teacher, reused window after window.
+ */
+export const reviewDigestWindows = pgTable('review_digest_windows', {
+  teacherId: uuid('teacher_id')
+    .primaryKey()
+    .references(() => accounts.id),
+  windowId: uuid('window_id').notNull(),
+  firstNotificationId: uuid('first_notification_id').notNull(),
+  closesAt: timestamp('closes_at', { withTimezone: true }).notNull(),
+});

@@ -349,6 +349,9 @@ const MATRIX: Record<string, Entry> = {
 
   // WeChat Pay calls this, signed; anyone else is refused by the signature check, never by a session.
   'POST /api/payments/wechatpay/notify': { expect: all(401) },
+  // The official account's message push, signed with its push Token: unsigned requests are refused whoever sends them.
+  'GET /api/wechat/oa/events': { expect: all(401) },
+  'POST /api/wechat/oa/events': { expect: all(401) },
 
   // the console (school admins and operators, console sessions only)
   'POST /api/console/auth/login': { expect: PUBLIC_EMPTY_BODY },

@@ -18,7 +18,8 @@ import { smsChallenges } from '../db/schema';
 import { createLogger } from '../logging/logger';
 import { phoneIndexOf } from '../services/accounts/account-view';
 import { derivedEcardKey } from '../services/ecard/ecard-keys';
-import { getStudentEcard, installEcard, verifyEcard } from '../services/ecard/ecard';
+import { getStudentEcard, verifyEcard } from '../services/ecard/ecard';
+import { withConfig } from '../test/context';
 import { createApp } from './app';
 import { UnsafeDeploymentError } from './deployment';
 import { createHarness, randomIp, randomPhone, randomUsername, type Harness } from './routes/auth/auth-test-support';
@@ -41,10 +42,6 @@ afterAll(async () => {
   await h?.close();
   await pay?.close();
 });
-
-function withConfig(ctx: AppContext, overrides: Partial<AppContext['config']>): AppContext {
-  return { ...ctx, config: { ...ctx.config, ...overrides } };
-}
 
 /**
  * An HTTP server over the app whose TCP peer is `peer`: the socket's remote
@@ -236,13 +233,11 @@ describe('attack 4: production refuses the fakes and the derived keys', () => {
     const holder = await pay.cardHolder(parent.id);
     // A token signed with the key every clone derives from the public development SESSION_SECRET.
     const devCtx = withConfig(pay.ctx, { ECARD_SIGNING_KEY: undefined, SESSION_SECRET: DEVELOPMENT_SESSION_SECRET });
-    installEcard(devCtx);
     const { token } = await getStudentEcard(devCtx, parent.id, holder.student.id);
     const meta = { ip: '127.0.0.1', requestId: 'jest', userAgent: 'jest' };
 
     // Production with its own real key: the derived token is invalid.
     const production = withConfig(pay.ctx, { NODE_ENV: 'production' });
-    installEcard(production);
     expect((await verifyEcard(production, { id: teacher.id, role: 'teacher' }, token!, meta)).result).toBe('invalid');
 
     const derived = derivedEcardKey(DEVELOPMENT_SESSION_SECRET);

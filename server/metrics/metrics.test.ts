@@ -71,10 +71,11 @@ describe('database metrics', () => {
 });
 
 describe('outbox and queue metrics', () => {
-  it('show the outbox backlog and the age of its oldest row per queue', async () => {
+  it('show the outbox backlog (due rows; a delayed one waits) and the age of its oldest row per queue', async () => {
     const queue = `metrics-test-${randomBytes(4).toString('hex')}`;
-    await ctx.db.execute(sql`insert into outbox (queue, payload, created_at) values
-      (${queue}, '{}'::jsonb, now() - interval '90 seconds'), (${queue}, '{}'::jsonb, now())`);
+    await ctx.db.execute(sql`insert into outbox (queue, payload, created_at, available_at) values
+      (${queue}, '{}'::jsonb, now() - interval '90 seconds', now() - interval '90 seconds'), (${queue}, '{}'::jsonb, now(), now()),
+      (${queue}, '{}'::jsonb, now(), now() + interval '5 minutes')`);
     try {
       expect(await value(ctx.metrics, METRIC_NAMES.outboxBacklog, { queue })).toBe(2);
       const age = await value(ctx.metrics, METRIC_NAMES.outboxOldestAge, { queue });

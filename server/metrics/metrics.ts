@@ -10,7 +10,8 @@
  * - PostgreSQL: educard_db_pool_connections{state}, educard_db_pool_max,
  *   educard_db_query_duration_seconds{result}.
  * - Outbox: educard_outbox_backlog{queue}, educard_outbox_oldest_age_seconds{queue}
- *   (rows not yet relayed into BullMQ).
+ *   (rows due and not yet relayed into BullMQ; a delayed row, e.g. a digest window's job, is
+ *   not backlog before its available_at).
  * - Queues: educard_queue_jobs{queue,state} (BullMQ getJobCounts),
  *   educard_queue_oldest_waiting_age_seconds{queue} (a stalled queue grows this).
  * - Use cases (server/metrics/events.ts): educard_decisions_total{decider,outcome},
@@ -58,7 +59,7 @@ export const METRIC_NAMES = {
 export interface MetricsSources {
   database: Database;
   queues: Queues;
-  /** Worker processes whose heartbeat is fresh (server/services/worker-heartbeat.ts). */
+  /** Worker processes whose heartbeat is fresh (server/services/health/worker-heartbeat.ts). */
   workersAlive?: () => Promise<number>;
 }
 
@@ -151,13 +152,13 @@ export function createMetrics(options: { service: MetricsService; defaultMetrics
 
   const outboxOldest = new Gauge({
     name: METRIC_NAMES.outboxOldestAge,
-    help: 'Age in seconds of the oldest outbox row not yet relayed, per queue (0 when none).',
+    help: 'Seconds since the oldest due outbox row not yet relayed became due, per queue (0 when none).',
     labelNames: ['queue'] as const,
     registers: [registry],
   });
   new Gauge({
     name: METRIC_NAMES.outboxBacklog,
-    help: 'Outbox rows not yet relayed into BullMQ, per queue.',
+    help: 'Outbox rows due and not yet relayed into BullMQ, per queue (a delayed row counts from its available_at).',
     labelNames: ['queue'] as const,
     registers: [registry],
     async collect() {
@@ -165,8 +166,8 @@ export function createMetrics(options: { service: MetricsService; defaultMetrics
       const { database } = sources;
       await guarded('database', async () => {
         const result = await database.db.execute(sql`
-          select queue, count(*)::int as backlog, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
-          from outbox where dispatched_at is null group by queue`);
+          select queue, count(*)::int as backlog, coalesce(extract(epoch from now() - min(available_at)), 0)::float8 as age
+          from outbox where dispatched_at is null and available_at <= now() group by queue`);
         const rows = rowsOf<{ queue: string; backlog: number; age: number }>(result);
         this.reset();
         outboxOldest.reset();

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AppContext } from '../context';
-import { checkLiveness, checkReadiness } from '../services/health-check';
+import { checkLiveness, checkReadiness } from '../services/health/health-check';
 import type { Metrics } from './metrics';
 
 export interface HealthAnswer {

@@ -1,7 +1,7 @@
 /**
  * Queue definitions: one BullMQ queue per workload, with its retry policy.
- * Producers (the outbox relay, schedulers) add jobs here; workers in jobs/
- * consume them under the same names.
+ * Only the outbox relay (jobs/outbox-relay, as server/outbox says) and the
+ * recurring schedulers add jobs here; workers in jobs/ consume them.
  */
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import { QUEUE_NAMES, type JobPayloads, type QueueName } from '../../domain/jobs/payloads';
@@ -39,11 +39,6 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     [QUEUE_NAMES.guardianRecheck]: make(QUEUE_NAMES.guardianRecheck),
     [QUEUE_NAMES.consoleStats]: make(QUEUE_NAMES.consoleStats),
   } as Queues;
-}
-
-/** BullMQ job id of a notification's delivery job (ids must not contain ':' or be digits only). */
-export function notificationJobId(notificationId: string): string {
-  return `notification-${notificationId}`;
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {

@@ -1,11 +1,12 @@
 /**
- * The security services of one AppContext (rate limits, login guards, captchas,
- * tickets), built on first use over the context's Redis connection and cached
- * for the context's lifetime. Every Redis key is under `<QUEUE_PREFIX>:`, so
+ * The security services of one process (rate limits, login guards, captchas,
+ * tickets), built by createContext over its Redis connection (ctx.security);
+ * building connects nothing. Every Redis key is under `<QUEUE_PREFIX>:`, so
  * environments (and test files) sharing a Redis never share counters.
  */
 import { LOGIN_FAILURE_WINDOW_HOURS, SMS_RESEND_SECONDS } from '../../domain/api/auth';
-import type { AppContext } from '../context';
+import type { Config } from '../../config';
+import type { Redis } from '../redis';
 import { CaptchaStore, randomCaptchaText } from './captcha';
 import { LoginGuard } from './login-guard';
 import { Limiter, type LimitRule } from './rate-limits';
@@ -57,40 +58,23 @@ export interface SecurityOptions {
   captchaText?: () => string;
 }
 
-const byContext = new WeakMap<AppContext, Security>();
+export type SecurityConfig = Pick<Config, 'QUEUE_PREFIX' | 'SESSION_SECRET' | 'SMS_RESEND_INTERVAL_S' | 'SMS_PER_IP_PER_HOUR'>;
 
-function build(app: AppContext, options: SecurityOptions): Security {
-  const prefix = app.config.QUEUE_PREFIX;
-  const secret = app.config.SESSION_SECRET;
+export function createSecurity(config: SecurityConfig, redis: Redis, options: SecurityOptions = {}): Security {
+  const prefix = config.QUEUE_PREFIX;
+  const secret = config.SESSION_SECRET;
   const rules: Record<LimitName, LimitRule> = {
     ...LIMIT_RULES,
-    smsPerPhoneMinute: { ...LIMIT_RULES.smsPerPhoneMinute, durationSeconds: app.config.SMS_RESEND_INTERVAL_S },
-    smsPerIp: { ...LIMIT_RULES.smsPerIp, points: app.config.SMS_PER_IP_PER_HOUR },
+    smsPerPhoneMinute: { ...LIMIT_RULES.smsPerPhoneMinute, durationSeconds: config.SMS_RESEND_INTERVAL_S },
+    smsPerIp: { ...LIMIT_RULES.smsPerIp, points: config.SMS_PER_IP_PER_HOUR },
   };
   const limits = Object.fromEntries(
-    Object.entries(rules).map(([name, rule]) => [name, new Limiter(app.redis, prefix, rule)]),
+    Object.entries(rules).map(([name, rule]) => [name, new Limiter(redis, prefix, rule)]),
   ) as Record<LimitName, Limiter>;
   return {
     limits,
     loginGuard: new LoginGuard(limits.loginFailures, limits.loginDelays, secret),
-    captcha: new CaptchaStore(app.redis, prefix, secret, options.captchaText ?? randomCaptchaText),
-    tickets: new TicketStore(app.redis, prefix, secret),
+    captcha: new CaptchaStore(redis, prefix, secret, options.captchaText ?? randomCaptchaText),
+    tickets: new TicketStore(redis, prefix, secret),
   };
-}
-
-/** The security services of this context. */
-export function security(app: AppContext): Security {
-  let found = byContext.get(app);
-  if (!found) {
-    found = build(app, {});
-    byContext.set(app, found);
-  }
-  return found;
-}
-
-/** Build (or rebuild) the security services of this context with options (tests). */
-export function installSecurity(app: AppContext, options: SecurityOptions): Security {
-  const built = build(app, options);
-  byContext.set(app, built);
-  return built;
 }

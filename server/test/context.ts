@@ -6,21 +6,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type VariableName } from '../../config';
-import { closeContext, createContext, type AppContext } from '../context';
+import type { Config } from '../../config';
+import { closeContext, createContext, createRuntimes, type AppContext, type ContextOptions, type RuntimeOptions } from '../context';
 
 export interface TestContext extends AppContext {
   /** Obliterate this context's queues, then close them, Redis and the database pool. */
   cleanup(): Promise<void>;
 }
 
-export async function createTestContext(env: Partial<Record<VariableName, string>> = {}): Promise<TestContext> {
+/**
+ * `options` go to createContext as they are: the runtimes' test seams (a clock the test moves, a known
+ * captcha text) and parts of the messaging runtime to use instead of the built ones.
+ */
+export async function createTestContext(env: Partial<Record<VariableName, string>> = {}, options: ContextOptions = {}): Promise<TestContext> {
   const config = loadConfig({
     ...process.env,
     QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
     DATABASE_POOL_MAX: '5',
     ...env,
   });
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, options);
   let cleaned = false;
   return Object.assign(ctx, {
     cleanup: async () => {
@@ -30,4 +35,13 @@ export async function createTestContext(env: Partial<Record<VariableName, string
       await closeContext(ctx);
     },
   });
+}
+
+/**
+ * The context as another configuration would build it (production, another key): the same connections, the
+ * runtimes built again from the changed configuration, as createContext would.
+ */
+export function withConfig<T extends AppContext>(ctx: T, overrides: Partial<Config>, options: RuntimeOptions = {}): T {
+  const config = { ...ctx.config, ...overrides };
+  return { ...ctx, config, ...createRuntimes(config, ctx.redis, options) };
 }

@@ -11,7 +11,7 @@ import type { AppContext } from '../context';
 import type { DbOrTx } from '../db/client';
 import { accounts, classes, profileVersions, registryRecords, schools, students, type AccountRole } from '../db/schema';
 import { writeOutbox } from '../outbox/outbox';
-import { sealProfileSnapshot } from '../services/profile-snapshot';
+import { sealProfileSnapshot } from '../services/profiles/profile-snapshot';
 
 export type School = typeof schools.$inferSelect;
 export type Class = typeof classes.$inferSelect;

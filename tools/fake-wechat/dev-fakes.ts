@@ -1,5 +1,5 @@
 /**
- * The fakes `npm start` runs in development (DESIGN.md §6): the fake WeChat
+ * The fakes `npm start` runs in development: the fake WeChat
  * server on FAKE_WECHAT_PORT and, when SMS_PROVIDER=tencent points at a local
  * http://sms.localhost:<port> endpoint, the fake Tencent Cloud SMS API.
  * (With SMS_PROVIDER=dev no SMS fake is needed: messages go to the dev inbox.)
@@ -17,6 +17,8 @@ type DevFakesConfig = Pick<
   | 'WECHAT_MP_SECRET'
   | 'WECHAT_OA_APPID'
   | 'WECHAT_OA_SECRET'
+  | 'WECHAT_OA_PUSH_TOKEN'
+  | 'PORT'
   | 'FAKE_WECHAT_PORT'
   | 'SMS_PROVIDER'
   | 'TENCENT_SMS_ENDPOINT'
@@ -53,6 +55,8 @@ export async function startDevFakes(config: DevFakesConfig): Promise<DevFakes> {
       startFakeWechat({
         port: config.FAKE_WECHAT_PORT,
         appSecrets: { [config.WECHAT_MP_APPID]: config.WECHAT_MP_SECRET, [config.WECHAT_OA_APPID]: config.WECHAT_OA_SECRET },
+        // Template message results go to this process's event endpoint, as WeChat pushes them to the configured URL.
+        oaPush: { url: `http://127.0.0.1:${config.PORT}/api/wechat/oa/events`, token: config.WECHAT_OA_PUSH_TOKEN },
       }),
     );
     if (started) result.wechat = started;

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for api.weixin.qq.com that follows the documented
- * contracts (../shared/DOMAIN.md §1–3), for development, tests and the dev inbox:
+ * contracts of WeChat's server API, for development, tests and the dev inbox:
  *
  *   POST /cgi-bin/stable_token          appid/secret checked (40013 / 40125); normal mode returns
  *                                       the same token while it has > 5 min left; force_refresh rotates
@@ -14,13 +14,19 @@
  *                                       strips silently; client_msg_id de-duplicated for 10 min
  *   POST /cgi-bin/message/subscribe/send   records the message; value rules per key type → 47003
  *
+ * Template message results: with `oaPush` (the official account's message push URL and Token), each new
+ * template message is followed, after the send's answer, by the event TEMPLATESENDJOBFINISH posted to that
+ * URL in plaintext mode, signed as WeChat signs it (signature = sha1 of the sorted Token, timestamp and
+ * nonce), Status `success` unless `templateResult` set another for the recipient (`failed:user block`,
+ * `failed: system failed`); a push not answered 200 is repeated up to 3 times in all, as WeChat does.
+ *
  * Error injection (`inject`) can answer any path with an errcode, an HTTP status,
  * a non-JSON body, or add latency; for all requests or only those to one
  * recipient (`touser`: message sends). Control endpoints under /__fake/ let another
  * process drive it: GET calls, GET messages, POST inject, POST reset,
- * POST login-code, POST phone-code, POST oa-user, POST expire-tokens, GET health.
+ * POST login-code, POST phone-code, POST oa-user, POST template-result, POST expire-tokens, GET health.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -38,6 +44,22 @@ export interface FakeWechatOptions {
   requireSubscribeGrant?: boolean;
   /** Milliseconds clock, for tests. */
   now?: () => number;
+  /** Where and with which Token template message results are pushed (none: not pushed). */
+  oaPush?: OaPush;
+}
+
+export interface OaPush {
+  url: string;
+  token: string;
+}
+
+/** One push of a TEMPLATESENDJOBFINISH event, as the fake made it. */
+export interface TemplateResultPush {
+  msgid: number;
+  touser: string;
+  status: string;
+  /** HTTP status of each attempt (0: no answer). */
+  answers: number[];
 }
 
 export interface FakeCall {
@@ -107,6 +129,13 @@ export interface FakeWechat {
   expireTokens(appid?: string): void;
   /** Every session_key jscode2session handed out (tests check none of them leaks). */
   issuedSessionKeys(): string[];
+  /** Push template message results to this URL, signed with this Token (undefined: stop pushing). */
+  setOaPush(push: OaPush | undefined): void;
+  /** The next `times` template messages to `touser` end with this Status (default 1). */
+  templateResult(touser: string, status: string, times?: number): void;
+  /** The pushes made so far; `settled` waits for those in flight first. */
+  templateResultPushes(): TemplateResultPush[];
+  pushesSettled(): Promise<void>;
 }
 
 interface TokenState {
@@ -153,6 +182,57 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
   let dedup = new Map<string, { msgid: number; at: number }>();
   let nextMsgid = 1_000_000;
   let sessionKeys: string[] = [];
+  let oaPush = options.oaPush;
+  let resultRules: { touser: string; status: string; left: number }[] = [];
+  let pushes: TemplateResultPush[] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  // ---- template message results (TEMPLATESENDJOBFINISH) ------------------------------------
+
+  function statusFor(touser: string): string {
+    const rule = resultRules.find((r) => r.touser === touser && r.left > 0);
+    if (!rule) return 'success';
+    rule.left -= 1;
+    return rule.status;
+  }
+
+  async function pushResult(push: OaPush, record: TemplateResultPush): Promise<void> {
+    const timestamp = String(Math.floor(now() / 1000));
+    const nonce = randomBytes(8).toString('hex');
+    const signature = createHash('sha1').update([push.token, timestamp, nonce].sort().join('')).digest('hex');
+    const xml =
+      `<xml><ToUserName><![CDATA[gh_fakeoa0000]]></ToUserName><FromUserName><![CDATA[${record.touser}]]></FromUserName>` +
+      `<CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event>` +
+      `<MsgID>${record.msgid}</MsgID><Status><![CDATA[${record.status}]]></Status></xml>`;
+    const url = new URL(push.url);
+    url.search = new URLSearchParams({ signature, timestamp, nonce, openid: record.touser }).toString();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      let status = 0;
+      try {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml, signal: AbortSignal.timeout(5_000) });
+        status = res.status;
+        await res.text();
+      } catch {
+        status = 0;
+      }
+      record.answers.push(status);
+      if (status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
+
+  function schedulePush(msgid: number, touser: string): void {
+    const status = statusFor(touser);
+    const push = oaPush;
+    if (!push) return;
+    const record: TemplateResultPush = { msgid, touser, status, answers: [] };
+    pushes.push(record);
+    // After the send's answer has gone out, as WeChat pushes the result later.
+    const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => pushResult(push, record))
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  }
 
   // ---- tokens -----------------------------------------------------------------------------
 
@@ -327,9 +407,12 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
       if (seen && now() - seen.at < DEDUP_MS) return { errcode: 0, errmsg: 'ok', msgid: seen.msgid };
       const msgid = record('template', appid, body, data, violations);
       dedup.set(key, { msgid, at: now() });
+      schedulePush(msgid, body.touser);
       return { errcode: 0, errmsg: 'ok', msgid };
     }
-    return { errcode: 0, errmsg: 'ok', msgid: record('template', appid, body, data, violations) };
+    const msgid = record('template', appid, body, data, violations);
+    schedulePush(msgid, body.touser);
+    return { errcode: 0, errmsg: 'ok', msgid };
   }
 
   function subscribeSend(query: Record<string, string>, body: Record<string, unknown>): Record<string, unknown> {
@@ -410,6 +493,9 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
         return { ok: true };
       case 'POST /__fake/subscribe-grant':
         fake.grantSubscribe(String(body.touser), String(body.template_id), typeof body.count === 'number' ? body.count : 1);
+        return { ok: true };
+      case 'POST /__fake/template-result':
+        fake.templateResult(String(body.touser), String(body.status), typeof body.times === 'number' ? body.times : 1);
         return { ok: true };
       case 'POST /__fake/expire-tokens':
         fake.expireTokens(typeof body.appid === 'string' ? body.appid : undefined);
@@ -538,6 +624,8 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
       grants = new Map();
       dedup = new Map();
       sessionKeys = [];
+      resultRules = [];
+      pushes = [];
     },
     issueLoginCode,
     issuePhoneCode,
@@ -555,6 +643,16 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
       newToken(appid, 'stable');
     },
     issuedSessionKeys: () => [...sessionKeys],
+    setOaPush(push) {
+      oaPush = push;
+    },
+    templateResult(touser, status, times = 1) {
+      resultRules.push({ touser, status, left: times });
+    },
+    templateResultPushes: () => pushes.map((p) => ({ ...p, answers: [...p.answers] })),
+    async pushesSettled() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
     expireTokens(appid) {
       for (const state of tokens.values()) if (!appid || state.appid === appid) state.expiresAt = Math.min(state.expiresAt, now());
     },
@@ -562,7 +660,7 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
   return fake;
 }
 
-/** Why a subscribe-message value breaks its key type's rule (DOMAIN.md §1b), or undefined. */
+/** Why a subscribe-message value breaks its key type's rule (WeChat's rules per key type), or undefined. */
 export function subscribeValueProblem(key: string, value: string): string | undefined {
   const type = /^([a-z_]+?)\d+$/.exec(key)?.[1];
   const length = [...value].length;

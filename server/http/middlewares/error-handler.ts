@@ -1,19 +1,21 @@
 import type { Middleware } from 'koa';
 import { AppError } from '../../../domain/errors';
+import { findInCauseChain } from '../../db/pg-errors';
 import type { Logger } from '../../logging/logger';
 import type { RequestState } from '../route';
 
 /** Driver errors that mean "the database is unreachable or restarting", not "this request is wrong". */
 const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 
+const DB_UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended/i;
+
 function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DB_UNAVAILABLE_CODES.has(code)) return true;
-    const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended/i.test(message)) return true;
-  }
-  return false;
+  return (
+    findInCauseChain(
+      err,
+      (e) => (typeof e.code === 'string' && DB_UNAVAILABLE_CODES.has(e.code)) || (typeof e.message === 'string' && DB_UNAVAILABLE_MESSAGE.test(e.message)),
+    ) !== undefined
+  );
 }
 
 /**
@@ -27,11 +29,7 @@ function isDatabaseUnavailable(err: unknown): boolean {
 const DB_BAD_INPUT_CODE = /^(22[0-9A-Z]{3}|54000)$/;
 
 export function isDatabaseBadInput(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DB_BAD_INPUT_CODE.test(code) && (e as { severity?: unknown }).severity !== undefined) return true;
-  }
-  return false;
+  return findInCauseChain(err, (e) => typeof e.code === 'string' && DB_BAD_INPUT_CODE.test(e.code) && e.severity !== undefined) !== undefined;
 }
 
 /** The `fields` of a 400 for a value the database refused: the part of the request it came from. */

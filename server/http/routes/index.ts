@@ -6,7 +6,7 @@
 import type { Config } from '../../../config';
 import { buildOpenApiDocument } from '../openapi';
 import { defineRoute, type AnyRoute } from '../route';
-import { SERVICE_VERSION } from '../../services/health-check';
+import { SERVICE_VERSION } from '../../services/health/health-check';
 import { getAppConfig } from './app-config/app-config.route';
 import { authRoutes } from './auth';
 import { commCardRoutes } from './comm-card';
@@ -22,8 +22,9 @@ import { reviewRoutes } from './reviews';
 import { schoolRoutes } from './schools';
 import { studentRoutes } from './students';
 import { subscriptionRoutes } from './subscriptions';
+import { wechatRoutes } from './wechat';
 
-const resourceRoutes: AnyRoute[] = [...healthRoutes, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...noticeRoutes, ...subscriptionRoutes, ...consoleRoutes];
+const resourceRoutes: AnyRoute[] = [...healthRoutes, getAppConfig, ...authRoutes, ...meRoutes, ...studentRoutes, ...schoolRoutes, ...reviewRoutes, ...recoveryRoutes, ...ecardRoutes, ...commCardRoutes, ...paymentRoutes, ...wechatRoutes, ...noticeRoutes, ...subscriptionRoutes, ...consoleRoutes];
 
 const documents = new Map<boolean, Record<string, unknown>>();
 

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { AccountView } from '../../../domain/api/auth';
 import { AppError } from '../../../domain/errors';
 import { maskPhone } from '../../../domain/masking';
-import type { AppContext } from '../../context';
+import type { PiiCipher } from '../../crypto/pii';
 import type { DbOrTx } from '../../db/client';
 import { accounts } from '../../db/schema';
 
@@ -15,20 +15,20 @@ export type AccountRow = typeof accounts.$inferSelect;
 /** AAD context of accounts.phone_cipher. */
 export const ACCOUNT_PHONE_CONTEXT = 'accounts.phone';
 
-export function phoneIndexOf(app: Pick<AppContext, 'pii'>, phone: string): string {
+export function phoneIndexOf(app: { pii: PiiCipher }, phone: string): string {
   return app.pii.blindIndex('phone', phone);
 }
 
-export function encryptPhone(app: Pick<AppContext, 'pii'>, phone: string): { phoneCipher: string; phoneIndex: string } {
+export function encryptPhone(app: { pii: PiiCipher }, phone: string): { phoneCipher: string; phoneIndex: string } {
   return { phoneCipher: app.pii.encrypt(phone, ACCOUNT_PHONE_CONTEXT), phoneIndex: phoneIndexOf(app, phone) };
 }
 
 /** The plaintext phone of an account (for password rules and masking only; never returned whole). */
-export function phoneOf(app: Pick<AppContext, 'pii'>, row: Pick<AccountRow, 'phoneCipher'>): string | null {
+export function phoneOf(app: { pii: PiiCipher }, row: Pick<AccountRow, 'phoneCipher'>): string | null {
   return row.phoneCipher ? app.pii.decrypt(row.phoneCipher, ACCOUNT_PHONE_CONTEXT) : null;
 }
 
-export function presentAccount(app: Pick<AppContext, 'pii'>, row: AccountRow): AccountView {
+export function presentAccount(app: { pii: PiiCipher }, row: AccountRow): AccountView {
   const phone = phoneOf(app, row);
   return {
     id: row.id,

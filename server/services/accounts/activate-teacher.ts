@@ -21,7 +21,6 @@ import { uniqueViolation } from './register';
 import type { RequestMeta } from './request-meta';
 import { startSession, type Channel } from './sessions';
 import { checkSmsCode, consumeSmsCode, smsCodeInvalid } from './sms-codes';
-import { security } from '../../security';
 
 export interface ActivateTeacherInput {
   phone: string;
@@ -32,7 +31,7 @@ export interface ActivateTeacherInput {
 }
 
 export async function activateTeacher(app: AppContext, input: ActivateTeacherInput, meta: RequestMeta): Promise<SessionResponse> {
-  await security(app).limits.registerPerIp.consumeOrThrow(meta.ip);
+  await app.security.limits.registerPerIp.consumeOrThrow(meta.ip);
   if (!(await checkSmsCode(app.db, app, { phone: input.phone, purpose: 'activate_teacher', code: input.smsCode }))) {
     throw smsCodeInvalid();
   }

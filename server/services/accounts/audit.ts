@@ -4,7 +4,7 @@
  */
 import type { AccountRole } from '../../../domain/api/auth';
 import type { DbOrTx } from '../../db/client';
-import { auditLog } from '../../db/schema';
+import { writeAudit } from '../audit/audit';
 import type { RequestMeta } from './request-meta';
 
 export type AccountAuditAction =
@@ -35,16 +35,14 @@ export interface AccountAuditEntry {
   success?: boolean;
 }
 
+/** The account is the subject, and the actor unless `actor` names another. */
 export async function writeAccountAudit(db: DbOrTx, meta: RequestMeta, entry: AccountAuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
-    actorAccountId: (entry.actor ?? entry.account)?.id ?? null,
-    actorRole: (entry.actor ?? entry.account)?.role ?? null,
+  await writeAudit(db, {
     action: entry.action,
-    subjectType: 'account',
-    subjectId: entry.account?.id ?? null,
-    ip: meta.ip,
-    requestId: meta.requestId,
+    actor: entry.actor ?? entry.account,
+    subject: { type: 'account', id: entry.account?.id ?? null },
     detail: entry.detail ?? null,
     success: entry.success ?? true,
+    meta,
   });
 }

@@ -9,7 +9,6 @@ import { eq } from 'drizzle-orm';
 import type { SessionResponse } from '../../../domain/api/auth';
 import type { AppContext } from '../../context';
 import { accounts, sessions } from '../../db/schema';
-import { security } from '../../security';
 import { hashPassword, verifyPassword } from '../../security/passwords';
 import { loadAccount, phoneOf } from './account-view';
 import { writeAccountAudit } from './audit';
@@ -23,7 +22,7 @@ export async function changePassword(
   input: { accountId: string; sessionId: string; currentPassword: string; newPassword: string },
   meta: RequestMeta,
 ): Promise<SessionResponse> {
-  const limiter = security(app).limits.passwordChangeFailures;
+  const limiter = app.security.limits.passwordChangeFailures;
   const state = await limiter.get(input.accountId);
   if (state && state.consumed >= limiter.rule.points) {
     await limiter.consumeOrThrow(input.accountId); // throws 429 with the time left

@@ -21,7 +21,6 @@ import type { SessionResponse } from '../../../domain/api/auth';
 import { AppError, errorMessage } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { accounts } from '../../db/schema';
-import { security } from '../../security';
 import { hashPassword, needsRehash, verifyDummy, verifyPassword } from '../../security/passwords';
 import { accountGuardKey } from '../../security/login-guard';
 import { waitPhrase } from '../../security/rate-limits';
@@ -58,7 +57,7 @@ export async function checkPassword(
   meta: RequestMeta,
   pick: AccountPick = exactlyOne,
 ): Promise<{ account: AccountRow; identifier: ReturnType<typeof parseLoginIdentifier> }> {
-  const { limits, loginGuard, captcha } = security(app);
+  const { limits, loginGuard, captcha } = app.security;
   await limits.loginFailuresPerIp.checkOrThrow(meta.ip);
   const identifier = parseLoginIdentifier(app, input.login);
 

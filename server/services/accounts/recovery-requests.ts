@@ -27,7 +27,6 @@ import { maskName, maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, classes, profileVersions, recoveryRequests, students } from '../../db/schema';
-import { security } from '../../security';
 import { accountGuardKey } from '../../security/login-guard';
 import { hashPassword } from '../../security/passwords';
 import { waitPhrase } from '../../security/rate-limits';
@@ -67,7 +66,7 @@ async function scopeOf(db: DbOrTx, account: AccountRow): Promise<{ schoolIds: st
 }
 
 export async function fileRecoveryRequest(app: AppContext, input: RecoveryFileInput, meta: RequestMeta): Promise<{ ok: true; waitHours: number }> {
-  const { limits, captcha } = security(app);
+  const { limits, captcha } = app.security;
   await limits.recoveryPerIp.consumeOrThrow(meta.ip);
   if (!(await captcha.verify(input.captchaId, input.captchaAnswer))) throw fieldError('CAPTCHA_INVALID', 'captchaAnswer');
   const answer = { ok: true as const, waitHours: app.config.RECOVERY_WAIT_HOURS };
@@ -261,7 +260,7 @@ export interface RecoveryCompleteInput {
 }
 
 export async function completeRecovery(app: AppContext, input: RecoveryCompleteInput, meta: RequestMeta): Promise<void> {
-  const { loginGuard, limits } = security(app);
+  const { loginGuard, limits } = app.security;
   await limits.recoveryPerIp.consumeOrThrow(meta.ip);
   const key = usernameKey(input.username);
   const [account] = await app.db.select().from(accounts).where(and(eq(accounts.usernameKey, key), eq(accounts.status, 'active')));

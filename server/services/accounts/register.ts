@@ -16,10 +16,9 @@ import { eq } from 'drizzle-orm';
 import { usernameKey } from '../../../domain/account/credentials';
 import type { FamilyRole, SessionResponse } from '../../../domain/api/auth';
 import type { AppContext } from '../../context';
-import { pgErrorCode } from '../../db/client';
+import { uniqueViolationConstraint } from '../../db/pg-errors';
 import { accountAgreements, accounts } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
-import { security } from '../../security';
 import { encryptPhone } from './account-view';
 import { writeAccountAudit } from './audit';
 import { assertPasswordAllowed, assertUsernameNotCardNumber, fieldError } from './errors';
@@ -47,16 +46,15 @@ export interface PhoneTicket {
 
 /** 23505 on one of these constraints means the username or the WeChat user is taken. */
 export function uniqueViolation(err: unknown): 'username' | 'wechat' | null {
-  if (pgErrorCode(err) !== '23505') return null;
-  const e = err as { constraint?: unknown; cause?: { constraint?: unknown } };
-  const constraint = String(e.cause?.constraint ?? e.constraint ?? '');
+  const constraint = uniqueViolationConstraint(err);
+  if (constraint === null) return null;
   if (constraint.includes('username_key')) return 'username';
   if (constraint.includes('wechat_mp_openid')) return 'wechat';
   return null;
 }
 
 export async function register(app: AppContext, input: RegisterInput, meta: RequestMeta): Promise<SessionResponse> {
-  const { tickets, limits } = security(app);
+  const { tickets, limits } = app.security;
   await limits.registerPerIp.consumeOrThrow(meta.ip);
   if (input.smsCode && !(await checkSmsCode(app.db, app, { phone: input.phone, purpose: 'register', code: input.smsCode }))) {
     throw smsCodeInvalid();

@@ -13,7 +13,6 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import { usernameKey } from '../../../domain/account/credentials';
 import type { AppContext } from '../../context';
 import { accounts } from '../../db/schema';
-import { security } from '../../security';
 import { hashPassword } from '../../security/passwords';
 import { maskUsername, phoneIndexOf } from './account-view';
 import { writeAccountAudit } from './audit';
@@ -66,5 +65,5 @@ export async function resetPasswordBySms(app: AppContext, input: ResetBySmsInput
   if (!outcome.ok) throw smsCodeInvalid();
   await cancelOpenRecoveryRequests(app, outcome.target, 'owner', meta);
   // The account's one failure counter starts over (the SMS reset never consults it: it stays open to the owner).
-  await security(app).loginGuard.reset([accountGuardKey(outcome.target.id)]).catch(() => undefined);
+  await app.security.loginGuard.reset([accountGuardKey(outcome.target.id)]).catch(() => undefined);
 }

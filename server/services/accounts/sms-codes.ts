@@ -31,7 +31,6 @@ import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { rowsOf, type DbOrTx } from '../../db/client';
 import { smsChallenges } from '../../db/schema';
-import { security } from '../../security';
 import { purposeHmac } from '../../security/tokens';
 import { phoneIndexOf } from './account-view';
 import { fieldError } from './errors';
@@ -59,7 +58,7 @@ export async function sendSmsCode(
   app: AppContext,
   input: { phone: string; purpose: SmsPurpose; meta: RequestMeta },
 ): Promise<SentSmsCode> {
-  const { limits } = security(app);
+  const { limits } = app.security;
   const phoneIndex = phoneIndexOf(app, input.phone);
   await limits.smsPerIp.consumeOrThrow(input.meta.ip);
   const quotaKey = smsQuotaKey(phoneIndex, input.purpose);

@@ -9,7 +9,6 @@ import type { SessionResponse } from '../../../domain/api/auth';
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { accounts } from '../../db/schema';
-import { security } from '../../security';
 import { TICKET_TTL_SECONDS } from '../../security/tickets';
 import { writeAccountAudit } from './audit';
 import type { RequestMeta } from './request-meta';
@@ -27,7 +26,7 @@ export async function wechatLogin(app: AppContext, input: { code: string }, meta
   const identity: WechatIdentity = { openid: wx.openid, ...(wx.unionid ? { unionid: wx.unionid } : {}) };
   const [account] = await app.db.select().from(accounts).where(eq(accounts.wechatMpOpenid, identity.openid));
   if (!account) {
-    const wechatTicket = await security(app).tickets.issue('wechat', identity);
+    const wechatTicket = await app.security.tickets.issue('wechat', identity);
     return { bound: false, wechatTicket, expiresIn: TICKET_TTL_SECONDS };
   }
   if (account.status !== 'active') throw new AppError('ACCOUNT_DISABLED');

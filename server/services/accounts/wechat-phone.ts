@@ -6,7 +6,6 @@
 import { parsePhone } from '../../../domain/contact/phone';
 import { maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
-import { security } from '../../security';
 import { TICKET_TTL_SECONDS } from '../../security/tickets';
 import { fieldError } from './errors';
 import type { PhoneTicket } from './register';
@@ -18,7 +17,7 @@ export async function wechatPhoneTicket(
   input: { code: string },
   meta: RequestMeta,
 ): Promise<{ phoneTicket: string; phone: string; phoneMasked: string; expiresIn: number }> {
-  const { limits, tickets } = security(app);
+  const { limits, tickets } = app.security;
   await limits.wechatPhonePerIp.consumeOrThrow(meta.ip);
   const wx = await callWechat(() => app.wechat.getPhoneNumber(input.code));
   const phone = parsePhone(wx.purePhoneNumber);

@@ -29,7 +29,6 @@ import { loadOwnStudent } from '../profiles/profile-content';
 import { cardStatus } from '../ecard/ecard';
 import { closeOrderLocally, type OrderRow } from '../payments/order-state';
 import { writePaymentAudit } from '../payments/payment-audit';
-import { payments } from '../payments/payments-runtime';
 import { newOutTradeNo } from '../payments/trade-numbers';
 
 const PHONE_CONTEXT = 'comm_card_bindings.phone';
@@ -112,7 +111,7 @@ export async function createOrder(
   input: { studentId: string; productId: string },
   meta: RequestMeta,
 ): Promise<CreateOrderResponse> {
-  const rt = await payments(app);
+  const rt = await app.payments.load();
   const now = new Date(rt.now());
   const appid = app.config.WECHAT_MP_APPID;
 

@@ -29,8 +29,8 @@ import { AppError } from '../../../domain/errors';
 import { maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { accounts, auditLog, schools, sessions } from '../../db/schema';
-import { security } from '../../security';
+import { accounts, schools, sessions } from '../../db/schema';
+import { writeAudit } from '../audit/audit';
 import { hashPassword, verifyPassword } from '../../security/passwords';
 import { newToken, purposeHmac, safeEqual, TOKEN_PATTERN } from '../../security/tokens';
 import { loadAccount, phoneIndexOf, phoneOf, presentAccount } from '../accounts/account-view';
@@ -62,16 +62,13 @@ export async function writeConsoleAudit(
     success?: boolean;
   },
 ): Promise<void> {
-  await db.insert(auditLog).values({
-    actorAccountId: entry.actor?.id ?? null,
-    actorRole: entry.actor?.role ?? null,
+  await writeAudit(db, {
     action: entry.action,
-    subjectType: entry.subject?.type ?? 'account',
-    subjectId: entry.subject?.id ?? entry.actor?.id ?? null,
-    ip: meta.ip,
-    requestId: meta.requestId,
+    actor: entry.actor,
+    subject: { type: entry.subject?.type ?? 'account', id: entry.subject?.id ?? entry.actor?.id ?? null },
     detail: entry.detail ?? null,
     success: entry.success ?? true,
+    meta,
   });
 }
 
@@ -105,7 +102,7 @@ export async function consolePasswordStep(app: AppContext, input: PasswordStepIn
   if (!phone) throw new AppError('CONSOLE_PHONE_REQUIRED');
 
   // The same SMS limits as every code: the IP first, then the phone's quota for this purpose only.
-  const { limits } = security(app);
+  const { limits } = app.security;
   await limits.smsPerIp.consumeOrThrow(meta.ip);
   const quotaKey = `${phoneIndexOf(app, phone)}:console_sign_in`;
   await limits.smsPerPhoneMinute.consumeOrThrow(quotaKey);
@@ -199,7 +196,7 @@ export async function consoleChangePassword(
   input: { currentPassword: string; newPassword: string },
   meta: RequestMeta,
 ): Promise<ConsoleMeResponse> {
-  const limiter = security(app).limits.passwordChangeFailures;
+  const limiter = app.security.limits.passwordChangeFailures;
   const state = await limiter.get(auth.account.id);
   if (state && state.consumed >= limiter.rule.points) await limiter.consumeOrThrow(auth.account.id);
   const account = await loadAccount(app.db, auth.account.id);

@@ -14,9 +14,10 @@ import { parsePhone } from '../../../domain/contact/phone';
 import { maskPhone } from '../../../domain/masking';
 import type { AppContext } from '../../context';
 import { rowsOf } from '../../db/client';
-import { accounts, auditLog } from '../../db/schema';
+import { accounts } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
 import { encryptPhone } from '../accounts/account-view';
+import { writeAudit } from '../audit/audit';
 
 export class OperatorBootstrapError extends Error {
   constructor(
@@ -76,12 +77,10 @@ export async function createFirstOperator(
         ...encryptPhone(ctx, phone.value),
       })
       .returning({ id: accounts.id });
-    await tx.insert(auditLog).values({
-      actorAccountId: null,
-      actorRole: 'system',
+    await writeAudit(tx, {
+      actor: 'system',
       action: 'console.operator_bootstrapped',
-      subjectType: 'account',
-      subjectId: row!.id,
+      subject: { type: 'account', id: row!.id },
       detail: { username: username.data, createdBy: input.createdBy },
     });
     return row!.id;

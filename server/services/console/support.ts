@@ -39,13 +39,12 @@ import { REVIEW_STATE_LABELS, type ReviewState } from '../../../domain/review/st
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, auditLog, classes, commCardBindings, orders, profileVersions, recoveryRequests, retiredCards, schools, students } from '../../db/schema';
-import { security } from '../../security';
 import { accountGuardKey } from '../../security/login-guard';
 import { maskUsername, phoneIndexOf, phoneOf, type AccountRow } from '../accounts/account-view';
 import type { RequestMeta } from '../accounts/request-meta';
 import { RECOVERY_NEW_PHONE_CONTEXT } from '../accounts/recovery-requests';
 import { cardStatus } from '../ecard/ecard';
-import { openProfilePii, readProfileData } from '../profile-snapshot';
+import { openProfilePii, readProfileData } from '../profiles/profile-snapshot';
 import { refundOrder } from '../payments/refunds';
 import type { ConsoleActor } from './console-schools';
 
@@ -139,7 +138,7 @@ async function matchFamilies(app: AppContext, query: SupportSearchQuery): Promis
 async function isLocked(app: AppContext, account: AccountRow): Promise<boolean> {
   if (account.lockedUntil && account.lockedUntil.getTime() > Date.now()) return true;
   try {
-    const state = await security(app).loginGuard.state([accountGuardKey(account.id)]);
+    const state = await app.security.loginGuard.state([accountGuardKey(account.id)]);
     return state.delayedForSeconds !== null;
   } catch {
     // Redis down: the lock cannot be read (nor can anyone sign in past it); show the database's view.
@@ -331,7 +330,7 @@ export async function unlockAccount(app: AppContext, actor: ConsoleActor, accoun
   requireOperator(actor);
   const [account] = await app.db.select().from(accounts).where(eq(accounts.id, accountId));
   if (!account) throw new AppError('NOT_FOUND');
-  await security(app).loginGuard.reset([accountGuardKey(account.id)]);
+  await app.security.loginGuard.reset([accountGuardKey(account.id)]);
   const [updated] = await app.db
     .update(accounts)
     .set({ failedLoginCount: 0, lockedUntil: null, updatedAt: new Date() })

@@ -24,7 +24,7 @@ import { maskPhone } from '../../../domain/masking';
 import { GRADE_LABELS } from '../../../domain/profile/schemas';
 import type { AccountRole } from '../../../domain/api/auth';
 import type { AppContext } from '../../context';
-import { accounts, auditLog, classes, schools, teacherClasses } from '../../db/schema';
+import { accounts, classes, schools, teacherClasses } from '../../db/schema';
 import { hashPassword } from '../../security/passwords';
 import { importRegistryFile } from '../registry-import/import-registry';
 import { ACCOUNT_PHONE_CONTEXT, phoneIndexOf } from '../accounts/account-view';
@@ -37,6 +37,7 @@ import {
   generateDemoRegistry,
   type DemoStudent,
 } from './demo-registry';
+import { writeAudit } from '../audit/audit';
 
 export type DemoSeedContext = Pick<AppContext, 'db' | 'pii' | 'config'>;
 
@@ -161,12 +162,10 @@ async function ensureAccount(
       await tx.insert(teacherClasses).values({ teacherId: account!.id, classId: spec.headClassId }).onConflictDoNothing();
       await tx.update(classes).set({ headTeacherId: account!.id, updatedAt: new Date() }).where(eq(classes.id, spec.headClassId));
     }
-    await tx.insert(auditLog).values({
-      actorAccountId: null,
-      actorRole: 'system',
+    await writeAudit(tx, {
+      actor: 'system',
       action: 'account.demo_seeded',
-      subjectType: 'account',
-      subjectId: account!.id,
+      subject: { type: 'account', id: account!.id },
       detail: { role: spec.role, username: spec.username, schoolCode: DEMO_SCHOOL.code },
     });
   });

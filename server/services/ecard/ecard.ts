@@ -24,7 +24,7 @@
  * retired_cards, so the old card's tokens keep verifying as revoked and a
  * printed or photographed old number never becomes valid again.
  *
- * The clock is injectable per context (installEcard), so tests move time
+ * The clock is injectable per context (createContext's `ecard` option), so tests move time
  * instead of sleeping. Tests of the whole running system (the browser tests)
  * cannot reach that clock: outside production, POST /api/ecard/verify takes an
  * optional `at` (ISO instant) to verify as of a later time. It can only move
@@ -51,49 +51,12 @@ import { maskName } from '../../../domain/masking';
 import { chinaDate } from '../../../domain/time/calendar-date';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { auditLog, classes, profileVersions, retiredCards, schools, semesters, students } from '../../db/schema';
-import { Limiter } from '../../security/rate-limits';
+import { classes, profileVersions, retiredCards, schools, semesters, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { gradeLabel, loadOwnStudent } from '../profiles/profile-content';
-import { issueCardNumber, residentIdApprovedElsewhere } from '../review-approval';
-import { ecardKeysFromConfig, type EcardKeys } from './ecard-keys';
+import { issueCardNumber, residentIdApprovedElsewhere } from '../reviews/review-approval';
 import { checkEcardToken, signEcardToken } from './ecard-token';
-
-export interface EcardOptions {
-  /** Milliseconds clock (default Date.now). */
-  now?: () => number;
-}
-
-interface EcardRuntime {
-  keys: EcardKeys;
-  now: () => number;
-  /** Verifications per verifier account per minute. */
-  verifyLimit: Limiter;
-}
-
-const byContext = new WeakMap<AppContext, EcardRuntime>();
-
-function build(app: AppContext, options: EcardOptions): EcardRuntime {
-  return {
-    keys: ecardKeysFromConfig(app.config),
-    now: options.now ?? Date.now,
-    verifyLimit: new Limiter(app.redis, app.config.QUEUE_PREFIX, { name: 'ecard-verify', points: app.config.ECARD_VERIFY_PER_MINUTE, durationSeconds: 60 }),
-  };
-}
-
-/** Set this context's options (tests: a clock they move); call before the first use. */
-export function installEcard(app: AppContext, options: EcardOptions = {}): void {
-  byContext.set(app, build(app, options));
-}
-
-function runtime(app: AppContext): EcardRuntime {
-  let found = byContext.get(app);
-  if (!found) {
-    found = build(app, {});
-    byContext.set(app, found);
-  }
-  return found;
-}
+import { writeAudit } from '../audit/audit';
 
 /** The school year of a date: 2025-09-01 … 2026-08-31 is 2025-2026学年. */
 export function schoolYearLabel(now: Date): string {
@@ -151,7 +114,7 @@ export function cardStatus(student: Pick<StudentRow, 'cardNumber' | 'cardRevoked
 
 /** GET /api/students/:studentId/ecard: the family's own student only (404 otherwise). */
 export async function getStudentEcard(app: AppContext, familyAccountId: string, studentId: string): Promise<EcardView> {
-  const { keys, now } = runtime(app);
+  const { keys, now } = app.ecard;
   const student = await loadOwnStudent(app.db, familyAccountId, studentId);
   const nowMs = now();
   const [holder, validity] = await Promise.all([cardHolder(app.db, student), currentValidity(app.db, new Date(nowMs))]);
@@ -181,7 +144,7 @@ export async function getStudentEcard(app: AppContext, familyAccountId: string, 
 
 /** GET /api/ecard/public-key */
 export function ecardPublicKeys(app: AppContext): EcardPublicKeys {
-  const { keys } = runtime(app);
+  const { keys } = app.ecard;
   return {
     tokenFormat:
       `${ECARD_TOKEN_PREFIX}.<kid>.<expiry, Unix seconds>.<sealed card reference, base64url; opaque: only the server can open it>` +
@@ -251,7 +214,7 @@ function ownSchoolStaff(verifier: Verifier, schoolId: string | null): boolean {
  * and audited (who checked which card, with what result).
  */
 export async function verifyEcard(app: AppContext, verifier: Verifier, token: string, meta: RequestMeta, options: VerifyOptions = {}): Promise<EcardVerifyResponse> {
-  const { keys, now, verifyLimit } = runtime(app);
+  const { keys, now, verifyLimit } = app.ecard;
   await verifyLimit.consumeOrThrow(verifier.id);
   const instant = verificationInstant(app, now(), options.at);
   const check = checkEcardToken(keys, token, instant.ms, app.config.ECARD_TOKEN_TTL_S);
@@ -300,14 +263,11 @@ export async function verifyEcard(app: AppContext, verifier: Verifier, token: st
       }
     }
   }
-  await app.db.insert(auditLog).values({
-    actorAccountId: verifier.id,
-    actorRole: verifier.role,
+  await writeAudit(app.db, {
+    actor: verifier,
     action: 'ecard.verified',
-    subjectType: studentId ? 'student' : null,
-    subjectId: studentId,
-    ip: meta.ip,
-    requestId: meta.requestId,
+    subject: studentId ? { type: 'student', id: studentId } : null,
+    meta,
     detail: {
       result: response.result,
       reasonCode: response.reasonCode,
@@ -371,14 +331,11 @@ export async function revokeCard(tx: DbOrTx, input: RevokeCardInput): Promise<Re
     return { revoked: false, studentId: found?.id ?? null, cardNumber: found?.cardNumber ?? null };
   }
   const row = revoked[0]!;
-  await tx.insert(auditLog).values({
-    actorAccountId: input.actor?.id ?? null,
-    actorRole: input.actor?.role ?? 'system',
+  await writeAudit(tx, {
+    actor: input.actor ?? 'system',
     action: 'ecard.revoked',
-    subjectType: 'student',
-    subjectId: row.id,
-    ip: input.meta?.ip ?? null,
-    requestId: input.meta?.requestId ?? null,
+    subject: { type: 'student', id: row.id },
+    meta: input.meta ?? null,
     detail: { ...input.detail, reason, cardNumber: row.cardNumber },
   });
   return { revoked: true, studentId: row.id, cardNumber: row.cardNumber };
@@ -422,14 +379,11 @@ export async function reissueCard(tx: DbOrTx, input: ReissueCardInput): Promise<
     .update(students)
     .set({ cardNumber, cardRef: randomUUID(), cardIssuedAt: new Date(), cardRevokedAt: null, cardRevokedReason: null, updatedAt: new Date() })
     .where(eq(students.id, student.id));
-  await tx.insert(auditLog).values({
-    actorAccountId: input.actor?.id ?? null,
-    actorRole: input.actor?.role ?? 'system',
+  await writeAudit(tx, {
+    actor: input.actor ?? 'system',
     action: 'ecard.reissued',
-    subjectType: 'student',
-    subjectId: student.id,
-    ip: input.meta?.ip ?? null,
-    requestId: input.meta?.requestId ?? null,
+    subject: { type: 'student', id: student.id },
+    meta: input.meta ?? null,
     detail: { ...input.detail, reason, cardNumber, previousCardNumber: student.cardNumber },
   });
   return { studentId: student.id, cardNumber, previousCardNumber: student.cardNumber };

@@ -15,15 +15,16 @@ import { eq, inArray } from 'drizzle-orm';
 import type { AccountRole } from '../../../domain/api/auth';
 import { formatMessageData, type MessageData } from '../../../domain/messaging/fields';
 import type { MessageContent } from '../../../domain/messaging/messages';
-import type { AppContext } from '../../context';
 import { accounts, wechatOaUsers } from '../../db/schema';
 import { callWechat, createWechatApi, type AccessTokens, type TokenKind, type WechatApi } from '../../integrations/wechat';
 import { phoneOf } from '../accounts/account-view';
+import type { MessagingDeps } from './messaging-deps';
 import { templatesOf } from './templates';
 
 export type Channel = 'template' | 'subscribe' | 'sms';
 
-export type MessagingContext = Pick<AppContext, 'config' | 'db' | 'pii' | 'logger' | 'redis' | 'sms'>;
+/** What a channel needs: the process's dependencies and its WeChat transport (built by createContext, see ./runtime.ts). */
+export type ChannelContext = MessagingDeps & { messaging: { wechatApi: WechatApi } };
 
 export const TEACHER_ROUTE: readonly Channel[] = ['template', 'subscribe', 'sms'];
 export const FAMILY_ROUTE: readonly Channel[] = ['subscribe', 'template', 'sms'];
@@ -44,8 +45,6 @@ export function routeOf(role: AccountRole, data: unknown): readonly Channel[] {
   if (deliverOn === 'wechat') return route.filter((c) => c !== 'sms');
   return route;
 }
-
-const apis = new WeakMap<object, WechatApi>();
 
 /** How long a process reuses an access token read from Redis before reading it again. */
 export const TOKEN_REUSE_MS = 1_000;
@@ -74,15 +73,10 @@ export function reusedTokens(tokens: AccessTokens, reuseMs = TOKEN_REUSE_MS): Ac
   };
 }
 
-/** The WeChat transport of this context (built once: shared tokens, refresh single-flight). */
-export function messagingWechatApi(ctx: MessagingContext): WechatApi {
-  let api = apis.get(ctx);
-  if (!api) {
-    const shared = createWechatApi(ctx.config, { redis: ctx.redis, logger: ctx.logger });
-    api = { ...shared, tokens: reusedTokens(shared.tokens) };
-    apis.set(ctx, api);
-  }
-  return api;
+/** The WeChat transport of a process: the shared tokens, reused for TOKEN_REUSE_MS, with callWechat's refresh single-flight. */
+export function messagingWechatApi(deps: Pick<MessagingDeps, 'config' | 'redis' | 'logger'>): WechatApi {
+  const shared = createWechatApi(deps.config, { redis: deps.redis, logger: deps.logger });
+  return { ...shared, tokens: reusedTokens(shared.tokens) };
 }
 
 export interface Recipient {
@@ -99,7 +93,7 @@ export interface Recipient {
 }
 
 /** The recipients of these accounts, with their linked official-account identity, in one statement. */
-export async function loadRecipients(ctx: Pick<MessagingContext, 'db'>, accountIds: readonly string[]): Promise<Map<string, Recipient>> {
+export async function loadRecipients(ctx: Pick<MessagingDeps, 'db'>, accountIds: readonly string[]): Promise<Map<string, Recipient>> {
   if (accountIds.length === 0) return new Map();
   const rows = await ctx.db
     .select({
@@ -150,7 +144,7 @@ export interface Impossible {
 
 /** What the channel would send, or why it cannot (skipped). `hasGrant` answers whether an unused subscribe grant is left. */
 export function prepareAttempt(
-  ctx: MessagingContext,
+  ctx: ChannelContext,
   channel: Channel,
   recipient: Recipient,
   content: MessageContent,
@@ -171,7 +165,7 @@ export function prepareAttempt(
         fields: data,
         grantTemplateId: null,
         send: async (deliveryId) => {
-          const answer = await callWechat<{ msgid?: unknown }>(messagingWechatApi(ctx), {
+          const answer = await callWechat<{ msgid?: unknown }>(ctx.messaging.wechatApi, {
             method: 'POST',
             path: '/cgi-bin/message/template/send',
             token: 'oa',
@@ -199,7 +193,7 @@ export function prepareAttempt(
         fields: data,
         grantTemplateId: templates.subscribe,
         send: async () => {
-          const answer = await callWechat<{ msgid?: unknown }>(messagingWechatApi(ctx), {
+          const answer = await callWechat<{ msgid?: unknown }>(ctx.messaging.wechatApi, {
             method: 'POST',
             path: '/cgi-bin/message/subscribe/send',
             token: 'mp',

@@ -28,6 +28,8 @@ describe('message content', () => {
         expect(value).not.toMatch(/[\r\n]/);
       }
     }
-    expect(messageContent('review.waiting', {}, new Date())).toBeUndefined();
+    // The review.waiting that opens a digest window is sent as a digest of one.
+    expect(messageContent('review.waiting', { count: 7 }, new Date())?.sms).toEqual({ template: 'review_digest', params: { count: 1 } });
+    expect(messageContent('no.such.kind', {}, new Date())).toBeUndefined();
   });
 });

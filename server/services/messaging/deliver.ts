@@ -1,8 +1,7 @@
 /**
- * Delivering notification rows (issue #5 §1–2, issue #7): over the
- * official-account template message, the mini-program subscribe message or
- * SMS, in the order of the recipient's role, with one message_deliveries row
- * per channel tried.
+ * Delivering notification rows: over the official-account template message,
+ * the mini-program subscribe message or SMS, in the order of the recipient's
+ * role, with one message_deliveries row per channel tried.
  *
  *   teachers (teacher, school_admin): template → subscribe → SMS
  *   families (parent, student):       subscribe → template → SMS
@@ -33,26 +32,34 @@
  * subscribe messages and SMS have no such key, so the row is marked failed
  * (at most once) instead of risking a second message.
  *
+ * A review.waiting row is sent only when it opens its teacher's digest window
+ * (./digest.ts: admitReviewWaiting); otherwise it is `gathered`. A template
+ * message that WeChat later reports as not delivered (TEMPLATESENDJOBFINISH,
+ * ./template-result.ts) becomes `skipped`, and its new job walks on from there.
+ *
  * Many rows at once (`deliverNotifications`, the notice fan-out's batch jobs;
  * one row is a batch of one): the notifications, recipients, earlier delivery
  * rows and grants are loaded in four statements; the sends go through the
- * process's send pipeline (slots, rate limit, claims in waves) and their
- * outcomes through the delivery recorder (multi-row writes with the grant and
- * notice side effects). A row that must wait comes back as `retry`: the
- * single-row job throws (RetryLaterError or the error), the batch job hands
- * it on to a job of its own.
+ * process's send pipeline (slots, rate limit, claims in waves; ctx.messaging,
+ * built by createContext) and their outcomes through the delivery recorder
+ * (multi-row writes with the grant and notice side effects). A row that must
+ * wait comes back as `retry`: the single-row job throws (RetryLaterError or
+ * the error), the batch job hands it on to a job of its own.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { messageContent, type MessageContent } from '../../../domain/messaging/messages';
 import { messageDeliveries, notifications } from '../../db/schema';
 import { WechatApiError, WechatUnavailableError } from '../../integrations/wechat';
 import { SmsSendError } from '../../integrations/sms';
-import { loadRecipients, prepareAttempt, routeOf, type Attempt, type Channel, type MessagingContext, type Recipient } from './channels';
-import { CLAIM_LEASE_MS, DeliveryRecorder, skipDeliveries, type DeliveryRecord, type DeliveryRow, type SkipRow } from './delivery-rows';
+import { loadRecipients, prepareAttempt, routeOf, type Attempt, type Channel, type Recipient } from './channels';
+import { admitReviewWaiting } from './digest';
+import type { MessagingContext } from './runtime';
+import { CLAIM_LEASE_MS, skipDeliveries, type DeliveryRecord, type DeliveryRow, type SkipRow } from './delivery-rows';
 import { grantKey, unusedGrantsOf } from './grants';
-import { sendPipelineOf, type SendPipeline, type SendResult } from './send-pipeline';
+import type { SendResult } from './send-pipeline';
 
-export { FAMILY_ROUTE, messagingWechatApi, routeFor, TEACHER_ROUTE, type Channel, type MessagingContext } from './channels';
+export { FAMILY_ROUTE, routeFor, TEACHER_ROUTE, type Channel } from './channels';
+export type { MessagingContext } from './runtime';
 export { CLAIM_LEASE_MS, type DeliveryRow } from './delivery-rows';
 
 /** Encryption context of notifications.sms_phone_cipher. */
@@ -83,8 +90,8 @@ export type DeliveryOutcome =
   | { outcome: 'failed'; channel: Channel; errcode: number | null }
   /** Every channel was impossible or refused with a fallback errcode. */
   | { outcome: 'undeliverable' }
-  /** review.waiting: the teacher's digest (digests queue) speaks for it. */
-  | { outcome: 'digest'; teacherId: string }
+  /** review.waiting inside its teacher's open digest window: the window's review.digest speaks for it. */
+  | { outcome: 'gathered'; windowId: string }
   | { outcome: 'missing' }
   | { outcome: 'not_sent'; reason: string };
 
@@ -99,17 +106,6 @@ export type RetryResult =
   | { outcome: 'retry'; retry: 'after_error'; reason: string; error: unknown; attempts: number };
 
 export type DeliveryResult = DeliveryOutcome | RetryResult;
-
-const recorders = new WeakMap<object, DeliveryRecorder>();
-
-function recorderOf(ctx: MessagingContext): DeliveryRecorder {
-  let recorder = recorders.get(ctx);
-  if (!recorder) {
-    recorder = new DeliveryRecorder(ctx);
-    recorders.set(ctx, recorder);
-  }
-  return recorder;
-}
 
 function quotaBackoffMs(ctx: MessagingContext, attempts: number): number {
   return Math.min(MAX_QUOTA_BACKOFF_MS, ctx.config.NOTIFY_QUOTA_RETRY_MS * 2 ** Math.max(0, attempts - 1));
@@ -160,8 +156,14 @@ export async function deliverNotifications(ctx: MessagingContext, notificationId
   for (const id of ids) {
     const notification = byId.get(id);
     if (!notification) results.set(id, { outcome: 'missing' });
-    else if (notification.kind === 'review.waiting') results.set(id, { outcome: 'digest', teacherId: notification.accountId });
     else {
+      if (notification.kind === 'review.waiting') {
+        const admission = await admitReviewWaiting(ctx, notification);
+        if (admission.kind === 'gathered') {
+          results.set(id, { outcome: 'gathered', windowId: admission.windowId });
+          continue;
+        }
+      }
       const content = messageContent(notification.kind, notification.data as Record<string, unknown>, notification.createdAt);
       if (content) pending.push({ notification, content });
       else results.set(id, { outcome: 'not_sent', reason: `kind ${notification.kind} is not sent as a message` });
@@ -209,8 +211,8 @@ export async function deliverNotifications(ctx: MessagingContext, notificationId
 
 /** One pass over the deliveries still on their way: each moves to its next channel, and all those sends go out together. */
 class RouteWalker {
-  private readonly pipeline: SendPipeline;
-  private readonly recorder: DeliveryRecorder;
+  private readonly pipeline: MessagingContext['messaging']['sendPipeline'];
+  private readonly recorder: MessagingContext['messaging']['recorder'];
 
   constructor(
     private readonly ctx: MessagingContext,
@@ -218,8 +220,8 @@ class RouteWalker {
     private readonly grants: Map<string, number>,
     private readonly results: Map<string, DeliveryResult>,
   ) {
-    this.pipeline = sendPipelineOf(ctx);
-    this.recorder = recorderOf(ctx);
+    this.pipeline = ctx.messaging.sendPipeline;
+    this.recorder = ctx.messaging.recorder;
   }
 
   /** Resolves with the deliveries that fell back to their next channel. */

@@ -14,8 +14,7 @@
  *   commit: what arrives during one write goes in the next).
  */
 import { sql } from 'drizzle-orm';
-import type { AppContext } from '../../context';
-import { rowsOf } from '../../db/client';
+import { rowsOf, type Db as Database } from '../../db/client';
 import { messageDeliveries } from '../../db/schema';
 import type { Channel } from './channels';
 import { instrument } from '../../metrics/events';
@@ -25,7 +24,7 @@ export type DeliveryRow = typeof messageDeliveries.$inferSelect;
 /** A claim (status sending) older than this belongs to a worker that stopped mid-send. */
 export const CLAIM_LEASE_MS = 60_000;
 
-type Db = Pick<AppContext, 'db'>;
+type Db = { db: Database };
 
 export interface DeliveryKey {
   notificationId: string;
@@ -232,6 +231,7 @@ export class DeliveryRecorder {
   private waiting: Waiting[] = [];
   private writing = false;
   private scheduled = false;
+  private readonly drained: (() => void)[] = [];
 
   constructor(private readonly ctx: Db) {}
 
@@ -244,7 +244,17 @@ export class DeliveryRecorder {
     });
   }
 
+  /** Resolves once every record handed in so far is written (or failed): closing the process loses none. */
+  drain(): Promise<void> {
+    if (!this.writing && !this.scheduled && this.waiting.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.drained.push(resolve));
+  }
+
   private schedule(): void {
+    if (!this.writing && !this.scheduled && this.waiting.length === 0) {
+      for (const resolve of this.drained.splice(0)) resolve();
+      return;
+    }
     if (this.writing || this.scheduled || this.waiting.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {

@@ -5,13 +5,14 @@
  * channel needs (official-account openid, mini-program openid + grants, phone).
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { startFakeWechat, type FakeWechat } from '../../../tools/fake-wechat/fake-wechat-server';
 import type { VariableName } from '../../../config';
 import type { AccountRole } from '../../../domain/api/auth';
-import { messageDeliveries, notifications, subscriptionGrants } from '../../db/schema';
+import { messageDeliveries, notifications, outbox, subscriptionGrants } from '../../db/schema';
 import { encryptPhone } from '../accounts/account-view';
 import { buildAccount, type Account } from '../../test/factories';
+import type { ContextOptions } from '../../context';
 import { createTestContext, type TestContext } from '../../test/context';
 
 export const MP_APPID = 'wxmsg000000000mp';
@@ -22,8 +23,9 @@ export interface MessagingHarness {
   fake: FakeWechat;
   /** An account with the given identities (random openids; phone when `phone: true`). */
   recipient(options: RecipientOptions): Promise<Account & { phone: string | null }>;
-  /** Insert a notification row (dispatched: the test queues it itself). */
+  /** Insert a notification row without its delivery job (the test writes and relays it: jobs/notifications/delivery-test-support.ts). */
   notification(accountId: string, kind: string, data: Record<string, unknown>, pagePath?: string | null): Promise<string>;
+
   deliveries(notificationId: string): Promise<(typeof messageDeliveries.$inferSelect)[]>;
   grants(accountId: string): Promise<(typeof subscriptionGrants.$inferSelect)[]>;
   close(): Promise<void>;
@@ -43,7 +45,7 @@ export function randomOpenid(prefix: string): string {
   return `${prefix}_${randomBytes(10).toString('base64url')}`;
 }
 
-export async function createMessagingHarness(env: Partial<Record<VariableName, string>> = {}): Promise<MessagingHarness> {
+export async function createMessagingHarness(env: Partial<Record<VariableName, string>> = {}, options: ContextOptions = {}): Promise<MessagingHarness> {
   const fake = await startFakeWechat({ port: 0, appSecrets: { [MP_APPID]: 'msg-mp-secret', [OA_APPID]: 'msg-oa-secret' } });
   const ctx = await createTestContext({
     SMS_PROVIDER: 'dev',
@@ -56,7 +58,7 @@ export async function createMessagingHarness(env: Partial<Record<VariableName, s
     NOTIFY_QUOTA_RETRY_MS: '300',
     DIGEST_WINDOW_S: '1',
     ...env,
-  });
+  }, options);
   return {
     ctx,
     fake,
@@ -78,10 +80,11 @@ export async function createMessagingHarness(env: Partial<Record<VariableName, s
     async notification(accountId, kind, data, pagePath = null) {
       const [row] = await ctx.db
         .insert(notifications)
-        .values({ accountId, kind, data, pagePath, dedupKey: `test:${kind}:${randomBytes(8).toString('hex')}`, dispatchedAt: new Date() })
+        .values({ accountId, kind, data, pagePath, dedupKey: `test:${kind}:${randomBytes(8).toString('hex')}` })
         .returning({ id: notifications.id });
       return row!.id;
     },
+
     deliveries: (notificationId) => ctx.db.select().from(messageDeliveries).where(eq(messageDeliveries.notificationId, notificationId)).orderBy(messageDeliveries.createdAt),
     grants: (accountId) => ctx.db.select().from(subscriptionGrants).where(inArray(subscriptionGrants.accountId, [accountId])),
     async close() {
@@ -112,4 +115,16 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * The outbox rows of the delivery jobs of notifications matching `where` (a condition on `notifications`), and of
+ * the digests of teachers among their recipients: what a messaging test relays of a shared database. The
+ * notifications are looked up once per statement (uncorrelated sub-queries), not once per outbox row.
+ */
+export function messagingJobsOf(where: SQL): SQL {
+  const ids = sql`array(select ${notifications.id}::text from ${notifications} where ${where})`;
+  const accounts = sql`array(select ${notifications.accountId}::text from ${notifications} where ${where})`;
+  return sql`((${outbox.queue} = 'notifications' and (${outbox.payload}->>'notificationId' = any(${ids}) or ${outbox.payload}->'notificationIds' ?| ${ids}))
+    or (${outbox.queue} = 'digests' and ${outbox.payload}->>'teacherId' = any(${accounts})))`;
 }

@@ -14,8 +14,9 @@
  * them are re-sent with the same client_msg_id after the lease, subscribe
  * messages and SMS are recorded failed (outcome unknown), never sent twice.
  */
-import type { Attempt, MessagingContext } from './channels';
+import type { Attempt } from './channels';
 import { claimDeliveries, deliveryKey, type ClaimedRow, type DeliveryKey } from './delivery-rows';
+import type { MessagingDeps } from './messaging-deps';
 import { SendRateLimiter } from './send-rate-limiter';
 
 export interface SendRequest extends DeliveryKey {
@@ -47,7 +48,7 @@ export class SendPipeline {
   private pumping = false;
 
   constructor(
-    private readonly ctx: MessagingContext,
+    private readonly ctx: Pick<MessagingDeps, 'db'>,
     private readonly limiter: Pick<SendRateLimiter, 'take'>,
     private readonly concurrency: number,
     private readonly maxAttempts: number,
@@ -137,15 +138,8 @@ export class SendPipeline {
   }
 }
 
-const pipelines = new WeakMap<object, SendPipeline>();
-
-/** The send pipeline of this context (one per process: the slots and the limiter's bank are shared by all its jobs). */
-export function sendPipelineOf(ctx: MessagingContext): SendPipeline {
-  let pipeline = pipelines.get(ctx);
-  if (!pipeline) {
-    const limiter = new SendRateLimiter({ redis: ctx.redis, prefix: ctx.config.QUEUE_PREFIX, max: ctx.config.NOTIFY_RATE_PER_S });
-    pipeline = new SendPipeline(ctx, limiter, ctx.config.NOTIFY_CONCURRENCY, ctx.config.NOTIFY_MAX_ATTEMPTS);
-    pipelines.set(ctx, pipeline);
-  }
-  return pipeline;
+/** The send pipeline of a process (one: the slots and the limiter's bank are shared by all its jobs). */
+export function createSendPipeline(deps: Pick<MessagingDeps, 'db' | 'redis' | 'config'>): SendPipeline {
+  const limiter = new SendRateLimiter({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX, max: deps.config.NOTIFY_RATE_PER_S });
+  return new SendPipeline(deps, limiter, deps.config.NOTIFY_CONCURRENCY, deps.config.NOTIFY_MAX_ATTEMPTS);
 }

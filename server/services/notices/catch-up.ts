@@ -18,7 +18,7 @@ import { noticeDetailPage } from '../../../domain/messaging/messages';
 import { chinaDate, formatCalendarDate } from '../../../domain/time/calendar-date';
 import type { DbOrTx } from '../../db/client';
 import { classes, noticeClasses, noticeRecipients, notices, students } from '../../db/schema';
-import { holdsValidCard } from '../card-holders';
+import { holdsValidCard } from '../ecard/card-holders';
 import { writeNotifications } from '../notifications/notifications';
 import { noticeMessageData, publishedDedupKey } from './fanout';
 import { classLabel } from './notices';

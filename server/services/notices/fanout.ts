@@ -5,44 +5,38 @@
  * notice_recipients row per student and one message per account. Students
  * approved later get the notices still live through ./catch-up.ts.
  *
- * Batches of NOTICE_FANOUT_BATCH_SIZE students in id order (keyset). Per batch:
- *   1. one transaction: insert notice_recipients (ON CONFLICT DO NOTHING) and
- *      one notification row per account (kind notice.published, dedup key
- *      notice.published:<noticeId>:<accountId>, ON CONFLICT DO NOTHING);
- *   2. in a second transaction, the batch's notification rows not yet
- *      dispatched are locked (for update skip locked, like the relay of
- *      undispatched rows, so a row is queued by one of them only), added with
- *      addBulk as delivery jobs of NOTIFY_BATCH_SIZE rows each (job id
- *      notification-batch-<hash of the ids>, see messaging/batch-jobs.ts),
- *      then marked dispatched.
- * A restart anywhere (mid-batch, between the commit and the add, after the
- * add) re-runs batches whose inserts are no-ops and whose adds reuse the same
- * job ids; rows committed but never added are also picked up by the relay of
- * undispatched notifications (as `notification-<id>` jobs). So nobody is
- * missed; a row queued by both is still sent once, since delivery claims the
- * row of (notification, channel) before each send.
+ * Batches of NOTICE_FANOUT_BATCH_SIZE students in id order (keyset). A batch
+ * is one transaction: insert notice_recipients (ON CONFLICT DO NOTHING) and
+ * one notification row per account (kind notice.published, dedup key
+ * notice.published:<noticeId>:<accountId>) through writeNotificationRows, which
+ * writes the delivery jobs of the rows it inserted — deliver-notifications
+ * outbox rows of NOTIFY_BATCH_SIZE rows each — in the same transaction; the
+ * outbox relay queues them. A restart anywhere re-runs batches whose inserts
+ * are no-ops and so write no second job: nobody is missed, nobody is queued
+ * twice (and delivery claims the row of (notification, channel) before each
+ * send anyway).
  *
  * A reminder (reminderId) does the same over the notice's recipients still
  * unread, with kind notice.reminder and dedup key per reminder and account.
  */
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { NoticeFanoutJob } from '../../../domain/jobs/payloads';
 import { noticeDetailPage } from '../../../domain/messaging/messages';
 import type { AppContext } from '../../context';
-import { classes, noticeClasses, noticeRecipients, notices, notifications, students } from '../../db/schema';
-import { holdsValidCard } from '../card-holders';
-import { notificationBatchJobs } from '../messaging/batch-jobs';
+import { classes, noticeClasses, noticeRecipients, notices, students } from '../../db/schema';
+import { holdsValidCard } from '../ecard/card-holders';
+import { writeNotificationRows } from '../notifications/notifications';
 import { classLabel } from './notices';
 
-export type FanoutContext = Pick<AppContext, 'db' | 'config' | 'queues' | 'logger'>;
+export type FanoutContext = Pick<AppContext, 'db' | 'config' | 'logger'>;
 
 export interface FanoutOptions {
   batchSize?: number;
   /** Resume after this key (students.id, or notice_recipients.id for reminders). */
   startAfter?: string;
-  /** Called after each batch is committed and queued, with the resume key (the worker saves it as job progress). */
+  /** Called after each batch is committed (its delivery jobs with it), with the resume key (the worker saves it as job progress). */
   onBatch?: (progress: { batch: number; cursor: string; recipients: number }) => Promise<void> | void;
-  /** Test hook: called between the commit of a batch and its addBulk (a crash there). */
+  /** Test hook: called after the commit of a batch, before its progress is saved (a crash there). */
   afterCommit?: (batch: number) => Promise<void> | void;
 }
 
@@ -82,9 +76,8 @@ export async function fanOutNotice(ctx: FanoutContext, job: NoticeFanoutJob, opt
     if (targets.length === 0) break;
     const batch = result.batches + 1;
     const accountIds = [...new Set(targets.map((t) => t.accountId))];
-    const keys = accountIds.map(dedupKey);
 
-    await ctx.db.transaction(async (tx) => {
+    result.queued += await ctx.db.transaction(async (tx) => {
       if (!reminder) {
         const inserted = await tx
           .insert(noticeRecipients)
@@ -93,27 +86,14 @@ export async function fanOutNotice(ctx: FanoutContext, job: NoticeFanoutJob, opt
           .returning({ id: noticeRecipients.id });
         result.recipients += inserted.length;
       }
-      await tx
-        .insert(notifications)
-        .values(accountIds.map((accountId) => ({ accountId, kind, dedupKey: dedupKey(accountId), data, pagePath: noticeDetailPage(notice.id) })))
-        .onConflictDoNothing({ target: notifications.dedupKey });
-    });
-    await options.afterCommit?.(batch);
-
-    // Like the relay of undispatched rows: rows it holds at this moment are skipped (it queues them), and it
-    // skips the rows held here, so no row is queued both as part of a batch and on a job of its own.
-    result.queued += await ctx.db.transaction(async (tx) => {
-      const pending = await tx
-        .select({ id: notifications.id })
-        .from(notifications)
-        .where(and(inArray(notifications.dedupKey, keys), isNull(notifications.dispatchedAt)))
-        .for('update', { skipLocked: true });
-      if (pending.length === 0) return 0;
-      const ids = pending.map((p) => p.id);
-      await ctx.queues.notifications.addBulk(notificationBatchJobs(ids, ctx.config.NOTIFY_BATCH_SIZE));
-      await tx.update(notifications).set({ dispatchedAt: sql`now()` }).where(inArray(notifications.id, ids));
+      const ids = await writeNotificationRows(
+        tx,
+        accountIds.map((accountId) => ({ accountId, kind, dedupKey: dedupKey(accountId), data, pagePath: noticeDetailPage(notice.id) })),
+        { batchSize: ctx.config.NOTIFY_BATCH_SIZE },
+      );
       return ids.length;
     });
+    await options.afterCommit?.(batch);
     result.batches = batch;
     cursor = targets[targets.length - 1]!.key;
     await options.onBatch?.({ batch, cursor, recipients: result.recipients });

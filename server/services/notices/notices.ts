@@ -22,10 +22,11 @@ import { maskName } from '../../../domain/masking';
 import { GRADE_LABELS, type Grade } from '../../../domain/profile/schemas';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { accounts, auditLog, classes, noticeClasses, noticeRecipients, noticeReminders, notices, profileVersions, students, teacherClasses } from '../../db/schema';
+import { accounts, classes, noticeClasses, noticeRecipients, noticeReminders, notices, profileVersions, students, teacherClasses } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
-import { holdsValidCard } from '../card-holders';
+import { holdsValidCard } from '../ecard/card-holders';
 import type { RequestMeta } from '../accounts/request-meta';
+import { writeAudit } from '../audit/audit';
 
 export interface Actor {
   id: string;
@@ -113,14 +114,11 @@ export async function createNotice(
       .returning();
     await tx.insert(noticeClasses).values(input.classIds.map((classId) => ({ noticeId: notice!.id, classId })));
     await writeOutbox(tx, 'notices-fanout', { noticeId: notice!.id });
-    await tx.insert(auditLog).values({
-      actorAccountId: actor.id,
-      actorRole: actor.role,
+    await writeAudit(tx, {
+      actor,
       action: 'notice.published',
-      subjectType: 'notice',
-      subjectId: notice!.id,
-      ip: meta?.ip ?? null,
-      requestId: meta?.requestId ?? null,
+      subject: { type: 'notice', id: notice!.id },
+      meta,
       detail: { classIds: input.classIds, type: input.type, requiresConfirmation: input.requiresConfirmation },
     });
     return { id: notice!.id, createdAt: notice!.createdAt.toISOString() };
@@ -390,14 +388,11 @@ export async function remindUnread(ctx: NoticesContext, actor: Actor, noticeId: 
     const counts = await receiptCounts(tx, noticeId);
     const [reminder] = await tx.insert(noticeReminders).values({ noticeId, byAccountId: actor.id }).returning();
     await writeOutbox(tx, 'notices-fanout', { noticeId, reminderId: reminder!.id });
-    await tx.insert(auditLog).values({
-      actorAccountId: actor.id,
-      actorRole: actor.role,
+    await writeAudit(tx, {
+      actor,
       action: 'notice.reminded',
-      subjectType: 'notice',
-      subjectId: noticeId,
-      ip: meta?.ip ?? null,
-      requestId: meta?.requestId ?? null,
+      subject: { type: 'notice', id: noticeId },
+      meta,
       detail: { reminderId: reminder!.id, unread: counts.unread },
     });
     return { reminderId: reminder!.id, unread: counts.unread, nextRemindAt: new Date(reminder!.at.getTime() + intervalMs).toISOString() };

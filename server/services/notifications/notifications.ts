@@ -1,13 +1,11 @@
 /**
  * Notification rows: what a person should be told (approved, returned, …).
- * This module only writes and reads the rows. Delivery is triggered by the row
- * itself: a new row has dispatched_at null, and the notification relay
- * (jobs/notifications/notification-relay.ts) queues every such row — from
- * writeNotification or from a bulk insert (semester reset, reminders) — into
- * the notifications queue; server/services/messaging delivers it (WeChat
- * template or subscribe message, SMS fallback) and records message_deliveries.
- * A row written with dispatched_at set is queued by its writer (the notice
- * fan-out, the teacher digest).
+ * Every writer goes through writeNotification(s): the row and its delivery job
+ * (a deliver-notification outbox row, server/outbox) are written together, so
+ * the one outbox relay queues it and server/services/messaging delivers it
+ * (WeChat template or subscribe message, SMS fallback) and records
+ * message_deliveries. The notice fan-out writes its rows with batch delivery
+ * jobs (`batchSize`).
  *
  * Writers run inside the transaction of the change they announce, so a
  * decision and its notification commit or roll back together. `dedup_key` makes
@@ -16,12 +14,13 @@
  * number or phone.
  */
 import { desc } from 'drizzle-orm';
+import { writeDeliveries } from '../../outbox/outbox';
 import type { DbOrTx } from '../../db/client';
 import { notifications } from '../../db/schema';
 
 /**
- * review.waiting goes to the reviewing teacher (delivered as the debounced
- * review.digest); the others to the family. notice.* rows are written by the
+ * review.waiting goes to the reviewing teacher (the first of a digest window
+ * at once, later ones gathered into one review.digest); the others to the family. notice.* rows are written by the
  * notice fan-out.
  */
 export type NotificationKind =
@@ -50,25 +49,31 @@ export interface NotificationInput {
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
-/** Insert the row unless one with the same dedup key exists; true when inserted. */
+/** Insert the row and its delivery job unless a row with the same dedup key exists; true when inserted. */
 export async function writeNotification(tx: DbOrTx, input: NotificationInput): Promise<boolean> {
-  const rows = await tx
-    .insert(notifications)
-    .values(input)
-    .onConflictDoNothing({ target: notifications.dedupKey })
-    .returning({ id: notifications.id });
-  return rows.length > 0;
+  return (await writeNotifications(tx, [input])) > 0;
 }
 
-/** writeNotification for many rows in one statement (batch writers); returns how many were inserted. */
-export async function writeNotifications(tx: DbOrTx, inputs: readonly NotificationInput[]): Promise<number> {
-  if (inputs.length === 0) return 0;
+/**
+ * writeNotification for many rows: one statement for the rows, one for their
+ * delivery jobs; returns how many were inserted. With `batchSize`, the rows
+ * share deliver-notifications jobs of that many rows each.
+ */
+export async function writeNotifications(tx: DbOrTx, inputs: readonly NotificationInput[], options: { batchSize?: number } = {}): Promise<number> {
+  return (await writeNotificationRows(tx, inputs, options)).length;
+}
+
+/** writeNotifications, resolving with the ids of the rows inserted (a row whose dedup key exists is not, nor queued again). */
+export async function writeNotificationRows(tx: DbOrTx, inputs: readonly NotificationInput[], options: { batchSize?: number } = {}): Promise<string[]> {
+  if (inputs.length === 0) return [];
   const rows = await tx
     .insert(notifications)
     .values([...inputs])
     .onConflictDoNothing({ target: notifications.dedupKey })
     .returning({ id: notifications.id });
-  return rows.length;
+  const ids = rows.map((r) => r.id);
+  await writeDeliveries(tx, ids, options);
+  return ids;
 }
 
 /** The family's status page of one student: where review decisions lead. */

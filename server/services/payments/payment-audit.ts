@@ -5,7 +5,7 @@
  */
 import type { AccountRole } from '../../../domain/api/auth';
 import type { DbOrTx } from '../../db/client';
-import { auditLog } from '../../db/schema';
+import { writeAudit } from '../audit/audit';
 import type { RequestMeta } from '../accounts/request-meta';
 import { instrument } from '../../metrics/events';
 
@@ -31,18 +31,9 @@ export interface PaymentAuditEntry {
   meta?: RequestMeta | null;
 }
 
+/** The audit row of a payment step (the system acts when no account does), and the step's counter. */
 export async function writePaymentAudit(db: DbOrTx, entry: PaymentAuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
-    actorAccountId: entry.actor?.id ?? null,
-    actorRole: entry.actor?.role ?? 'system',
-    action: entry.action,
-    subjectType: entry.subject?.type ?? null,
-    subjectId: entry.subject?.id ?? null,
-    ip: entry.meta?.ip ?? null,
-    requestId: entry.meta?.requestId ?? null,
-    detail: entry.detail ?? null,
-    success: entry.success ?? true,
-  });
+  await writeAudit(db, { ...entry, actor: entry.actor ?? 'system' });
   const state = paymentState(entry);
   if (state) instrument.payment({ state });
 }

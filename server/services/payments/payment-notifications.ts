@@ -20,6 +20,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
+import type { DbOrTx } from '../../db/client';
 import { paymentNotifications } from '../../db/schema';
 import {
   checkNotificationSignature,
@@ -31,7 +32,6 @@ import type { WechatPayTransaction } from '../../integrations/wechatpay/wechatpa
 import type { RequestMeta } from '../accounts/request-meta';
 import { applyTransaction, type ApplyOutcome } from './order-state';
 import { writePaymentAudit } from './payment-audit';
-import { payments } from './payments-runtime';
 import { applyRefund } from './refunds';
 
 export interface NotifyAnswer {
@@ -74,7 +74,7 @@ export async function handleWechatPayNotification(
   app: AppContext,
   input: { headers: NotificationHeaders; rawBody: string; meta: RequestMeta },
 ): Promise<NotifyAnswer> {
-  const rt = await payments(app);
+  const rt = await app.payments.load();
   const nowMs = rt.now();
   const check = checkNotificationSignature(rt.keys, input.headers, input.rawBody, {
     // Wall-clock time: WeChat Pay's timestamps are real time (the injectable clock is for business time).
@@ -106,8 +106,9 @@ export async function handleWechatPayNotification(
     return { status: 400, body: FAIL, outcome: 'bad_request' };
   }
 
-  const record = async (values: { outcome: string; error?: string | null; outTradeNo?: string | null; outRefundNo?: string | null }) => {
-    await app.db
+  // One row per notification id; a repeated delivery counts up and keeps the latest outcome.
+  const record = async (db: DbOrTx, values: { outcome: string; error?: string | null; outTradeNo?: string | null; outRefundNo?: string | null }) => {
+    await db
       .insert(paymentNotifications)
       .values({
         id: envelope.id,
@@ -130,7 +131,7 @@ export async function handleWechatPayNotification(
   try {
     decrypted = decryptNotificationResource(envelope.resource, rt.keys.apiV3Key);
   } catch {
-    await record({ outcome: 'rejected', error: 'decrypt_failed: the resource does not decrypt with the APIv3 key (tampered or wrong key)' });
+    await record(app.db, { outcome: 'rejected', error: 'decrypt_failed: the resource does not decrypt with the APIv3 key (tampered or wrong key)' });
     await writePaymentAudit(app.db, {
       action: 'payment.notified',
       subject: { type: 'payment_notification', id: envelope.id },
@@ -146,7 +147,7 @@ export async function handleWechatPayNotification(
   const parsedTransaction = isTransaction ? TransactionSchema.safeParse(decrypted) : null;
   const parsedRefund = isRefund ? RefundSchema.safeParse(decrypted) : null;
   if ((parsedTransaction && !parsedTransaction.success) || (parsedRefund && !parsedRefund.success)) {
-    await record({ outcome: 'rejected', error: 'resource does not have the documented shape' });
+    await record(app.db, { outcome: 'rejected', error: 'resource does not have the documented shape' });
     return { status: 400, body: FAIL, outcome: 'rejected' };
   }
 
@@ -177,23 +178,7 @@ export async function handleWechatPayNotification(
     } else {
       result = { outcome: 'ignored' };
     }
-    await tx
-      .insert(paymentNotifications)
-      .values({
-        id: envelope.id,
-        eventType: envelope.event_type,
-        serial: input.headers.serial ?? null,
-        verified: true,
-        outcome: result.outcome,
-        outTradeNo,
-        outRefundNo,
-        rawResource: envelope.resource,
-        error: result.error ?? null,
-      })
-      .onConflictDoUpdate({
-        target: paymentNotifications.id,
-        set: { deliveries: sql`${paymentNotifications.deliveries} + 1`, outcome: result.outcome, error: result.error ?? null },
-      });
+    await record(tx, { outcome: result.outcome, error: result.error ?? null, outTradeNo, outRefundNo });
     await writePaymentAudit(tx, {
       action: 'payment.notified',
       subject: { type: 'payment_notification', id: envelope.id },

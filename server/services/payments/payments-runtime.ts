@@ -1,14 +1,15 @@
 /**
- * The WeChat Pay side of one AppContext, built on first use (the development
- * keys may have to be read from Redis first) and cached for the context's
- * lifetime: the keys, the API gateway, the clock and the product list.
- * Tests install their own clock with installPayments.
+ * The WeChat Pay side of one process, built by createContext (ctx.payments):
+ * the clock, the product list and the notify_url at once; the keys and the API
+ * gateway on first use (`load()`), because outside production the development
+ * keys live in Redis and nothing at start-up may wait for Redis. A failed load
+ * (Redis down) is not kept: the next call tries again.
  */
-import type { CommCardProductConfig } from '../../../config';
+import type { CommCardProductConfig, Config } from '../../../config';
 import { AppError } from '../../../domain/errors';
-import type { AppContext } from '../../context';
 import { createWechatPayGateway, type WechatPayGateway } from '../../integrations/wechatpay/wechatpay-client';
-import { loadWechatPayKeys, type WechatPayKeys } from '../../integrations/wechatpay/wechatpay-keys';
+import { loadWechatPayKeys, type WechatPayKeyConfig, type WechatPayKeys } from '../../integrations/wechatpay/wechatpay-keys';
+import type { Redis } from '../../redis';
 
 export interface PaymentsRuntime {
   keys: WechatPayKeys;
@@ -19,46 +20,46 @@ export interface PaymentsRuntime {
   notifyUrl: string;
 }
 
+export interface Payments {
+  now: () => number;
+  products: readonly CommCardProductConfig[];
+  notifyUrl: string;
+  /** The keys and the gateway with the rest; 503 PAYMENT_UNAVAILABLE while they cannot be loaded. */
+  load(): Promise<PaymentsRuntime>;
+}
+
 export interface PaymentsOptions {
+  /** Milliseconds clock (default Date.now); tests pass one they move. */
   now?: () => number;
 }
 
-const options = new WeakMap<AppContext, PaymentsOptions>();
-const runtimes = new WeakMap<AppContext, Promise<PaymentsRuntime>>();
-
-/** Set this context's options (tests: a clock they move); call before the first use. */
-export function installPayments(app: AppContext, opts: PaymentsOptions = {}): void {
-  options.set(app, opts);
-  runtimes.delete(app);
-}
+export type PaymentsConfig = WechatPayKeyConfig &
+  Pick<Config, 'PUBLIC_BASE_URL' | 'WECHATPAY_API_BASE' | 'WECHATPAY_TIMEOUT_MS' | 'COMM_CARD_PRODUCTS'>;
 
 /** The notify_url WeChat Pay calls: PUBLIC_BASE_URL + /api/payments/wechatpay/notify (no query). */
-export function notifyUrlOf(app: Pick<AppContext, 'config'>): string {
-  return new URL('/api/payments/wechatpay/notify', app.config.PUBLIC_BASE_URL).toString();
+export function notifyUrlOf(config: Pick<Config, 'PUBLIC_BASE_URL'>): string {
+  return new URL('/api/payments/wechatpay/notify', config.PUBLIC_BASE_URL).toString();
 }
 
-async function build(app: AppContext): Promise<PaymentsRuntime> {
-  const keys = await loadWechatPayKeys(app.config, app.redis);
-  return {
-    keys,
-    gateway: createWechatPayGateway(keys, { baseURL: app.config.WECHATPAY_API_BASE, timeoutMs: app.config.WECHATPAY_TIMEOUT_MS }),
-    now: options.get(app)?.now ?? Date.now,
-    products: app.config.COMM_CARD_PRODUCTS,
-    notifyUrl: notifyUrlOf(app),
+export function createPayments(config: PaymentsConfig, redis: Redis, options: PaymentsOptions = {}): Payments {
+  const base = { now: options.now ?? Date.now, products: config.COMM_CARD_PRODUCTS, notifyUrl: notifyUrlOf(config) };
+  let loading: Promise<PaymentsRuntime> | undefined;
+  const build = async (): Promise<PaymentsRuntime> => {
+    const keys = await loadWechatPayKeys(config, redis);
+    return { ...base, keys, gateway: createWechatPayGateway(keys, { baseURL: config.WECHATPAY_API_BASE, timeoutMs: config.WECHATPAY_TIMEOUT_MS }) };
   };
-}
-
-export async function payments(app: AppContext): Promise<PaymentsRuntime> {
-  let found = runtimes.get(app);
-  if (!found) {
-    found = build(app);
-    runtimes.set(app, found);
-    // A failure (Redis down while the development keys load) is not cached: the next call tries again.
-    found.catch(() => runtimes.delete(app));
-  }
-  try {
-    return await found;
-  } catch (err) {
-    throw new AppError('PAYMENT_UNAVAILABLE', { cause: err });
-  }
+  return {
+    ...base,
+    async load() {
+      if (!loading) {
+        loading = build();
+        loading.catch(() => (loading = undefined));
+      }
+      try {
+        return await loading;
+      } catch (err) {
+        throw new AppError('PAYMENT_UNAVAILABLE', { cause: err });
+      }
+    },
+  };
 }

@@ -19,7 +19,6 @@ import type { AppContext } from '../../context';
 import { orders, refunds } from '../../db/schema';
 import { WechatPayApiError } from '../../integrations/wechatpay/wechatpay-client';
 import { applyTransaction, closeOrderLocally } from './order-state';
-import { payments } from './payments-runtime';
 import { applyRefund } from './refunds';
 
 export interface ReconcileReport {
@@ -34,7 +33,7 @@ export interface ReconcileReport {
 const BATCH = 100;
 
 export async function reconcilePayments(app: AppContext, options: { batchSize?: number } = {}): Promise<ReconcileReport> {
-  const rt = await payments(app);
+  const rt = await app.payments.load();
   const nowMs = rt.now();
   const now = new Date(nowMs);
   const cutoff = new Date(nowMs - app.config.PAYMENT_RECONCILE_AFTER_S * 1000);

@@ -22,7 +22,6 @@ import { orders, refunds } from '../../db/schema';
 import { WechatPayApiError, type WechatPayRefund } from '../../integrations/wechatpay/wechatpay-client';
 import type { ApplyResult } from './order-state';
 import { writePaymentAudit } from './payment-audit';
-import { payments } from './payments-runtime';
 import { outRefundNoFor } from './trade-numbers';
 
 export type RefundRow = typeof refunds.$inferSelect;
@@ -85,7 +84,7 @@ export async function refundOrder(
   app: AppContext,
   input: { outTradeNo: string; reason?: string; requestedBy: string },
 ): Promise<RefundOrderResult> {
-  const rt = await payments(app);
+  const rt = await app.payments.load();
   const transaction = await rt.gateway.queryOrder(input.outTradeNo);
 
   const { refund, created } = await app.db.transaction(async (tx) => {

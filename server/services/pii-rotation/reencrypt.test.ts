@@ -58,7 +58,6 @@ beforeAll(async () => {
     kind: 'account.security',
     data: {},
     dedupKey: `rotation-${randomBytes(6).toString('hex')}`,
-    dispatchedAt: new Date(),
     smsPhoneCipher: before.pii.encrypt(plain.oldPhone, 'notifications.sms_phone'),
   });
   await before.db.insert(recoveryRequests).values({

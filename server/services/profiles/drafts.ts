@@ -17,7 +17,8 @@ import type { ProfileDraft } from '../../../domain/profile/schemas';
 import type { AppContext } from '../../context';
 import { profileDrafts, profileVersions } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { loadOwnStudent, openVersionContent, toIso, writeAudit, type Actor } from './profile-content';
+import { loadOwnStudent, openVersionContent, submissionOf, toIso, type Actor } from './profile-content';
+import { writeAudit } from '../audit/audit';
 
 export const DRAFT_PII_CONTEXT = 'profile_drafts.pii';
 
@@ -108,7 +109,8 @@ export async function getDraft(
   const [version] = await ctx.db.select().from(profileVersions).where(eq(profileVersions.id, student.currentVersionId));
   if (!version) return { source: 'none', draft: null, updatedAt: null };
   const content = openVersionContent(ctx.pii, version);
-  await writeAudit(ctx.db, meta, {
+  await writeAudit(ctx.db, {
+    meta,
     actor,
     action: 'profile.reveal_for_edit',
     subject: { type: 'student', id: student.id },
@@ -116,18 +118,8 @@ export async function getDraft(
   });
   return {
     source: 'latest_version',
-    draft: {
-      personal: {
-        name: content.personal.name,
-        residentId: content.personal.residentId,
-        ...(content.personal.phone ? { phone: content.personal.phone } : {}),
-        ...(content.personal.email ? { email: content.personal.email } : {}),
-      },
-      school: content.school,
-      guardians: content.guardians,
-      // The guardian's consent to the current children's rules carries over to the correction (shown ticked, sent again).
-      ...(consentOf(version.data) ? { consent: consentOf(version.data) } : {}),
-    },
+    // The guardian's consent to the current children's rules carries over to the correction (shown ticked, sent again).
+    draft: submissionOf(content, consentOf(version.data)),
     updatedAt: version.submittedAt.toISOString(),
   };
 }

@@ -11,9 +11,9 @@ import { maskEmail, maskPhone, maskResidentId } from '../../../domain/masking';
 import { GRADE_LABELS, GUARDIAN_RELATION_LABELS, type Grade, type GuardianRelation, type ProfileSubmission } from '../../../domain/profile/schemas';
 import type { PiiCipher } from '../../crypto/pii';
 import type { DbOrTx } from '../../db/client';
-import { auditLog, classes, schools, students } from '../../db/schema';
+import { classes, schools, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { openProfilePii, sealProfileSnapshot, type ProfileData } from '../profile-snapshot';
+import { openProfilePii, sealProfileSnapshot, type ProfileData } from './profile-snapshot';
 
 export type StudentRow = typeof students.$inferSelect;
 
@@ -46,9 +46,9 @@ export function openVersionContent(pii: PiiCipher, row: { data: unknown; piiCiph
   };
 }
 
-/** Seal a content object the way a submission is sealed (same columns, same encryption context). */
-export function sealProfileContent(pii: PiiCipher, content: ProfileContent, consent?: ProfileSubmission['consent']) {
-  return sealProfileSnapshot(pii, {
+/** A content object in the shape of a submission (optional contact fields left out when empty), with the consent given. */
+export function submissionOf<Consent extends object>(content: ProfileContent, consent?: Consent | null) {
+  return {
     personal: {
       name: content.personal.name,
       residentId: content.personal.residentId,
@@ -58,7 +58,12 @@ export function sealProfileContent(pii: PiiCipher, content: ProfileContent, cons
     school: content.school,
     guardians: content.guardians,
     ...(consent ? { consent } : {}),
-  } as ProfileSubmission);
+  };
+}
+
+/** Seal a content object the way a submission is sealed (same columns, same encryption context). */
+export function sealProfileContent(pii: PiiCipher, content: ProfileContent, consent?: ProfileSubmission['consent']) {
+  return sealProfileSnapshot(pii, submissionOf(content, consent) as ProfileSubmission);
 }
 
 export interface SchoolClassNames {
@@ -113,56 +118,6 @@ export function presentMaskedProfile(content: ProfileContent, names: SchoolClass
 export interface Actor {
   id: string;
   role: AccountRole;
-}
-
-export type ProfileAuditAction =
-  | 'student.created'
-  | 'student.deleted'
-  | 'profile.draft_saved'
-  | 'profile.submitted'
-  | 'profile.duplicate_id_attempt'
-  | 'profile.reveal_resident_id'
-  | 'profile.reveal_for_edit'
-  | 'profile.contact_updated'
-  | 'profile.change_withdrawn'
-  | 'review.view'
-  | 'review.returned'
-  | 'review.approve_refused'
-  | 'review.dispute_kept'
-  | 'review.dispute_transferred'
-  | 'review.dispute_lost';
-
-/** One audit row. Details hold ids, field names and masked values only. */
-export async function writeAudit(
-  db: DbOrTx,
-  meta: RequestMeta | null,
-  entry: {
-    actor: Actor;
-    action: ProfileAuditAction;
-    subject: { type: 'student' | 'profile_version'; id: string };
-    detail?: Record<string, unknown>;
-    success?: boolean;
-  },
-): Promise<void> {
-  await db.insert(auditLog).values(auditValues(meta, entry));
-}
-
-/** The audit_log row of `entry` (writeAudit inserts it; the submission writes it in its one statement). */
-export function auditValues(
-  meta: RequestMeta | null,
-  entry: Parameters<typeof writeAudit>[2],
-): typeof auditLog.$inferInsert & { ip: string | null; requestId: string | null; detail: Record<string, unknown> | null; success: boolean } {
-  return {
-    actorAccountId: entry.actor.id,
-    actorRole: entry.actor.role,
-    action: entry.action,
-    subjectType: entry.subject.type,
-    subjectId: entry.subject.id,
-    ip: meta?.ip ?? null,
-    requestId: meta?.requestId ?? null,
-    detail: entry.detail ?? null,
-    success: entry.success ?? true,
-  };
 }
 
 /**

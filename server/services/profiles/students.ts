@@ -27,16 +27,8 @@ import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { accounts, auditLog, profileDrafts, profileVersions, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import {
-  loadOwnStudent,
-  openVersionContent,
-  presentMaskedProfile,
-  schoolClassNames,
-  toIso,
-  writeAudit,
-  type Actor,
-  type StudentRow,
-} from './profile-content';
+import { loadOwnStudent, openVersionContent, presentMaskedProfile, schoolClassNames, toIso, type Actor, type StudentRow } from './profile-content';
+import { writeAudit } from '../audit/audit';
 
 type VersionRow = typeof profileVersions.$inferSelect;
 
@@ -140,7 +132,7 @@ export async function createStudent(ctx: Pick<AppContext, 'db'>, actor: Actor, m
     if (actor.role === 'student' && n >= 1) throw new AppError('STUDENT_ACCOUNT_SINGLE');
     if (n >= MAX_STUDENTS_PER_FAMILY) throw new AppError('FAMILY_STUDENT_LIMIT');
     const [row] = await tx.insert(students).values({ familyAccountId: actor.id, status: 'draft' }).returning();
-    await writeAudit(tx, meta, { actor, action: 'student.created', subject: { type: 'student', id: row!.id } });
+    await writeAudit(tx, { meta, actor, action: 'student.created', subject: { type: 'student', id: row!.id } });
     return row!;
   });
   return presentSummary({ student, version: null, draftData: null });
@@ -159,7 +151,7 @@ export async function deleteDraftStudent(ctx: Pick<AppContext, 'db'>, actor: Act
     }
     await tx.delete(profileDrafts).where(eq(profileDrafts.studentId, student.id));
     await tx.delete(students).where(eq(students.id, student.id));
-    await writeAudit(tx, meta, { actor, action: 'student.deleted', subject: { type: 'student', id: student.id } });
+    await writeAudit(tx, { meta, actor, action: 'student.deleted', subject: { type: 'student', id: student.id } });
   });
 }
 
@@ -318,7 +310,8 @@ export async function getStudentDetail(
   };
 
   if (options.reveal === 'residentId' && latest && content) {
-    await writeAudit(ctx.db, options.meta, {
+    await writeAudit(ctx.db, {
+      meta: options.meta,
       actor,
       action: 'profile.reveal_resident_id',
       subject: { type: 'student', id: student.id },

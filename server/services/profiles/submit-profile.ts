@@ -8,20 +8,18 @@
  *
  * - the school exists, the class exists, belongs to it and to the grade
  *   (400 VALIDATION_FAILED naming body.school.schoolId / body.school.classId);
- * - nothing in flight: a version submitted / matching / pending_review → 409
- *   SUBMISSION_PENDING (the student row is locked, so two submissions at once
- *   cannot both pass);
- * - the event comes from the state of the latest version, and the state
- *   machine decides the new version's status: draft or returned → `submit`;
- *   reconfirm_required → `reconfirm` when the key fields are unchanged, else
- *   `submit`; approved → `resubmit_key_change` when a key field changed (the
- *   card stays valid until the new version is decided), else 409
- *   KEY_FIELDS_UNCHANGED (contact fields go through the 电子档案 edit);
+ * - the event comes from the state of the latest version and whether a key
+ *   field changed (submissionEvent of the state machine: 409
+ *   SUBMISSION_PENDING while a version is in flight — the student row is
+ *   locked, so two submissions at once cannot both pass — and 409
+ *   KEY_FIELDS_UNCHANGED for an approved student whose key fields are the
+ *   same: contact fields go through the 电子档案 edit), and the state machine
+ *   decides the new version's status;
  * - the resident ID already authenticated under another student: no longer
  *   refused (the real family would have no way out). The submission is
  *   accepted like any other and the registry match files it as a dispute
  *   (身份申诉, state `disputed`) for the head teacher, telling the family that
- *   holds the card (registry-matching.ts, reviews/disputes.ts); the audit row
+ *   holds the card (registry-matching/, reviews/disputes.ts); the audit row
  *   of the submission says `claimsApprovedId`.
  *
  * The guardian consent (when given: required under 14) is recorded in
@@ -29,21 +27,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { JOB_PAYLOAD_SCHEMAS } from '../../../domain/jobs/payloads';
 import { AppError, errorMessage } from '../../../domain/errors';
 import { keyFieldsChanged, keyFieldsOf } from '../../../domain/profile/key-fields';
 import type { ProfileSubmission } from '../../../domain/profile/schemas';
-import { transition, type ReviewEvent, type ReviewState } from '../../../domain/review/state-machine';
+import { submissionEvent, transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import type { Tx } from '../../db/client';
-import { auditLog, classes, guardianConsents, outbox, profileDrafts, profileVersions, schools, students } from '../../db/schema';
+import { auditLog, classes, guardianConsents, profileDrafts, profileVersions, schools, students } from '../../db/schema';
+import { outboxInsert } from '../../outbox/outbox';
 import type { RequestMeta } from '../accounts/request-meta';
-import { sealProfileSnapshot } from '../profile-snapshot';
-import { auditValues, loadOwnStudent, openVersionContent, type Actor } from './profile-content';
+import { sealProfileSnapshot } from './profile-snapshot';
+import { auditRow } from '../audit/audit';
+import { loadOwnStudent, openVersionContent, type Actor } from './profile-content';
 import { statusLabel } from './students';
-
-/** Statuses of a version that is still being matched or reviewed. */
-export const IN_FLIGHT_STATES: readonly string[] = ['submitted', 'matching', 'pending_review', 'disputed'];
 
 export interface SubmissionResult {
   studentId: string;
@@ -100,26 +96,17 @@ export async function submitProfile(
       checkSchoolAndClass(submission.school, found);
 
       const from = (current?.status ?? 'draft') as ReviewState;
-      if (IN_FLIGHT_STATES.includes(from)) throw new AppError('SUBMISSION_PENDING');
-
-      let event: ReviewEvent = { type: 'submit' };
-      if (current && (from === 'approved' || from === 'reconfirm_required')) {
-        const changed = keyFieldsChanged(keyFieldsOf(openVersionContent(ctx.pii, current)), keyFieldsOf(submission));
-        if (from === 'approved') {
-          if (!changed) throw new AppError('KEY_FIELDS_UNCHANGED');
-          event = { type: 'resubmit_key_change' };
-        } else if (!changed) {
-          event = { type: 'reconfirm' };
-        }
-      }
+      const choice = submissionEvent(from, () => keyFieldsChanged(keyFieldsOf(openVersionContent(ctx.pii, current!)), keyFieldsOf(submission)));
+      if ('refused' in choice) throw new AppError(choice.refused);
+      const { event } = choice;
       const status = transition(from, event);
 
       // The writes of a submission in one statement (data-modifying CTEs; foreign keys are checked at its end):
       // the version, the consent, the student pointing at it, the registry-match outbox row, the draft gone, the audit row.
       const versionId = randomUUID();
       const version = (lastVersion ?? 0) + 1;
-      const outboxPayload = JOB_PAYLOAD_SCHEMAS['registry-match'].parse({ profileVersionId: versionId });
-      const audit = auditValues(meta, {
+      const audit = auditRow({
+        meta,
         actor,
         action: 'profile.submitted',
         subject: { type: 'profile_version', id: versionId },
@@ -145,7 +132,7 @@ export async function submitProfile(
             class_id = case when ${followSubmission}::boolean then ${submission.school.classId}::uuid else class_id end
           where id = ${student.id}
         ), outbox_row as (
-          insert into ${outbox} (queue, payload) values ('registry-match', ${JSON.stringify(outboxPayload)}::jsonb)
+          ${outboxInsert('registry-match', { profileVersionId: versionId })}
         ), draft as (
           delete from ${profileDrafts} where student_id = ${student.id}
         )

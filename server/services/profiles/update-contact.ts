@@ -22,7 +22,8 @@ import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { profileVersions, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { loadOwnStudent, openVersionContent, sealProfileContent, writeAudit, type Actor } from './profile-content';
+import { loadOwnStudent, openVersionContent, sealProfileContent, type Actor } from './profile-content';
+import { writeAudit } from '../audit/audit';
 
 const EDITABLE_STATES: readonly string[] = ['approved', 'reconfirm_required'];
 
@@ -104,7 +105,8 @@ export async function updateContact(
       .update(students)
       .set({ currentVersionId: version!.id, approvedVersionId: version!.id, updatedAt: sql`now()` })
       .where(eq(students.id, student.id));
-    await writeAudit(tx, meta, {
+    await writeAudit(tx, {
+      meta,
       actor,
       action: 'profile.contact_updated',
       subject: { type: 'profile_version', id: version!.id },

@@ -18,7 +18,8 @@ import { transition, type ReviewState } from '../../../domain/review/state-machi
 import type { AppContext } from '../../context';
 import { profileVersions, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { loadOwnStudent, writeAudit, type Actor } from './profile-content';
+import { loadOwnStudent, type Actor } from './profile-content';
+import { writeAudit } from '../audit/audit';
 import { changeState, getStudentDetail } from './students';
 
 export async function withdrawChange(ctx: Pick<AppContext, 'db' | 'pii'>, actor: Actor, studentId: string, meta: RequestMeta): Promise<StudentDetail> {
@@ -38,7 +39,8 @@ export async function withdrawChange(ctx: Pick<AppContext, 'db' | 'pii'>, actor:
       .update(students)
       .set({ currentVersionId: student.approvedVersionId, status: approved?.status ?? 'approved', updatedAt: new Date() })
       .where(eq(students.id, student.id));
-    await writeAudit(tx, meta, {
+    await writeAudit(tx, {
+      meta,
       actor,
       action: 'profile.change_withdrawn',
       subject: { type: 'profile_version', id: version.id },

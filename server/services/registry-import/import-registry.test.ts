@@ -255,6 +255,24 @@ describe('importRegistryFile', () => {
     expect(batch).toMatchObject({ rowsInserted: 0, rowsUpdated: 0, rowsUnchanged: 25 });
   });
 
+  test('When a file is imported again with one row changed, then only that row is encrypted again', async () => {
+    const school = randomSchool();
+    const rows = Array.from({ length: 30 }, () => randomRegistryRow(school));
+    await importBytes(utf8(registryCsv(rows)), { batchSize: 10 });
+    rows[17] = { ...rows[17]!, 姓名: `${rows[17]!.姓名}明` };
+    const encrypt = jest.spyOn(ctx.pii, 'encrypt');
+    try {
+      const second = await importBytes(utf8(registryCsv(rows)), { batchSize: 10 });
+
+      expect(second).toMatchObject({ rowsValid: 30, inserted: 0, updated: 1, unchanged: 29 });
+      // the changed row's 学籍号 and resident ID (it has no guardians column here): nothing of the 29 unchanged rows
+      expect(encrypt.mock.calls.map(([, context]) => context).sort()).toEqual([RESIDENT_ID_CONTEXT, STUDENT_NUMBER_CONTEXT].sort());
+    } finally {
+      encrypt.mockRestore();
+    }
+    expect((await recordByNumber(rows[17]!.学籍号))?.name).toBe(rows[17]!.姓名);
+  });
+
   test('When one row changes in a second import, then only that row is updated, with the new batch; a renamed school is renamed', async () => {
     const school = randomSchool();
     const rows = Array.from({ length: 5 }, () => randomRegistryRow(school));

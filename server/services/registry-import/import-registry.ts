@@ -1,6 +1,6 @@
 /**
  * Importing a registry file (学籍库导出, CSV or XLSX) into registry_records, the
- * table the registry match (registry-matching.ts) compares submissions with.
+ * table the registry match (registry-matching/) compares submissions with.
  *
  * The story: stream the file row by row (import/csv-reader.ts, import/xlsx-reader.ts;
  * memory does not grow with the file apart from 32 bytes per row for the

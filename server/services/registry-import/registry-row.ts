@@ -52,7 +52,7 @@ export const REGISTRY_COLUMNS: readonly ImportColumn<RegistryColumnKey>[] = [
   { key: 'className', header: '班级', aliases: ['班级名称', '所在班级', '班号'], required: true },
   { key: 'registryStatus', header: '学籍状态', aliases: ['在籍状态', '学生状态'], required: true },
   // Optional: the guardians the registry (or the school) knows. A guardian phone is the evidence that lets a
-  // submission be approved automatically (registry-matching.ts): the submitting account's verified phone is one.
+  // submission be approved automatically (registry-matching/): the submitting account's verified phone is one.
   {
     key: 'guardian1Name',
     header: '监护人1姓名',

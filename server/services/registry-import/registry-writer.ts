@@ -13,6 +13,13 @@
  *    it returns how many it inserted and updated, the rest are unchanged
  *    (registry-staging.ts).
  *
+ * Rows whose 学籍号 and content hash are already stored are neither encrypted
+ * nor staged: before a group of rows is staged, one indexed probe asks which of
+ * them are unchanged (on the caller's own connection, while the next group is
+ * read), so re-importing an unchanged file costs the reading, the validation
+ * and the HMACs, not the AES-GCM encryptions and the COPY. They still count
+ * in their chunk (as unchanged) and still name their schools and classes.
+ *
  * Two sessions take turns: while one merges its chunk (PostgreSQL's work),
  * the reader parses, validates, hashes and encrypts the next chunk and COPYs it
  * into the other. Merges run one after the other in file order, each under the
@@ -22,7 +29,9 @@
  * counts what a real run would do; it writes nothing that outlives the
  * transaction.
  */
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context';
+import { rowsOf } from '../../db/client';
 import { openImportSessions, type CopySink, type ImportSession } from './import-session';
 import type { RegistryRow } from './registry-row';
 import {
@@ -54,6 +63,8 @@ const IMPORT_LOCK = `select pg_advisory_xact_lock(hashtext('educard.registry-imp
 const SESSIONS = 2;
 /** COPY text is handed to the connection in pieces of about this many characters. */
 const COPY_PIECE = 64 * 1024;
+/** Rows per "which of these are unchanged" probe: large enough to amortise the round trip, small next to a chunk. */
+const PROBE_ROWS = 2_000;
 
 export type RegistryWriterContext = Pick<AppContext, 'db' | 'pii'>;
 
@@ -118,6 +129,7 @@ class StagingLane {
   idle: Promise<void> = Promise.resolve();
   copy: CopySink | null = null;
   inTransaction = false;
+  /** Rows of the file in this chunk, staged or found unchanged. */
   rows = 0;
   structure = new ChunkStructure();
 
@@ -143,6 +155,10 @@ export class RegistryWriter {
   private pending = '';
   private lastMerge: Promise<void> = Promise.resolve();
   private failure: unknown = null;
+  /** Rows read since the last probe was started. */
+  private gathering: PreparedRow[] = [];
+  /** The group whose probe is running: staged when the next group is full (or at the end). */
+  private probing: { rows: PreparedRow[]; unchanged: Promise<Set<string>> } | null = null;
 
   private constructor(
     private readonly ctx: RegistryWriterContext,
@@ -165,17 +181,64 @@ export class RegistryWriter {
   }
 
   /**
-   * Adds a row to the current chunk. Returns a promise only when the caller
-   * must wait (a chunk being started, the connection's buffer full); it
-   * rejects when an earlier chunk failed.
+   * Adds a row. Returns a promise only when the caller must wait (a group's
+   * probe, a chunk being started, the connection's buffer full); it rejects
+   * when an earlier chunk failed.
    */
   add(row: PreparedRow): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    if (!this.current) return this.startChunk().then(() => this.add(row));
+    this.gathering.push(row);
+    if (this.gathering.length >= PROBE_ROWS) return this.nextProbe();
+    return undefined;
+  }
+
+  /** Starts the probe of the rows gathered, then stages the group probed before (one probe runs while rows are read). */
+  private async nextProbe(): Promise<void> {
+    const previous = this.probing;
+    const rows = this.gathering;
+    this.gathering = [];
+    if (rows.length > 0) {
+      const unchanged = this.unchangedOf(rows);
+      unchanged.catch(() => undefined); // awaited below or at the next call; never an unhandled rejection
+      this.probing = { rows, unchanged };
+    } else {
+      this.probing = null;
+    }
+    if (previous) await this.stageGroup(previous.rows, await previous.unchanged);
+  }
+
+  /** The 学籍号 indexes of the rows stored with the same content hash. */
+  private async unchangedOf(rows: readonly PreparedRow[]): Promise<Set<string>> {
+    const result = await this.ctx.db.execute(sql`
+      select s.i from unnest(${sql.param(rows.map((r) => r.studentNumberIndex))}::text[], ${sql.param(rows.map((r) => r.contentHash))}::text[]) as s(i, h)
+      join registry_records r on r.student_number_index = s.i and r.content_hash = s.h`);
+    return new Set(rowsOf<{ i: string }>(result).map((r) => r.i));
+  }
+
+  private async stageGroup(rows: readonly PreparedRow[], unchanged: ReadonlySet<string>): Promise<void> {
+    for (const row of rows) {
+      const wait = this.stage(row, !unchanged.has(row.studentNumberIndex));
+      if (wait) await wait;
+    }
+  }
+
+  /** Puts a row into the current chunk: counted and its school and class noted; staged (encrypted, COPYed) when it changed. */
+  private stage(row: PreparedRow, changed: boolean): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.current) return this.startChunk().then(() => this.stage(row, changed));
     const lane = this.current;
+    this.structure.note(lane.structure, row.schoolCode, row.schoolName, row.grade, row.className);
+    lane.rows += 1;
+    if (changed) this.pending += this.stagingText(row);
+    if (lane.rows >= this.options.chunkSize) return this.sealChunk();
+    if (this.pending.length >= COPY_PIECE) return this.flushPending();
+    return undefined;
+  }
+
+  private stagingText(row: PreparedRow): string {
     const { pii } = this.ctx;
     const encrypt = !this.options.dryRun;
-    this.pending += stagingLine({
+    return stagingLine({
       studentNumberCipher: encrypt ? pii.encrypt(row.studentNumber, STUDENT_NUMBER_CONTEXT) : null,
       studentNumberIndex: row.studentNumberIndex,
       name: row.name,
@@ -192,15 +255,13 @@ export class RegistryWriter {
       guardianPhoneIndexes: row.guardianPhoneIndexes,
       contentHash: row.contentHash,
     });
-    this.structure.note(lane.structure, row.schoolCode, row.schoolName, row.grade, row.className);
-    lane.rows += 1;
-    if (lane.rows >= this.options.chunkSize) return this.sealChunk();
-    if (this.pending.length >= COPY_PIECE) return this.flushPending();
-    return undefined;
   }
 
-  /** Merges the last chunk, waits for every merge and gives the sessions back. */
+  /** Stages what is still gathered or being probed, merges the last chunk, waits for every merge and gives the sessions back. */
   async finish(): Promise<WriteCounts> {
+    if (this.failure) throw this.failure;
+    await this.nextProbe(); // probes what is gathered, stages the group probed before
+    await this.nextProbe(); // stages the last group
     if (this.current) await this.sealChunk();
     await this.lastMerge;
     if (this.failure) throw this.failure;

@@ -1,6 +1,6 @@
 /**
  * Who is told when a dispute (身份申诉) is filed, in the transaction that files
- * it (registry-matching.ts, registry-matching-batch.ts):
+ * it (registry-matching/match-versions.ts):
  *
  * - the family holding the card (the student whose approved version carries the
  *   same resident ID): a review.disputed notification (phase `filed`) twice,
@@ -17,7 +17,7 @@ import { maskName } from '../../../domain/masking';
 import type { DbOrTx, Tx } from '../../db/client';
 import { accounts, profileVersions, students } from '../../db/schema';
 import { reviewDetailPagePath, studentStatusPagePath, writeNotifications, type NotificationInput } from '../notifications/notifications';
-import type { ProfileVersionRow } from '../review-approval';
+import type { ProfileVersionRow } from './review-approval';
 
 export interface CardHolder {
   studentId: string;

@@ -17,7 +17,7 @@
  * Every step is audited (review.dispute_kept / review.dispute_transferred on
  * the claim, review.dispute_lost on the holder's version, ecard.revoked).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { AppError } from '../../../domain/errors';
 import { maskName } from '../../../domain/masking';
 import { REVIEW_STATE_LABELS, canTransition, transition, type ReviewState } from '../../../domain/review/state-machine';
@@ -28,8 +28,9 @@ import { profileVersions, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
 import { revokeCard } from '../ecard/ecard';
 import { studentStatusPagePath, writeNotification, writeNotifications } from '../notifications/notifications';
-import { writeAudit } from '../profiles/profile-content';
-import { approveVersion, currentVersionIs } from '../review-approval';
+import { writeAudit } from '../audit/audit';
+import { approveVersion, currentVersionIs } from './review-approval';
+import { lockStudentsThenVersions } from './review-locks';
 import { cardHolderOf, holderNotices, type CardHolder } from './dispute-notices';
 import { assertMayReview, type Reviewer } from './review-scope';
 import type { DecisionResult } from './reviews';
@@ -71,9 +72,7 @@ export async function decideDispute(
     if (!ref) throw new AppError('NOT_FOUND');
     const found = await cardHolderOf(tx, ref);
     // Both students locked in id order (concurrent decisions of one dispute take their locks in one order), then the claim.
-    const ids = [ref.studentId, ...(found ? [found.studentId] : [])].sort();
-    await tx.select({ id: students.id }).from(students).where(inArray(students.id, ids)).orderBy(students.id).for('update');
-    const [claim] = await tx.select().from(profileVersions).where(eq(profileVersions.id, versionId)).for('update');
+    const [claim] = await lockStudentsThenVersions(tx, [versionId], found ? [found.studentId] : []);
     if (!claim) throw new AppError('NOT_FOUND');
     await assertMayReview(tx, reviewer, claim);
     const from = claim.status as ReviewState;
@@ -97,7 +96,8 @@ export async function decideDispute(
         .where(and(eq(students.id, claim.studentId), currentVersionIs(claim.id)))
         .returning({ cardNumber: students.cardNumber });
       const [family] = await tx.select({ familyAccountId: students.familyAccountId, cardNumber: students.cardNumber }).from(students).where(eq(students.id, claim.studentId));
-      await writeAudit(tx, meta, {
+      await writeAudit(tx, {
+        meta,
         actor,
         action: 'review.dispute_kept',
         subject: { type: 'profile_version', id: claim.id },
@@ -132,7 +132,8 @@ export async function decideDispute(
         .update(students)
         .set({ approvedVersionId: null, ...(lostStatus ? { status: lostStatus } : {}), updatedAt: sql`now()` })
         .where(eq(students.id, holder.studentId));
-      await writeAudit(tx, meta, {
+      await writeAudit(tx, {
+        meta,
         actor,
         action: 'review.dispute_lost',
         subject: { type: 'profile_version', id: holder.approvedVersionId },
@@ -147,7 +148,8 @@ export async function decideDispute(
       detail: { dispute: 'transferred', holderStudentId: holder?.studentId ?? null },
     });
     const [won] = await tx.select({ cardNumber: students.cardNumber }).from(students).where(eq(students.id, claim.studentId));
-    await writeAudit(tx, meta, {
+    await writeAudit(tx, {
+      meta,
       actor,
       action: 'review.dispute_transferred',
       subject: { type: 'profile_version', id: claim.id },

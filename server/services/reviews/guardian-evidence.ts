@@ -15,7 +15,7 @@ import { phoneOf } from '../accounts/account-view';
 import { schoolClassNames } from '../profiles/profile-content';
 import type { RegistryGuardian } from '../registry-import/registry-row';
 import { GUARDIANS_CONTEXT, PHONE_INDEX_KIND } from '../registry-import/registry-writer';
-import type { ProfileVersionRow } from '../review-approval';
+import type { ProfileVersionRow } from './review-approval';
 import { cardHolderOf } from './dispute-notices';
 
 type EvidenceContext = Pick<AppContext, 'db' | 'pii'>;

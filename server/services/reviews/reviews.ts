@@ -32,8 +32,10 @@ import {
 import type { AppContext } from '../../context';
 import { profileVersions, registryRecords, students } from '../../db/schema';
 import type { RequestMeta } from '../accounts/request-meta';
-import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso, writeAudit } from '../profiles/profile-content';
-import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from '../review-approval';
+import { openVersionContent, gradeLabel, relationLabel, schoolClassNames, toIso } from '../profiles/profile-content';
+import { writeAudit } from '../audit/audit';
+import { approveVersion, currentVersionIs, IdAlreadyApprovedError, residentIdApprovedElsewhere } from './review-approval';
+import { lockStudentsThenVersions } from './review-locks';
 import { studentStatusPagePath, writeNotification } from '../notifications/notifications';
 import { assertMayReview, reviewerClasses, type Reviewer } from './review-scope';
 import { disputeSides, guardianEvidenceOf } from './guardian-evidence';
@@ -210,7 +212,8 @@ export async function getReviewDetail(ctx: Pick<AppContext, 'db' | 'pii'>, revie
   const idElsewhere = await residentIdApprovedElsewhere(ctx.db, version);
   const guardianEvidence = await guardianEvidenceOf(ctx, version.submittedBy, registry ?? null);
 
-  await writeAudit(ctx.db, meta, {
+  await writeAudit(ctx.db, {
+    meta,
     actor: reviewer,
     action: 'review.view',
     subject: { type: 'profile_version', id: version.id },
@@ -319,10 +322,7 @@ export async function decideReview(
 ): Promise<DecisionResult> {
   try {
     const result = await ctx.db.transaction(async (tx) => {
-      const [ref] = await tx.select({ studentId: profileVersions.studentId }).from(profileVersions).where(eq(profileVersions.id, versionId));
-      if (!ref) throw new AppError('NOT_FOUND');
-      await tx.select({ id: students.id }).from(students).where(eq(students.id, ref.studentId)).for('update');
-      const [version] = await tx.select().from(profileVersions).where(eq(profileVersions.id, versionId)).for('update');
+      const [version] = await lockStudentsThenVersions(tx, [versionId]);
       if (!version) throw new AppError('NOT_FOUND');
       await assertMayReview(tx, reviewer, version);
 
@@ -354,7 +354,8 @@ export async function decideReview(
         .set({ status, updatedAt: sql`now()` })
         .where(and(eq(students.id, version.studentId), currentVersionIs(version.id)))
         .returning({ familyAccountId: students.familyAccountId, cardNumber: students.cardNumber });
-      await writeAudit(tx, meta, {
+      await writeAudit(tx, {
+        meta,
         actor: reviewer,
         action: 'review.returned',
         subject: { type: 'profile_version', id: version.id },
@@ -376,7 +377,8 @@ export async function decideReview(
     return result;
   } catch (err) {
     if (err instanceof IdAlreadyApprovedError) {
-      await writeAudit(ctx.db, meta, {
+      await writeAudit(ctx.db, {
+        meta,
         actor: reviewer,
         action: 'profile.duplicate_id_attempt',
         subject: { type: 'profile_version', id: versionId },

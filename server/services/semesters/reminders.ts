@@ -18,7 +18,8 @@ import { maskName } from '../../../domain/masking';
 import { chinaDate, type CalendarDate } from '../../../domain/time/calendar-date';
 import type { AppContext } from '../../context';
 import { rowsOf } from '../../db/client';
-import { notifications, semesters } from '../../db/schema';
+import { semesters } from '../../db/schema';
+import { writeNotifications } from '../notifications/notifications';
 import { reconfirmPagePath } from './reset';
 import { deadlineDate } from './semesters';
 
@@ -102,10 +103,10 @@ export async function sendReconfirmReminders(ctx: RemindersContext, options: Rem
       );
       if (rows.length === 0) break;
       cursor = rows[rows.length - 1]!.id;
-      const inserted = await ctx.db
-        .insert(notifications)
-        .values(
-          rows.map((row) => {
+      // The rows and their delivery jobs commit together.
+      const inserted = await ctx.db.transaction((tx) => writeNotifications(
+        tx,
+        rows.map((row) => {
             const name = (row.data as { personal?: { name?: unknown } } | null)?.personal?.name;
             return {
               accountId: row.family_account_id,
@@ -122,10 +123,8 @@ export async function sendReconfirmReminders(ctx: RemindersContext, options: Rem
               },
             };
           }),
-        )
-        .onConflictDoNothing({ target: notifications.dedupKey })
-        .returning({ id: notifications.id });
-      written += inserted.length;
+      ));
+      written += inserted;
     }
     result.semesters.push({ semesterId: semester.id, bucket, daysLeft: days, written });
   }

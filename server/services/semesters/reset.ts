@@ -30,8 +30,10 @@ import { maskName } from '../../../domain/masking';
 import { transition, type ReviewState } from '../../../domain/review/state-machine';
 import type { AppContext } from '../../context';
 import { rowsOf, type Tx } from '../../db/client';
-import { auditLog, notifications, profileVersions, semesters, students } from '../../db/schema';
+import { profileVersions, semesters, students } from '../../db/schema';
+import { writeNotifications } from '../notifications/notifications';
 import { deadlineDate, findSemester, type Semester } from './semesters';
+import { writeAudit } from '../audit/audit';
 
 export type ResetContext = Pick<AppContext, 'db' | 'config'>;
 
@@ -105,12 +107,10 @@ export async function resetSemester(ctx: ResetContext, semesterId: string, optio
       .where(and(eq(semesters.id, semester.id), isNull(semesters.resetCompletedAt)))
       .returning();
     if (rows.length > 0) {
-      await tx.insert(auditLog).values({
-        actorAccountId: null,
-        actorRole: 'system',
+      await writeAudit(tx, {
+        actor: 'system',
         action: 'semester.reset_completed',
-        subjectType: 'semester',
-        subjectId: semester.id,
+        subject: { type: 'semester', id: semester.id },
         // `moved` counts this run only: a resumed reset moved the others before.
         detail: { movedThisRun: moved, batches },
       });
@@ -171,10 +171,9 @@ async function resetBatch(tx: Tx, semester: Semester, ids: string[]): Promise<nu
     .set({ status, updatedAt: sql`now()` })
     .where(inArray(students.id, moves.map((m) => m.studentId)));
   const deadline = deadlineDate(semester.reconfirmDeadline);
-  await tx
-    .insert(notifications)
-    .values(
-      moves.map((m) => ({
+  await writeNotifications(
+    tx,
+    moves.map((m) => ({
         accountId: m.familyAccountId,
         kind: 'reconfirm.required',
         dedupKey: reconfirmRequiredDedupKey(semester.id, m.studentId),
@@ -187,7 +186,6 @@ async function resetBatch(tx: Tx, semester: Semester, ids: string[]): Promise<nu
           studentNameMasked: typeof m.name === 'string' ? maskName(m.name) : null,
         },
       })),
-    )
-    .onConflictDoNothing({ target: notifications.dedupKey });
+  );
   return moves.length;
 }

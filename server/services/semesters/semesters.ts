@@ -26,8 +26,9 @@ import {
 } from '../../../domain/time/calendar-date';
 import type { AppContext } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { auditLog, semesters } from '../../db/schema';
+import { semesters } from '../../db/schema';
 import { writeOutbox } from '../../outbox/outbox';
+import { writeAudit } from '../audit/audit';
 
 export type Semester = typeof semesters.$inferSelect;
 
@@ -97,12 +98,10 @@ export async function openSemester(ctx: SemesterContext, input: OpenSemesterInpu
       return { created: false as const, semester: existing! };
     }
     const outboxId = await writeOutbox(tx, QUEUE_NAMES.semesterReset, { semesterId: created.id });
-    await tx.insert(auditLog).values({
-      actorAccountId: null,
-      actorRole: 'operator',
+    await writeAudit(tx, {
+      actor: { id: null, role: 'operator' },
       action: 'semester.opened',
-      subjectType: 'semester',
-      subjectId: created.id,
+      subject: { type: 'semester', id: created.id },
       detail: { name, deadline: deadlineDate(deadline), openedBy: input.openedBy ?? null, outboxId },
     });
     return { created: true as const, semester: created, outboxId };

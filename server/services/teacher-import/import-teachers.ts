@@ -24,7 +24,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AccountRole } from '../../../domain/api/auth';
 import type { AppContext } from '../../context';
 import type { DbOrTx, Tx } from '../../db/client';
-import { accounts, auditLog, classes, schools, teacherClasses } from '../../db/schema';
+import { accounts, classes, schools, teacherClasses } from '../../db/schema';
+import { writeAudit } from '../audit/audit';
 import { classKey } from '../import/class-label';
 import {
   type ParseTeachersFileOptions,
@@ -427,11 +428,9 @@ async function applyImport(
     const { row } = plan.indexed;
     return [
       {
-        actorAccountId: null,
-        actorRole: null,
+        actor: null,
         action: TEACHER_IMPORTED_ACTION,
-        subjectType: 'account',
-        subjectId: teacherId,
+        subject: { type: 'account', id: teacherId },
         detail: {
           importId,
           source,
@@ -446,7 +445,7 @@ async function applyImport(
       },
     ];
   });
-  for (const part of chunks(audits)) await tx.insert(auditLog).values(part);
+  for (const part of chunks(audits)) await writeAudit(tx, part);
 
   const updated = plans.filter((p) => p.existing && (changesOf.get(p)?.length ?? 0) > 0).length;
   return {

@@ -2,6 +2,7 @@ import { useCallback, useMemo, useRef, useState } from 'react'
 import { Text, View } from '@tarojs/components'
 import Taro, { useLoad, useRouter } from '@tarojs/taro'
 import type { StudentDetail } from '../../../../domain/api/profiles'
+import { isInFlight } from '../../../../domain/review/state-machine'
 import { requiresGuardianConsent } from '../../../../domain/profile/guardian-consent'
 import { MAX_GUARDIANS, ProfileDraftSchema, ProfileSubmissionSchema } from '../../../../domain/profile/schemas'
 import Field from '../../components/Field'
@@ -40,11 +41,10 @@ import {
 } from './form-model'
 import './index.scss'
 
-const IN_FLIGHT = new Set(['submitted', 'matching', 'pending_review'])
-
 /** What the page says on top, from the student's state. */
 function stateNotice(student: StudentDetail | undefined): { tone: 'error' | 'info'; text: string } | undefined {
   if (!student) return undefined
+  if (isInFlight(student.status)) return { tone: 'info', text: '资料正在审核中，审核结束前不能修改或再次提交。' }
   switch (student.status) {
     case 'returned':
       return {
@@ -58,11 +58,6 @@ function stateNotice(student: StudentDetail | undefined): { tone: 'error' | 'inf
       }
     case 'reconfirm_required':
       return { tone: 'info', text: '新学期请核对学籍信息：如有升级、转班，请重新选择学校、年级和班级后提交。' }
-    case 'submitted':
-    case 'matching':
-    case 'pending_review':
-    case 'disputed':
-      return { tone: 'info', text: '资料正在审核中，审核结束前不能修改或再次提交。' }
     default:
       return undefined
   }
@@ -116,7 +111,7 @@ export default function ProfileFormPage() {
   })
 
   const consentNeeded = requiresGuardianConsent(form.personal.residentId) === true
-  const locked = student ? IN_FLIGHT.has(student.status) : false
+  const locked = student ? isInFlight(student.status) : false
 
   const editPersonal = (key: keyof ProfileForm['personal']) => (value: string) => {
     setForm((f) => ({ ...f, personal: { ...f.personal, [key]: value } }))

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { CHILDREN_RULES_VERSION, PRIVACY_POLICY_VERSION, SMS_PURPOSES } from '../../../../domain/api/auth';
 import { smsQuotaKey } from '../../../services/accounts/sms-codes';
 import { readDevInbox } from '../../../integrations/sms';
-import { installSecurity, type Security } from '../../../security';
+import type { Security } from '../../../security';
 import { createTestContext, type TestContext } from '../../../test/context';
 import { createApp } from '../../app';
 import type { AnyRoute } from '../../route';
@@ -85,8 +85,8 @@ export async function createHarness(options: { routes?: readonly AnyRoute[] } = 
     WECHAT_MP_SECRET: 'test-mp-secret',
     WECHAT_OA_APPID: 'wxtest00000000oa',
     WECHAT_OA_SECRET: 'test-oa-secret',
-  });
-  const sec = installSecurity(ctx, { captchaText: () => CAPTCHA_TEXT });
+  }, { security: { captchaText: () => CAPTCHA_TEXT } });
+  const sec = ctx.security;
   const app = createApp(ctx, options.routes).callback();
   const client = (ip = randomIp()) => makeClient(app, ip);
 

@@ -1,5 +1,4 @@
 import { CaptchaResponseSchema } from '../../../../domain/api/auth';
-import { security } from '../../../security';
 import { defineRoute } from '../../route';
 import { noStore, requestMeta } from './request-meta';
 
@@ -15,7 +14,7 @@ export const getCaptcha = defineRoute({
     429: { description: 'RATE_LIMITED: 120 captchas per IP per 10 minutes' },
   },
   handler: async ({ koa, app }) => {
-    const { limits, captcha: captchas } = security(app);
+    const { limits, captcha: captchas } = app.security;
     await limits.captchaPerIp.consumeOrThrow(requestMeta(koa).ip);
     const captcha = await captchas.create();
     noStore(koa);

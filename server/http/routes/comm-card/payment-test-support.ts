@@ -14,10 +14,7 @@ import { eq, sql } from 'drizzle-orm';
 import request from 'supertest';
 import { EDUCARD_PROVINCE_CODE, formatCardNumber } from '../../../../domain/card/card-number';
 import { readDevInbox } from '../../../integrations/sms';
-import { installSecurity } from '../../../security';
 import { createSession } from '../../../services/accounts/sessions';
-import { installEcard } from '../../../services/ecard/ecard';
-import { installPayments } from '../../../services/payments/payments-runtime';
 import { auditLog, students, type AccountRole } from '../../../db/schema';
 import { buildAccount, buildSubmittedVersion, type BuiltSubmission } from '../../../test/factories';
 import { createTestContext, type TestContext } from '../../../test/context';
@@ -71,6 +68,8 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  let clock = Date.now();
+  const now = () => clock;
   const ctx = await createTestContext({
     TRUST_PROXY: '1',
     SMS_PROVIDER: 'dev',
@@ -85,11 +84,7 @@ export async function createPaymentHarness(options: { mode?: VerificationMode; e
     WECHATPAY_TIMEOUT_MS: '3000',
     ...fake.verificationConfig(mode),
     ...options.env,
-  });
-  let clock = Date.now();
-  installEcard(ctx, { now: () => clock });
-  installPayments(ctx, { now: () => clock });
-  installSecurity(ctx, {});
+  }, { ecard: { now }, payments: { now } });
   server.on('request', createApp(ctx).callback());
 
   const send = (test: request.Test, token?: string) => {

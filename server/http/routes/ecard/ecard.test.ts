@@ -1,7 +1,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { students } from '../../../db/schema';
-import { installEcard, revokeCard, verifyEcard } from '../../../services/ecard/ecard';
+import { revokeCard, verifyEcard } from '../../../services/ecard/ecard';
+import { withConfig } from '../../../test/context';
 import { createPaymentHarness, type PaymentHarness } from '../comm-card/payment-test-support';
 
 jest.setTimeout(20_000);
@@ -127,8 +128,7 @@ describe('POST /api/ecard/verify', () => {
 
   it('When NODE_ENV=production, Then `at` is ignored and the server clock decides', async () => {
     const { teacher, card } = await cardAndStaff();
-    const production = { ...h.ctx, config: { ...h.ctx.config, NODE_ENV: 'production' as const } };
-    installEcard(production, { now: h.now });
+    const production = withConfig(h.ctx, { NODE_ENV: 'production' }, { ecard: { now: h.now } });
     const later = new Date(Date.parse(card.tokenExpiresAt) + 60_000).toISOString();
     const meta = { ip: '127.0.0.1', requestId: 'jest', userAgent: 'jest' };
     const inProduction = await verifyEcard(production, { id: teacher.id, role: 'teacher' }, card.token, meta, { at: later });

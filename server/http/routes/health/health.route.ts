@@ -5,7 +5,7 @@ import {
   type HealthResponse,
 } from '../../../../domain/api/health';
 import { defineRoute } from '../../route';
-import { checkHealth, checkLiveness, checkReadiness } from '../../../services/health-check';
+import { checkHealth, checkLiveness, checkReadiness } from '../../../services/health/health-check';
 
 /**
  * The status report the home page shows (every dependency, 503 when one is down). Load balancers and

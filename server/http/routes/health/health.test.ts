@@ -9,7 +9,7 @@ import { createApp } from '../../app';
 import { loadConfig } from '../../../../config';
 import { closeContext, createContext, type AppContext } from '../../../context';
 import { createTestContext, type TestContext } from '../../../test/context';
-import { startHeartbeat } from '../../../services/worker-heartbeat';
+import { startHeartbeat } from '../../../services/health/worker-heartbeat';
 
 let ctx: TestContext;
 

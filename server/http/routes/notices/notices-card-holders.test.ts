@@ -1,5 +1,5 @@
 /**
- * Notices follow "has a valid card" (server/services/card-holders.ts), through
+ * Notices follow "has a valid card" (server/services/ecard/card-holders.ts), through
  * the real submit → registry match → teacher review flow: a family approved
  * after a notice was published still gets it while it is live; a key-field
  * change pending or returned keeps the notices, receipts and reminders; the

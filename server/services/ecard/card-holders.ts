@@ -7,7 +7,7 @@
  * change being reviewed or returned leaves the card — and all of this — as it was.
  */
 import { and, isNotNull, isNull, type SQL } from 'drizzle-orm';
-import { students } from '../db/schema';
+import { students } from '../../db/schema';
 
 export function holdsValidCard(): SQL {
   return and(isNotNull(students.approvedVersionId), isNull(students.cardRevokedAt))!;

@@ -6,7 +6,7 @@
  * Cluster as well.
  */
 import os from 'node:os';
-import type { Redis } from '../redis';
+import type { Redis } from '../../redis';
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** A worker not heard of for this long counts as gone (three missed beats). */

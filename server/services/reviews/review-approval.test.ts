@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { isValidCardNumber, parseCardNumber } from '../../domain/card/card-number';
-import { notifications, profileVersions, students } from './../db/schema';
-import { createTestContext, type TestContext } from '../test/context';
-import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, randomStudentResidentId, registryRowFor } from '../test/factories';
-import { listRecentNotifications, writeNotification } from './notifications/notifications';
-import { matchProfileVersion } from './registry-matching';
+import { isValidCardNumber, parseCardNumber } from '../../../domain/card/card-number';
+import { notifications, profileVersions, students } from '../../db/schema';
+import { createTestContext, type TestContext } from '../../test/context';
+import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, randomStudentResidentId, registryRowFor } from '../../test/factories';
+import { listRecentNotifications, writeNotification } from '../notifications/notifications';
+import { matchProfileVersion } from '../registry-matching';
 import { approveVersion, IdAlreadyApprovedError, issueCardNumber } from './review-approval';
 
 jest.setTimeout(20_000);

@@ -17,11 +17,12 @@
  * countApprovalsWithoutEvidence is the operators' figure (tools/registry-import.ts prints it).
  */
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { EVIDENCE_LACKING, transition, type ReviewState } from '../../domain/review/state-machine';
-import type { AppContext } from '../context';
-import { rowsOf, type DbOrTx } from '../db/client';
-import { accounts, auditLog, profileVersions, registryRecords, students } from '../db/schema';
-import { findReviewers, sendToReviewers } from './registry-matching';
+import { EVIDENCE_LACKING, transition, type ReviewState } from '../../../domain/review/state-machine';
+import type { AppContext } from '../../context';
+import { rowsOf, type DbOrTx } from '../../db/client';
+import { accounts, profileVersions, registryRecords, students } from '../../db/schema';
+import { findReviewers, sendToReviewers } from './reviewer-handover';
+import { writeAudit } from '../audit/audit';
 
 export type GuardianRecheckContext = Pick<AppContext, 'db'>;
 
@@ -112,13 +113,12 @@ export async function recheckApprovalsWithoutEvidence(ctx: GuardianRecheckContex
           .update(profileVersions)
           .set({ approvalEvidence: 'guardian_phone' })
           .where(and(inArray(profileVersions.id, confirmed.map((c) => c.approvedVersionId)), lacksEvidence));
-        await tx.insert(auditLog).values(
+        await writeAudit(
+          tx,
           confirmed.map((c) => ({
-            actorAccountId: null,
-            actorRole: 'system',
+            actor: 'system' as const,
             action: 'review.evidence_confirmed',
-            subjectType: 'profile_version',
-            subjectId: c.approvedVersionId,
+            subject: { type: 'profile_version', id: c.approvedVersionId },
             detail: { studentId: c.studentId, evidence: 'guardian_phone', batchId: options.batchId ?? null },
           })),
         );

@@ -27,13 +27,15 @@
  * review statistics as stuck and in the failed registry-match jobs.
  */
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { QUEUE_NAMES } from '../../domain/jobs/payloads';
-import { transition, type ReviewState } from '../../domain/review/state-machine';
-import type { AppContext } from '../context';
-import { rowsOf, type Tx } from '../db/client';
-import { auditLog, profileVersions, students } from '../db/schema';
-import { writeOutbox } from '../outbox/outbox';
-import { currentVersionIs } from './review-approval';
+import { QUEUE_NAMES } from '../../../domain/jobs/payloads';
+import { AWAITING_MATCH_STATES, transition, type ReviewState } from '../../../domain/review/state-machine';
+import type { AppContext } from '../../context';
+import { rowsOf, type Tx } from '../../db/client';
+import { profileVersions, students } from '../../db/schema';
+import { writeOutbox } from '../../outbox/outbox';
+import { currentVersionIs } from '../reviews/review-approval';
+import { lockStudentsThenVersions } from '../reviews/review-locks';
+import { writeAudit } from '../audit/audit';
 
 /** Re-queues of one version after which the sweeper gives up on it. */
 export const DEFAULT_MAX_REQUEUES = 5;
@@ -67,8 +69,6 @@ export interface SweepResult {
   skipped: number;
 }
 
-const AWAITING_MATCH = ['submitted', 'matching'] as const;
-
 /** Registry-match outbox rows of version `versionIdSql` that make a new one unnecessary. */
 function pendingRequest(versionIdSql: SQL, stuckAfterS: number): SQL {
   return sql`exists (
@@ -95,7 +95,7 @@ export async function sweepStuckVersions(ctx: SweepContext, options: SweepOption
   const candidates = rowsOf<{ id: string; student_id: string }>(
     await ctx.db.execute(sql`
       select pv.id, pv.student_id from profile_versions pv
-      where pv.status in ('submitted', 'matching')
+      where pv.status = any(${sql.param([...AWAITING_MATCH_STATES])}::text[])
         and pv.status_changed_at < now() - make_interval(secs => ${stuckAfterS})
         and not ${pendingRequest(idText, stuckAfterS)}
         and not ${tooManyRequests(idText, maxRequeues)}
@@ -113,19 +113,20 @@ export async function sweepStuckVersions(ctx: SweepContext, options: SweepOption
 }
 
 async function requeueOne(tx: Tx, versionId: string, studentId: string, stuckAfterS: number): Promise<RequeuedVersion | null> {
-  await tx.select({ id: students.id }).from(students).where(eq(students.id, studentId)).for('update');
+  await lockStudentsThenVersions(tx, [versionId]);
+  // Re-checked under the locks: still awaiting, still old, and still no request on its way.
   const [version] = await tx
     .select({ id: profileVersions.id, status: profileVersions.status })
     .from(profileVersions)
     .where(
       and(
         eq(profileVersions.id, versionId),
-        inArray(profileVersions.status, [...AWAITING_MATCH]),
+        eq(profileVersions.studentId, studentId),
+        inArray(profileVersions.status, [...AWAITING_MATCH_STATES]),
         sql`${profileVersions.statusChangedAt} < now() - make_interval(secs => ${stuckAfterS})`,
         sql`not ${pendingRequest(sql`${profileVersions.id}::text`, stuckAfterS)}`,
       ),
-    )
-    .for('update');
+    );
   if (!version) return null;
 
   const from = version.status as 'submitted' | 'matching';
@@ -138,12 +139,10 @@ async function requeueOne(tx: Tx, versionId: string, studentId: string, stuckAft
       .where(and(eq(students.id, studentId), currentVersionIs(versionId)));
   }
   const outboxId = await writeOutbox(tx, QUEUE_NAMES.registryMatch, { profileVersionId: versionId });
-  await tx.insert(auditLog).values({
-    actorAccountId: null,
-    actorRole: 'system',
+  await writeAudit(tx, {
+    actor: 'system',
     action: 'review.match_requeued',
-    subjectType: 'profile_version',
-    subjectId: versionId,
+    subject: { type: 'profile_version', id: versionId },
     detail: { studentId, from, outboxId },
   });
   return { profileVersionId: versionId, studentId, from, outboxId };

@@ -24,23 +24,25 @@
  * translates the index's 23505 — two approvals of the same ID racing — into
  * the same error (the transaction is then aborted: the caller must let it roll
  * back). The HTTP layer answers 409 ID_ALREADY_APPROVED; the registry match
- * sends such a version to a person instead (see registry-matching.ts).
+ * sends such a version to a person instead (see registry-matching/).
  *
  * approveVersions does all of this for many versions (of distinct students)
  * in a fixed number of statements — the registry match decides in batches —
  * and approveVersion is approveVersions of one, so both share every rule.
  */
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { formatCardNumber, EDUCARD_PROVINCE_CODE } from '../../domain/card/card-number';
-import { AppError } from '../../domain/errors';
-import { maskName } from '../../domain/masking';
-import { TRANSITIONS, transition, type ApprovalEvidence, type ReviewState } from '../../domain/review/state-machine';
-import { chinaDate } from '../../domain/time/calendar-date';
-import type { DbOrTx, Tx } from '../db/client';
-import { auditLog, profileVersions, students, type AccountRole } from '../db/schema';
-import { addLiveNoticeRecipients } from './notices/catch-up';
-import { studentStatusPagePath, writeNotifications } from './notifications/notifications';
-import { currentSemester } from './semesters/semesters';
+import { formatCardNumber, EDUCARD_PROVINCE_CODE } from '../../../domain/card/card-number';
+import { AppError } from '../../../domain/errors';
+import { maskName } from '../../../domain/masking';
+import { TRANSITIONS, transition, type ApprovalEvidence, type ReviewState } from '../../../domain/review/state-machine';
+import { chinaDate } from '../../../domain/time/calendar-date';
+import type { DbOrTx, Tx } from '../../db/client';
+import { isUniqueViolation } from '../../db/pg-errors';
+import { profileVersions, students, type AccountRole } from '../../db/schema';
+import { addLiveNoticeRecipients } from '../notices/catch-up';
+import { studentStatusPagePath, writeNotifications } from '../notifications/notifications';
+import { currentSemester } from '../semesters/semesters';
+import { writeAudit } from '../audit/audit';
 
 export type ProfileVersionRow = typeof profileVersions.$inferSelect;
 
@@ -58,15 +60,6 @@ export class IdAlreadyApprovedError extends AppError {
     super('ID_ALREADY_APPROVED', options);
     this.name = 'IdAlreadyApprovedError';
   }
-}
-
-/** True when a Postgres unique violation of `constraint` is the error or its cause (drizzle wraps driver errors). */
-export function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const pg = e as { code?: unknown; constraint?: unknown };
-    if (pg.code === '23505' && pg.constraint === constraint) return true;
-  }
-  return false;
 }
 
 /** Whether another student holds an approved version of this resident ID (blind index). */
@@ -226,15 +219,13 @@ export async function approveVersions(
     await addLiveNoticeRecipients(tx, follows.map((v) => v.studentId));
   }
 
-  await tx.insert(auditLog).values(
+  await writeAudit(
+    tx,
     versions.map((v) => ({
-      actorAccountId: by.kind === 'account' ? by.accountId : null,
-      actorRole: by.kind === 'account' ? by.role : 'system',
+      actor: by.kind === 'account' ? { id: by.accountId, role: by.role } : ('system' as const),
       action: by.kind === 'system' ? 'review.auto_matched' : 'review.approved',
-      subjectType: 'profile_version',
-      subjectId: v.id,
-      ip: audit.ip ?? null,
-      requestId: audit.requestId ?? null,
+      subject: { type: 'profile_version', id: v.id },
+      meta: { ip: audit.ip ?? null, requestId: audit.requestId ?? null },
       detail: { studentId: v.studentId, cardIssued: cardOf.has(v.studentId), evidence: evidenceOf(v), ...audit.detail },
     })),
   );

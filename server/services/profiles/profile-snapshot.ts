@@ -7,8 +7,8 @@
  * `openProfilePii` and `readProfileData`.
  */
 import { z } from 'zod';
-import type { ProfileSubmission } from '../../domain/profile/schemas';
-import type { PiiCipher } from '../crypto/pii';
+import type { ProfileSubmission } from '../../../domain/profile/schemas';
+import type { PiiCipher } from '../../crypto/pii';
 
 /** Additional authenticated data of profile_versions.pii_cipher. */
 export const PROFILE_PII_CONTEXT = 'profile_versions.pii';

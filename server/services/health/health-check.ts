@@ -1,6 +1,6 @@
-import type { HealthResponse, LivenessResponse, ReadinessResponse } from '../../domain/api/health';
-import type { AppContext } from '../context';
-import { waitForRedis } from '../redis';
+import type { HealthResponse, LivenessResponse, ReadinessResponse } from '../../../domain/api/health';
+import type { AppContext } from '../../context';
+import { waitForRedis } from '../../redis';
 import { countLiveWorkers } from './worker-heartbeat';
 
 const CHECK_TIMEOUT_MS = 1_500;

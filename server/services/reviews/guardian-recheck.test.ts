@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { auditLog, notifications, profileVersions, registryBatches, registryRecords, students } from '../db/schema';
-import { createTestContext, type TestContext } from '../test/context';
-import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, registryRowFor } from '../test/factories';
+import { auditLog, notifications, profileVersions, registryBatches, registryRecords, students } from '../../db/schema';
+import { createTestContext, type TestContext } from '../../test/context';
+import { buildAccount, buildRegistryRecord, buildSchool, buildSubmittedVersion, registryRowFor } from '../../test/factories';
 import { countApprovalsWithoutEvidence, recheckApprovalsWithoutEvidence } from './guardian-recheck';
-import { matchProfileVersion } from './registry-matching';
+import { matchProfileVersion } from '../registry-matching';
 
 let ctx: TestContext;
 
