@@ -249,3 +249,14 @@ export type CreateStaffRequest = z.output<typeof CreateStaffRequestSchema>;
 export const StaffPasswordResponseSchema = z.object({ account: StaffAccountSchema, oneTimePassword: z.string() });
 export const StaffStatusRequestSchema = z.strictObject({ status: z.enum(['active', 'disabled'], { error: '请选择状态' }), reason: CardActionRequestSchema.shape.reason });
 export const StaffAccountResponseSchema = z.object({ account: StaffAccountSchema });
+
+// POST /api/console/orders/:outTradeNo/shipping: the communication card sent (uploaded to WeChat's 发货信息管理 through the outbox)
+export const EXPRESS_COMPANY_CODES = ['SF', 'YTO', 'ZTO', 'STO', 'YD', 'JTSD', 'EMS', 'JD'] as const;
+export const ShipOrderRequestSchema = z.strictObject({
+  carrier: z.enum(EXPRESS_COMPANY_CODES, { error: '请选择快递公司' }),
+  trackingNo: z
+    .string({ error: '请填写快递单号' })
+    .trim()
+    .regex(/^[A-Za-z0-9-]{6,40}$/, { error: '快递单号应为 6–40 位字母或数字' }),
+});
+export const ShipOrderResponseSchema = z.object({ order: SupportOrderSchema });

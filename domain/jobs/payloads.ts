@@ -16,6 +16,7 @@ export const QUEUE_NAMES = {
   digests: 'digests',
   guardianRecheck: 'guardian-recheck',
   consoleStats: 'console-stats',
+  wechatShipping: 'wechat-shipping',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -95,6 +96,10 @@ export type GuardianRecheckJob = z.infer<typeof GuardianRecheckJobSchema>;
 export const ConsoleStatsJobSchema = z.object({ classIds: z.array(z.uuid()).min(1) });
 export type ConsoleStatsJob = z.infer<typeof ConsoleStatsJobSchema>;
 
+/** wechat-shipping: upload one shipped communication-card order to WeChat's 发货信息管理 (once; a re-delivery changes nothing). */
+export const WechatShippingJobSchema = z.object({ orderId: z.uuid() });
+export type WechatShippingJob = z.infer<typeof WechatShippingJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -107,6 +112,7 @@ export interface JobPayloads {
   digests: ReviewDigestJob;
   'guardian-recheck': GuardianRecheckJob;
   'console-stats': ConsoleStatsJob;
+  'wechat-shipping': WechatShippingJob;
 }
 
 /**
@@ -121,6 +127,7 @@ export const OUTBOX_JOBS = {
   'notices-fanout': { queue: QUEUE_NAMES.noticesFanout, schema: NoticeFanoutJobSchema },
   'guardian-recheck': { queue: QUEUE_NAMES.guardianRecheck, schema: GuardianRecheckJobSchema },
   'console-stats': { queue: QUEUE_NAMES.consoleStats, schema: ConsoleStatsJobSchema },
+  'wechat-shipping': { queue: QUEUE_NAMES.wechatShipping, schema: WechatShippingJobSchema },
   'deliver-notification': { queue: QUEUE_NAMES.notifications, schema: NotificationJobSchema },
   'deliver-notifications': { queue: QUEUE_NAMES.notifications, schema: NotificationBatchJobSchema },
   'review-digest': { queue: QUEUE_NAMES.digests, schema: ReviewDigestJobSchema },

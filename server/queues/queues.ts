@@ -38,6 +38,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     [QUEUE_NAMES.digests]: make(QUEUE_NAMES.digests),
     [QUEUE_NAMES.guardianRecheck]: make(QUEUE_NAMES.guardianRecheck),
     [QUEUE_NAMES.consoleStats]: make(QUEUE_NAMES.consoleStats),
+    [QUEUE_NAMES.wechatShipping]: make(QUEUE_NAMES.wechatShipping),
   } as Queues;
 }
 

@@ -5,6 +5,7 @@ import {
   getConsoleOverview,
   getConsoleStaff,
   postConsoleStaff,
+  postOrderShipping,
   postStaffPasswordReset,
   putStaffStatus,
   getSupportFamily,
@@ -42,4 +43,5 @@ export const consoleRoutes: AnyRoute[] = [
   postConsoleStaff,
   postStaffPasswordReset,
   putStaffStatus,
+  postOrderShipping,
 ];
