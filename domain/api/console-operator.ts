@@ -251,7 +251,19 @@ export const StaffStatusRequestSchema = z.strictObject({ status: z.enum(['active
 export const StaffAccountResponseSchema = z.object({ account: StaffAccountSchema });
 
 // POST /api/console/orders/:outTradeNo/shipping: the communication card sent (uploaded to WeChat's 发货信息管理 through the outbox)
+/** WeChat's 物流公司编码 of the carriers the centre ships with. */
 export const EXPRESS_COMPANY_CODES = ['SF', 'YTO', 'ZTO', 'STO', 'YD', 'JTSD', 'EMS', 'JD'] as const;
+export type ExpressCompany = (typeof EXPRESS_COMPANY_CODES)[number];
+export const EXPRESS_COMPANY_LABELS: Readonly<Record<ExpressCompany, string>> = {
+  SF: '顺丰速运',
+  YTO: '圆通速递',
+  ZTO: '中通快递',
+  STO: '申通快递',
+  YD: '韵达速递',
+  JTSD: '极兔速递',
+  EMS: '中国邮政 EMS',
+  JD: '京东物流',
+};
 export const ShipOrderRequestSchema = z.strictObject({
   carrier: z.enum(EXPRESS_COMPANY_CODES, { error: '请选择快递公司' }),
   trackingNo: z

@@ -12,6 +12,7 @@
  * (shipping_upload_error) and not retried.
  */
 import { and, eq, isNull } from 'drizzle-orm';
+import type { ExpressCompany } from '../../../domain/api/console-operator';
 import { AppError } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { orders } from '../../db/schema';
@@ -21,9 +22,6 @@ import type { RequestMeta } from '../accounts/request-meta';
 import type { ConsoleActor } from '../console/console-schools';
 import { writeSupportAudit } from '../console/support';
 
-/** WeChat's 物流公司编码 of the carriers the centre ships with. */
-export const EXPRESS_COMPANIES = { SF: '顺丰速运', YTO: '圆通速递', ZTO: '中通快递', STO: '申通快递', YD: '韵达速递', JTSD: '极兔速递', EMS: '中国邮政 EMS', JD: '京东物流' } as const;
-export type ExpressCompany = keyof typeof EXPRESS_COMPANIES;
 
 /** errcodes meaning "try again later" (system busy / system errors of the shipping API). */
 const RETRYABLE = new Set([-1, 10060012, 10060019]);
