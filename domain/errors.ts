@@ -105,6 +105,7 @@ export const ERROR_CATALOG = {
   PRODUCT_NOT_FOUND: { status: 400, message: '所选通讯卡产品不存在或已下架' },
   WECHAT_NOT_BOUND: { status: 400, message: '请在微信小程序中打开并完成微信登录后再支付' },
   ORDER_NOT_FOUND: { status: 404, message: '订单不存在' },
+  ORDER_NOT_SHIPPABLE: { status: 409, message: '该订单当前不能发货（仅已支付、未发货的订单可以发货）' },
   ORDER_ALREADY_PAID: { status: 409, message: '该学生已购买配套通讯卡，无需重复下单' },
   ORDER_NOT_REFUNDABLE: { status: 409, message: '该订单当前状态不能退款' },
   PAYMENT_UNAVAILABLE: { status: 503, message: '微信支付暂时不可用，请稍后再试' },

@@ -23,6 +23,7 @@ import { startMessagingWorkers } from './notifications/notifications.worker';
 import { startNoticesFanoutWorker } from './notices/notices-fanout.worker';
 import { startConsoleStatsWorker } from './console-stats/console-stats.worker';
 import { PollingLoop } from './schedules/polling-loop';
+import { startWechatShippingWorker } from './wechat-shipping/wechat-shipping.worker';
 import { chainAuditBatch } from '../server/services/audit/audit-chain';
 import { startRegistryImportWorker } from './registry-import/registry-import.worker';
 
@@ -50,7 +51,7 @@ export async function startWorkers(ctx: AppContext, options: StartWorkersOptions
   // The context's producers sit on its fail-fast connection: a Redis outage fails a batch at once and the relay backs off.
   const relay = new OutboxRelay(ctx, options.relay);
   const registryMatch = startRegistryMatchWorker(ctx);
-  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx), startRegistryImportWorker(ctx)];
+  const housekeeping = [startSweeperWorker(ctx), startSemesterResetWorker(ctx), startRemindersWorker(ctx), startCleanupWorker(ctx), startPaymentReconcileWorker(ctx), startGuardianRecheckWorker(ctx), startConsoleStatsWorker(ctx), startRegistryImportWorker(ctx), startWechatShippingWorker(ctx)];
   const messaging = startMessagingWorkers(ctx);
   const noticesFanout = startNoticesFanoutWorker(ctx);
   // Automatic decisions, counted where the job completes (a re-delivered job that changed nothing is not counted).

@@ -250,3 +250,26 @@ export type CreateStaffRequest = z.output<typeof CreateStaffRequestSchema>;
 export const StaffPasswordResponseSchema = z.object({ account: StaffAccountSchema, oneTimePassword: z.string() });
 export const StaffStatusRequestSchema = z.strictObject({ status: z.enum(['active', 'disabled'], { error: '请选择状态' }), reason: CardActionRequestSchema.shape.reason });
 export const StaffAccountResponseSchema = z.object({ account: StaffAccountSchema });
+
+// POST /api/console/orders/:outTradeNo/shipping: the communication card sent (uploaded to WeChat's 发货信息管理 through the outbox)
+/** WeChat's 物流公司编码 of the carriers the centre ships with. */
+export const EXPRESS_COMPANY_CODES = ['SF', 'YTO', 'ZTO', 'STO', 'YD', 'JTSD', 'EMS', 'JD'] as const;
+export type ExpressCompany = (typeof EXPRESS_COMPANY_CODES)[number];
+export const EXPRESS_COMPANY_LABELS: Readonly<Record<ExpressCompany, string>> = {
+  SF: '顺丰速运',
+  YTO: '圆通速递',
+  ZTO: '中通快递',
+  STO: '申通快递',
+  YD: '韵达速递',
+  JTSD: '极兔速递',
+  EMS: '中国邮政 EMS',
+  JD: '京东物流',
+};
+export const ShipOrderRequestSchema = z.strictObject({
+  carrier: z.enum(EXPRESS_COMPANY_CODES, { error: '请选择快递公司' }),
+  trackingNo: z
+    .string({ error: '请填写快递单号' })
+    .trim()
+    .regex(/^[A-Za-z0-9-]{6,40}$/, { error: '快递单号应为 6–40 位字母或数字' }),
+});
+export const ShipOrderResponseSchema = z.object({ order: SupportOrderSchema });

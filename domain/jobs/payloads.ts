@@ -17,6 +17,7 @@ export const QUEUE_NAMES = {
   guardianRecheck: 'guardian-recheck',
   consoleStats: 'console-stats',
   registryImport: 'registry-import',
+  wechatShipping: 'wechat-shipping',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -100,6 +101,10 @@ export type ConsoleStatsJob = z.infer<typeof ConsoleStatsJobSchema>;
 export const RegistryImportJobSchema = z.object({ importId: z.uuid() });
 export type RegistryImportJob = z.infer<typeof RegistryImportJobSchema>;
 
+/** wechat-shipping: upload one shipped communication-card order to WeChat's 发货信息管理 (once; a re-delivery changes nothing). */
+export const WechatShippingJobSchema = z.object({ orderId: z.uuid() });
+export type WechatShippingJob = z.infer<typeof WechatShippingJobSchema>;
+
 export interface JobPayloads {
   'registry-match': RegistryMatchJob;
   sweeper: SweeperJob;
@@ -113,6 +118,7 @@ export interface JobPayloads {
   'guardian-recheck': GuardianRecheckJob;
   'console-stats': ConsoleStatsJob;
   'registry-import': RegistryImportJob;
+  'wechat-shipping': WechatShippingJob;
 }
 
 /**
@@ -127,6 +133,7 @@ export const OUTBOX_JOBS = {
   'notices-fanout': { queue: QUEUE_NAMES.noticesFanout, schema: NoticeFanoutJobSchema },
   'guardian-recheck': { queue: QUEUE_NAMES.guardianRecheck, schema: GuardianRecheckJobSchema },
   'console-stats': { queue: QUEUE_NAMES.consoleStats, schema: ConsoleStatsJobSchema },
+  'wechat-shipping': { queue: QUEUE_NAMES.wechatShipping, schema: WechatShippingJobSchema },
   'deliver-notification': { queue: QUEUE_NAMES.notifications, schema: NotificationJobSchema },
   'deliver-notifications': { queue: QUEUE_NAMES.notifications, schema: NotificationBatchJobSchema },
   'review-digest': { queue: QUEUE_NAMES.digests, schema: ReviewDigestJobSchema },

@@ -469,6 +469,7 @@ const MATRIX: Record<string, Entry> = {
   },
   // A staff account nobody asked about: the parent's account is not one (404), so nothing changes for other cells.
   'POST /api/console/staff/:accountId/password-reset': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND') },
+  'POST /api/console/orders/:outTradeNo/shipping': { console: true, expect: OPERATOR_ONLY('404:ORDER_NOT_FOUND'), body: () => ({ carrier: 'SF', trackingNo: 'SF1234567890' }) },
   'PUT /api/console/staff/:accountId/status': { console: true, expect: OPERATOR_ONLY('404:NOT_FOUND'), body: () => ({ status: 'disabled', reason: SUPPORT_REASON }) },
 };
 

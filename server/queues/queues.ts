@@ -58,6 +58,7 @@ export function createQueues(connection: Redis, prefix: string | QueuePrefixSett
     [QUEUE_NAMES.guardianRecheck]: make(QUEUE_NAMES.guardianRecheck),
     [QUEUE_NAMES.consoleStats]: make(QUEUE_NAMES.consoleStats),
     [QUEUE_NAMES.registryImport]: make(QUEUE_NAMES.registryImport),
+    [QUEUE_NAMES.wechatShipping]: make(QUEUE_NAMES.wechatShipping),
   } as Queues;
 }
 

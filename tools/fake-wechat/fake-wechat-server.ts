@@ -179,6 +179,8 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
   let phoneCodes = new Map<string, CodeState>();
   let oaUsers = new Map<string, { subscribed: boolean; unionid?: string }>();
   let grants = new Map<string, number>();
+  /** 发货信息管理: the shipping uploads accepted, by out_trade_no (or transaction_id). */
+  let shippings = new Map<string, Record<string, unknown>>();
   let dedup = new Map<string, { msgid: number; at: number }>();
   let nextMsgid = 1_000_000;
   let sessionKeys: string[] = [];
@@ -436,6 +438,51 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
     return { errcode: 0, errmsg: 'ok', msgid: record('subscribe', appid, body, data, []) };
   }
 
+  /**
+   * 发货信息录入 (wxa/sec/order/upload_shipping_info), with the documented
+   * checks: the order key (1: mchid + out_trade_no, 2: transaction_id), the
+   * logistics type, the delivery mode, a shipping list of 1–15 items each with
+   * item_desc (≤ 120 characters) and, for express delivery (1), tracking_no
+   * and express_company; upload_time in RFC 3339; the payer's openid. A second
+   * upload for an order already shipped answers 10060002.
+   */
+  function uploadShippingInfo(query: Record<string, string>, body: Record<string, unknown>): Record<string, unknown> {
+    checkToken(query.access_token);
+    const key = body.order_key as Record<string, unknown> | undefined;
+    if (!key || typeof key !== 'object') throw new WechatError(47001, 'data format error: order_key');
+    let orderId: string;
+    if (key.order_number_type === 1) {
+      if (typeof key.mchid !== 'string' || !key.mchid || typeof key.out_trade_no !== 'string' || !key.out_trade_no) throw new WechatError(10060014, 'order_key: mchid and out_trade_no required');
+      orderId = key.out_trade_no;
+    } else if (key.order_number_type === 2) {
+      if (typeof key.transaction_id !== 'string' || !key.transaction_id) throw new WechatError(10060014, 'order_key: transaction_id required');
+      orderId = key.transaction_id;
+    } else throw new WechatError(10060014, 'order_key.order_number_type must be 1 or 2');
+    if (![1, 2, 3, 4].includes(Number(body.logistics_type))) throw new WechatError(10060005, 'logistics_type invalid');
+    if (![1, 2].includes(Number(body.delivery_mode))) throw new WechatError(10060014, 'delivery_mode invalid');
+    if (body.delivery_mode === 2 && typeof body.is_all_delivered !== 'boolean') throw new WechatError(10060007, 'is_all_delivered required in SPLIT_DELIVERY');
+    const list = body.shipping_list;
+    if (!Array.isArray(list) || list.length === 0) throw new WechatError(10060014, 'shipping_list required');
+    if (list.length > 15) throw new WechatError(10060024, 'shipping_list too long');
+    for (const item of list as Record<string, unknown>[]) {
+      if (typeof item.item_desc !== 'string' || item.item_desc === '') throw new WechatError(10060008, 'item_desc required');
+      if ([...item.item_desc].length > 120) throw new WechatError(10060009, 'item_desc too long');
+      if (body.logistics_type === 1) {
+        if (typeof item.tracking_no !== 'string' || item.tracking_no === '') throw new WechatError(10060014, 'tracking_no required for express');
+        if (item.tracking_no.length > 128) throw new WechatError(10060026, 'tracking_no too long');
+        if (typeof item.express_company !== 'string' || item.express_company === '') throw new WechatError(10060014, 'express_company required for express');
+      }
+    }
+    if (typeof body.upload_time !== 'string' || Number.isNaN(Date.parse(body.upload_time)) || !/T.*([+-]\d{2}:\d{2}|Z)$/.test(body.upload_time)) {
+      throw new WechatError(10060014, 'upload_time must be RFC 3339');
+    }
+    const payer = body.payer as Record<string, unknown> | undefined;
+    if (!payer || typeof payer.openid !== 'string' || payer.openid === '') throw new WechatError(10060014, 'payer.openid required');
+    if (shippings.has(orderId)) throw new WechatError(10060002, '支付单已完成发货，无法继续发货');
+    shippings.set(orderId, body);
+    return { errcode: 0, errmsg: 'ok' };
+  }
+
   // ---- HTTP -----------------------------------------------------------------------------------
 
   function route(method: string, path: string, query: Record<string, string>, body: Record<string, unknown>): Record<string, unknown> {
@@ -455,6 +502,8 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
         return templateSend(query, body);
       case 'POST /cgi-bin/message/subscribe/send':
         return subscribeSend(query, body);
+      case 'POST /wxa/sec/order/upload_shipping_info':
+        return uploadShippingInfo(query, body);
       default:
         throw new HttpError(404, `fake-wechat: no ${key}`);
     }
@@ -622,6 +671,7 @@ export async function startFakeWechat(options: FakeWechatOptions): Promise<FakeW
       phoneCodes = new Map();
       oaUsers = new Map();
       grants = new Map();
+      shippings = new Map();
       dedup = new Map();
       sessionKeys = [];
       resultRules = [];

@@ -5,7 +5,7 @@
  * unlock the account, revoke or reissue a card, refund an order, decide a
  * recovery request.
  */
-import { App, Button, Card, Descriptions, Empty, Input, List, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Empty, Form, Input, List, Modal, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
@@ -20,6 +20,9 @@ import {
   SupportRevealResponseSchema,
   SupportSearchResponseSchema,
   SupportUnlockResponseSchema,
+  EXPRESS_COMPANY_CODES,
+  EXPRESS_COMPANY_LABELS,
+  ShipOrderResponseSchema,
   type RevealField,
   type SupportFamilyDetail,
   type SupportOrder,
@@ -71,6 +74,8 @@ export function SupportPage() {
   const [family, setFamily] = useState<SupportFamilyDetail | null>(null);
   const [revealed, setRevealed] = useState<Record<string, string>>({});
   const [pending, setPending] = useState<Pending | null>(null);
+  const [shipping, setShipping] = useState<SupportOrder | null>(null);
+  const [shipForm] = Form.useForm<{ carrier: string; trackingNo: string }>();
 
   const search = useCallback(async () => {
     if (!q) return;
@@ -328,12 +333,21 @@ export function SupportPage() {
                 { title: '发货', render: (_, o) => (o.shippedAt ? `${o.shippingCarrier ?? ''} ${o.shippingTrackingNo ?? ''}` : '—') },
                 {
                   title: '操作',
-                  render: (_, o) =>
-                    o.status === 'paid' || o.status === 'flagged' ? (
-                      <Button size="small" danger onClick={() => setPending({ kind: 'refund', order: o })}>
-                        退款
-                      </Button>
-                    ) : null,
+                  render: (_, o) => (
+                    <Space>
+                      {o.status === 'paid' && !o.shippedAt ? (
+                        <Button size="small" onClick={() => setShipping(o)}>
+                          发货
+                        </Button>
+                      ) : null}
+                      {o.shippedAt ? <Tag color={o.shippingUploadedAt ? 'green' : 'default'}>{o.shippingUploadedAt ? '已同步微信' : '同步微信中'}</Tag> : null}
+                      {o.status === 'paid' || o.status === 'flagged' ? (
+                        <Button size="small" danger onClick={() => setPending({ kind: 'refund', order: o })}>
+                          退款
+                        </Button>
+                      ) : null}
+                    </Space>
+                  ),
                 },
               ]}
             />
@@ -374,6 +388,37 @@ export function SupportPage() {
         </>
       ) : null}
 
+      <Modal
+        open={shipping !== null}
+        title="通讯卡发货"
+        okText="确认发货"
+        cancelText="取消"
+        destroyOnHidden
+        onCancel={() => setShipping(null)}
+        onOk={async () => {
+          const values = await shipForm.validateFields().catch(() => null);
+          if (!values || !shipping) return;
+          try {
+            await api.post(`/api/console/orders/${shipping.outTradeNo}/shipping`, ShipOrderResponseSchema, values);
+            message.success('已发货，发货信息将同步到微信');
+            setShipping(null);
+            await loadFamily();
+          } catch (err) {
+            const fields = fieldMessages(err);
+            if (fields.trackingNo) shipForm.setFields([{ name: 'trackingNo', errors: [fields.trackingNo] }]);
+            else message.error(messageOf(err));
+          }
+        }}
+      >
+        <Form form={shipForm} layout="vertical" preserve={false}>
+          <Form.Item name="carrier" label="快递公司" rules={[{ required: true, message: '请选择快递公司' }]}>
+            <Select options={EXPRESS_COMPANY_CODES.map((c) => ({ value: c, label: EXPRESS_COMPANY_LABELS[c] }))} />
+          </Form.Item>
+          <Form.Item name="trackingNo" label="快递单号" rules={[{ required: true, message: '请填写快递单号' }]}>
+            <Input maxLength={40} />
+          </Form.Item>
+        </Form>
+      </Modal>
       <ReasonModal
         open={pending !== null}
         title={pending?.kind === 'reveal' ? `查看完整${pending.label}` : text.title}

@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../../logging/logger';
 import type { AccessTokens, TokenKind } from './access-token';
-import { WechatApiError, WechatUnavailableError, type WechatClient, type WechatPhone, type WechatSession } from './wechat-client';
+import { WechatApiError, WechatUnavailableError, type ShippingInfo, type WechatClient, type WechatPhone, type WechatSession } from './wechat-client';
 import { wechatHttpRequest, type WechatHttpAnswer } from './wechat-http';
 
 /** Errcodes that mean "this access token is no longer good": refresh and retry once. */
@@ -129,6 +129,22 @@ export class WechatApiClient implements WechatClient {
       throw new WechatUnavailableError('wxa/business/getuserphonenumber', new Error('answer without phone_info'));
     }
     return { purePhoneNumber: info.purePhoneNumber, countryCode: String(info.countryCode ?? '86') };
+  }
+
+  async uploadShippingInfo(info: ShippingInfo): Promise<void> {
+    await callWechat(this.options, {
+      method: 'POST',
+      path: '/wxa/sec/order/upload_shipping_info',
+      body: {
+        order_key: { order_number_type: 2, transaction_id: info.transactionId },
+        logistics_type: 1,
+        delivery_mode: 1,
+        shipping_list: [{ tracking_no: info.trackingNo, express_company: info.expressCompany, item_desc: info.itemDesc }],
+        upload_time: info.uploadTime,
+        payer: { openid: info.payerOpenid },
+      },
+      token: 'mp',
+    });
   }
 
   async officialAccountUser(oaOpenid: string): Promise<{ subscribed: boolean; unionid?: string }> {

@@ -23,6 +23,19 @@ export interface WechatClient {
   getPhoneNumber(code: string): Promise<WechatPhone>;
   /** cgi-bin/user/info of the official account: its openid → unionid, when the user follows it. */
   officialAccountUser(oaOpenid: string): Promise<{ subscribed: boolean; unionid?: string }>;
+  /** wxa/sec/order/upload_shipping_info (发货信息管理) with the mini-program's access token. */
+  uploadShippingInfo(info: ShippingInfo): Promise<void>;
+}
+
+/** One order's shipping as 发货信息录入 takes it (express delivery of one parcel). */
+export interface ShippingInfo {
+  transactionId: string;
+  payerOpenid: string;
+  expressCompany: string;
+  trackingNo: string;
+  itemDesc: string;
+  /** RFC 3339 with the China offset, e.g. 2026-12-03T21:00:00.000+08:00. */
+  uploadTime: string;
 }
 
 /** A WeChat API answered with a non-zero errcode (after the token retry). */

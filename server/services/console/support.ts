@@ -252,7 +252,7 @@ export async function supportSearch(app: AppContext, actor: ConsoleActor, query:
   return { items };
 }
 
-function presentOrder(row: typeof orders.$inferSelect): SupportOrder {
+export function presentOrder(row: typeof orders.$inferSelect): SupportOrder {
   return {
     outTradeNo: row.outTradeNo,
     studentId: row.studentId,

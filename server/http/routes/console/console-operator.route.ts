@@ -11,6 +11,8 @@ import {
   StaffListResponseSchema,
   StaffPasswordResponseSchema,
   StaffStatusRequestSchema,
+  ShipOrderRequestSchema,
+  ShipOrderResponseSchema,
   AuditListResponseSchema,
   AuditQuerySchema,
   DocsSessionResponseSchema,
@@ -33,7 +35,8 @@ import { AppError } from '../../../../domain/errors';
 import { searchAuditLog } from '../../../services/console/audit-search';
 import { createStaff, listStaff, resetStaffPassword, setStaffStatus } from '../../../services/console/staff-accounts';
 import { provinceOverview, setSchoolRegion } from '../../../services/console/overview';
-import { refundOrderForSupport, revealField, supportFamily, supportSearch, unlockAccount } from '../../../services/console/support';
+import { markOrderShipped } from '../../../services/payments/shipping';
+import { presentOrder, refundOrderForSupport, revealField, supportFamily, supportSearch, unlockAccount } from '../../../services/console/support';
 import { API_DOCS_PATH } from '../../middlewares/api-docs';
 import { QUEUES_PATH, STAFF_PAGES_COOKIE, staffPagesCookie } from '../../middlewares/staff-pages';
 import { defineRoute } from '../../route';
@@ -255,5 +258,27 @@ export const putStaffStatus = defineRoute({
   handler: async ({ koa, app, input, auth }) => {
     noStore(koa);
     koa.body = await setStaffStatus(app, auth!.account, input.params.accountId, input.body, requestMeta(koa));
+  },
+});
+
+export const postOrderShipping = defineRoute({
+  method: 'post',
+  path: '/api/console/orders/:outTradeNo/shipping',
+  operationId: 'consoleShipOrder',
+  summary: "Mark a paid communication-card order shipped (carrier + tracking number); uploaded to WeChat's 发货信息管理 through the outbox (audited)",
+  tags: ['console'],
+  access: OPERATOR_ACCESS,
+  params: OutTradeNoParamsSchema,
+  body: ShipOrderRequestSchema,
+  responses: {
+    200: { description: 'Shipped; the upload to WeChat follows within seconds', schema: ShipOrderResponseSchema },
+    404: { description: 'ORDER_NOT_FOUND' },
+    409: { description: 'ORDER_NOT_SHIPPABLE (not paid, or already shipped)' },
+    ...OPERATOR_ONLY,
+  },
+  handler: async ({ koa, app, input, auth }) => {
+    noStore(koa);
+    const order = await markOrderShipped(app, auth!.account, input.params.outTradeNo, input.body, requestMeta(koa));
+    koa.body = { order: presentOrder(order) };
   },
 });

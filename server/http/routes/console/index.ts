@@ -6,6 +6,7 @@ import {
   getConsoleOverview,
   getConsoleStaff,
   postConsoleStaff,
+  postOrderShipping,
   postStaffPasswordReset,
   putStaffStatus,
   getSupportFamily,
@@ -46,4 +47,5 @@ export const consoleRoutes: AnyRoute[] = [
   postStaffPasswordReset,
   putStaffStatus,
   ...registryImportRoutes,
+  postOrderShipping,
 ];
