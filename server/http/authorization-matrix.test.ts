@@ -294,7 +294,7 @@ const MATRIX: Record<string, Entry> = {
 
   // the head teacher's review
   'GET /api/reviews': {
-    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: 200 },
+    expect: { anonymous: '401:UNAUTHENTICATED', parent: STAFF_DENIED, student: STAFF_DENIED, teacher: 200, headTeacher: 200, schoolAdmin: 200, otherSchoolAdmin: 200, operator: STAFF_DENIED },
   },
   'GET /api/reviews/:versionId': { ownership: 'version', expect: review(200) },
   'GET /api/reviews/:versionId/attachments': { ownership: 'version', expect: review(200) },

@@ -32,7 +32,7 @@ import { writePaymentAudit } from '../payments/payment-audit';
 import { newOutTradeNo } from '../payments/trade-numbers';
 
 const PHONE_CONTEXT = 'comm_card_bindings.phone';
-const CARD_NUMBER_CONTEXT = 'comm_card_bindings.card_number';
+export const CARD_NUMBER_CONTEXT = 'comm_card_bindings.card_number';
 /** An unpaid order is reused only while this much of its payment window is left. */
 const REUSE_MARGIN_MS = 5 * 60_000;
 

@@ -65,7 +65,9 @@ export type TemplateResultOutcome =
   | { outcome: 'confirmed' }
   /** Failed: the row is skipped and the next channel is queued. */
   | { outcome: 'fallback'; notificationId: string }
-  /** No template row of ours with this msgid still `sent` (a repeated push, or not ours). */
+  /** Our template row of this msgid has moved on already (a repeated push): nothing to do. */
+  | { outcome: 'repeated' }
+  /** No template row with this msgid yet (its send's answer not recorded yet, or not ours): WeChat should push it again. */
   | { outcome: 'unknown' };
 
 /**
@@ -99,7 +101,14 @@ async function moveToNextChannel(ctx: Pick<MessagingDeps, 'db' | 'logger'>, even
       .set({ status: 'skipped', errmsg, updatedAt: sql`now()` })
       .where(and(eq(messageDeliveries.channel, 'template'), eq(messageDeliveries.providerMessageId, event.msgId), eq(messageDeliveries.status, 'sent')))
       .returning({ id: messageDeliveries.id, notificationId: messageDeliveries.notificationId });
-    if (!row) return { outcome: 'unknown' } as const;
+    if (!row) {
+      const [known] = await tx
+        .select({ id: messageDeliveries.id })
+        .from(messageDeliveries)
+        .where(and(eq(messageDeliveries.channel, 'template'), eq(messageDeliveries.providerMessageId, event.msgId)))
+        .limit(1);
+      return known ? ({ outcome: 'repeated' } as const) : ({ outcome: 'unknown' } as const);
+    }
     await writeDeliveries(tx, [row.notificationId]);
     ctx.logger.info({ deliveryId: row.id, notificationId: row.notificationId, status: event.status }, 'template message not delivered; trying the next channel');
     return { outcome: 'fallback', notificationId: row.notificationId } as const;

@@ -21,6 +21,7 @@ import { createSession } from '../accounts/sessions';
 import { sealDraft } from '../profiles/drafts';
 import { listCipherColumns } from './cipher-columns';
 import { reencryptPii } from './reencrypt';
+import { CARD_NUMBER_CONTEXT } from '../comm-card/comm-card';
 
 jest.setTimeout(60_000);
 
@@ -31,7 +32,7 @@ const blindIndexKey = randomBytes(32).toString('base64');
 let before: TestContext;
 let after: TestContext | undefined;
 let built: BuiltSubmission;
-const plain = { teacherPhone: '13912345678', teacherId: '110101198001011234', bindingPhone: '13800138000', oldPhone: '13700137000', recoveryPhone: '13600136000' };
+const plain = { teacherPhone: '13912345678', teacherId: '110101198001011234', bindingPhone: '13800138000', cardNumber: '89860012345678901234', oldPhone: '13700137000', recoveryPhone: '13600136000' };
 
 beforeAll(async () => {
   before = await createScratchTestContext({ PII_ENCRYPTION_KEYS: `k1:${k1}`, PII_CURRENT_KEY_ID: 'k1', PII_BLIND_INDEX_KEY: blindIndexKey });
@@ -51,6 +52,8 @@ beforeAll(async () => {
     accountId: built.family.id,
     phoneCipher: before.pii.encrypt(plain.bindingPhone, 'comm_card_bindings.phone'),
     phoneIndex: before.pii.blindIndex('phone', plain.bindingPhone),
+    cardNumberCipher: before.pii.encrypt(plain.cardNumber, CARD_NUMBER_CONTEXT),
+    cardNumberIndex: before.pii.blindIndex('comm_card_number', plain.cardNumber),
   });
   // An account-security notice to the old phone, and a manual recovery request with its new phone.
   await before.db.insert(notifications).values({

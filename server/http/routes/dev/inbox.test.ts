@@ -114,6 +114,9 @@ describe('the accounts API in /api/openapi.json', () => {
     ['post', '/api/me/phone/code', 'authenticated'],
     ['post', '/api/me/phone', 'authenticated'],
     ['post', '/api/me/recovery-requests/cancel', 'authenticated'],
+    ['get', '/api/me/data-export', 'authenticated'],
+    ['post', '/api/me/cancellation/code', 'authenticated'],
+    ['post', '/api/me/cancellation', 'authenticated'],
     ['get', '/api/dev/inbox', 'public'],
   ] as const;
 

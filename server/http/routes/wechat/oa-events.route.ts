@@ -10,7 +10,7 @@
  * A handled push is answered `success` as plain text (WeChat's contract: it
  * then does not repeat it); refusals use the API's error shape: 401 when the
  * signature is refused, 400 for a body that is not a push, 503 when the event
- * could not be recorded now (WeChat repeats the push).
+ * could not be recorded now or names a msgid not recorded yet (WeChat repeats the push).
  */
 import { readRawBody, RawBodyTooLargeError } from '../../middlewares/raw-body';
 import { parsePushXml, recordTemplateResult, TEMPLATE_SEND_RESULT_EVENT, verifyPush, type PushQuery } from '../../../services/messaging/template-result';
@@ -79,12 +79,16 @@ export const postOaEvents = defineRoute({
     if (fields.MsgType === 'event' && fields.Event === TEMPLATE_SEND_RESULT_EVENT) {
       const msgId = fields.MsgID ?? fields.MsgId;
       if (!msgId || !fields.Status) throw notAPush();
+      let outcome: Awaited<ReturnType<typeof recordTemplateResult>>;
       try {
-        await recordTemplateResult(app, { msgId, status: fields.Status });
+        outcome = await recordTemplateResult(app, { msgId, status: fields.Status });
       } catch (err) {
         app.logger.error({ err, requestId: koa.state.requestId }, 'template send result could not be recorded');
         throw new AppError('SERVICE_UNAVAILABLE');
       }
+      // A failure for a msgid not recorded yet (the worker's delivery record still on its way): not `success`, so
+      // WeChat pushes it again instead of the fallback being lost.
+      if (outcome.outcome === 'unknown') throw new AppError('SERVICE_UNAVAILABLE');
     }
     text(koa, 200, 'success');
   },
