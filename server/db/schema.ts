@@ -601,6 +601,10 @@ export const auditLog = pgTable(
     chainSeq: bigint('chain_seq', { mode: 'number' }).unique(),
     prevHash: text('prev_hash'),
     hash: text('hash'),
+    /** Digest of the personal part (ip, detail) the hash covers; kept when the erasure clears that part. */
+    personalHash: text('personal_hash'),
+    /** Set by the erasure of the actor's account (注销) when it cleared ip and detail. */
+    personalErasedAt: timestamp('personal_erased_at', { withTimezone: true }),
   },
   (t) => [
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at),

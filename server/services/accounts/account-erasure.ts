@@ -209,7 +209,8 @@ export async function eraseAccount(tx: Tx, accountId: string): Promise<{ cardsRe
     ...(studentIds.length ? [and(eq(auditLog.subjectType, 'student'), inArray(auditLog.subjectId, studentIds))] : []),
     ...(versionIds.length ? [and(eq(auditLog.subjectType, 'profile_version'), inArray(auditLog.subjectId, versionIds))] : []),
   ];
-  await tx.update(auditLog).set({ ip: null, detail: null }).where(eq(auditLog.actorAccountId, accountId));
+  // The personal part of the family's entries goes; the chain keeps proving the rest (services/audit/audit-chain.ts).
+  await tx.update(auditLog).set({ ip: null, detail: null, personalErasedAt: new Date() }).where(eq(auditLog.actorAccountId, accountId));
   await tx.update(auditLog).set({ detail: null }).where(or(...subjects));
 
   await tx

@@ -9,7 +9,7 @@ import { rowsOf } from '../../db/client';
 import { auditLog } from '../../db/schema';
 import type { TestContext } from '../../test/context';
 import { createScratchTestContext } from '../../test/scratch-database';
-import { chainAuditBatch, chainAuditLog, GENESIS_HASH, verifyAuditChain } from './audit-chain';
+import { chainAuditBatch, chainAuditLog, entryContent, entryHash, GENESIS_HASH, verifyAuditChain } from './audit-chain';
 
 let ctx: TestContext;
 
@@ -92,16 +92,25 @@ describe('tampering is detected', () => {
     await chainAuditLog(ctx.db);
     const [row] = await ctx.db.select().from(auditLog).where(eq(auditLog.id, target!.id));
     await ctx.db.update(auditLog).set({ actorRole: 'operator' }).where(eq(auditLog.id, target!.id));
-    const [{ content }] = rowsOf<{ content: string }>(
-      await ctx.db.execute(sql`select json_build_array(a.id, to_char(a.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), a.actor_account_id, a.actor_role,
-        a.action, a.subject_type, a.subject_id, a.ip, a.request_id, a.detail, a.success)::text as content from audit_log a where a.id = ${target!.id}`),
-    ) as [{ content: string }];
-    const { entryHash } = await import('./audit-chain');
-    await ctx.db.update(auditLog).set({ hash: entryHash(row!.prevHash!, content) }).where(eq(auditLog.id, target!.id));
+    const { stable } = await entryContent(ctx.db, target!.id);
+    await ctx.db.update(auditLog).set({ hash: entryHash(row!.prevHash!, stable, row!.personalHash!) }).where(eq(auditLog.id, target!.id));
     const result = await verifyAuditChain(ctx.db);
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([expect.objectContaining({ id: next!.id, problem: 'prev_hash_mismatch' })]);
     await ctx.db.update(auditLog).set({ actorRole: row!.actorRole, hash: row!.hash }).where(eq(auditLog.id, target!.id));
+  });
+
+  test('When the erasure of an account clears the personal part of its entries (and marks them), then the chain still verifies; the same change without the mark does not', async () => {
+    const [erased, forged] = await write(2, 'test.erasure');
+    await chainAuditLog(ctx.db);
+    // What account-erasure.ts does to the entries of an erased family.
+    await ctx.db.update(auditLog).set({ ip: null, detail: null, personalErasedAt: new Date() }).where(eq(auditLog.id, erased!.id));
+    expect(await verifyAuditChain(ctx.db)).toMatchObject({ ok: true, problems: [] });
+    // The erasure mark does not cover a personal part that was rewritten rather than cleared.
+    await ctx.db.update(auditLog).set({ detail: { i: 1, z: 'forged' }, personalErasedAt: new Date() }).where(eq(auditLog.id, forged!.id));
+    expect((await verifyAuditChain(ctx.db)).problems).toEqual([expect.objectContaining({ id: forged!.id, problem: 'hash_mismatch' })]);
+    await ctx.db.update(auditLog).set({ detail: { i: 1, z: 'last', a: ['x', { b: 1 }] }, personalErasedAt: null }).where(eq(auditLog.id, forged!.id));
+    expect((await verifyAuditChain(ctx.db)).ok).toBe(true);
   });
 
   test('When an entry in the middle is deleted, then verify reports the gap', async () => {

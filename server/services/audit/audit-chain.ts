@@ -26,12 +26,32 @@ import { rowsOf, type Db, type DbOrTx } from '../../db/client';
 export const GENESIS_HASH = '0'.repeat(64);
 const CHAIN_LOCK = sql`hashtextextended('audit-log-chain', 0)`;
 
-/** The canonical text of an audit row, as SQL over the table alias `a`. */
-const CONTENT = sql.raw(`json_build_array(a.id, to_char(a.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), a.actor_account_id, a.actor_role,
-  a.action, a.subject_type, a.subject_id, a.ip, a.request_id, a.detail, a.success)::text`);
+/**
+ * What an entry's hash covers, as SQL over the table alias `a`, in two parts:
+ * who did what to what and when (never changed), and the personal part (the
+ * caller's IP and the detail), covered through its digest `personal_hash`. The
+ * erasure of a family's data (services/accounts/account-erasure.ts) clears the
+ * personal part of the family's entries and marks them (`personal_erased_at`):
+ * the chain still proves the rest of each entry and every link, and a personal
+ * part changed without that mark is still a hash mismatch.
+ */
+const STABLE = sql.raw(`json_build_array(a.id, to_char(a.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), a.actor_account_id, a.actor_role,
+  a.action, a.subject_type, a.subject_id, a.request_id, a.success)::text`);
+const PERSONAL = sql.raw(`json_build_array(a.ip, a.detail)::text`);
 
-export function entryHash(prevHash: string, content: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+export function personalHash(personal: string): string {
+  return createHash('sha256').update(personal).digest('hex');
+}
+
+export function entryHash(prevHash: string, stable: string, personalDigest: string): string {
+  return createHash('sha256').update(prevHash).update('\n').update(stable).update('\n').update(personalDigest).digest('hex');
+}
+
+/** The two hashed parts of one entry as the chain writer and the verifier read them (tests forge with it). */
+export async function entryContent(db: DbOrTx, id: number): Promise<{ stable: string; personal: string }> {
+  const [row] = rowsOf<{ stable: string; personal: string }>(await db.execute(sql`select ${STABLE} as stable, ${PERSONAL} as personal from audit_log a where a.id = ${id}`));
+  if (!row) throw new Error(`no audit entry ${id}`);
+  return row;
 }
 
 export interface ChainBatchResult {
@@ -48,8 +68,8 @@ export async function chainAuditBatch(db: Db | DbOrTx, limit = 1000): Promise<Ch
     const [last] = rowsOf<{ chain_seq: string | number; hash: string }>(
       await tx.execute(sql`select chain_seq, hash from audit_log where chain_seq is not null order by chain_seq desc limit 1`),
     );
-    const rows = rowsOf<{ id: string | number; content: string }>(
-      await tx.execute(sql`select a.id, ${CONTENT} as content from audit_log a where a.chain_seq is null order by a.id limit ${limit}`),
+    const rows = rowsOf<{ id: string | number; stable: string; personal: string }>(
+      await tx.execute(sql`select a.id, ${STABLE} as stable, ${PERSONAL} as personal from audit_log a where a.chain_seq is null order by a.id limit ${limit}`),
     );
     if (rows.length === 0) return { chained: 0, busy: false };
     let seq = last ? Number(last.chain_seq) : 0;
@@ -58,9 +78,12 @@ export async function chainAuditBatch(db: Db | DbOrTx, limit = 1000): Promise<Ch
     const seqs: number[] = [];
     const prevs: string[] = [];
     const hashes: string[] = [];
+    const personals: string[] = [];
     for (const row of rows) {
       seq += 1;
-      const hash = entryHash(prev, row.content);
+      const personal = personalHash(row.personal);
+      const hash = entryHash(prev, row.stable, personal);
+      personals.push(personal);
       ids.push(String(row.id));
       seqs.push(seq);
       prevs.push(prev);
@@ -68,9 +91,10 @@ export async function chainAuditBatch(db: Db | DbOrTx, limit = 1000): Promise<Ch
       prev = hash;
     }
     await tx.execute(sql`
-      update audit_log a set chain_seq = v.seq, prev_hash = v.prev, hash = v.hash
-        from unnest(${`{${ids.join(',')}}`}::bigint[], ${`{${seqs.join(',')}}`}::bigint[], ${`{${prevs.join(',')}}`}::text[], ${`{${hashes.join(',')}}`}::text[])
-             as v(id, seq, prev, hash)
+      update audit_log a set chain_seq = v.seq, prev_hash = v.prev, hash = v.hash, personal_hash = v.personal
+        from unnest(${`{${ids.join(',')}}`}::bigint[], ${`{${seqs.join(',')}}`}::bigint[], ${`{${prevs.join(',')}}`}::text[], ${`{${hashes.join(',')}}`}::text[],
+                    ${`{${personals.join(',')}}`}::text[])
+             as v(id, seq, prev, hash, personal)
        where a.id = v.id and a.chain_seq is null`);
     return { chained: rows.length, busy: false };
   });
@@ -123,9 +147,19 @@ export async function verifyAuditChain(db: DbOrTx, options: { batch?: number; ma
   let prevHash: string | null = null;
   let after = 0;
   for (;;) {
-    const rows = rowsOf<{ id: string | number; chain_seq: string | number; prev_hash: string; hash: string; content: string }>(
+    const rows = rowsOf<{
+      id: string | number;
+      chain_seq: string | number;
+      prev_hash: string;
+      hash: string;
+      personal_hash: string;
+      stable: string;
+      personal: string;
+      erased: boolean;
+    }>(
       await db.execute(sql`
-        select a.id, a.chain_seq, a.prev_hash, a.hash, ${CONTENT} as content
+        select a.id, a.chain_seq, a.prev_hash, a.hash, a.personal_hash, ${STABLE} as stable, ${PERSONAL} as personal,
+               (a.personal_erased_at is not null and a.ip is null and a.detail is null) as erased
           from audit_log a where a.chain_seq > ${after} order by a.chain_seq limit ${batch}`),
     );
     if (rows.length === 0) break;
@@ -135,7 +169,9 @@ export async function verifyAuditChain(db: DbOrTx, options: { batch?: number; ma
       if (firstSeq === null) firstSeq = seq;
       else if (seq !== lastSeq! + 1) problems.push({ chainSeq: seq, id, problem: 'gap' });
       if (prevHash !== null && row.prev_hash !== prevHash) problems.push({ chainSeq: seq, id, problem: 'prev_hash_mismatch' });
-      if (entryHash(row.prev_hash, row.content) !== row.hash) problems.push({ chainSeq: seq, id, problem: 'hash_mismatch' });
+      // An erased personal part (cleared and marked by the erasure) is proven by its stored digest alone.
+      const personalIntact = row.erased || personalHash(row.personal) === row.personal_hash;
+      if (!personalIntact || entryHash(row.prev_hash, row.stable, row.personal_hash) !== row.hash) problems.push({ chainSeq: seq, id, problem: 'hash_mismatch' });
       prevHash = row.hash;
       lastSeq = seq;
       checked += 1;
