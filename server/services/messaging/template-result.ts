@@ -18,7 +18,7 @@
  * row is looked up again for a moment before it is taken as not ours.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { messageDeliveries } from '../../db/schema';
 import { writeDeliveries } from '../../outbox/outbox';
 import type { MessagingDeps } from './messaging-deps';
@@ -65,7 +65,7 @@ export type TemplateResultOutcome =
   | { outcome: 'confirmed' }
   /** Failed: the row is skipped and the next channel is queued. */
   | { outcome: 'fallback'; notificationId: string }
-  /** Our template row of this msgid has moved on already (a repeated push): nothing to do. */
+  /** Our template row of this msgid has moved on already (skipped: a repeated push): nothing to do. */
   | { outcome: 'repeated' }
   /** No template row with this msgid yet (its send's answer not recorded yet, or not ours): WeChat should push it again. */
   | { outcome: 'unknown' };
@@ -105,7 +105,7 @@ async function moveToNextChannel(ctx: Pick<MessagingDeps, 'db' | 'logger'>, even
       const [known] = await tx
         .select({ id: messageDeliveries.id })
         .from(messageDeliveries)
-        .where(and(eq(messageDeliveries.channel, 'template'), eq(messageDeliveries.providerMessageId, event.msgId)))
+        .where(and(eq(messageDeliveries.channel, 'template'), eq(messageDeliveries.providerMessageId, event.msgId), ne(messageDeliveries.status, 'sent')))
         .limit(1);
       return known ? ({ outcome: 'repeated' } as const) : ({ outcome: 'unknown' } as const);
     }
