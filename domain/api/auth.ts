@@ -8,21 +8,10 @@ import { z } from 'zod';
 import { passwordSchema, usernameSchema } from '../account/credentials';
 import { phoneSchema } from '../contact/phone';
 import { errorMessage } from '../errors';
+import { ACCOUNT_ROLES, FAMILY_ROLES, SessionResponseSchema } from './account';
 
-/** Roles of an account. parent and student are the two family identities (家长 / 学生). */
-export const ACCOUNT_ROLES = ['parent', 'student', 'teacher', 'school_admin', 'operator'] as const;
-export type AccountRole = (typeof ACCOUNT_ROLES)[number];
-
-export const FAMILY_ROLES = ['parent', 'student'] as const;
-export type FamilyRole = (typeof FAMILY_ROLES)[number];
-
-export const ACCOUNT_ROLE_LABELS: Readonly<Record<AccountRole, string>> = {
-  parent: '家长',
-  student: '学生',
-  teacher: '教师',
-  school_admin: '学校管理员',
-  operator: '教育卡管理中心',
-};
+// The account's roles and its client view live in ./account (no password rules: the mini-program's tab pages use them).
+export * from './account';
 
 /** What an SMS code may be used for; a code is valid only for its purpose and phone. */
 export const SMS_PURPOSES = ['register', 'reset_password', 'find_username', 'activate_teacher', 'bind_phone', 'change_phone', 'recovery', 'cancel_account'] as const;
@@ -117,26 +106,6 @@ export const RegisterRequestSchema = z
     }
   });
 
-/** The signed-in account as the client sees it: masked contact data only. */
-export const AccountViewSchema = z.object({
-  id: z.uuid(),
-  role: z.enum(ACCOUNT_ROLES),
-  username: z.string().nullable(),
-  displayName: z.string().nullable(),
-  /** 138****5678 */
-  phoneMasked: z.string().nullable(),
-  wechatBound: z.boolean(),
-  schoolId: z.uuid().nullable(),
-});
-export type AccountView = z.infer<typeof AccountViewSchema>;
-
-export const SessionResponseSchema = z.object({
-  /** Opaque bearer token: send as `Authorization: Bearer <token>`. */
-  token: z.string(),
-  expiresAt: z.string(),
-  account: AccountViewSchema,
-});
-export type SessionResponse = z.infer<typeof SessionResponseSchema>;
 
 // POST /api/auth/login
 export const LoginRequestSchema = z.strictObject({

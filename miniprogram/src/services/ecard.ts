@@ -5,7 +5,7 @@ import {
   type EcardVerifyResponse,
   type EcardView,
 } from '../../../domain/api/ecard'
-import type { AccountRole } from '../../../domain/api/auth'
+import type { AccountRole } from '../../../domain/api/account'
 import { api } from './api-client'
 import { checkRequest } from './auth'
 

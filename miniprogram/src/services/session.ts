@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import Taro from '@tarojs/taro'
 import { z } from 'zod'
-import { AccountViewSchema, type AccountView, type SessionResponse } from '../../../domain/api/auth'
+import { AccountViewSchema, type AccountView, type SessionResponse } from '../../../domain/api/account'
 import { AppError } from '../../../domain/errors'
 import { SESSION_STORAGE_KEY, api, onAuthFailure } from './api-client'
 import { LOGIN_PAGE, currentPageUrl, isTabPage, openLogin } from './navigation'

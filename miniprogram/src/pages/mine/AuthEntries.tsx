@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { CellGroup } from '@nutui/nutui-react-taro'
 import '@nutui/nutui-react-taro/dist/es/packages/cellgroup/style/css'
-import { FAMILY_ROLES, type AccountView } from '../../../../domain/api/auth'
+import { FAMILY_ROLES, type AccountView } from '../../../../domain/api/account'
 import { PAGES, openPage } from '../../services/navigation'
 import { listStudents } from '../../services/profiles'
 import { listReviews } from '../../services/reviews'

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { CellGroup } from '@nutui/nutui-react-taro'
 import '@nutui/nutui-react-taro/dist/es/packages/cellgroup/style/css'
-import { FAMILY_ROLES, type AccountView } from '../../../../domain/api/auth'
+import { FAMILY_ROLES, type AccountView } from '../../../../domain/api/account'
 import type { StudentSummary } from '../../../../domain/api/profiles'
 import { VERIFIER_ROLES } from '../../services/ecard'
 import { PAGES, openPage, withQuery } from '../../services/navigation'
