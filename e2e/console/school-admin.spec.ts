@@ -114,8 +114,9 @@ test('a school admin imports a teachers file with one bad row (nothing written, 
   expect(before).toBe(1); // the head teacher of 1班 (imported, not yet activated)
   await shot(page, '11-teachers');
 
-  const good = [randomName(), mobile(), residentIdOfAge(35), school.code, school.name, '三年级2班', '三年级2班'];
-  const second = [randomName(), mobile(), residentIdOfAge(42), school.code, school.name, '三年级1班、三年级2班', ''];
+  // Three-character names with different last characters: never the same as each other or the two-character head teacher's.
+  const good = [`${randomName()}甲`, mobile(), residentIdOfAge(35), school.code, school.name, '三年级2班', '三年级2班'];
+  const second = [`${randomName()}乙`, mobile(), residentIdOfAge(42), school.code, school.name, '三年级1班、三年级2班', ''];
   const badSecond = [...second];
   badSecond[2] = '32010219800101123'; // 17 characters
 
