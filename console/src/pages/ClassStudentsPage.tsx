@@ -8,7 +8,8 @@ import { ArrowLeftOutlined, DownloadOutlined, RedoOutlined, StopOutlined } from 
 import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { TablePaginationConfig } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
+import { useQueryState } from '../useQueryState';
 import { CARD_STATE_LABELS, ListClassStudentsResponseSchema, type ClassStudent, type ListClassStudentsResponse } from '../../../domain/api/console-school';
 import { CardAdminViewSchema, MAX_CARD_ACTION_REASON_LENGTH } from '../../../domain/api/ecard';
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from '../../../domain/review/state-machine';
@@ -61,7 +62,7 @@ function CardDialog({ student, action, onClose, onDone }: { student: ClassStuden
 export function ClassStudentsPage({ schoolId, classId }: { schoolId: string; classId: string }) {
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useQueryState();
   const [data, setData] = useState<ListClassStudentsResponse | null>(null);
   const [loading, setLoading] = useState(true);
   const [exporting, setExporting] = useState(false);
@@ -87,12 +88,6 @@ export function ClassStudentsPage({ schoolId, classId }: { schoolId: string; cla
     void load();
   }, [load]);
 
-  const update = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === undefined || v === '') next.delete(k);
-    else next.set(k, v);
-    setParams(next, { replace: true });
-  };
 
   async function exportXlsx() {
     setExporting(true);

@@ -11,7 +11,8 @@ import { Alert, App, Button, Card, Modal, Select, Space, Table, Tag, Tooltip, Ty
 import type { TablePaginationConfig } from 'antd';
 import type { SorterResult } from 'antd/es/table/interface';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
+import { useLocation, useNavigate } from 'react-router-dom';
+import { useQueryState } from '../useQueryState';
 import {
   AssignHeadTeacherResponseSchema,
   ListConsoleClassesResponseSchema,
@@ -104,7 +105,7 @@ function AssignDialog({ schoolId, klass, onClose, onAssigned }: { schoolId: stri
 export function ClassesPage({ schoolId }: { schoolId: string }) {
   const navigate = useNavigate();
   const location = useLocation();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useQueryState();
   const [data, setData] = useState<ListConsoleClassesResponse | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -132,12 +133,6 @@ export function ClassesPage({ schoolId }: { schoolId: string }) {
     void load();
   }, [load]);
 
-  const update = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === undefined || v === '') next.delete(k);
-    else next.set(k, v);
-    setParams(next, { replace: true });
-  };
 
   const onTableChange = (pagination: TablePaginationConfig, _filters: unknown, sorter: SorterResult<ConsoleClass> | SorterResult<ConsoleClass>[]) => {
     const s = Array.isArray(sorter) ? sorter[0] : sorter;

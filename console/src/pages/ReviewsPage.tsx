@@ -7,7 +7,8 @@
 import { Alert, Badge, Card, Select, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import type { TablePaginationConfig } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { useNavigate } from 'react-router-dom';
+import { useQueryState } from '../useQueryState';
 import type { z } from 'zod';
 import { ListReviewsResponseSchema, REVIEW_LIST_STATUSES, REVIEW_LIST_STATUS_LABELS, type ReviewListStatus } from '../../../domain/api/reviews';
 import { api, messageOf } from '../api/client';
@@ -21,7 +22,7 @@ const labelOf = (r: { status: string; statusLabel: string }) => (r.status === 'p
 
 export function ReviewsPage() {
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useQueryState();
   const [data, setData] = useState<ListReviews | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -46,12 +47,6 @@ export function ReviewsPage() {
     void load();
   }, [load]);
 
-  const update = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === undefined || v === '') next.delete(k);
-    else next.set(k, v);
-    setParams(next, { replace: true });
-  };
 
   const classes = data?.classes ?? [];
   const countOf = (s: ReviewListStatus) =>

@@ -3,7 +3,8 @@ import { Card, Input, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { TablePaginationConfig } from 'antd';
 import type { SorterResult } from 'antd/es/table/interface';
 import { useCallback, useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
+import { useQueryState } from '../useQueryState';
 import { ListConsoleSchoolsResponseSchema, type ListConsoleSchoolsResponse } from '../../../domain/api/console';
 import { api, messageOf } from '../api/client';
 import { percent, waitingSince } from '../format';
@@ -11,7 +12,7 @@ import { percent, waitingSince } from '../format';
 type Row = ListConsoleSchoolsResponse['items'][number];
 
 export function SchoolsPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useQueryState();
   const [data, setData] = useState<ListConsoleSchoolsResponse | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -37,12 +38,6 @@ export function SchoolsPage() {
     void load();
   }, [load]);
 
-  const update = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === undefined || v === '') next.delete(k);
-    else next.set(k, v);
-    setParams(next, { replace: true });
-  };
 
   const onChange = (p: TablePaginationConfig, _f: unknown, sorter: SorterResult<Row> | SorterResult<Row>[]) => {
     const s = Array.isArray(sorter) ? sorter[0] : sorter;

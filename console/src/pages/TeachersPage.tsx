@@ -9,7 +9,7 @@ import { InboxOutlined, MessageOutlined, PlusOutlined, StopOutlined, UploadOutli
 import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Popconfirm, Result, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
 import type { TablePaginationConfig } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useQueryState } from '../useQueryState';
 import { ListConsoleTeachersResponseSchema, type ConsoleTeacher, type ListConsoleTeachersResponse } from '../../../domain/api/console';
 import {
   ActivationSmsResponseSchema,
@@ -207,7 +207,7 @@ function AddDialog({ schoolId, onClose, onAdded }: { schoolId: string; onClose: 
 
 export function TeachersPage({ schoolId }: { schoolId: string }) {
   const { message } = App.useApp();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useQueryState();
   const [data, setData] = useState<ListConsoleTeachersResponse | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -233,12 +233,6 @@ export function TeachersPage({ schoolId }: { schoolId: string }) {
     void load();
   }, [load]);
 
-  const update = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === undefined || v === '') next.delete(k);
-    else next.set(k, v);
-    setParams(next, { replace: true });
-  };
 
   async function disable(t: ConsoleTeacher) {
     try {
